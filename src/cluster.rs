@@ -1,0 +1,302 @@
+//! Clustering near-duplicates: leader ("star") clustering over verified LSH candidates.
+//!
+//! Main choice: no connected components. Documents are visited in representative order (input
+//! order, earliest date, or longest first); each one is compared, through the LSH index, with the
+//! representatives chosen so far, and joins the most similar one whose exact similarity reaches
+//! the threshold, or else becomes a representative itself. Only representatives are indexed.
+//! Every member is therefore within the threshold of its own representative, and A≈B, B≈C can
+//! never pull A and C together when A and C are not near-duplicates: there is no chaining.
+//! The same [`LeaderIndex`] drives streaming deduplication, where the order is the stream's.
+//!
+//! The visit is sequential (each decision depends on the earlier ones) but cheap: a few hash
+//! lookups and a handful of set intersections per document. The expensive part, fingerprinting,
+//! runs in parallel before it. Results depend only on the input and the options.
+
+use crate::candidates::{band_keys, BandIndex, DocIndex};
+use crate::error::{Error, Result};
+use crate::fingerprint::Fingerprint;
+use crate::lsh::LshParams;
+use crate::verify::{Measure, ShingleSet};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::cmp::Ordering;
+
+/// What makes two documents near-duplicates, and how candidates are found.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MatchConfig {
+    /// Minimum exact similarity for an edge.
+    pub threshold: f64,
+    /// Which similarity.
+    pub measure: Measure,
+    /// LSH bands × rows used to find candidates.
+    pub lsh: LshParams,
+}
+
+impl MatchConfig {
+    /// Check that the threshold is in (0, 1].
+    pub fn validate(&self) -> Result<()> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(Error::InvalidParameter(format!(
+                "--threshold must be in (0, 1], got {}",
+                self.threshold
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Which document of a cluster represents it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    /// The first in input order.
+    #[default]
+    First,
+    /// The one with the earliest date (undated last; ties by id).
+    Earliest,
+    /// The longest text (ties by id).
+    Longest,
+}
+
+/// The outcome of offering one document to a [`LeaderIndex`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Assignment {
+    /// The document became representative number `leader`.
+    Leader(usize),
+    /// The document is a near-duplicate of representative `leader`.
+    Member {
+        /// Which representative.
+        leader: usize,
+        /// Its exact similarity to that representative.
+        similarity: f64,
+    },
+}
+
+/// The representatives seen so far, indexed by their band keys.
+#[derive(Debug, Clone)]
+pub struct LeaderIndex {
+    config: MatchConfig,
+    index: BandIndex,
+    leaders: Vec<ShingleSet>,
+}
+
+impl LeaderIndex {
+    /// An empty index.
+    pub fn new(config: MatchConfig) -> Self {
+        LeaderIndex {
+            config,
+            index: BandIndex::new(config.lsh),
+            leaders: Vec::new(),
+        }
+    }
+
+    /// Number of representatives.
+    pub fn leaders(&self) -> usize {
+        self.leaders.len()
+    }
+
+    /// The band keys of `fingerprint` under this index's LSH parameters.
+    pub fn keys(&self, fingerprint: &Fingerprint) -> Vec<u64> {
+        band_keys(&fingerprint.signature, &self.config.lsh)
+    }
+
+    /// The best matching representative for a document with these keys and shingles, if any
+    /// reaches the threshold; ties go to the earlier representative.
+    pub fn best_match(&self, keys: &[u64], shingles: &ShingleSet) -> Option<(usize, f64)> {
+        let mut best: Option<(usize, f64)> = None;
+        for leader in self.index.candidates(keys) {
+            let leader = leader as usize;
+            let similarity = self
+                .config
+                .measure
+                .similarity(shingles, &self.leaders[leader]);
+            if similarity >= self.config.threshold
+                && best.is_none_or(|(_, s)| similarity > s)
+            {
+                best = Some((leader, similarity));
+            }
+        }
+        best
+    }
+
+    /// Offer a document (with keys from [`LeaderIndex::keys`]): it joins its best representative
+    /// or becomes one. `shingles` is kept only if it becomes a representative.
+    pub fn assign(&mut self, keys: &[u64], shingles: ShingleSet) -> Assignment {
+        match self.best_match(keys, &shingles) {
+            Some((leader, similarity)) => Assignment::Member { leader, similarity },
+            None => {
+                let leader = self.leaders.len();
+                self.index.insert(leader as DocIndex, keys);
+                self.leaders.push(shingles);
+                Assignment::Leader(leader)
+            }
+        }
+    }
+}
+
+/// One document to cluster.
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterItem<'a> {
+    /// Its id (ties in `earliest`/`longest` order are broken by id).
+    pub id: &'a str,
+    /// Its fingerprint.
+    pub fingerprint: &'a Fingerprint,
+    /// Length of its text in bytes (for `longest`).
+    pub bytes: usize,
+    /// Publication time in seconds since the epoch, when known (for `earliest`).
+    pub timestamp: Option<i64>,
+}
+
+/// Where one document landed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Membership {
+    /// Cluster number: clusters are numbered 0, 1, … in the input order of their first member.
+    pub cluster: usize,
+    /// Position (in the input) of the cluster's representative.
+    pub representative: usize,
+    /// Exact similarity to the representative (1 for the representative itself).
+    pub similarity: f64,
+}
+
+/// The order in which documents are offered to the leader index: representatives first.
+pub fn visit_order(items: &[ClusterItem<'_>], keep: Keep) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    match keep {
+        Keep::First => {}
+        Keep::Earliest => order.sort_by(|&a, &b| {
+            let (x, y) = (&items[a], &items[b]);
+            match (x.timestamp, y.timestamp) {
+                (Some(p), Some(q)) => p.cmp(&q),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            }
+            .then_with(|| x.id.cmp(y.id))
+        }),
+        Keep::Longest => order.sort_by(|&a, &b| {
+            let (x, y) = (&items[a], &items[b]);
+            y.bytes.cmp(&x.bytes).then_with(|| x.id.cmp(y.id))
+        }),
+    }
+    order
+}
+
+/// Cluster `items` into near-duplicate groups; one [`Membership`] per item, in input order.
+pub fn cluster(items: &[ClusterItem<'_>], config: &MatchConfig, keep: Keep) -> Vec<Membership> {
+    let keys: Vec<Vec<u64>> = items
+        .par_iter()
+        .map(|item| band_keys(&item.fingerprint.signature, &config.lsh))
+        .collect();
+    let mut leaders = LeaderIndex::new(*config);
+    let mut leader_item: Vec<usize> = Vec::new();
+    // (representative position, similarity) per item.
+    let mut placed: Vec<(usize, f64)> = vec![(usize::MAX, 0.0); items.len()];
+    for i in visit_order(items, keep) {
+        // Cloning a candidate's set is avoided: only a new representative's set is stored.
+        match leaders.best_match(&keys[i], &items[i].fingerprint.shingles) {
+            Some((leader, similarity)) => placed[i] = (leader_item[leader], similarity),
+            None => {
+                leaders.assign(&keys[i], items[i].fingerprint.shingles.clone());
+                leader_item.push(i);
+                placed[i] = (i, 1.0);
+            }
+        }
+    }
+    number_clusters(&placed)
+}
+
+/// Number clusters by the input position of their first member.
+fn number_clusters(placed: &[(usize, f64)]) -> Vec<Membership> {
+    let mut cluster_of_rep = ahash::AHashMap::new();
+    placed
+        .iter()
+        .map(|&(representative, similarity)| {
+            let next = cluster_of_rep.len();
+            let cluster = *cluster_of_rep.entry(representative).or_insert(next);
+            Membership {
+                cluster,
+                representative,
+                similarity,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::Fingerprinter;
+    use crate::signature::SignatureParams;
+
+    fn config(threshold: f64) -> MatchConfig {
+        MatchConfig {
+            threshold,
+            measure: Measure::Jaccard,
+            lsh: LshParams::for_threshold(threshold, 128, 0.5, 0.5).unwrap(),
+        }
+    }
+
+    fn words(range: std::ops::Range<usize>) -> String {
+        range.map(|i| format!("w{i} ")).collect()
+    }
+
+    #[test]
+    fn no_chaining_through_a_middle_document() {
+        // B sits between A and C: J(A,B) = J(B,C) = 0.86, J(A,C) = 0.74.
+        let a = words(0..400);
+        let b = words(30..430);
+        let c = words(60..460);
+        let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
+        let fps: Vec<_> = [&a, &b, &c].iter().map(|t| f.fingerprint(t).unwrap()).collect();
+        let jab = fps[0].shingles.jaccard(&fps[1].shingles);
+        let jac = fps[0].shingles.jaccard(&fps[2].shingles);
+        assert!(jab > 0.85 && jac < 0.75, "{jab} {jac}");
+        let items = |order: [usize; 3]| -> Vec<ClusterItem> {
+            order
+                .iter()
+                .map(|&i| ClusterItem {
+                    id: ["a", "b", "c"][i],
+                    fingerprint: &fps[i],
+                    bytes: 0,
+                    timestamp: None,
+                })
+                .collect()
+        };
+        // B first: A and C both join B (each within the threshold of B itself).
+        let m = cluster(&items([1, 0, 2]), &config(0.75), Keep::First);
+        assert!(m.iter().all(|m| m.representative == 0), "{m:?}");
+        // A first: B joins A; C is not near A and B is no representative, so C stays apart.
+        let m = cluster(&items([0, 1, 2]), &config(0.75), Keep::First);
+        assert_eq!(m[0].cluster, m[1].cluster);
+        assert_ne!(m[0].cluster, m[2].cluster);
+        assert!(m.iter().all(|m| m.similarity >= 0.75));
+    }
+
+    #[test]
+    fn keep_rules_pick_the_representative() {
+        let long = words(0..200);
+        let short = words(0..190);
+        let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
+        let fps = [f.fingerprint(&short).unwrap(), f.fingerprint(&long).unwrap()];
+        let items = [
+            ClusterItem {
+                id: "s",
+                fingerprint: &fps[0],
+                bytes: short.len(),
+                timestamp: Some(20),
+            },
+            ClusterItem {
+                id: "l",
+                fingerprint: &fps[1],
+                bytes: long.len(),
+                timestamp: Some(10),
+            },
+        ];
+        let c = config(0.8);
+        assert_eq!(cluster(&items, &c, Keep::First)[1].representative, 0);
+        assert_eq!(cluster(&items, &c, Keep::Longest)[0].representative, 1);
+        assert_eq!(cluster(&items, &c, Keep::Earliest)[0].representative, 1);
+        // Cluster numbers follow input order, whoever represents the cluster.
+        assert_eq!(cluster(&items, &c, Keep::Longest)[0].cluster, 0);
+    }
+}

@@ -1,0 +1,210 @@
+//! From inputs to fingerprinted documents: the read → parse → fingerprint stage, in parallel.
+//!
+//! A reader thread walks the inputs and sends raw records through a bounded channel (so reading
+//! overlaps with hashing and memory stays bounded). The consumer takes whatever has arrived, up
+//! to a batch, and parses and fingerprints the batch on rayon's pool with one [`Fingerprinter`]
+//! per worker; results come back in input order, where ids are checked for repeats and empty
+//! documents are set aside. Taking "whatever has arrived" keeps a slow stream (a pipe that
+//! trickles) flowing document by document, while a fast file fills whole batches.
+//! Text is dropped as soon as a document is fingerprinted unless the caller asks to keep it.
+
+use crate::document::{Document, Origin, Skipped};
+use crate::error::Result;
+use crate::fingerprint::{Fingerprint, Fingerprinter};
+use crate::read::{FieldNames, IdRegistry, InputReader, RawRecord};
+use crate::signature::SignatureParams;
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+/// Most records fingerprinted in one parallel batch.
+const BATCH_RECORDS: usize = 2048;
+/// Most payload bytes in one batch.
+const BATCH_BYTES: usize = 16 << 20;
+/// Records the reader thread may run ahead.
+const CHANNEL_RECORDS: usize = 4096;
+
+/// A document after fingerprinting, without its text (unless asked for).
+#[derive(Debug, Clone)]
+pub struct FingerprintedDocument {
+    /// The document's id.
+    pub id: String,
+    /// Its outlet, when known.
+    pub outlet: Option<String>,
+    /// Its date as given.
+    pub date: Option<String>,
+    /// Its date as seconds since the epoch, when it parses.
+    pub timestamp: Option<i64>,
+    /// Length of its text in bytes.
+    pub bytes: usize,
+    /// Where it came from.
+    pub origin: Origin,
+    /// Its text, when [`StreamOptions::keep_text`] is set.
+    pub text: Option<String>,
+    /// Its original JSONL line, when [`StreamOptions::keep_raw`] is set.
+    pub raw: Option<String>,
+    /// The fingerprint.
+    pub fingerprint: Fingerprint,
+}
+
+/// What happened to one input record.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A usable document.
+    Document(Box<FingerprintedDocument>),
+    /// A record that was set aside, with the reason.
+    Skipped(Skipped),
+}
+
+/// Options of [`fingerprint_inputs`].
+#[derive(Debug, Clone, Default)]
+pub struct StreamOptions {
+    /// Field names for JSONL.
+    pub fields: FieldNames,
+    /// Signature parameters.
+    pub params: SignatureParams,
+    /// Keep each JSONL document's original line.
+    pub keep_raw: bool,
+    /// Keep each document's text.
+    pub keep_text: bool,
+}
+
+/// Read `inputs` in order, fingerprint every document in parallel, and hand each outcome to
+/// `sink` in input order. `sink` may stop the run by returning an error.
+pub fn fingerprint_inputs(
+    inputs: &[PathBuf],
+    options: &StreamOptions,
+    mut sink: impl FnMut(Outcome) -> Result<()>,
+) -> Result<()> {
+    // Fail on bad parameters before starting any thread.
+    Fingerprinter::new(options.params)?;
+    let (sender, receiver) = mpsc::sync_channel::<RawRecord>(CHANNEL_RECORDS);
+    let reader = InputReader::new(inputs);
+    // The reader thread ends when the inputs do or when the receiver is dropped.
+    std::thread::Builder::new()
+        .name("reprint-reader".into())
+        .spawn(move || {
+            for record in reader {
+                if sender.send(record).is_err() {
+                    break;
+                }
+            }
+        })
+        .map_err(|e| crate::error::Error::io("reader thread", e))?;
+
+    let mut ids = IdRegistry::default();
+    let mut batch: Vec<RawRecord> = Vec::with_capacity(BATCH_RECORDS);
+    while let Ok(first) = receiver.recv() {
+        let mut bytes = first.len();
+        batch.push(first);
+        while batch.len() < BATCH_RECORDS && bytes < BATCH_BYTES {
+            match receiver.try_recv() {
+                Ok(record) => {
+                    bytes += record.len();
+                    batch.push(record);
+                }
+                Err(_) => break,
+            }
+        }
+        for outcome in process_batch(std::mem::take(&mut batch), options) {
+            let outcome = match outcome {
+                Outcome::Document(doc) => match ids.register(&doc.id, &doc.origin) {
+                    Ok(()) => Outcome::Document(doc),
+                    Err(skipped) => Outcome::Skipped(skipped),
+                },
+                skipped => skipped,
+            };
+            sink(outcome)?;
+        }
+    }
+    Ok(())
+}
+
+fn process_batch(batch: Vec<RawRecord>, options: &StreamOptions) -> Vec<Outcome> {
+    batch
+        .into_par_iter()
+        .map_init(
+            || Fingerprinter::new(options.params),
+            |fingerprinter, record| {
+                let doc = match record.into_document(&options.fields, options.keep_raw) {
+                    Ok(doc) => doc,
+                    Err(skipped) => return Outcome::Skipped(skipped),
+                };
+                // Parameters were validated before the batch started.
+                let Ok(fingerprinter) = fingerprinter.as_mut() else {
+                    return Outcome::Skipped(Skipped::new(
+                        &doc.origin,
+                        Some(doc.id),
+                        "invalid signature parameters",
+                    ));
+                };
+                fingerprint_document(fingerprinter, doc, options.keep_text)
+            },
+        )
+        .collect()
+}
+
+/// Fingerprint one document; a document without words is skipped.
+pub fn fingerprint_document(
+    fingerprinter: &mut Fingerprinter,
+    doc: Document,
+    keep_text: bool,
+) -> Outcome {
+    match fingerprinter.fingerprint(&doc.text) {
+        None => Outcome::Skipped(Skipped::new(
+            &doc.origin,
+            Some(doc.id),
+            if doc.text.trim().is_empty() {
+                "empty document"
+            } else {
+                "document has no words"
+            },
+        )),
+        Some(fingerprint) => Outcome::Document(Box::new(FingerprintedDocument {
+            timestamp: doc.date.as_deref().and_then(parse_timestamp),
+            bytes: doc.text.len(),
+            text: keep_text.then_some(doc.text),
+            id: doc.id,
+            outlet: doc.outlet,
+            date: doc.date,
+            origin: doc.origin,
+            raw: doc.raw,
+            fingerprint,
+        })),
+    }
+}
+
+/// Seconds since the epoch of an ISO 8601 date or date-time (`2026-01-29`,
+/// `2026-01-29T10:00:00Z`, `2026-01-29T10:00:00+02:00`, `2026-01-29 10:00:00`); local times
+/// without an offset are taken as UTC. `None` if it does not parse.
+pub fn parse_timestamp(date: &str) -> Option<i64> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    let date = date.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(date) {
+        return Some(t.timestamp());
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(date, format) {
+            return Some(t.and_utc().timestamp());
+        }
+    }
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_common_date_forms() {
+        let day = parse_timestamp("2026-01-29").unwrap();
+        assert_eq!(parse_timestamp("2026-01-29T00:00:00Z"), Some(day));
+        assert_eq!(parse_timestamp("2026-01-29T02:00:00+02:00"), Some(day));
+        assert_eq!(parse_timestamp("2026-01-29 00:00:00"), Some(day));
+        assert_eq!(parse_timestamp("2026-01-29T01:00"), Some(day + 3600));
+        assert_eq!(parse_timestamp("last Tuesday"), None);
+    }
+}

@@ -1,0 +1,46 @@
+//! Errors of the library: each variant names the file, line, document or parameter that was wrong,
+//! so a message can be shown to a user as it is.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory concerned (`-` for standard input/output).
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A document could not be used and the caller asked to stop on the first bad input.
+    #[error("{origin}: {reason}")]
+    BadInput {
+        /// Where the document came from (`file:line`, or a file path).
+        origin: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// A parameter is out of range or parameters contradict each other.
+    #[error("invalid parameter: {0}")]
+    InvalidParameter(String),
+    /// Two signatures made with different parameters were compared.
+    #[error("incompatible signatures: {0}")]
+    IncompatibleSignatures(String),
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Fingerprinting: text → tokens → shingles → MinHash signature and exact shingle set, in one pass.
+//!
+//! This is the hot path. A [`Fingerprinter`] owns every buffer it needs and is reused from one
+//! document to the next (one per worker thread), so the only allocations per document are its
+//! results; nothing is allocated per token or per shingle.
+
+use crate::error::Result;
+use crate::shingle::for_each_shingle;
+use crate::signature::{Signature, SignatureBuilder, SignatureParams};
+use crate::tokenize::Tokenizer;
+use crate::verify::ShingleSet;
+
+/// What reprint keeps of a document to find its near-duplicates.
+#[derive(Debug, Clone)]
+pub struct Fingerprint {
+    /// The MinHash signature, for LSH.
+    pub signature: Signature,
+    /// The exact shingle set, to verify candidates.
+    pub shingles: ShingleSet,
+    /// Number of word tokens in the document.
+    pub tokens: usize,
+}
+
+/// Turns texts into fingerprints; reuse one per thread.
+#[derive(Debug, Clone)]
+pub struct Fingerprinter {
+    params: SignatureParams,
+    tokenizer: Tokenizer,
+    token_hashes: Vec<u64>,
+    shingle_values: Vec<u32>,
+    builder: SignatureBuilder,
+}
+
+impl Fingerprinter {
+    /// A fingerprinter for `params`, which are validated here.
+    pub fn new(params: SignatureParams) -> Result<Self> {
+        params.validate()?;
+        Ok(Fingerprinter {
+            params,
+            tokenizer: Tokenizer::new(params.token_seed()),
+            token_hashes: Vec::new(),
+            shingle_values: Vec::new(),
+            builder: SignatureBuilder::new(params),
+        })
+    }
+
+    /// The parameters of every signature this makes.
+    pub fn params(&self) -> &SignatureParams {
+        &self.params
+    }
+
+    fn hash_tokens(&mut self, text: &str) {
+        self.token_hashes.clear();
+        let hashes = &mut self.token_hashes;
+        self.tokenizer.for_each_token(text, |t| hashes.push(t.hash));
+    }
+
+    /// The signature of `text` alone (no shingle set); `None` for a text without words.
+    pub fn signature(&mut self, text: &str) -> Option<Signature> {
+        self.hash_tokens(text);
+        self.builder.reset();
+        let builder = &mut self.builder;
+        for_each_shingle(
+            &self.token_hashes,
+            self.params.shingle_size,
+            self.params.shingle_seed(),
+            |_, h| builder.push(h),
+        );
+        builder.finish()
+    }
+
+    /// The full fingerprint of `text`; `None` for a text without words.
+    pub fn fingerprint(&mut self, text: &str) -> Option<Fingerprint> {
+        self.hash_tokens(text);
+        self.builder.reset();
+        self.shingle_values.clear();
+        let builder = &mut self.builder;
+        let values = &mut self.shingle_values;
+        for_each_shingle(
+            &self.token_hashes,
+            self.params.shingle_size,
+            self.params.shingle_seed(),
+            |_, h| {
+                builder.push(h);
+                values.push(h as u32);
+            },
+        );
+        let signature = builder.finish()?;
+        Some(Fingerprint {
+            signature,
+            shingles: ShingleSet::from_values(&mut self.shingle_values),
+            tokens: self.token_hashes.len(),
+        })
+    }
+
+    /// Shingle hashes of `text` with the index of each shingle's first token, and the tokens.
+    pub fn shingles_with_tokens(&mut self, text: &str) -> (Vec<crate::tokenize::Token>, Vec<u64>) {
+        let tokens = self.tokenizer.tokens(text);
+        let hashes: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+        let mut shingles = Vec::with_capacity(hashes.len());
+        for_each_shingle(
+            &hashes,
+            self.params.shingle_size,
+            self.params.shingle_seed(),
+            |_, h| shingles.push(h),
+        );
+        (tokens, shingles)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_copies_are_close_and_strangers_far() {
+        let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
+        let a = "Amazon is reportedly in talks to invest up to $50 billion in OpenAI, the company \
+                 behind ChatGPT. The discussions come just a day after Amazon confirmed it would \
+                 lay off approximately 16,000 corporate employees.";
+        let b = a.replace("approximately", "about");
+        let c = "Mine collapse in eastern DR Congo kills more than 200, reports say, as rescuers \
+                 search the site for survivors through the night.";
+        let (fa, fb, fc) = (
+            f.fingerprint(a).unwrap(),
+            f.fingerprint(&b).unwrap(),
+            f.fingerprint(c).unwrap(),
+        );
+        let exact = fa.shingles.jaccard(&fb.shingles);
+        assert!(exact > 0.6 && exact < 1.0, "{exact}");
+        assert_eq!(fa.shingles.jaccard(&fc.shingles), 0.0);
+        assert!(fa.signature.jaccard(&fc.signature).unwrap() < 0.1);
+        assert!(f.fingerprint(" ... !!! ").is_none());
+        assert_eq!(
+            f.signature(a).unwrap(),
+            fa.signature,
+            "signature() and fingerprint() agree"
+        );
+    }
+}

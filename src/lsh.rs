@@ -1,0 +1,136 @@
+//! LSH parameters: how many bands of how many rows, derived from the similarity threshold.
+//!
+//! A pair with Jaccard `s` shares at least one of `b` bands of `r` rows with probability
+//! `P(s) = 1 - (1 - s^r)^b`, an S-curve. The false-positive mass is the area under `P` below the
+//! threshold, the false-negative mass the area above `P` beyond it; [`LshParams::for_threshold`]
+//! tries every `b × r ≤ num_perm` and keeps the pair that minimizes the weighted sum of the two
+//! (the method datasketch popularized), integrating with Simpson's rule so the choice is
+//! deterministic and needs no numerical library. False positives cost only a verification, false
+//! negatives are lost duplicates, so the default weights lean towards recall.
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+
+/// Default weight of the false-positive mass.
+pub const DEFAULT_FP_WEIGHT: f64 = 0.5;
+/// Default weight of the false-negative mass.
+pub const DEFAULT_FN_WEIGHT: f64 = 0.5;
+
+/// Bands × rows of an LSH index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LshParams {
+    /// Number of bands; a pair is a candidate if any band agrees.
+    pub bands: usize,
+    /// Signature values per band.
+    pub rows: usize,
+}
+
+impl LshParams {
+    /// The bands × rows (with `bands * rows <= num_perm`) that minimize
+    /// `fp_weight * false_positive_mass + fn_weight * false_negative_mass` at `threshold`.
+    pub fn for_threshold(
+        threshold: f64,
+        num_perm: usize,
+        fp_weight: f64,
+        fn_weight: f64,
+    ) -> Result<Self> {
+        if !(threshold > 0.0 && threshold < 1.0) {
+            return Err(Error::InvalidParameter(format!(
+                "--threshold must be strictly between 0 and 1, got {threshold}"
+            )));
+        }
+        if !(fp_weight >= 0.0 && fn_weight >= 0.0 && fp_weight + fn_weight > 0.0) {
+            return Err(Error::InvalidParameter(
+                "false-positive and false-negative weights must be non-negative, not both zero"
+                    .into(),
+            ));
+        }
+        if num_perm == 0 {
+            return Err(Error::InvalidParameter("--num-perm must be at least 1".into()));
+        }
+        let mut best = LshParams { bands: 1, rows: 1 };
+        let mut best_error = f64::INFINITY;
+        for bands in 1..=num_perm {
+            for rows in 1..=num_perm / bands {
+                let p = LshParams { bands, rows };
+                let error = fp_weight * p.false_positive_mass(threshold)
+                    + fn_weight * p.false_negative_mass(threshold);
+                // Strictly smaller: ties keep the first (fewest bands) for a stable choice.
+                if error < best_error - 1e-12 {
+                    best = p;
+                    best_error = error;
+                }
+            }
+        }
+        Ok(best)
+    }
+
+    /// Probability that a pair with Jaccard `s` becomes a candidate.
+    pub fn probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+
+    /// Area under the S-curve below `threshold`: how much dissimilar mass gets through.
+    pub fn false_positive_mass(&self, threshold: f64) -> f64 {
+        simpson(|s| self.probability(s), 0.0, threshold)
+    }
+
+    /// Area above the S-curve beyond `threshold`: how much similar mass is missed.
+    pub fn false_negative_mass(&self, threshold: f64) -> f64 {
+        simpson(|s| 1.0 - self.probability(s), threshold, 1.0)
+    }
+
+    /// Number of signature values the bands use.
+    pub fn used(&self) -> usize {
+        self.bands * self.rows
+    }
+}
+
+fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    const STEPS: usize = 256; // even
+    let h = (b - a) / STEPS as f64;
+    let mut sum = f(a) + f(b);
+    for i in 1..STEPS {
+        let weight = if i % 2 == 1 { 4.0 } else { 2.0 };
+        sum += weight * f(a + i as f64 * h);
+    }
+    sum * h / 3.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s_curve_is_steep_around_the_threshold() {
+        for t in [0.5, 0.7, 0.8, 0.9] {
+            let p = LshParams::for_threshold(t, 128, 0.5, 0.5).unwrap();
+            assert!(p.used() <= 128);
+            assert!(p.probability(t - 0.3) < 0.1, "{t}: {p:?}");
+            assert!(p.probability((t + 0.15).min(1.0)) > 0.9, "{t}: {p:?}");
+            // The curve rises through the threshold: the halfway point is near it.
+            let half = (1.0 / p.bands as f64).powf(1.0 / p.rows as f64);
+            assert!((half - t).abs() < 0.12, "{t}: {p:?} halfway at {half}");
+        }
+    }
+
+    #[test]
+    fn weights_move_the_curve() {
+        let recall = LshParams::for_threshold(0.8, 128, 0.1, 0.9).unwrap();
+        let precision = LshParams::for_threshold(0.8, 128, 0.9, 0.1).unwrap();
+        assert!(recall.false_negative_mass(0.8) < precision.false_negative_mass(0.8));
+        assert!(recall.false_positive_mass(0.8) > precision.false_positive_mass(0.8));
+    }
+
+    #[test]
+    fn integrates_exactly_on_a_cubic() {
+        assert!((simpson(|x| x * x * x, 0.0, 1.0) - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rejects_bad_thresholds() {
+        assert!(LshParams::for_threshold(1.0, 128, 0.5, 0.5).is_err());
+        assert!(LshParams::for_threshold(0.0, 128, 0.5, 0.5).is_err());
+        assert!(LshParams::for_threshold(f64::NAN, 128, 0.5, 0.5).is_err());
+    }
+}

@@ -1,0 +1,735 @@
+//! Reading documents: directories of text files, JSONL (plain, `.gz`, `.zst`) and standard input.
+//!
+//! Reading is split in two so that the expensive half runs in parallel: [`InputReader`] walks the
+//! inputs in order on one thread and yields cheap [`RawRecord`]s (a JSONL line, a file's bytes);
+//! [`RawRecord::into_document`] parses and validates one record and may run on any thread. Every
+//! record ends as a [`Document`] or a [`Skipped`] with a reason: nothing is dropped silently.
+//! JSONL lines are parsed by picking only the configured fields; every other field is skipped
+//! without being built, which keeps parsing cheap for wide records.
+
+use crate::document::{Document, Origin, Skipped};
+use ahash::AHashMap;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Buffer size for reading files: large reads keep system calls off the profile.
+const READ_BUFFER: usize = 1 << 20;
+
+/// Which JSONL fields hold what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldNames {
+    /// The id field (default `id`); a string or an integer.
+    pub id: String,
+    /// The text field (default `text`).
+    pub text: String,
+    /// The outlet field; when `None`, `outlet`, then `source`, then `site` are tried.
+    pub outlet: Option<String>,
+    /// The date field (default `date`).
+    pub date: String,
+}
+
+impl Default for FieldNames {
+    fn default() -> Self {
+        FieldNames {
+            id: "id".into(),
+            text: "text".into(),
+            outlet: None,
+            date: "date".into(),
+        }
+    }
+}
+
+impl FieldNames {
+    /// Priority of `key` as an outlet field: lower is better; `None` if it is not one.
+    fn outlet_rank(&self, key: &str) -> Option<u8> {
+        match &self.outlet {
+            Some(name) => (name == key).then_some(0),
+            None => ["outlet", "source", "site"]
+                .iter()
+                .position(|k| *k == key)
+                .map(|p| p as u8),
+        }
+    }
+}
+
+/// One input record before parsing: cheap to produce, parsed later (possibly in parallel).
+#[derive(Debug)]
+pub enum RawRecord {
+    /// One non-blank line of a JSONL input.
+    JsonLine {
+        /// Where the line is.
+        origin: Origin,
+        /// The line, without its line ending.
+        line: String,
+    },
+    /// A whole file that is one document.
+    File {
+        /// The file.
+        origin: Origin,
+        /// The document id derived from the path.
+        id: String,
+        /// The file's bytes, not yet checked for UTF-8.
+        bytes: Vec<u8>,
+    },
+    /// Something that could not be read at all (a missing path, a truncated archive).
+    Unreadable(Skipped),
+}
+
+impl RawRecord {
+    /// Where this record came from, as shown to users.
+    pub fn source(&self) -> String {
+        match self {
+            RawRecord::JsonLine { origin, .. } | RawRecord::File { origin, .. } => {
+                origin.to_string()
+            }
+            RawRecord::Unreadable(skipped) => skipped.source.clone(),
+        }
+    }
+
+    /// Size of the record's payload in bytes (for progress and throughput).
+    pub fn len(&self) -> usize {
+        match self {
+            RawRecord::JsonLine { line, .. } => line.len(),
+            RawRecord::File { bytes, .. } => bytes.len(),
+            RawRecord::Unreadable(_) => 0,
+        }
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Parse and validate the record. With `keep_raw`, a JSONL document keeps its original line.
+    pub fn into_document(self, fields: &FieldNames, keep_raw: bool) -> Result<Document, Skipped> {
+        match self {
+            RawRecord::Unreadable(skipped) => Err(skipped),
+            RawRecord::File { origin, id, bytes } => {
+                if bytes.contains(&0) {
+                    return Err(Skipped::new(origin, Some(id), "binary file (contains NUL bytes)"));
+                }
+                match String::from_utf8(bytes) {
+                    Ok(text) => Ok(Document {
+                        id,
+                        text,
+                        outlet: None,
+                        date: None,
+                        origin,
+                        raw: None,
+                    }),
+                    Err(e) => Err(Skipped::new(
+                        origin,
+                        Some(id),
+                        format!(
+                            "not valid UTF-8 (first bad byte at offset {})",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    )),
+                }
+            }
+            RawRecord::JsonLine { origin, line } => {
+                let picked = parse_fields(&line, fields).map_err(|reason| {
+                    Skipped::new(&origin, None, reason)
+                })?;
+                let id = picked
+                    .id
+                    .ok_or_else(|| Skipped::new(&origin, None, format!("missing field `{}`", fields.id)))?
+                    .map_err(|reason| Skipped::new(&origin, None, reason))?;
+                let text = match picked.text {
+                    None => {
+                        return Err(Skipped::new(
+                            &origin,
+                            Some(id),
+                            format!("missing field `{}`", fields.text),
+                        ))
+                    }
+                    Some(None) => {
+                        return Err(Skipped::new(
+                            &origin,
+                            Some(id),
+                            format!("field `{}` is not a string", fields.text),
+                        ))
+                    }
+                    Some(Some(text)) => text,
+                };
+                Ok(Document {
+                    id,
+                    text,
+                    outlet: picked.outlet.map(|(_, o)| o),
+                    date: picked.date,
+                    origin,
+                    raw: keep_raw.then_some(line),
+                })
+            }
+        }
+    }
+}
+
+/// The fields picked out of one JSONL object.
+#[derive(Default)]
+struct Picked {
+    /// `None`: absent; `Some(Err)`: present but unusable.
+    id: Option<Result<String, String>>,
+    /// `None`: absent; `Some(None)`: present but not a string.
+    text: Option<Option<String>>,
+    /// The best-ranked outlet field seen so far, with its rank.
+    outlet: Option<(u8, String)>,
+    date: Option<String>,
+}
+
+/// Parse one JSONL line, building only the configured fields.
+fn parse_fields(line: &str, fields: &FieldNames) -> Result<Picked, String> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let picked = de::Deserializer::deserialize_any(&mut de, PickVisitor { fields })
+        .map_err(|e| json_error(&e))?;
+    de.end().map_err(|e| json_error(&e))?;
+    Ok(picked)
+}
+
+fn json_error(e: &serde_json::Error) -> String {
+    match e.classify() {
+        serde_json::error::Category::Data => e.to_string(),
+        _ => format!("malformed JSON: {e}"),
+    }
+}
+
+struct PickVisitor<'f> {
+    fields: &'f FieldNames,
+}
+
+impl<'de> Visitor<'de> for PickVisitor<'_> {
+    type Value = Picked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Picked, A::Error> {
+        let mut picked = Picked::default();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let key: &str = &key;
+            if key == self.fields.text {
+                picked.text = Some(map.next_value::<Scalar>()?.into_string());
+            } else if key == self.fields.id {
+                picked.id = Some(match map.next_value::<Scalar>()? {
+                    Scalar::String(s) if s.trim().is_empty() => {
+                        Err(format!("field `{key}` is empty"))
+                    }
+                    Scalar::String(s) => Ok(s),
+                    Scalar::Integer(s) => Ok(s),
+                    Scalar::Other => Err(format!("field `{key}` is not a string or an integer")),
+                });
+            } else if let Some(rank) = self.fields.outlet_rank(key) {
+                if let Some(outlet) = map.next_value::<Scalar>()?.into_string() {
+                    let better = picked.outlet.as_ref().is_none_or(|(r, _)| rank < *r);
+                    if better && !outlet.trim().is_empty() {
+                        picked.outlet = Some((rank, outlet));
+                    }
+                }
+            } else if key == self.fields.date {
+                picked.date = map
+                    .next_value::<Scalar>()?
+                    .into_string()
+                    .filter(|d| !d.trim().is_empty());
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(picked)
+    }
+}
+
+/// An object key, borrowed from the line when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A field value as far as we care: a string, an integer (kept as its decimal text), or other.
+enum Scalar {
+    String(String),
+    Integer(String),
+    Other,
+}
+
+impl Scalar {
+    fn into_string(self) -> Option<String> {
+        match self {
+            Scalar::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Scalar {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::String(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::String(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Integer(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Integer(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+        }
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for PickVisitor<'_> {
+    type Value = Picked;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Picked, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// How an input path is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputKind {
+    Stdin,
+    Directory,
+    Jsonl(Compression),
+    TextFile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+fn classify(path: &Path) -> InputKind {
+    if path.as_os_str() == "-" {
+        return InputKind::Stdin;
+    }
+    if path.is_dir() {
+        return InputKind::Directory;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let (stem, compression) = if let Some(stem) = name.strip_suffix(".gz") {
+        (stem, Compression::Gzip)
+    } else if let Some(stem) = name.strip_suffix(".zst") {
+        (stem, Compression::Zstd)
+    } else {
+        (name.as_str(), Compression::None)
+    };
+    let jsonl = [".jsonl", ".ndjson", ".json"]
+        .iter()
+        .any(|ext| stem.ends_with(ext));
+    if jsonl || compression != Compression::None {
+        InputKind::Jsonl(compression)
+    } else {
+        InputKind::TextFile
+    }
+}
+
+/// Reads every input in order and yields its records; inputs are opened lazily, one at a time.
+///
+/// A directory yields its regular files recursively, sorted by path, skipping hidden entries and
+/// not following symbolic links to directories (so a link loop cannot trap it). Each file is one
+/// document whose id is its path below the directory without the extension. A JSONL file yields
+/// one record per non-blank line. A missing or unreadable path yields one
+/// [`RawRecord::Unreadable`] and reading goes on with the next input.
+pub struct InputReader {
+    inputs: VecDeque<PathBuf>,
+    current: Option<Source>,
+}
+
+enum Source {
+    Lines(LineSource),
+    Files(VecDeque<(PathBuf, String)>),
+    Pending(VecDeque<RawRecord>),
+}
+
+struct LineSource {
+    file: Arc<str>,
+    reader: Box<dyn BufRead + Send>,
+    line_no: u64,
+}
+
+impl InputReader {
+    /// A reader over `inputs` (paths, or `-` for standard input), read in the order given.
+    pub fn new<P: AsRef<Path>>(inputs: &[P]) -> Self {
+        InputReader {
+            inputs: inputs.iter().map(|p| p.as_ref().to_path_buf()).collect(),
+            current: None,
+        }
+    }
+
+    fn open(path: &Path) -> Source {
+        let name: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
+        let unreadable = |reason: String| {
+            Source::Pending(VecDeque::from([RawRecord::Unreadable(Skipped::new(
+                &*name, None, reason,
+            ))]))
+        };
+        match classify(path) {
+            InputKind::Stdin => Source::Lines(LineSource {
+                file: name,
+                reader: Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin())),
+                line_no: 0,
+            }),
+            InputKind::Directory => match list_directory(path) {
+                Ok((files, problems)) => {
+                    if problems.is_empty() {
+                        Source::Files(files)
+                    } else {
+                        // Report unreadable sub-directories first, then read the rest.
+                        let mut pending: VecDeque<RawRecord> =
+                            problems.into_iter().map(RawRecord::Unreadable).collect();
+                        pending.extend(files.into_iter().map(|(p, id)| read_file(&p, id)));
+                        Source::Pending(pending)
+                    }
+                }
+                Err(e) => unreadable(describe_io(&e)),
+            },
+            InputKind::Jsonl(compression) => match File::open(path) {
+                Err(e) => unreadable(describe_io(&e)),
+                Ok(file) => {
+                    let reader: Box<dyn BufRead + Send> = match compression {
+                        Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER, file)),
+                        Compression::Gzip => Box::new(BufReader::with_capacity(
+                            READ_BUFFER,
+                            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+                                READ_BUFFER,
+                                file,
+                            )),
+                        )),
+                        Compression::Zstd => match zstd::Decoder::new(file) {
+                            Ok(decoder) => {
+                                Box::new(BufReader::with_capacity(READ_BUFFER, decoder))
+                            }
+                            Err(e) => return unreadable(format!("cannot start zstd: {e}")),
+                        },
+                    };
+                    Source::Lines(LineSource {
+                        file: name,
+                        reader,
+                        line_no: 0,
+                    })
+                }
+            },
+            InputKind::TextFile => {
+                let id = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| name.to_string());
+                Source::Pending(VecDeque::from([read_file(path, id)]))
+            }
+        }
+    }
+}
+
+impl Iterator for InputReader {
+    type Item = RawRecord;
+
+    fn next(&mut self) -> Option<RawRecord> {
+        loop {
+            let record = match &mut self.current {
+                None => {
+                    let path = self.inputs.pop_front()?;
+                    self.current = Some(Self::open(&path));
+                    continue;
+                }
+                Some(Source::Pending(records)) => records.pop_front(),
+                Some(Source::Files(files)) => files.pop_front().map(|(p, id)| read_file(&p, id)),
+                Some(Source::Lines(lines)) => lines.next_record(),
+            };
+            match record {
+                Some(record) => return Some(record),
+                None => self.current = None,
+            }
+        }
+    }
+}
+
+impl LineSource {
+    /// The next non-blank line; after a read error, one `Unreadable` and then the end.
+    fn next_record(&mut self) -> Option<RawRecord> {
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match self.reader.read_until(b'\n', &mut buf) {
+                Ok(0) => return None,
+                Ok(_) => {
+                    self.line_no += 1;
+                    let origin = Origin {
+                        file: Arc::clone(&self.file),
+                        line: Some(self.line_no),
+                    };
+                    if buf.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                        buf.pop();
+                    }
+                    return Some(match String::from_utf8(buf) {
+                        Ok(line) => RawRecord::JsonLine { origin, line },
+                        Err(e) => RawRecord::Unreadable(Skipped::new(
+                            origin,
+                            None,
+                            format!(
+                                "line is not valid UTF-8 (first bad byte at column {})",
+                                e.utf8_error().valid_up_to() + 1
+                            ),
+                        )),
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let origin = Origin {
+                        file: Arc::clone(&self.file),
+                        line: Some(self.line_no + 1),
+                    };
+                    // Nothing after a decoding error can be trusted: end this input here.
+                    self.reader = Box::new(io::empty());
+                    let reason = if e.kind() == io::ErrorKind::UnexpectedEof {
+                        "input ends early (truncated or corrupt compressed file); nothing after \
+                         this line was read"
+                            .to_string()
+                    } else {
+                        format!("read error, nothing after this line was read: {e}")
+                    };
+                    return Some(RawRecord::Unreadable(Skipped::new(origin, None, reason)));
+                }
+            }
+        }
+    }
+}
+
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn read_file(path: &Path, id: String) -> RawRecord {
+    let origin = Origin {
+        file: Arc::from(path.to_string_lossy().as_ref()),
+        line: None,
+    };
+    let mut bytes = Vec::new();
+    match File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+        Ok(_) => RawRecord::File { origin, id, bytes },
+        Err(e) => RawRecord::Unreadable(Skipped::new(origin, Some(id), describe_io(&e))),
+    }
+}
+
+/// Every regular file below `root` (sorted by path, hidden entries left out) with its id, and the
+/// sub-directories that could not be listed.
+#[allow(clippy::type_complexity)]
+fn list_directory(root: &Path) -> io::Result<(VecDeque<(PathBuf, String)>, Vec<Skipped>)> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    let mut first = true;
+    while let Some(dir) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if first => return Err(e),
+            Err(e) => {
+                problems.push(Skipped::new(dir.display(), None, describe_io(&e)));
+                continue;
+            }
+        };
+        first = false;
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    problems.push(Skipped::new(dir.display(), None, describe_io(&e)));
+                    continue;
+                }
+            };
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let Ok(file_type) = entry.file_type() else {
+                problems.push(Skipped::new(path.display(), None, "cannot read file type"));
+                continue;
+            };
+            if file_type.is_dir() {
+                stack.push(path);
+            } else if file_type.is_file() || (file_type.is_symlink() && path.is_file()) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    problems.sort_by(|a, b| a.source.cmp(&b.source));
+    let files = files
+        .into_iter()
+        .map(|path| {
+            let id = id_below(root, &path);
+            (path, id)
+        })
+        .collect();
+    Ok((files, problems))
+}
+
+/// The id of a file below a directory: its relative path with `/` separators, extension removed.
+fn id_below(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let mut parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if let (Some(last), Some(stem)) = (parts.last_mut(), relative.file_stem()) {
+        *last = stem.to_string_lossy().into_owned();
+    }
+    parts.join("/")
+}
+
+/// Remembers every id seen so that a repeated id is reported instead of silently merged.
+#[derive(Default)]
+pub struct IdRegistry {
+    seen: AHashMap<String, String>,
+}
+
+impl IdRegistry {
+    /// Record an id seen at `origin`; a repeated id is an error naming where it was first seen.
+    pub fn register(&mut self, id: &str, origin: &Origin) -> Result<(), Skipped> {
+        if let Some(first) = self.seen.get(id) {
+            return Err(Skipped::new(
+                origin,
+                Some(id.to_owned()),
+                format!("duplicate id (first seen at {first})"),
+            ));
+        }
+        self.seen.insert(id.to_owned(), origin.to_string());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> Origin {
+        Origin {
+            file: Arc::from("feed.jsonl"),
+            line: Some(3),
+        }
+    }
+
+    fn parse(line: &str) -> Result<Document, Skipped> {
+        RawRecord::JsonLine {
+            origin: origin(),
+            line: line.into(),
+        }
+        .into_document(&FieldNames::default(), false)
+    }
+
+    #[test]
+    fn picks_fields_and_falls_back_to_source_for_outlet() {
+        let doc = parse(r#"{"id":"a","text":"Hello \"world\"","source":"Wire","x":[1,{"y":2}],"date":"2026-01-29"}"#)
+            .unwrap();
+        assert_eq!(doc.id, "a");
+        assert_eq!(doc.text, "Hello \"world\"");
+        assert_eq!(doc.outlet.as_deref(), Some("Wire"));
+        assert_eq!(doc.date.as_deref(), Some("2026-01-29"));
+        let doc = parse(r#"{"site":"S","outlet":"O","id":7,"text":"t"}"#).unwrap();
+        assert_eq!(doc.outlet.as_deref(), Some("O"));
+        assert_eq!(doc.id, "7");
+    }
+
+    #[test]
+    fn bad_records_name_the_line_and_the_problem() {
+        let e = parse(r#"{"id":"a"}"#).unwrap_err();
+        assert_eq!(e.source, "feed.jsonl:3");
+        assert_eq!(e.reason, "missing field `text`");
+        let e = parse(r#"{"id":"a","text":5}"#).unwrap_err();
+        assert_eq!(e.reason, "field `text` is not a string");
+        let e = parse(r#"{"text":"x"}"#).unwrap_err();
+        assert_eq!(e.reason, "missing field `id`");
+        let e = parse(r#"{"id":"a","text":"x""#).unwrap_err();
+        assert!(e.reason.starts_with("malformed JSON"), "{}", e.reason);
+        let e = parse(r#"[1,2]"#).unwrap_err();
+        assert!(e.reason.contains("JSON object"), "{}", e.reason);
+        let e = parse(r#"{"id":"a","text":"x"} trailing"#).unwrap_err();
+        assert!(e.reason.starts_with("malformed JSON"), "{}", e.reason);
+    }
+
+    #[test]
+    fn classifies_inputs_by_name() {
+        assert_eq!(classify(Path::new("-")), InputKind::Stdin);
+        assert_eq!(
+            classify(Path::new("a/feed.jsonl.zst")),
+            InputKind::Jsonl(Compression::Zstd)
+        );
+        assert_eq!(
+            classify(Path::new("feed.JSONL.gz")),
+            InputKind::Jsonl(Compression::Gzip)
+        );
+        assert_eq!(
+            classify(Path::new("feed.jsonl")),
+            InputKind::Jsonl(Compression::None)
+        );
+        assert_eq!(classify(Path::new("story.txt")), InputKind::TextFile);
+    }
+
+    #[test]
+    fn ids_below_a_directory_drop_the_extension() {
+        assert_eq!(
+            id_below(Path::new("/r"), Path::new("/r/sub/a.txt")),
+            "sub/a"
+        );
+        assert_eq!(id_below(Path::new("/r"), Path::new("/r/b")), "b");
+    }
+}

@@ -1,0 +1,129 @@
+//! Verifying candidates: exact Jaccard or containment on the documents' shingle sets.
+//!
+//! LSH only proposes pairs; every pair becomes an edge only after this exact check. A shingle set
+//! keeps the low 32 bits of each shingle hash, sorted and deduplicated: half the memory of 64-bit
+//! hashes, and for news-length documents (hundreds to thousands of shingles) the chance of a
+//! spurious 32-bit match moves a similarity by far less than any threshold step.
+
+use serde::Serialize;
+
+/// The distinct shingles of one document (low 32 bits of their hashes), sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShingleSet(Box<[u32]>);
+
+impl ShingleSet {
+    /// Build a set from shingle hashes in any order, with repeats.
+    pub fn from_hashes(hashes: impl IntoIterator<Item = u64>) -> Self {
+        let mut values: Vec<u32> = hashes.into_iter().map(|h| h as u32).collect();
+        Self::from_values(&mut values)
+    }
+
+    /// Build a set from already truncated values; `values` is sorted in place.
+    pub fn from_values(values: &mut Vec<u32>) -> Self {
+        values.sort_unstable();
+        values.dedup();
+        ShingleSet(values.as_slice().into())
+    }
+
+    /// Number of distinct shingles.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the document had no shingle.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether the set holds `value` (a shingle hash truncated to 32 bits).
+    pub fn contains(&self, value: u32) -> bool {
+        self.0.binary_search(&value).is_ok()
+    }
+
+    /// Size of the intersection with `other`.
+    pub fn intersection(&self, other: &ShingleSet) -> usize {
+        let (a, b) = (&self.0, &other.0);
+        // Galloping would win for very lopsided sizes; news articles are of similar length.
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    n += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Exact Jaccard similarity |A∩B| / |A∪B| (0 when both are empty).
+    pub fn jaccard(&self, other: &ShingleSet) -> f64 {
+        let inter = self.intersection(other);
+        let union = self.len() + other.len() - inter;
+        if union == 0 {
+            0.0
+        } else {
+            inter as f64 / union as f64
+        }
+    }
+
+    /// Share of `self`'s shingles found in `other`: |A∩B| / |A|.
+    pub fn containment_in(&self, other: &ShingleSet) -> f64 {
+        if self.is_empty() {
+            0.0
+        } else {
+            self.intersection(other) as f64 / self.len() as f64
+        }
+    }
+}
+
+/// Which exact similarity decides that two documents are near-duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    /// |A∩B| / |A∪B|: copies of about the same length.
+    #[default]
+    Jaccard,
+    /// |A∩B| / min(|A|, |B|): also catches a trimmed copy inside a longer one.
+    Containment,
+}
+
+impl Measure {
+    /// The similarity of `a` and `b` under this measure.
+    pub fn similarity(self, a: &ShingleSet, b: &ShingleSet) -> f64 {
+        match self {
+            Measure::Jaccard => a.jaccard(b),
+            Measure::Containment => {
+                let smaller = a.len().min(b.len());
+                if smaller == 0 {
+                    0.0
+                } else {
+                    a.intersection(b) as f64 / smaller as f64
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_similarities() {
+        let a = ShingleSet::from_hashes([1, 2, 3, 4, 4]);
+        let b = ShingleSet::from_hashes([3, 4, 5, 6, 7, 8]);
+        assert_eq!(a.len(), 4);
+        assert_eq!(a.intersection(&b), 2);
+        assert!((a.jaccard(&b) - 2.0 / 8.0).abs() < 1e-12);
+        assert!((a.containment_in(&b) - 0.5).abs() < 1e-12);
+        assert!((b.containment_in(&a) - 2.0 / 6.0).abs() < 1e-12);
+        assert!((Measure::Containment.similarity(&a, &b) - 0.5).abs() < 1e-12);
+        let empty = ShingleSet::default();
+        assert_eq!(empty.jaccard(&empty), 0.0);
+        assert_eq!(Measure::Containment.similarity(&a, &empty), 0.0);
+    }
+}
