@@ -70,11 +70,12 @@ pub struct StreamOptions {
 }
 
 /// Read `inputs` in order, fingerprint every document in parallel, and hand each outcome to
-/// `sink` in input order. `sink` may stop the run by returning an error.
+/// `sink` in input order, with `true` for the last outcome of a batch (a good moment to flush
+/// output). `sink` may stop the run by returning an error.
 pub fn fingerprint_inputs(
     inputs: &[PathBuf],
     options: &StreamOptions,
-    mut sink: impl FnMut(Outcome) -> Result<()>,
+    mut sink: impl FnMut(Outcome, bool) -> Result<()>,
 ) -> Result<()> {
     // Fail on bad parameters before starting any thread.
     Fingerprinter::new(options.params)?;
@@ -106,7 +107,9 @@ pub fn fingerprint_inputs(
                 Err(_) => break,
             }
         }
-        for outcome in process_batch(std::mem::take(&mut batch), options) {
+        let outcomes = process_batch(std::mem::take(&mut batch), options);
+        let last = outcomes.len().saturating_sub(1);
+        for (i, outcome) in outcomes.into_iter().enumerate() {
             let outcome = match outcome {
                 Outcome::Document(doc) => match ids.register(&doc.id, &doc.origin) {
                     Ok(()) => Outcome::Document(doc),
@@ -114,7 +117,7 @@ pub fn fingerprint_inputs(
                 },
                 skipped => skipped,
             };
-            sink(outcome)?;
+            sink(outcome, i == last)?;
         }
     }
     Ok(())

@@ -58,6 +58,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod lsh;
 pub mod read;
+pub mod report;
 pub mod shingle;
 pub mod signature;
 pub mod synth;

@@ -5,16 +5,19 @@
 //! threshold, the false-negative mass the area above `P` beyond it; [`LshParams::for_threshold`]
 //! tries every `b × r ≤ num_perm` and keeps the pair that minimizes the weighted sum of the two
 //! (the method datasketch popularized), integrating with Simpson's rule so the choice is
-//! deterministic and needs no numerical library. False positives cost only a verification, false
-//! negatives are lost duplicates, so the default weights lean towards recall.
+//! deterministic and needs no numerical library. Every candidate is verified exactly, so a false
+//! positive costs one set intersection (about a microsecond) while a false negative is a lost
+//! duplicate: the default weights (0.05 / 0.95) lean hard towards recall. At threshold 0.8 and
+//! 128 permutations they choose 16 bands × 8 rows: a pair at Jaccard 0.85 becomes a candidate
+//! with probability 0.994, one at 0.5 with 0.06 (datasketch's equal weights give 0.69 and 0.001).
 
 use crate::error::{Error, Result};
 use serde::Serialize;
 
 /// Default weight of the false-positive mass.
-pub const DEFAULT_FP_WEIGHT: f64 = 0.5;
+pub const DEFAULT_FP_WEIGHT: f64 = 0.05;
 /// Default weight of the false-negative mass.
-pub const DEFAULT_FN_WEIGHT: f64 = 0.5;
+pub const DEFAULT_FN_WEIGHT: f64 = 0.95;
 
 /// Bands × rows of an LSH index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

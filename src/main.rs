@@ -1,1 +1,7 @@
-fn main() {}
+//! The `reprint` command: parses arguments, runs the library, maps errors to exit codes.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

@@ -1,0 +1,213 @@
+//! Raw command-line flags (clap derive). They are turned into library configurations, checked,
+//! by the subcommands; nothing here is trusted until then.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use reprint::cluster::Keep;
+use std::path::PathBuf;
+
+/// Find near-duplicate and syndicated news text.
+#[derive(Debug, Parser)]
+#[command(name = "reprint", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Worker threads (default: one per core). Output is identical for any number.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar and no summary on stderr (warnings about skipped input still show).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assign every document to a near-duplicate cluster.
+    Cluster(ClusterArgs),
+    /// Stream filter: JSONL in, JSONL out, later near-duplicates dropped (or annotated).
+    Dedup(DedupArgs),
+    /// Compare two text files: similarities and the word runs they share.
+    Compare(CompareArgs),
+    /// Show the LSH bands × rows chosen for a threshold, and their S-curve.
+    Params(ParamsArgs),
+    /// Generate a synthetic syndicated news corpus (JSONL) with known copies, for benchmarks.
+    Synth(SynthArgs),
+}
+
+/// How bad input is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OnError {
+    /// Report it on stderr (and in JSON output) and go on.
+    #[default]
+    Skip,
+    /// Stop at the first bad input with exit code 1.
+    Fail,
+}
+
+/// Output formats of `cluster`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ClusterFormat {
+    /// A readable table.
+    #[default]
+    Text,
+    /// One JSON report.
+    Json,
+    /// One `{"id","cluster"}` line per input document, in input order.
+    Jsonl,
+}
+
+/// Output formats of `compare` and `params`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Readable text.
+    #[default]
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// Where documents come from and how their fields are named.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// JSONL field holding the document id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+    /// JSONL field holding the text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+    /// JSONL field holding the outlet [default: outlet, else source, else site].
+    #[arg(long, value_name = "NAME")]
+    pub outlet_field: Option<String>,
+    /// JSONL field holding the publication date (ISO 8601).
+    #[arg(long, default_value = "date", value_name = "NAME")]
+    pub date_field: String,
+    /// What to do with bad input (malformed line, missing text, duplicate id, empty document…).
+    #[arg(long, value_enum, default_value_t = OnError::Skip)]
+    pub on_error: OnError,
+}
+
+/// Fingerprint parameters.
+#[derive(Debug, Args)]
+pub struct SketchArgs {
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub shingle_size: usize,
+    /// MinHash values per signature.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    pub num_perm: usize,
+    /// Seed of every hash function.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Matching parameters.
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    /// Minimum exact similarity of near-duplicates.
+    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    pub threshold: f64,
+    /// Verify by containment |A∩B|/min(|A|,|B|) instead of Jaccard (catches trimmed copies).
+    #[arg(long)]
+    pub containment: bool,
+    /// Weight of false positives when choosing LSH bands × rows.
+    #[arg(long, default_value_t = reprint::lsh::DEFAULT_FP_WEIGHT, value_name = "W")]
+    pub fp_weight: f64,
+    /// Weight of false negatives when choosing LSH bands × rows.
+    #[arg(long, default_value_t = reprint::lsh::DEFAULT_FN_WEIGHT, value_name = "W")]
+    pub fn_weight: f64,
+}
+
+/// `reprint cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Directories of text files, JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), or - for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ClusterFormat::Text)]
+    pub format: ClusterFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Which document represents a cluster.
+    #[arg(long, value_enum, default_value_t = Keep::First)]
+    pub keep: Keep,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub sketch: SketchArgs,
+    #[command(flatten)]
+    pub matching: MatchArgs,
+}
+
+/// `reprint dedup`.
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// JSONL inputs (or directories); - or nothing for stdin.
+    #[arg(value_name = "INPUT", default_value = "-")]
+    pub inputs: Vec<PathBuf>,
+    /// Keep duplicates, tagged with `duplicate_of` and `similarity`.
+    #[arg(long)]
+    pub annotate: bool,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub sketch: SketchArgs,
+    #[command(flatten)]
+    pub matching: MatchArgs,
+}
+
+/// `reprint compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// First text file.
+    pub a: PathBuf,
+    /// Second text file.
+    pub b: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub sketch: SketchArgs,
+}
+
+/// `reprint params`.
+#[derive(Debug, Args)]
+pub struct ParamsArgs {
+    /// Similarity threshold.
+    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    pub threshold: f64,
+    /// MinHash values per signature.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    pub num_perm: usize,
+    /// Weight of false positives.
+    #[arg(long, default_value_t = reprint::lsh::DEFAULT_FP_WEIGHT, value_name = "W")]
+    pub fp_weight: f64,
+    /// Weight of false negatives.
+    #[arg(long, default_value_t = reprint::lsh::DEFAULT_FN_WEIGHT, value_name = "W")]
+    pub fn_weight: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `reprint synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Number of documents.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub documents: usize,
+    /// Seed; the same seed always gives the same corpus.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Share of documents that copy an earlier story.
+    #[arg(long, default_value_t = 0.3, value_name = "P")]
+    pub copy_share: f64,
+    /// Write to FILE instead of stdout (.gz and .zst compress).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}

@@ -1,0 +1,106 @@
+//! `reprint dedup`: a streaming near-duplicate filter over JSONL.
+//!
+//! Lines go out in input order as soon as their batch is decided: the first document of a
+//! near-duplicate group is kept, later ones are dropped (or, with `--annotate`, kept and tagged
+//! with `duplicate_of` and `similarity`). JSONL lines are written back byte for byte, so unknown
+//! fields pass through. Memory holds the band keys and shingle sets of kept documents only,
+//! never the text read.
+
+use crate::cli::args::DedupArgs;
+use crate::cli::{match_config, open_output, signature_params, stream_options, SkipLog, Ui};
+use anyhow::Result;
+use reprint::cluster::{Assignment, LeaderIndex};
+use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome};
+use serde::Serialize;
+use std::io::Write;
+
+pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
+    let params = signature_params(&args.sketch)?;
+    let matching = match_config(&args.matching, &params)?;
+    let mut options = stream_options(&args.input, params);
+    options.keep_raw = true;
+    options.keep_text = true;
+
+    let mut out = open_output(args.output.as_deref())?;
+    let mut leaders = LeaderIndex::new(matching);
+    let mut kept_ids: Vec<String> = Vec::new();
+    let mut skips = SkipLog::new(ui, args.input.on_error);
+    let (mut read, mut kept, mut duplicates, mut bytes) = (0usize, 0usize, 0usize, 0usize);
+    fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
+        read += 1;
+        match outcome {
+            Outcome::Skipped(skipped) => skips.record(skipped)?,
+            Outcome::Document(doc) => {
+                bytes += doc.bytes;
+                let keys = leaders.keys(&doc.fingerprint);
+                match leaders.assign(&keys, doc.fingerprint.shingles.clone()) {
+                    Assignment::Leader(_) => {
+                        kept += 1;
+                        kept_ids.push(doc.id.clone());
+                        write_record(&mut out, &doc, None)?;
+                    }
+                    Assignment::Member { leader, similarity } => {
+                        duplicates += 1;
+                        if args.annotate {
+                            write_record(&mut out, &doc, Some((&kept_ids[leader], similarity)))?;
+                        }
+                    }
+                }
+            }
+        }
+        ui.progress(read, bytes);
+        if end_of_batch {
+            out.flush().map_err(|e| reprint::Error::io("-", e))?;
+        }
+        Ok(())
+    })?;
+    out.flush()?;
+    ui.summary(&format!(
+        "reprint dedup: {read} read, {kept} kept, {duplicates} near-duplicates {}, {} skipped",
+        if args.annotate { "annotated" } else { "dropped" },
+        skips.skipped.len()
+    ));
+    Ok(())
+}
+
+/// A document built from a text file rather than a JSONL line.
+#[derive(Serialize)]
+struct FileRecord<'a> {
+    id: &'a str,
+    text: &'a str,
+}
+
+/// Write a document's line, with `duplicate_of` and `similarity` added when given.
+fn write_record(
+    out: &mut impl Write,
+    doc: &FingerprintedDocument,
+    duplicate_of: Option<(&str, f64)>,
+) -> reprint::Result<()> {
+    let io = |e| reprint::Error::io("-", e);
+    let owned;
+    let line = match &doc.raw {
+        Some(raw) => raw.trim_end(),
+        None => {
+            owned = serde_json::to_string(&FileRecord {
+                id: &doc.id,
+                text: doc.text.as_deref().unwrap_or_default(),
+            })
+            .map_err(|e| reprint::Error::io("-", e.into()))?;
+            &owned
+        }
+    };
+    match duplicate_of {
+        None => writeln!(out, "{line}").map_err(io),
+        Some((id, similarity)) => {
+            // The line parsed as a JSON object, so it ends with `}`: splice the fields in.
+            let body = line.strip_suffix('}').unwrap_or(line);
+            let id = serde_json::to_string(id).map_err(|e| reprint::Error::io("-", e.into()))?;
+            writeln!(
+                out,
+                "{body},\"duplicate_of\":{id},\"similarity\":{}}}",
+                (similarity * 1e4).round() / 1e4
+            )
+            .map_err(io)
+        }
+    }
+}

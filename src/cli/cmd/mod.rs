@@ -1,0 +1,7 @@
+//! One module per subcommand, each with a `run`.
+
+pub mod cluster;
+pub mod compare;
+pub mod dedup;
+pub mod params;
+pub mod synth;

@@ -1,0 +1,238 @@
+//! The command line: parse, configure, run a subcommand, and map the outcome to an exit code
+//! (0 success, 1 runtime failure, 2 usage error). A closed pipe (`reprint … | head`) ends the
+//! run quietly with success.
+
+mod args;
+mod cmd;
+
+use anyhow::Result;
+use args::{Cli, Command, InputArgs, MatchArgs, OnError, SketchArgs};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use reprint::cluster::MatchConfig;
+use reprint::corpus::StreamOptions;
+use reprint::read::FieldNames;
+use reprint::verify::Measure;
+use reprint::{LshParams, SignatureParams, Skipped};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Exit code of a usage error.
+const EXIT_USAGE: i32 = 2;
+/// Exit code of a runtime failure.
+const EXIT_FAILURE: i32 = 1;
+/// Skipped-input warnings printed in full before they are only counted.
+const MAX_WARNINGS: usize = 20;
+
+/// Run the command line and return the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return 0;
+            }
+            eprintln!("reprint: error: {e:#}");
+            let usage = e
+                .downcast_ref::<reprint::Error>()
+                .is_some_and(|e| matches!(e, reprint::Error::InvalidParameter(_)));
+            if usage {
+                EXIT_USAGE
+            } else {
+                EXIT_FAILURE
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || cause.downcast_ref::<reprint::Error>().is_some_and(|r| {
+                matches!(r, reprint::Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+fn run(cli: Cli) -> Result<()> {
+    if let Some(threads) = cli.threads {
+        if threads == 0 {
+            return Err(reprint::Error::InvalidParameter("--threads must be at least 1".into()).into());
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()?;
+    }
+    let ui = Ui::new(cli.quiet);
+    match cli.command {
+        Command::Cluster(args) => cmd::cluster::run(args, &ui),
+        Command::Dedup(args) => cmd::dedup::run(args, &ui),
+        Command::Compare(args) => cmd::compare::run(args),
+        Command::Params(args) => cmd::params::run(args),
+        Command::Synth(args) => cmd::synth::run(args),
+    }
+}
+
+/// Signature parameters from flags, validated.
+fn signature_params(sketch: &SketchArgs) -> reprint::Result<SignatureParams> {
+    let params = SignatureParams {
+        num_perm: sketch.num_perm,
+        shingle_size: sketch.shingle_size,
+        seed: sketch.seed,
+    };
+    params.validate()?;
+    Ok(params)
+}
+
+/// Matching configuration from flags, validated (LSH bands × rows derived here).
+fn match_config(matching: &MatchArgs, params: &SignatureParams) -> reprint::Result<MatchConfig> {
+    let lsh = LshParams::for_threshold(
+        matching.threshold,
+        params.num_perm,
+        matching.fp_weight,
+        matching.fn_weight,
+    )?;
+    let config = MatchConfig {
+        threshold: matching.threshold,
+        measure: if matching.containment {
+            Measure::Containment
+        } else {
+            Measure::Jaccard
+        },
+        lsh,
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+fn stream_options(input: &InputArgs, params: SignatureParams) -> StreamOptions {
+    StreamOptions {
+        fields: FieldNames {
+            id: input.id_field.clone(),
+            text: input.text_field.clone(),
+            outlet: input.outlet_field.clone(),
+            date: input.date_field.clone(),
+        },
+        params,
+        keep_raw: false,
+        keep_text: false,
+    }
+}
+
+/// Standard output or a file, buffered.
+fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>> {
+    Ok(match path {
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+        Some(path) => Box::new(BufWriter::with_capacity(
+            1 << 16,
+            File::create(path).map_err(|e| reprint::Error::io(path, e))?,
+        )),
+    })
+}
+
+/// What the user sees on stderr: progress, warnings about skipped input, a summary.
+pub struct Ui {
+    quiet: bool,
+    progress: Option<ProgressBar>,
+}
+
+impl Ui {
+    fn new(quiet: bool) -> Self {
+        let progress = (!quiet && io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Ui { quiet, progress }
+    }
+
+    /// Show how far reading has come (cheap: called every document, draws now and then).
+    fn progress(&self, documents: usize, bytes: usize) {
+        if let Some(bar) = &self.progress {
+            if documents % 512 == 0 {
+                bar.set_message(format!(
+                    "{documents} documents, {:.1} MB read",
+                    bytes as f64 / 1e6
+                ));
+            }
+        }
+    }
+
+    /// Print a line on stderr without tearing the progress bar.
+    fn line(&self, line: &str) {
+        match &self.progress {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// The closing summary, unless quiet.
+    fn summary(&self, line: &str) {
+        if let Some(bar) = &self.progress {
+            bar.finish_and_clear();
+        }
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// Collects skipped inputs: warns about the first few, counts all, and stops the run when the
+/// user asked to fail on bad input.
+pub struct SkipLog<'u> {
+    ui: &'u Ui,
+    on_error: OnError,
+    /// Every skipped record, in input order.
+    pub skipped: Vec<Skipped>,
+}
+
+impl<'u> SkipLog<'u> {
+    fn new(ui: &'u Ui, on_error: OnError) -> Self {
+        SkipLog {
+            ui,
+            on_error,
+            skipped: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, skipped: Skipped) -> reprint::Result<()> {
+        if self.on_error == OnError::Fail {
+            return Err(reprint::Error::BadInput {
+                origin: skipped.source,
+                reason: match skipped.id {
+                    Some(id) => format!("document `{id}`: {}", skipped.reason),
+                    None => skipped.reason,
+                },
+            });
+        }
+        if self.skipped.len() < MAX_WARNINGS {
+            self.ui.line(&format!("reprint: skipped {skipped}"));
+        } else if self.skipped.len() == MAX_WARNINGS {
+            self.ui
+                .line("reprint: more input skipped; the rest is only counted (JSON output lists all)");
+        }
+        self.skipped.push(skipped);
+        Ok(())
+    }
+}
+
+/// The path of each input as given, for reports.
+fn input_names(inputs: &[PathBuf]) -> Vec<String> {
+    inputs.iter().map(|p| p.display().to_string()).collect()
+}

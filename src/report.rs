@@ -1,0 +1,215 @@
+//! Report types: what reprint writes, as a versioned contract separate from internal types.
+//!
+//! JSON reports carry `schema_version` ([`SCHEMA_VERSION`]); a field is only added within a
+//! version, never renamed or removed. Similarities are rounded to four decimals so reports are
+//! readable and byte-identical across runs. Text renderings are for people and may change.
+
+use crate::cluster::{Keep, MatchConfig, Membership};
+use crate::corpus::FingerprintedDocument;
+use crate::document::Skipped;
+use crate::signature::{SignatureParams, SCHEME};
+use crate::verify::Measure;
+use serde::{Serialize, Serializer};
+use std::io::{self, Write};
+
+/// Version of the JSON report format.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Round to four decimals when serializing.
+pub fn round4<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((x * 1e4).round() / 1e4)
+}
+
+/// Every parameter that shaped a near-duplicate clustering.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterParams {
+    /// Always `near-duplicate` for now.
+    pub level: &'static str,
+    /// Minimum exact similarity.
+    pub threshold: f64,
+    /// `jaccard` or `containment`.
+    pub measure: Measure,
+    /// Words per shingle.
+    pub shingle_size: usize,
+    /// MinHash values per signature.
+    pub num_perm: usize,
+    /// Hash seed.
+    pub seed: u64,
+    /// MinHash scheme.
+    pub scheme: &'static str,
+    /// LSH bands.
+    pub bands: usize,
+    /// LSH rows per band.
+    pub rows: usize,
+    /// Representative rule.
+    pub keep: Keep,
+    /// The inputs as given.
+    pub inputs: Vec<String>,
+}
+
+impl ClusterParams {
+    /// The parameters of a run.
+    pub fn new(
+        signature: &SignatureParams,
+        matching: &MatchConfig,
+        keep: Keep,
+        inputs: Vec<String>,
+    ) -> Self {
+        ClusterParams {
+            level: "near-duplicate",
+            threshold: matching.threshold,
+            measure: matching.measure,
+            shingle_size: signature.shingle_size,
+            num_perm: signature.num_perm,
+            seed: signature.seed,
+            scheme: SCHEME,
+            bands: matching.lsh.bands,
+            rows: matching.lsh.rows,
+            keep,
+            inputs,
+        }
+    }
+}
+
+/// One document's place in a clustering.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterDocument {
+    /// Document id.
+    pub id: String,
+    /// Outlet, when known.
+    pub outlet: Option<String>,
+    /// Date as given, when known.
+    pub date: Option<String>,
+    /// Cluster number.
+    pub cluster: usize,
+    /// Id of the cluster's representative.
+    pub representative: String,
+    /// Exact similarity to the representative.
+    #[serde(serialize_with = "round4")]
+    pub similarity: f64,
+}
+
+/// One cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterEntry {
+    /// Cluster number.
+    pub id: usize,
+    /// Id of its representative.
+    pub representative: String,
+    /// Member ids in input order.
+    pub documents: Vec<String>,
+}
+
+/// The report of `reprint cluster --format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterReport {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Parameters of the run.
+    pub params: ClusterParams,
+    /// Every clustered document, in input order.
+    pub documents: Vec<ClusterDocument>,
+    /// Every cluster (singletons too), by number.
+    pub clusters: Vec<ClusterEntry>,
+    /// Every input record that was set aside, in input order.
+    pub skipped: Vec<Skipped>,
+}
+
+impl ClusterReport {
+    /// Assemble a report from documents and their memberships (same order).
+    pub fn new(
+        params: ClusterParams,
+        documents: &[FingerprintedDocument],
+        memberships: &[Membership],
+        skipped: Vec<Skipped>,
+    ) -> Self {
+        let clusters_len = memberships.iter().map(|m| m.cluster + 1).max().unwrap_or(0);
+        let mut clusters: Vec<ClusterEntry> = (0..clusters_len)
+            .map(|id| ClusterEntry {
+                id,
+                representative: String::new(),
+                documents: Vec::new(),
+            })
+            .collect();
+        let documents = documents
+            .iter()
+            .zip(memberships)
+            .map(|(doc, m)| {
+                let representative = documents[m.representative].id.clone();
+                let entry = &mut clusters[m.cluster];
+                entry.documents.push(doc.id.clone());
+                entry.representative.clone_from(&representative);
+                ClusterDocument {
+                    id: doc.id.clone(),
+                    outlet: doc.outlet.clone(),
+                    date: doc.date.clone(),
+                    cluster: m.cluster,
+                    representative,
+                    similarity: m.similarity,
+                }
+            })
+            .collect();
+        ClusterReport {
+            schema_version: SCHEMA_VERSION,
+            params,
+            documents,
+            clusters,
+            skipped,
+        }
+    }
+
+    /// Number of documents that are not their cluster's representative.
+    pub fn duplicates(&self) -> usize {
+        self.documents
+            .iter()
+            .filter(|d| d.id != d.representative)
+            .count()
+    }
+
+    /// A readable table: one row per document, in input order.
+    pub fn write_text(&self, w: &mut impl Write) -> io::Result<()> {
+        let width = self
+            .documents
+            .iter()
+            .map(|d| d.id.chars().count())
+            .max()
+            .unwrap_or(2)
+            .clamp(2, 48);
+        writeln!(
+            w,
+            "{:<width$}  {:>7}  {:>10}  representative",
+            "id", "cluster", "similarity"
+        )?;
+        for d in &self.documents {
+            let rep = if d.id == d.representative {
+                "(itself)"
+            } else {
+                &d.representative
+            };
+            writeln!(
+                w,
+                "{:<width$}  {:>7}  {:>10.4}  {}",
+                d.id, d.cluster, d.similarity, rep
+            )?;
+        }
+        for s in &self.skipped {
+            writeln!(w, "{:<width$}  {:>7}  {:>10}  skipped: {}", s.id.as_deref().unwrap_or(&s.source), "-", "-", s.reason)?;
+        }
+        Ok(())
+    }
+}
+
+/// One line of `reprint cluster --format jsonl`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterLine<'a> {
+    /// Document id (`null` when a skipped record had none).
+    pub id: Option<&'a str>,
+    /// Cluster number (`null` for a skipped record).
+    pub cluster: Option<usize>,
+    /// Where a skipped record came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'a str>,
+    /// Why it was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<&'a str>,
+}
