@@ -124,8 +124,12 @@ mod tests {
     fn identical_documents_collide_and_strangers_do_not() {
         let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
         let lsh = LshParams::for_threshold(0.8, 128, 0.5, 0.5).unwrap();
-        let a = f.signature("the quick brown fox jumps over the lazy dog again and again").unwrap();
-        let b = f.signature("completely different words make up this other sentence here").unwrap();
+        let a = f
+            .signature("the quick brown fox jumps over the lazy dog again and again")
+            .unwrap();
+        let b = f
+            .signature("completely different words make up this other sentence here")
+            .unwrap();
         let mut index = BandIndex::new(lsh);
         index.insert(0, &band_keys(&a, &lsh));
         index.insert(1, &band_keys(&b, &lsh));

@@ -110,9 +110,7 @@ impl LeaderIndex {
                 .config
                 .measure
                 .similarity(shingles, &self.leaders[leader]);
-            if similarity >= self.config.threshold
-                && best.is_none_or(|(_, s)| similarity > s)
-            {
+            if similarity >= self.config.threshold && best.is_none_or(|(_, s)| similarity > s) {
                 best = Some((leader, similarity));
             }
         }
@@ -247,7 +245,10 @@ mod tests {
         let b = words(30..430);
         let c = words(60..460);
         let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
-        let fps: Vec<_> = [&a, &b, &c].iter().map(|t| f.fingerprint(t).unwrap()).collect();
+        let fps: Vec<_> = [&a, &b, &c]
+            .iter()
+            .map(|t| f.fingerprint(t).unwrap())
+            .collect();
         let jab = fps[0].shingles.jaccard(&fps[1].shingles);
         let jac = fps[0].shingles.jaccard(&fps[2].shingles);
         assert!(jab > 0.85 && jac < 0.75, "{jab} {jac}");
@@ -277,7 +278,10 @@ mod tests {
         let long = words(0..200);
         let short = words(0..190);
         let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
-        let fps = [f.fingerprint(&short).unwrap(), f.fingerprint(&long).unwrap()];
+        let fps = [
+            f.fingerprint(&short).unwrap(),
+            f.fingerprint(&long).unwrap(),
+        ];
         let items = [
             ClusterItem {
                 id: "s",

@@ -154,8 +154,14 @@ mod tests {
         let c = compare(&mut f, a, b).unwrap();
         assert_eq!(c.shared_runs.len(), 1);
         let run = &c.shared_runs[0];
-        assert_eq!(&a[run.a.start..run.a.end], "the negotiations are being led by Andy Jassy");
-        assert_eq!(&b[run.b.start..run.b.end], "THE negotiations are being led by Andy Jassy");
+        assert_eq!(
+            &a[run.a.start..run.a.end],
+            "the negotiations are being led by Andy Jassy"
+        );
+        assert_eq!(
+            &b[run.b.start..run.b.end],
+            "THE negotiations are being led by Andy Jassy"
+        );
         assert_eq!(run.words, 8);
         assert!(c.jaccard > 0.0 && c.jaccard < 1.0);
         assert!(c.containment_a_in_b > c.jaccard);

@@ -186,7 +186,11 @@ pub fn parse_timestamp(date: &str) -> Option<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(date) {
         return Some(t.timestamp());
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(date, format) {
             return Some(t.and_utc().timestamp());
         }

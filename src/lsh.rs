@@ -49,7 +49,9 @@ impl LshParams {
             ));
         }
         if num_perm == 0 {
-            return Err(Error::InvalidParameter("--num-perm must be at least 1".into()));
+            return Err(Error::InvalidParameter(
+                "--num-perm must be at least 1".into(),
+            ));
         }
         let mut best = LshParams { bands: 1, rows: 1 };
         let mut best_error = f64::INFINITY;

@@ -112,7 +112,11 @@ impl RawRecord {
             RawRecord::Unreadable(skipped) => Err(skipped),
             RawRecord::File { origin, id, bytes } => {
                 if bytes.contains(&0) {
-                    return Err(Skipped::new(origin, Some(id), "binary file (contains NUL bytes)"));
+                    return Err(Skipped::new(
+                        origin,
+                        Some(id),
+                        "binary file (contains NUL bytes)",
+                    ));
                 }
                 match String::from_utf8(bytes) {
                     Ok(text) => Ok(Document {
@@ -134,12 +138,13 @@ impl RawRecord {
                 }
             }
             RawRecord::JsonLine { origin, line } => {
-                let picked = parse_fields(&line, fields).map_err(|reason| {
-                    Skipped::new(&origin, None, reason)
-                })?;
+                let picked = parse_fields(&line, fields)
+                    .map_err(|reason| Skipped::new(&origin, None, reason))?;
                 let id = picked
                     .id
-                    .ok_or_else(|| Skipped::new(&origin, None, format!("missing field `{}`", fields.id)))?
+                    .ok_or_else(|| {
+                        Skipped::new(&origin, None, format!("missing field `{}`", fields.id))
+                    })?
                     .map_err(|reason| Skipped::new(&origin, None, reason))?;
                 let text = match picked.text {
                     None => {
@@ -449,9 +454,7 @@ impl InputReader {
                             )),
                         )),
                         Compression::Zstd => match zstd::Decoder::new(file) {
-                            Ok(decoder) => {
-                                Box::new(BufReader::with_capacity(READ_BUFFER, decoder))
-                            }
+                            Ok(decoder) => Box::new(BufReader::with_capacity(READ_BUFFER, decoder)),
                             Err(e) => return unreadable(format!("cannot start zstd: {e}")),
                         },
                     };
@@ -510,6 +513,10 @@ impl LineSource {
                         file: Arc::clone(&self.file),
                         line: Some(self.line_no),
                     };
+                    // Editors on some systems start files with a byte-order mark.
+                    if self.line_no == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+                        buf.drain(..3);
+                    }
                     if buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }

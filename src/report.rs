@@ -193,7 +193,14 @@ impl ClusterReport {
             )?;
         }
         for s in &self.skipped {
-            writeln!(w, "{:<width$}  {:>7}  {:>10}  skipped: {}", s.id.as_deref().unwrap_or(&s.source), "-", "-", s.reason)?;
+            writeln!(
+                w,
+                "{:<width$}  {:>7}  {:>10}  skipped: {}",
+                s.id.as_deref().unwrap_or(&s.source),
+                "-",
+                "-",
+                s.reason
+            )?;
         }
         Ok(())
     }

@@ -58,7 +58,10 @@ mod tests {
         let tokens: Vec<u64> = (0..10).collect();
         let s = shingles(&tokens, 5);
         assert_eq!(s.len(), shingle_count(10, 5));
-        assert_eq!(s.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(
+            s.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5]
+        );
         assert_eq!(shingles(&tokens[..3], 5).len(), 1);
         assert!(shingles(&[], 5).is_empty());
     }

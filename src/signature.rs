@@ -215,7 +215,10 @@ mod tests {
     fn sign(params: SignatureParams, items: impl IntoIterator<Item = u64>) -> Option<Signature> {
         let mut b = SignatureBuilder::new(params);
         for x in items {
-            b.push(xxhash_rust::xxh3::xxh3_64_with_seed(&x.to_le_bytes(), params.seed));
+            b.push(xxhash_rust::xxh3::xxh3_64_with_seed(
+                &x.to_le_bytes(),
+                params.seed,
+            ));
         }
         b.finish()
     }
@@ -242,7 +245,10 @@ mod tests {
             0..100,
         )
         .unwrap();
-        assert!(matches!(a.jaccard(&b), Err(Error::IncompatibleSignatures(_))));
+        assert!(matches!(
+            a.jaccard(&b),
+            Err(Error::IncompatibleSignatures(_))
+        ));
         assert_eq!(a.jaccard(&a).unwrap(), 1.0);
     }
 

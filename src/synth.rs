@@ -101,11 +101,26 @@ const SYLLABLES: &[&str] = &[
 ];
 
 const OUTLETS: &[&str] = &[
-    "Wire Service", "The Daily Ledger", "Metro Herald", "Business Standard Online",
-    "The Evening Post", "Coastal Times", "Market Watcher", "Global Dispatch", "City Chronicle",
-    "Tech Bulletin", "The Morning Record", "Capital Report", "Northern Gazette", "News Now 24",
-    "The Independent Voice", "Finance Daily", "Regional Courier", "The Observer Network",
-    "Pacific Tribune", "World Briefing",
+    "Wire Service",
+    "The Daily Ledger",
+    "Metro Herald",
+    "Business Standard Online",
+    "The Evening Post",
+    "Coastal Times",
+    "Market Watcher",
+    "Global Dispatch",
+    "City Chronicle",
+    "Tech Bulletin",
+    "The Morning Record",
+    "Capital Report",
+    "Northern Gazette",
+    "News Now 24",
+    "The Independent Voice",
+    "Finance Daily",
+    "Regional Courier",
+    "The Observer Network",
+    "Pacific Tribune",
+    "World Briefing",
 ];
 
 const FOOTERS: &[&str] = &[
@@ -237,15 +252,22 @@ impl Synth {
             .collect()
     }
 
-    fn assemble(headline: &str, sentences: &[Vec<String>], footer: &[String], rng: &mut Rng) -> String {
+    fn assemble(
+        headline: &str,
+        sentences: &[Vec<String>],
+        footer: &[String],
+        rng: &mut Rng,
+    ) -> String {
         let mut text = String::with_capacity(5000);
         text.push_str(headline);
         text.push('\n');
         let mut i = 0;
         while i < sentences.len() {
             let paragraph = rng.between(2, 4).min(sentences.len() - i);
-            let rendered: Vec<String> =
-                sentences[i..i + paragraph].iter().map(|s| Self::render(s)).collect();
+            let rendered: Vec<String> = sentences[i..i + paragraph]
+                .iter()
+                .map(|s| Self::render(s))
+                .collect();
             text.push_str(&rendered.join(" "));
             text.push('\n');
             i += paragraph;

@@ -6,11 +6,11 @@
 //! un-normalized, so that normalizing is idempotent. The normalized word is hashed with seeded
 //! xxh3; only the hash travels further.
 //!
-//! Main choice: a fast path for ASCII. The text is cut at whitespace that is followed by an ASCII
-//! character (UAX #29 always breaks there, and no rule looks across such a cut), and every
-//! all-ASCII stretch is scanned by a small hand-written state machine that implements the UAX #29
-//! rules as they apply to ASCII; other stretches go to `unicode-segmentation`. A property test
-//! checks that both paths give the same tokens. Nothing on this path allocates per word: the
+//! Main choice: a fast path for ASCII (and the curly quotes and dashes of news text). The text is
+//! cut at whitespace followed by such a character (UAX #29 always breaks there, and no rule looks
+//! across such a cut); stretches made only of such characters are scanned by a small state
+//! machine implementing the UAX #29 rules as they apply to them, other stretches go to
+//! `unicode-segmentation`. Property tests check that both paths give the same words. Nothing on this path allocates per word: the
 //! normalization buffer is reused.
 
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
@@ -32,9 +32,8 @@ pub struct Token {
 #[inline]
 fn fold_char(c: char) -> char {
     match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '\u{FF07}' => {
-            '\''
-        }
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}'
+        | '\u{FF07}' => '\'',
         '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{FF02}' => '"',
         '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
         | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
@@ -48,6 +47,18 @@ pub fn normalize_into(word: &str, out: &mut String) {
     if word.is_ascii() {
         out.push_str(word);
         out.make_ascii_lowercase();
+        return;
+    }
+    // Words the fast scanner finds are ASCII but for typographic apostrophes: fold those
+    // directly (NFKC leaves ASCII and ‘ ’ alone, so this equals the general path).
+    if word
+        .chars()
+        .all(|c| c.is_ascii() || c == '\u{2018}' || c == '\u{2019}')
+    {
+        out.extend(word.chars().map(|c| match c {
+            '\u{2018}' | '\u{2019}' => '\'',
+            c => c.to_ascii_lowercase(),
+        }));
         return;
     }
     for c in word.nfkc() {
@@ -69,50 +80,159 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
+/// Longest word folded without the general normalization path.
+const SHORT_WORD: usize = 48;
+
+/// Fold a short word made of ASCII and ‘ ’ only (most words of news text) into `out`: the same
+/// bytes [`normalize_into`] gives, without touching the heap. Returns the folded length, or
+/// `None` when the word needs the general path.
+#[inline]
+fn fold_short_word(word: &str, out: &mut [u8; SHORT_WORD]) -> Option<usize> {
+    let bytes = word.as_bytes();
+    if bytes.len() > SHORT_WORD {
+        return None;
+    }
+    let (mut i, mut len) = (0, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            out[len] = b.to_ascii_lowercase();
+            i += 1;
+        } else if b == 0xE2 && matches!(bytes.get(i + 1..i + 3), Some([0x80, 0x98 | 0x99])) {
+            out[len] = b'\'';
+            i += 3;
+        } else {
+            return None;
+        }
+        len += 1;
+    }
+    Some(len)
+}
+
 #[inline]
 fn is_ascii_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0B' | b'\x0C')
 }
 
+/// The fast scanner's view of the character at `i`: its class and byte length, or `None` for a
+/// character it leaves to the full UAX #29 implementation. Besides ASCII it knows the
+/// typographic characters news text is full of, none of which is Extend, Format, ZWJ or a
+/// space to UAX #29: ‘ ’ (MidNumLet, like `.`), and “ ” – — … and no-break space (Other).
+#[inline]
+fn fast_class(bytes: &[u8], i: usize) -> Option<(Class, usize)> {
+    let b = bytes[i];
+    if b < 0x80 {
+        return Some((CLASSES[b as usize], 1));
+    }
+    match (b, bytes.get(i + 1), bytes.get(i + 2)) {
+        (0xE2, Some(0x80), Some(0x98 | 0x99)) => Some((Class::MidNumLet, 3)),
+        (0xE2, Some(0x80), Some(0x93 | 0x94 | 0x9C | 0x9D | 0xA6)) => Some((Class::Other, 3)),
+        (0xC2, Some(0xA0), _) => Some((Class::Other, 2)),
+        _ => None,
+    }
+}
+
+/// Byte length of the UTF-8 character starting with `lead`.
+#[inline]
+fn char_len(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
+}
+
+/// Position of the first byte `>= 0x80` at or after `from` (or `bytes.len()`), eight bytes at a
+/// time: most of a news article is ASCII.
+#[inline]
+fn next_non_ascii(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let high = u64::from_le_bytes(word) & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return i + (high.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && bytes[i] < 0x80 {
+        i += 1;
+    }
+    i
+}
+
+/// Start of the whitespace-separated piece that contains position `i`, not before `floor`.
+#[inline]
+fn piece_start(bytes: &[u8], floor: usize, mut i: usize) -> usize {
+    while i > floor && !is_ascii_space(bytes[i - 1]) {
+        i -= 1;
+    }
+    i
+}
+
+/// End of the whitespace-separated piece that contains position `i`.
+#[inline]
+fn piece_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && !is_ascii_space(bytes[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// Call `f(start, word)` for every word of `text` (a UAX #29 word segment with a letter or digit),
 /// in order, with `start` its byte offset.
+///
+/// The text is scanned from a safe cut `pos` on. Characters the fast scanner knows are skipped
+/// over in bulk; at the first character it does not know, the text before the piece holding it
+/// goes to the fast scanner and a slow stretch goes to `unicode-segmentation`. The slow stretch
+/// reaches back over the preceding whitespace and piece when the unknown character starts its
+/// piece (it might be a combining mark that UAX #29 attaches to that whitespace), and forward
+/// over every following piece that also starts with an unknown character, so that each cut is
+/// whitespace followed by a known character.
 pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
-    // The current stretch: [start, end), and whether it is all ASCII.
-    let mut stretch: Option<(usize, usize, bool)> = None;
-    // Where the previous stretch ended: a stretch that begins with a non-ASCII character reaches
-    // back over the whitespace before it (UAX #29 may attach combining marks to that whitespace).
-    let mut gap_start = 0;
-    let mut i = 0;
-    while i < n {
-        while i < n && is_ascii_space(bytes[i]) {
-            i += 1;
+    let mut pos = 0;
+    let mut search = 0;
+    loop {
+        let q = next_non_ascii(bytes, search);
+        if q == n {
+            scan_stretch(text, pos, n, true, &mut f);
+            return;
         }
-        if i == n {
-            break;
+        if let Some((_, len)) = fast_class(bytes, q) {
+            search = q + len;
+            continue;
         }
-        let piece_start = i;
-        let mut piece_ascii = true;
-        while i < n && !is_ascii_space(bytes[i]) {
-            piece_ascii &= bytes[i] < 0x80;
-            i += 1;
-        }
-        if bytes[piece_start] >= 0x80 {
-            stretch = Some(match stretch {
-                Some((start, _, ascii)) => (start, i, ascii && piece_ascii),
-                None => (gap_start, i, false),
-            });
-        } else {
-            if let Some((start, end, ascii)) = stretch {
-                scan_stretch(text, start, end, ascii, &mut f);
-                gap_start = end;
+        let piece = piece_start(bytes, pos, q);
+        let start = if piece == q {
+            // Back over the whitespace before, then over the previous piece.
+            let mut s = q;
+            while s > pos && is_ascii_space(bytes[s - 1]) {
+                s -= 1;
             }
-            stretch = Some((piece_start, i, piece_ascii));
+            piece_start(bytes, pos, s)
+        } else {
+            piece
+        };
+        let mut end = piece_end(bytes, q);
+        loop {
+            let mut next = end;
+            while next < n && is_ascii_space(bytes[next]) {
+                next += 1;
+            }
+            if next < n && fast_class(bytes, next).is_none() {
+                end = piece_end(bytes, next);
+            } else {
+                break;
+            }
         }
-    }
-    if let Some((start, end, ascii)) = stretch {
-        scan_stretch(text, start, end, ascii, &mut f);
+        scan_stretch(text, pos, start, true, &mut f);
+        scan_stretch(text, start, end, false, &mut f);
+        pos = end;
+        search = end;
     }
 }
 
@@ -121,12 +241,12 @@ fn scan_stretch<'t>(
     text: &'t str,
     start: usize,
     end: usize,
-    ascii: bool,
+    fast: bool,
     f: &mut impl FnMut(usize, &'t str),
 ) {
     let stretch = &text[start..end];
-    if ascii {
-        ascii_words(stretch, start, f);
+    if fast {
+        fast_words(stretch, start, f);
     } else {
         for (offset, word) in stretch.unicode_word_indices() {
             f(start + offset, word);
@@ -134,7 +254,7 @@ fn scan_stretch<'t>(
     }
 }
 
-/// UAX #29 word classes of ASCII bytes, as far as word segments with letters or digits go.
+/// UAX #29 word classes, as far as word segments with letters or digits go.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Class {
     Letter,
@@ -145,7 +265,7 @@ enum Class {
     MidLetter,
     /// `,` `;` (MidNum): join two digits.
     MidNum,
-    /// `.` `'` (MidNumLet, Single_Quote): join two letters or two digits.
+    /// `.` `'` ‘ ’ (MidNumLet, Single_Quote): join two letters or two digits.
     MidNumLet,
     Other,
 }
@@ -175,53 +295,69 @@ static CLASSES: [Class; 128] = {
     table
 };
 
-/// UAX #29 word segmentation restricted to ASCII text; yields segments with a letter or digit.
+/// ASCII letters, digits and `_`: the bytes that always join each other inside a word.
+static WORD_BYTE: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
 #[inline]
-fn ascii_words<'t>(s: &'t str, base: usize, f: &mut impl FnMut(usize, &'t str)) {
+fn is_word_byte(b: u8) -> bool {
+    b < 0x80 && WORD_BYTE[b as usize]
+}
+
+/// UAX #29 word segmentation of a stretch whose characters are all known to [`fast_class`];
+/// yields the segments with a letter or digit.
+#[inline]
+fn fast_words<'t>(s: &'t str, base: usize, f: &mut impl FnMut(usize, &'t str)) {
     let bytes = s.as_bytes();
     let n = bytes.len();
-    let class = |i: usize| CLASSES[(bytes[i] & 0x7F) as usize];
     let mut i = 0;
     while i < n {
-        let first = class(i);
-        if !matches!(first, Class::Letter | Class::Digit | Class::Connector) {
-            i += 1;
+        let b = bytes[i];
+        if !is_word_byte(b) {
+            // Only letters, digits and `_` start a word; the known non-ASCII characters never do.
+            i += if b < 0x80 { 1 } else { char_len(b) };
             continue;
         }
         let start = i;
-        let mut has_alnum = first != Class::Connector;
-        let mut prev = first;
-        i += 1;
-        while i < n {
-            let c = class(i);
-            match c {
-                // WB5, WB8, WB9, WB10, WB13a, WB13b: letters, digits and `_` all join.
-                Class::Letter | Class::Digit | Class::Connector => {
-                    has_alnum |= c != Class::Connector;
-                    prev = c;
-                    i += 1;
-                }
-                Class::MidLetter | Class::MidNum | Class::MidNumLet if i + 1 < n => {
-                    let next = class(i + 1);
-                    // WB6/WB7 (letters) and WB11/WB12 (digits).
-                    let joins = match c {
-                        Class::MidLetter => prev == Class::Letter && next == Class::Letter,
-                        Class::MidNum => prev == Class::Digit && next == Class::Digit,
-                        _ => {
-                            (prev == Class::Letter && next == Class::Letter)
-                                || (prev == Class::Digit && next == Class::Digit)
-                        }
-                    };
-                    if !joins {
-                        break;
-                    }
-                    prev = next;
-                    i += 2;
-                }
-                _ => break,
+        loop {
+            // WB5, WB8, WB9, WB10, WB13a, WB13b: letters, digits and `_` all join.
+            i += bytes[i..]
+                .iter()
+                .position(|&b| !is_word_byte(b))
+                .unwrap_or(n - i);
+            if i == n {
+                break;
             }
+            let Some((mid, len)) = fast_class(bytes, i) else {
+                break;
+            };
+            if !matches!(mid, Class::MidLetter | Class::MidNum | Class::MidNumLet) || i + len >= n {
+                break;
+            }
+            // WB6/WB7 (letters) and WB11/WB12 (digits) look one character each way.
+            let (prev, next) = (bytes[i - 1], bytes[i + len]);
+            let letters = prev.is_ascii_alphabetic() && next.is_ascii_alphabetic();
+            let digits = prev.is_ascii_digit() && next.is_ascii_digit();
+            let joins = match mid {
+                Class::MidLetter => letters,
+                Class::MidNum => digits,
+                _ => letters || digits,
+            };
+            if !joins {
+                break;
+            }
+            i += len;
         }
-        if has_alnum {
+        // A run of `_` alone is no word.
+        if bytes[start] != b'_' || bytes[start..i].iter().any(|&b| b != b'_') {
             f(base + start, &s[start..i]);
         }
     }
@@ -232,6 +368,7 @@ fn ascii_words<'t>(s: &'t str, base: usize, f: &mut impl FnMut(usize, &'t str)) 
 pub struct Tokenizer {
     seed: u64,
     buf: String,
+    short: [u8; SHORT_WORD],
 }
 
 impl Tokenizer {
@@ -240,6 +377,7 @@ impl Tokenizer {
         Tokenizer {
             seed,
             buf: String::with_capacity(64),
+            short: [0; SHORT_WORD],
         }
     }
 
@@ -249,17 +387,29 @@ impl Tokenizer {
         xxh3_64_with_seed(normalized.as_bytes(), self.seed)
     }
 
+    /// The hash of `word` once normalized.
+    #[inline]
+    pub fn hash_word(&mut self, word: &str) -> u64 {
+        let bytes = word.as_bytes();
+        // Most words of news text are lower-case ASCII already: hash them in place.
+        if !bytes.iter().any(|&b| b >= 0x80 || b.is_ascii_uppercase()) {
+            return xxh3_64_with_seed(bytes, self.seed);
+        }
+        if let Some(len) = fold_short_word(word, &mut self.short) {
+            return xxh3_64_with_seed(&self.short[..len], self.seed);
+        }
+        normalize_into(word, &mut self.buf);
+        xxh3_64_with_seed(self.buf.as_bytes(), self.seed)
+    }
+
     /// Call `f` with every token of `text`, in order.
     #[inline]
     pub fn for_each_token(&mut self, text: &str, mut f: impl FnMut(Token)) {
-        let seed = self.seed;
-        let buf = &mut self.buf;
         for_each_word(text, |start, word| {
-            normalize_into(word, buf);
             f(Token {
                 start,
                 end: start + word.len(),
-                hash: xxh3_64_with_seed(buf.as_bytes(), seed),
+                hash: self.hash_word(word),
             });
         });
     }
@@ -295,7 +445,16 @@ mod tests {
         assert_eq!(
             w,
             [
-                "Amazon’s", "50B", "deal", "U.S", "talks", "16,000", "jobs", "can't", "e.g", "a_b",
+                "Amazon’s",
+                "50B",
+                "deal",
+                "U.S",
+                "talks",
+                "16,000",
+                "jobs",
+                "can't",
+                "e.g",
+                "a_b",
                 "3.14"
             ]
         );
@@ -329,6 +488,12 @@ mod tests {
             Just("\t".to_string()),
             "[.,;:'_\\-$%()\"!?]",
             Just("’".to_string()),
+            Just("‘".to_string()),
+            Just("“".to_string()),
+            Just("”".to_string()),
+            Just("—".to_string()),
+            Just("…".to_string()),
+            Just("\u{3000}".to_string()),
             Just("é".to_string()),
             Just("\u{301}".to_string()),
             Just("\u{903}".to_string()),
@@ -352,6 +517,18 @@ mod tests {
         #[test]
         fn fast_path_matches_uax29_on_any_text(text in "\\PC{0,40}") {
             prop_assert_eq!(words(&text), reference(&text));
+        }
+
+        #[test]
+        fn short_word_folding_matches_normalization(text in news_like()) {
+            let mut t = Tokenizer::new(3);
+            for_each_word(&text, |_, word| {
+                let mut folded = [0; SHORT_WORD];
+                if let Some(len) = fold_short_word(word, &mut folded) {
+                    assert_eq!(&folded[..len], normalize(word).as_bytes(), "{word:?}");
+                }
+                assert_eq!(t.hash_word(word), t.hash_normalized(&normalize(word)), "{word:?}");
+            });
         }
 
         #[test]

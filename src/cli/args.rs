@@ -105,7 +105,12 @@ pub struct SketchArgs {
 #[derive(Debug, Args)]
 pub struct MatchArgs {
     /// Minimum exact similarity of near-duplicates.
-    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "T",
+        allow_negative_numbers = true
+    )]
     pub threshold: f64,
     /// Verify by containment |A∩B|/min(|A|,|B|) instead of Jaccard (catches trimmed copies).
     #[arg(long)]
@@ -179,7 +184,12 @@ pub struct CompareArgs {
 #[derive(Debug, Args)]
 pub struct ParamsArgs {
     /// Similarity threshold.
-    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "T",
+        allow_negative_numbers = true
+    )]
     pub threshold: f64,
     /// MinHash values per signature.
     #[arg(long, default_value_t = 128, value_name = "N")]

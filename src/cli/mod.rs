@@ -56,12 +56,16 @@ pub fn main() -> i32 {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let broken = Some(io::ErrorKind::BrokenPipe);
     e.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+        cause.downcast_ref::<io::Error>().map(io::Error::kind) == broken
+            // serde_json wraps the I/O error without exposing it as a source.
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == broken
             || cause.downcast_ref::<reprint::Error>().is_some_and(|r| {
-                matches!(r, reprint::Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+                matches!(r, reprint::Error::Io { error, .. } if error.kind() == io::ErrorKind::BrokenPipe)
             })
     })
 }
@@ -69,7 +73,9 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<()> {
     if let Some(threads) = cli.threads {
         if threads == 0 {
-            return Err(reprint::Error::InvalidParameter("--threads must be at least 1".into()).into());
+            return Err(
+                reprint::Error::InvalidParameter("--threads must be at least 1".into()).into(),
+            );
         }
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -224,8 +230,9 @@ impl<'u> SkipLog<'u> {
         if self.skipped.len() < MAX_WARNINGS {
             self.ui.line(&format!("reprint: skipped {skipped}"));
         } else if self.skipped.len() == MAX_WARNINGS {
-            self.ui
-                .line("reprint: more input skipped; the rest is only counted (JSON output lists all)");
+            self.ui.line(
+                "reprint: more input skipped; the rest is only counted (JSON output lists all)",
+            );
         }
         self.skipped.push(skipped);
         Ok(())

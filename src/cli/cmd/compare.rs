@@ -104,8 +104,16 @@ pub fn run(args: CompareArgs) -> Result<()> {
                 )?;
             }
             writeln!(out, "jaccard               {:.4}", report.jaccard)?;
-            writeln!(out, "containment a in b    {:.4}", report.containment_a_in_b)?;
-            writeln!(out, "containment b in a    {:.4}", report.containment_b_in_a)?;
+            writeln!(
+                out,
+                "containment a in b    {:.4}",
+                report.containment_a_in_b
+            )?;
+            writeln!(
+                out,
+                "containment b in a    {:.4}",
+                report.containment_b_in_a
+            )?;
             match report.minhash_estimate {
                 Some(e) => writeln!(
                     out,

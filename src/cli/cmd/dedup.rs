@@ -57,7 +57,11 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
     out.flush()?;
     ui.summary(&format!(
         "reprint dedup: {read} read, {kept} kept, {duplicates} near-duplicates {}, {} skipped",
-        if args.annotate { "annotated" } else { "dropped" },
+        if args.annotate {
+            "annotated"
+        } else {
+            "dropped"
+        },
         skips.skipped.len()
     ));
     Ok(())

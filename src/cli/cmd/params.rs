@@ -31,7 +31,12 @@ struct ParamsReport {
 }
 
 pub fn run(args: ParamsArgs) -> Result<()> {
-    let lsh = LshParams::for_threshold(args.threshold, args.num_perm, args.fp_weight, args.fn_weight)?;
+    let lsh = LshParams::for_threshold(
+        args.threshold,
+        args.num_perm,
+        args.fp_weight,
+        args.fn_weight,
+    )?;
     let report = ParamsReport {
         threshold: args.threshold,
         num_perm: args.num_perm,
@@ -80,8 +85,16 @@ pub fn run(args: ParamsArgs) -> Result<()> {
             writeln!(out, "similarity  P(candidate)")?;
             for p in &report.s_curve {
                 let bar = "#".repeat((p.probability * 40.0).round() as usize);
-                let mark = if (p.similarity - args.threshold).abs() < 0.025 { "<" } else { "" };
-                writeln!(out, "{:>10.2}  {:>12.4}  {bar}{mark}", p.similarity, p.probability)?;
+                let mark = if (p.similarity - args.threshold).abs() < 0.025 {
+                    "<"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "{:>10.2}  {:>12.4}  {bar}{mark}",
+                    p.similarity, p.probability
+                )?;
             }
         }
     }

@@ -1,0 +1,67 @@
+//! End to end in the library: fingerprint a generated syndicated corpus in parallel and cluster
+//! it, in bytes per second of article text.
+
+// A benchmark's fixtures are fixed; failing to build them is a broken benchmark, not user input.
+#![allow(clippy::expect_used, missing_docs)]
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rayon::prelude::*;
+use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
+use reprint::synth::{Synth, SynthConfig};
+use reprint::verify::Measure;
+use reprint::{Fingerprinter, LshParams, SignatureParams};
+
+fn clustering(c: &mut Criterion) {
+    let docs: Vec<_> = Synth::new(SynthConfig {
+        documents: 5_000,
+        seed: 7,
+        copy_share: 0.3,
+    })
+    .collect();
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    let params = SignatureParams::default();
+    let config = MatchConfig {
+        threshold: 0.8,
+        measure: Measure::Jaccard,
+        lsh: LshParams::for_threshold(
+            0.8,
+            128,
+            reprint::lsh::DEFAULT_FP_WEIGHT,
+            reprint::lsh::DEFAULT_FN_WEIGHT,
+        )
+        .expect("valid threshold"),
+    };
+    let mut group = c.benchmark_group("cluster");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("fingerprint_and_cluster_5000_docs", |b| {
+        b.iter(|| {
+            let fingerprints: Vec<_> = docs
+                .par_iter()
+                .map_init(
+                    || Fingerprinter::new(params).expect("valid params"),
+                    |f, d| f.fingerprint(&d.text).expect("generated text has words"),
+                )
+                .collect();
+            let items: Vec<ClusterItem> = docs
+                .iter()
+                .zip(&fingerprints)
+                .map(|(d, f)| ClusterItem {
+                    id: &d.id,
+                    fingerprint: f,
+                    bytes: d.text.len(),
+                    timestamp: None,
+                })
+                .collect();
+            let memberships = cluster(&items, &config, Keep::First);
+            let clusters = memberships.iter().map(|m| m.cluster).max().unwrap_or(0) + 1;
+            // Copies with heavy trims fall below 0.8, but most copies join their original.
+            assert!(clusters < docs.len(), "{clusters} clusters");
+            clusters
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, clustering);
+criterion_main!(benches);

@@ -1,0 +1,1201 @@
+//! End-to-end tests of the `reprint` command line: they run the built binary and check what
+//! DESIGN.md promises (exit codes, output formats, bad input accounted for, determinism).
+
+// Tests fail loudly: panicking on a broken expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const SEEDS: [&str; 5] = [
+    "000_4526b870d124d22a",
+    "001_3e1f5d705c35a797",
+    "002_27facdf7f722c302",
+    "003_4645c990ff64489e",
+    "004_83e95b52ee6adbb2",
+];
+
+/// The fixture with one good or bad record per line (see `bad_jsonl_*`).
+const MIXED: &str = "data/bad/mixed.jsonl";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reprint"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// Run `reprint ARGS` with an empty standard input.
+fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    command()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run reprint")
+}
+
+/// Run `reprint ARGS` with `input` on standard input (written from another thread).
+fn run_stdin<S: AsRef<std::ffi::OsStr>>(args: &[S], input: &[u8]) -> Output {
+    let mut child = command()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn reprint");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The child may stop reading early; that is its business.
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait for reprint");
+    writer.join().expect("stdin writer");
+    out
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Assert the exit code, showing stderr when it is not the expected one.
+#[track_caller]
+fn assert_code(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit code {code}, got {:?}\nstderr:\n{}",
+        out.status,
+        stderr(out)
+    );
+    assert!(
+        !stderr(out).contains("panicked"),
+        "reprint panicked:\n{}",
+        stderr(out)
+    );
+}
+
+#[track_caller]
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            stderr(out)
+        )
+    })
+}
+
+#[track_caller]
+fn jsonl(out: &Output) -> Vec<Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSONL line {l:?}: {e}")))
+        .collect()
+}
+
+fn seed_text(i: usize) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/seeds")
+        .join(format!("{}.txt", SEEDS[i]));
+    std::fs::read_to_string(path).expect("read seed")
+}
+
+/// A JSONL line `{"id":…,"text":…}`.
+fn record(id: &str, text: &str) -> String {
+    serde_json::json!({ "id": id, "text": text }).to_string()
+}
+
+/// Seed 0 with one word changed and a footer line appended: a near-duplicate of it.
+fn near_copy(text: &str) -> String {
+    assert!(
+        text.contains("reportedly"),
+        "seed changed; pick another word"
+    );
+    format!(
+        "{}\nFollow us on social media for the latest updates.\n",
+        text.replacen("reportedly", "allegedly", 1)
+    )
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+fn path_str(p: &Path) -> String {
+    p.to_str().expect("UTF-8 temp path").to_owned()
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) {
+    std::fs::write(path, bytes).expect("write fixture");
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+fn zstd(bytes: &[u8]) -> Vec<u8> {
+    zstd::encode_all(bytes, 3).expect("zstd")
+}
+
+/// A small deterministic generator (64-bit LCG), for made-up text and shuffles.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn word(&mut self) -> String {
+        const SYLLABLES: [&str; 16] = [
+            "ka", "lo", "mer", "ti", "vas", "run", "pe", "dol", "sa", "qui", "ben", "tor", "ma",
+            "ri", "gel", "fo",
+        ];
+        (0..2 + self.below(3))
+            .map(|_| SYLLABLES[self.below(SYLLABLES.len())])
+            .collect()
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i + 1);
+            items.swap(i, j);
+        }
+    }
+}
+
+/// Clusters of a `cluster --format json` report as a set of sets of ids.
+fn partition(report: &Value) -> BTreeSet<BTreeSet<String>> {
+    report["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .map(|c| {
+            c["documents"]
+                .as_array()
+                .expect("cluster documents")
+                .iter()
+                .map(|d| d.as_str().expect("id").to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// `id → cluster` of a `cluster --format json` report.
+fn cluster_of(report: &Value) -> BTreeMap<String, u64> {
+    report["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().expect("id").to_owned(),
+                d["cluster"].as_u64().expect("cluster"),
+            )
+        })
+        .collect()
+}
+
+/// A synthetic corpus written by `reprint synth` into `dir`.
+fn synth_corpus(dir: &Path, documents: usize, seed: u64) -> PathBuf {
+    let path = dir.join(format!("synth_{documents}_{seed}.jsonl"));
+    let out = run(&[
+        "synth".to_owned(),
+        "--documents".to_owned(),
+        documents.to_string(),
+        "--seed".to_owned(),
+        seed.to_string(),
+        "-o".to_owned(),
+        path_str(&path),
+    ]);
+    assert_code(&out, 0);
+    path
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. cluster on the seeds: text, JSON, JSONL
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn cluster_seeds_text_table() {
+    let out = run(&["cluster", "data/seeds"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "header + 5 rows:\n{text}");
+    assert!(
+        lines[0].contains("id") && lines[0].contains("cluster"),
+        "{text}"
+    );
+    let mut clusters = BTreeSet::new();
+    for (row, id) in lines[1..].iter().zip(SEEDS) {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cols[0], id, "row order: {text}");
+        clusters.insert(cols[1].to_owned());
+        assert!(
+            row.contains("(itself)"),
+            "each seed represents itself: {row}"
+        );
+    }
+    assert_eq!(clusters.len(), 5, "5 distinct clusters:\n{text}");
+}
+
+#[test]
+fn cluster_seeds_json_report() {
+    let out = run(&["cluster", "data/seeds", "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["schema_version"], 1);
+    let docs = report["documents"].as_array().expect("documents");
+    let ids: Vec<&str> = docs.iter().map(|d| d["id"].as_str().expect("id")).collect();
+    assert_eq!(ids, SEEDS);
+    assert_eq!(report["clusters"].as_array().expect("clusters").len(), 5);
+    assert_eq!(partition(&report).len(), 5);
+    assert!(partition(&report).iter().all(|c| c.len() == 1));
+    assert_eq!(report["skipped"], serde_json::json!([]));
+    let params = &report["params"];
+    assert_eq!(params["threshold"].as_f64(), Some(0.8));
+    assert_eq!(params["shingle_size"].as_u64(), Some(5));
+    assert_eq!(params["num_perm"].as_u64(), Some(128));
+    let bands = params["bands"].as_u64().expect("bands");
+    let rows = params["rows"].as_u64().expect("rows");
+    assert!(bands >= 1 && rows >= 1 && bands * rows <= 128, "{params}");
+    // Non-default parameters show up in the report.
+    let out = run(&[
+        "cluster",
+        "data/seeds",
+        "--format",
+        "json",
+        "--threshold",
+        "0.6",
+        "--shingle-size",
+        "3",
+        "--num-perm",
+        "64",
+    ]);
+    assert_code(&out, 0);
+    let params = &json(&out)["params"];
+    assert_eq!(params["threshold"].as_f64(), Some(0.6));
+    assert_eq!(params["shingle_size"].as_u64(), Some(3));
+    assert_eq!(params["num_perm"].as_u64(), Some(64));
+    let bands = params["bands"].as_u64().expect("bands");
+    let rows = params["rows"].as_u64().expect("rows");
+    assert!(bands * rows <= 64, "{params}");
+}
+
+#[test]
+fn cluster_seeds_jsonl_lines() {
+    let out = run(&["cluster", "data/seeds", "--format", "jsonl"]);
+    assert_code(&out, 0);
+    let lines = jsonl(&out);
+    assert_eq!(lines.len(), 5, "{}", stdout(&out));
+    let mut clusters = BTreeSet::new();
+    for (line, id) in lines.iter().zip(SEEDS) {
+        let obj = line.as_object().expect("object");
+        let keys: BTreeSet<&str> = obj.keys().map(String::as_str).collect();
+        assert_eq!(keys, BTreeSet::from(["id", "cluster"]), "{line}");
+        assert_eq!(line["id"], id);
+        clusters.insert(line["cluster"].as_u64().expect("cluster number"));
+    }
+    assert_eq!(clusters.len(), 5);
+}
+
+#[test]
+fn cluster_output_file_matches_stdout() {
+    let dir = tempdir();
+    let file = dir.path().join("out.jsonl");
+    let out = run(&[
+        "cluster".to_owned(),
+        "data/seeds".to_owned(),
+        "--format".to_owned(),
+        "jsonl".to_owned(),
+        "-o".to_owned(),
+        path_str(&file),
+    ]);
+    assert_code(&out, 0);
+    assert!(out.stdout.is_empty(), "nothing on stdout with -o");
+    let piped = run(&["cluster", "data/seeds", "--format", "jsonl"]);
+    assert_eq!(std::fs::read(&file).expect("output file"), piped.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. near-duplicates are found
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn near_duplicate_shares_cluster() {
+    let dir = tempdir();
+    let original = seed_text(0);
+    let feed = dir.path().join("feed.jsonl");
+    write(
+        &feed,
+        [
+            record("original", &original),
+            record("copy", &near_copy(&original)),
+            record("unrelated", &seed_text(3)),
+        ]
+        .join("\n")
+            + "\n",
+    );
+    let out = run(&["cluster", &path_str(&feed), "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    let clusters = cluster_of(&report);
+    assert_eq!(clusters.len(), 3);
+    assert_eq!(
+        clusters["copy"], clusters["original"],
+        "copy joins original"
+    );
+    assert_ne!(clusters["unrelated"], clusters["original"]);
+    let docs = report["documents"].as_array().expect("documents");
+    let copy = docs.iter().find(|d| d["id"] == "copy").expect("copy");
+    assert_eq!(copy["representative"], "original");
+    let similarity = copy["similarity"].as_f64().expect("similarity");
+    assert!(
+        (0.8..1.0).contains(&similarity),
+        "similarity {similarity} of a near-copy"
+    );
+    assert_eq!(
+        partition(&report),
+        BTreeSet::from([
+            BTreeSet::from(["original".to_owned(), "copy".to_owned()]),
+            BTreeSet::from(["unrelated".to_owned()]),
+        ])
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. compressed inputs and stdin
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn compressed_and_stdin_inputs_match_plain_jsonl() {
+    let dir = tempdir();
+    let original = seed_text(0);
+    let mut lines = vec![record("original", &original)];
+    for (i, id) in SEEDS.iter().enumerate().skip(1) {
+        lines.push(record(id, &seed_text(i)));
+    }
+    lines.push(record("copy", &near_copy(&original)));
+    let content = lines.join("\n") + "\n";
+    let plain = dir.path().join("feed.jsonl");
+    let gz = dir.path().join("feed.jsonl.gz");
+    let zst = dir.path().join("feed.jsonl.zst");
+    write(&plain, &content);
+    write(&gz, gzip(content.as_bytes()));
+    write(&zst, zstd(content.as_bytes()));
+
+    let expected = run(&["cluster", &path_str(&plain), "--format", "jsonl"]);
+    assert_code(&expected, 0);
+    let parsed = jsonl(&expected);
+    assert_eq!(parsed.len(), 6);
+    assert_eq!(parsed[0]["cluster"], parsed[5]["cluster"], "copy found");
+
+    for path in [&gz, &zst] {
+        let out = run(&["cluster", &path_str(path), "--format", "jsonl"]);
+        assert_code(&out, 0);
+        assert_eq!(
+            stdout(&out),
+            stdout(&expected),
+            "{} differs from plain JSONL",
+            path.display()
+        );
+    }
+    let out = run_stdin(&["cluster", "-", "--format", "jsonl"], content.as_bytes());
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), stdout(&expected), "stdin differs");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4./5. bad JSONL records
+// ---------------------------------------------------------------------------------------------
+
+/// Bad records of data/bad/mixed.jsonl: (line, id, part of the reason).
+const MIXED_BAD: [(u64, Option<&str>, &str); 5] = [
+    (2, None, "malformed JSON"),
+    (3, Some("notext"), "missing field `text`"),
+    (4, Some("numtext"), "not a string"),
+    (7, Some("harbour"), "duplicate id"),
+    (8, Some("empty"), "empty"),
+];
+const MIXED_GOOD: [(u64, &str); 3] = [(1, "harbour"), (6, "library"), (10, "orchard")];
+
+fn mixed_non_blank_lines() -> usize {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(MIXED))
+        .expect("fixture")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count()
+}
+
+#[test]
+fn bad_jsonl_records_are_skipped_and_reported() {
+    assert_eq!(mixed_non_blank_lines(), 8, "fixture changed");
+    let out = run(&["cluster", MIXED, "--format", "json"]);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    for (line, _, reason) in MIXED_BAD {
+        let place = format!("{MIXED}:{line}");
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("{place}:")) && l.contains(reason)),
+            "stderr should name {place} ({reason}):\n{err}"
+        );
+    }
+    // Blank lines are ignored, not reported.
+    for blank in [5, 9] {
+        assert!(
+            !err.contains(&format!("{MIXED}:{blank}:")),
+            "blank line {blank} reported:\n{err}"
+        );
+    }
+
+    let report = json(&out);
+    let docs = report["documents"].as_array().expect("documents");
+    let skipped = report["skipped"].as_array().expect("skipped");
+    let ids: Vec<&str> = docs.iter().map(|d| d["id"].as_str().expect("id")).collect();
+    assert_eq!(ids, MIXED_GOOD.map(|(_, id)| id));
+    assert_eq!(skipped.len(), MIXED_BAD.len(), "{skipped:?}");
+    for (entry, (line, id, reason)) in skipped.iter().zip(MIXED_BAD) {
+        assert_eq!(entry["source"], format!("{MIXED}:{line}"), "{entry}");
+        let text = entry["reason"].as_str().expect("reason");
+        assert!(text.contains(reason), "{entry} should say {reason:?}");
+        if let Some(id) = id {
+            assert_eq!(entry["id"], id, "{entry}");
+        }
+    }
+    assert_eq!(
+        docs.len() + skipped.len(),
+        mixed_non_blank_lines(),
+        "every non-blank line is a document or skipped"
+    );
+}
+
+#[test]
+fn bad_jsonl_records_in_jsonl_output() {
+    let out = run(&["cluster", MIXED, "--format", "jsonl"]);
+    assert_code(&out, 0);
+    let lines = jsonl(&out);
+    assert_eq!(lines.len(), mixed_non_blank_lines(), "{}", stdout(&out));
+    // In input order: good lines have a cluster number, bad ones `null` and a reason.
+    let mut expected: Vec<(u64, Option<&str>, Option<&str>)> = MIXED_GOOD
+        .iter()
+        .map(|&(line, id)| (line, Some(id), None))
+        .chain(
+            MIXED_BAD
+                .iter()
+                .map(|&(line, id, reason)| (line, id, Some(reason))),
+        )
+        .collect();
+    expected.sort_by_key(|e| e.0);
+    for (got, (line, id, reason)) in lines.iter().zip(expected) {
+        match reason {
+            None => {
+                assert_eq!(got["id"], id.expect("good id"), "{got}");
+                assert!(got["cluster"].is_u64(), "{got}");
+                assert!(got.get("skipped").is_none(), "{got}");
+            }
+            Some(reason) => {
+                assert!(got["cluster"].is_null(), "{got}");
+                assert_eq!(got["source"], format!("{MIXED}:{line}"), "{got}");
+                let why = got["skipped"].as_str().expect("skipped reason");
+                assert!(why.contains(reason), "{got} should say {reason:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_jsonl_with_on_error_fail_exits_1() {
+    let out = run(&["cluster", MIXED, "--on-error", "fail"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("{MIXED}:2")) && err.contains("malformed JSON"),
+        "stderr should name the first bad line:\n{err}"
+    );
+    // A file whose only problem is a duplicate id fails too, naming that line.
+    let dir = tempdir();
+    let feed = dir.path().join("dup.jsonl");
+    write(
+        &feed,
+        format!(
+            "{}\n{}\n",
+            record("a", &seed_text(0)),
+            record("a", &seed_text(1))
+        ),
+    );
+    let out = run(&["cluster", &path_str(&feed), "--on-error", "fail"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("{}:2", feed.display())) && err.contains("duplicate id"),
+        "{err}"
+    );
+    // And the same file is fine without --on-error fail.
+    let out = run(&["cluster", &path_str(&feed)]);
+    assert_code(&out, 0);
+}
+
+#[test]
+fn invalid_utf8_jsonl_line_is_skipped() {
+    let dir = tempdir();
+    let feed = dir.path().join("latin1.jsonl");
+    let mut bytes = record("good", &seed_text(0)).into_bytes();
+    bytes.extend_from_slice(b"\n{\"id\":\"latin\",\"text\":\"caf\xe9 au lait\"}\n");
+    bytes.extend_from_slice(record("also-good", &seed_text(1)).as_bytes());
+    bytes.push(b'\n');
+    write(&feed, bytes);
+    let out = run(&["cluster", &path_str(&feed), "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(cluster_of(&report).len(), 2);
+    let skipped = report["skipped"].as_array().expect("skipped");
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["source"], format!("{}:2", feed.display()));
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("UTF-8"),
+        "{}",
+        skipped[0]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. directories
+// ---------------------------------------------------------------------------------------------
+
+fn messy_directory() -> tempfile::TempDir {
+    let dir = tempdir();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+    std::fs::create_dir_all(root.join(".hidden")).expect("mkdir");
+    write(&root.join("a.txt"), seed_text(0));
+    write(
+        &root.join("bin.dat"),
+        b"PK\x03\x04\0\0\x14\0binary stuff\0\0",
+    );
+    write(
+        &root.join("latin.txt"),
+        b"Caf\xe9 prices rose again in the city today",
+    );
+    write(&root.join(".DS_Store"), b"\0\0\0\x01Bud1\0junk");
+    write(&root.join(".hidden/inner.txt"), seed_text(2));
+    write(&root.join("sub/name.txt"), seed_text(1));
+    dir
+}
+
+#[test]
+fn directory_with_binary_non_utf8_hidden_and_subdir() {
+    let dir = messy_directory();
+    let root = path_str(dir.path());
+    let out = run(&["cluster", &root, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    let clusters = cluster_of(&report);
+    let ids: Vec<&String> = clusters.keys().collect();
+    assert_eq!(ids, ["a", "sub/name"], "documents read from the directory");
+    assert_ne!(clusters["a"], clusters["sub/name"]);
+    let skipped = report["skipped"].as_array().expect("skipped");
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    let bin = &skipped[0];
+    assert_eq!(bin["source"], format!("{root}/bin.dat"));
+    assert_eq!(bin["id"], "bin");
+    assert!(bin["reason"].as_str().expect("reason").contains("binary"));
+    let latin = &skipped[1];
+    assert_eq!(latin["source"], format!("{root}/latin.txt"));
+    assert_eq!(latin["id"], "latin");
+    assert!(latin["reason"].as_str().expect("reason").contains("UTF-8"));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains("DS_Store"), "hidden file is ignored:\n{all}");
+    assert!(
+        !all.contains("inner"),
+        "hidden directory is ignored:\n{all}"
+    );
+
+    let out = run(&["cluster", &root, "--on-error", "fail"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("bin.dat"), "{}", stderr(&out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. truncated gzip
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn truncated_gzip_keeps_lines_before_the_cut() {
+    let dir = tempdir();
+    let mut rng = Lcg(7);
+    let total = 300;
+    let content: String = (0..total)
+        .map(|i| {
+            let words: Vec<String> = (0..60).map(|_| rng.word()).collect();
+            record(&format!("doc{i:04}"), &words.join(" ")) + "\n"
+        })
+        .collect();
+    let compressed = gzip(content.as_bytes());
+    let cut = &compressed[..compressed.len() / 2];
+    let path = dir.path().join("cut.jsonl.gz");
+    write(&path, cut);
+
+    // Lines a gzip reader can recover from the first half.
+    let mut recovered = Vec::new();
+    let mut decoder = flate2::read::MultiGzDecoder::new(cut);
+    let mut chunk = [0u8; 4096];
+    loop {
+        match decoder.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => recovered.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let complete = recovered.iter().filter(|b| **b == b'\n').count();
+    assert!(complete > 10 && complete < total, "cut at {complete} lines");
+
+    let out = run(&["cluster", &path_str(&path), "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    let ids: Vec<String> = cluster_of(&report).into_keys().collect();
+    let expected: Vec<String> = (0..complete).map(|i| format!("doc{i:04}")).collect();
+    assert_eq!(ids, expected, "exactly the complete lines before the cut");
+    let skipped = report["skipped"].as_array().expect("skipped");
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(
+        skipped[0]["source"],
+        format!("{}:{}", path.display(), complete + 1)
+    );
+    let reason = skipped[0]["reason"].as_str().expect("reason");
+    assert!(reason.contains("ends early"), "{reason}");
+    assert!(stderr(&out).contains("ends early"), "{}", stderr(&out));
+
+    let out = run(&["cluster", &path_str(&path), "--on-error", "fail"]);
+    assert_code(&out, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. missing path
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn missing_path_is_skipped_or_fails() {
+    let out = run(&[
+        "cluster",
+        "data/seeds",
+        "data/no-such-feed.jsonl",
+        "--format",
+        "json",
+    ]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(cluster_of(&report).len(), 5, "the seeds are still read");
+    let skipped = report["skipped"].as_array().expect("skipped");
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["source"], "data/no-such-feed.jsonl");
+    assert_eq!(skipped[0]["reason"], "no such file or directory");
+    assert!(
+        stderr(&out).contains("data/no-such-feed.jsonl: no such file or directory"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(&["cluster", "data/no-such-feed.jsonl", "--on-error", "fail"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("data/no-such-feed.jsonl") && err.contains("no such file or directory"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no report on failure");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. usage errors
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn usage_errors_exit_2() {
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["cluster", "data/seeds", "--threshold", "1.5"],
+            "threshold",
+        ),
+        (&["cluster", "data/seeds", "--threshold", "0"], "threshold"),
+        (&["cluster", "data/seeds", "--num-perm", "0"], "num-perm"),
+        (
+            &["cluster", "data/seeds", "--shingle-size", "0"],
+            "shingle-size",
+        ),
+        (&["cluster", "data/seeds", "--no-such-flag"], "no-such-flag"),
+        (&["cluster"], "INPUT"),
+        (&["dedup", "data/seeds", "--threshold", "2"], "threshold"),
+        (&["params", "--threshold", "1.5"], "threshold"),
+        (&["--threads", "0", "cluster", "data/seeds"], "threads"),
+    ];
+    for (args, mention) in cases {
+        let out = run(args);
+        assert_code(&out, 2);
+        assert!(
+            stderr(&out).contains(mention),
+            "`reprint {}` should mention {mention:?}:\n{}",
+            args.join(" "),
+            stderr(&out)
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "`reprint {}` printed output",
+            args.join(" ")
+        );
+    }
+    let out = run(&["no-such-command"]);
+    assert_code(&out, 2);
+    // --help and --version are not errors.
+    assert_code(&run(&["--help"]), 0);
+    assert_code(&run(&["--version"]), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. dedup
+// ---------------------------------------------------------------------------------------------
+
+/// Original, near-copy, unrelated; each with an unknown nested field.
+fn dedup_feed() -> Vec<String> {
+    let original = seed_text(0);
+    let extra = serde_json::json!({ "k": [1, 2] });
+    vec![
+        serde_json::json!({ "id": "orig", "extra": extra, "text": original }).to_string(),
+        // Key order differs on purpose: lines must come back byte for byte.
+        format!(
+            "{{\"extra\":{{\"k\":[1,2]}}, \"text\":{}, \"id\":\"copy\"}}",
+            Value::String(near_copy(&original))
+        ),
+        serde_json::json!({ "id": "other", "text": seed_text(3), "extra": extra }).to_string(),
+    ]
+}
+
+#[test]
+fn dedup_drops_near_duplicates_and_keeps_lines_verbatim() {
+    let dir = tempdir();
+    let lines = dedup_feed();
+    let feed = dir.path().join("feed.jsonl");
+    write(&feed, lines.join("\n") + "\n");
+
+    let out = run(&["dedup", &path_str(&feed)]);
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        format!("{}\n{}\n", lines[0], lines[2]),
+        "kept lines, byte for byte, in input order"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("3 read") && err.contains("2 kept") && err.contains("1 near-duplicate"),
+        "summary with counts:\n{err}"
+    );
+
+    // Standard input, given as `-` or not at all.
+    for args in [&["dedup", "-"][..], &["dedup"][..]] {
+        let piped = run_stdin(args, (lines.join("\n") + "\n").as_bytes());
+        assert_code(&piped, 0);
+        assert_eq!(stdout(&piped), stdout(&out), "reprint {}", args.join(" "));
+    }
+}
+
+#[test]
+fn dedup_annotate_tags_the_copy() {
+    let lines = dedup_feed();
+    let out = run_stdin(
+        &["dedup", "--annotate"],
+        (lines.join("\n") + "\n").as_bytes(),
+    );
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    let got: Vec<&str> = text.lines().collect();
+    assert_eq!(got.len(), 3, "{text}");
+    assert_eq!(got[0], lines[0]);
+    assert_eq!(got[2], lines[2]);
+    let copy: Value = serde_json::from_str(got[1]).expect("annotated line is JSON");
+    assert_eq!(copy["duplicate_of"], "orig");
+    let similarity = copy["similarity"].as_f64().expect("similarity");
+    assert!((0.8..=1.0).contains(&similarity), "similarity {similarity}");
+    // Every original field is still there, unchanged.
+    let mut stripped = copy.clone();
+    let obj = stripped.as_object_mut().expect("object");
+    obj.remove("duplicate_of");
+    obj.remove("similarity");
+    let input: Value = serde_json::from_str(&lines[1]).expect("input line");
+    assert_eq!(stripped, input);
+    let err = stderr(&out);
+    assert!(
+        err.contains("3 read") && err.contains("1 near-duplicate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn dedup_reports_bad_lines() {
+    let out = run(&["dedup", MIXED]);
+    assert_code(&out, 0);
+    let kept: Vec<Value> = jsonl(&out);
+    let ids: Vec<&str> = kept.iter().map(|v| v["id"].as_str().expect("id")).collect();
+    assert_eq!(ids, MIXED_GOOD.map(|(_, id)| id));
+    let err = stderr(&out);
+    for (line, _, _) in MIXED_BAD {
+        assert!(
+            err.contains(&format!("{MIXED}:{line}:")),
+            "line {line}:\n{err}"
+        );
+    }
+    assert!(err.contains("5 skipped"), "{err}");
+    let out = run(&["dedup", MIXED, "--on-error", "fail"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains(&format!("{MIXED}:2")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. compare
+// ---------------------------------------------------------------------------------------------
+
+const RUN: &str = "central bank said on Tuesday that interest rates would remain unchanged through";
+const COMPARE_A: &str = "data/small/compare_a.txt";
+const COMPARE_B: &str = "data/small/compare_b.txt";
+
+#[test]
+fn compare_text_output() {
+    assert_eq!(RUN.split_whitespace().count(), 12);
+    let out = run(&["compare", COMPARE_A, COMPARE_B]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    for label in [
+        "jaccard",
+        "containment a in b",
+        "containment b in a",
+        "minhash estimate",
+        "shared runs",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label:?} line:\n{text}"));
+        let value: f64 = line[label.len()..]
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no number on {line:?}"));
+        assert!(value > 0.0, "{line}");
+    }
+    assert!(
+        text.contains(&format!("\"{RUN}\"")),
+        "the run is shown:\n{text}"
+    );
+    assert!(text.contains("12 words"), "{text}");
+}
+
+#[test]
+fn compare_json_spans_point_at_the_run() {
+    let out = run(&["compare", COMPARE_A, COMPARE_B, "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let a = std::fs::read_to_string(root.join(COMPARE_A)).expect("a");
+    let b = std::fs::read_to_string(root.join(COMPARE_B)).expect("b");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["a"]["bytes"].as_u64(), Some(a.len() as u64));
+    assert_eq!(report["b"]["bytes"].as_u64(), Some(b.len() as u64));
+    let runs = report["shared_runs"].as_array().expect("shared_runs");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let span = |side: &Value| {
+        (
+            side["start"].as_u64().expect("start") as usize,
+            side["end"].as_u64().expect("end") as usize,
+        )
+    };
+    let (start, end) = span(&runs[0]["a"]);
+    assert_eq!(&a[start..end], RUN);
+    let (start, end) = span(&runs[0]["b"]);
+    assert_eq!(&b[start..end], RUN);
+    assert_eq!(runs[0]["words"], 12);
+    assert_eq!(runs[0]["text"], RUN);
+
+    let get = |k: &str| report[k].as_f64().unwrap_or_else(|| panic!("{k}"));
+    let (jaccard, ab, ba) = (
+        get("jaccard"),
+        get("containment_a_in_b"),
+        get("containment_b_in_a"),
+    );
+    for x in [jaccard, ab, ba, get("minhash_estimate")] {
+        assert!((0.0..=1.0).contains(&x), "{x} out of [0,1]");
+    }
+    assert!(jaccard > 0.0 && jaccard < 1.0, "{jaccard}");
+    // |A∩B|/|A∪B| cannot exceed |A∩B|/|A| or |A∩B|/|B|.
+    assert!(jaccard <= ab + 1e-4 && jaccard <= ba + 1e-4, "{report}");
+    // a is shorter, so more of a is in b than of b in a.
+    assert!(ab > ba, "{report}");
+}
+
+#[test]
+fn compare_missing_file_exits_1() {
+    let out = run(&["compare", COMPARE_A, "data/small/no-such-file.txt"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("no-such-file.txt"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 12. params
+// ---------------------------------------------------------------------------------------------
+
+fn params_json(extra: &[&str]) -> Value {
+    let mut args = vec!["params", "--threshold", "0.8", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert_code(&out, 0);
+    json(&out)
+}
+
+#[test]
+fn params_s_curve() {
+    let report = params_json(&[]);
+    assert_eq!(report["threshold"].as_f64(), Some(0.8));
+    assert_eq!(report["num_perm"].as_u64(), Some(128));
+    let bands = report["bands"].as_u64().expect("bands");
+    let rows = report["rows"].as_u64().expect("rows");
+    assert!(bands >= 1 && rows >= 1 && bands * rows <= 128, "{report}");
+    let curve = report["s_curve"].as_array().expect("s_curve");
+    assert_eq!(curve.len(), 20);
+    let mut previous = -1.0;
+    for (i, point) in curve.iter().enumerate() {
+        let s = point["similarity"].as_f64().expect("similarity");
+        let p = point["probability"].as_f64().expect("probability");
+        assert!((s - (i + 1) as f64 * 0.05).abs() < 1e-9, "{point}");
+        assert!((0.0..=1.0).contains(&p), "{point}");
+        assert!(p >= previous, "probabilities never decrease: {curve:?}");
+        // P(candidate) = 1 - (1 - s^r)^b
+        let expected = 1.0 - (1.0 - s.powi(rows as i32)).powi(bands as i32);
+        assert!((p - expected).abs() < 1e-3, "{point}: expected {expected}");
+        previous = p;
+    }
+    let first = curve[0]["probability"].as_f64().expect("p");
+    let last = curve[19]["probability"].as_f64().expect("p");
+    assert!(first < 0.01 && last > 0.99, "an S-curve: {first} .. {last}");
+
+    let small = params_json(&["--num-perm", "64"]);
+    assert_eq!(small["num_perm"].as_u64(), Some(64));
+    let (b64, r64) = (
+        small["bands"].as_u64().expect("bands"),
+        small["rows"].as_u64().expect("rows"),
+    );
+    assert!(b64 * r64 <= 64, "{small}");
+    assert_ne!((b64, r64), (bands, rows), "--num-perm changes bands × rows");
+
+    let out = run(&["params", "--threshold", "0.8"]);
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains(&format!("{bands} bands x {rows} rows")),
+        "{}",
+        stdout(&out)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 13. determinism
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn cluster_output_does_not_depend_on_thread_count() {
+    let dir = tempdir();
+    let corpus = path_str(&synth_corpus(dir.path(), 400, 3));
+    let one = run(&["--threads", "1", "cluster", &corpus, "--format", "json"]);
+    let two = run(&["cluster", &corpus, "--format", "json", "--threads", "2"]);
+    assert_code(&one, 0);
+    assert_code(&two, 0);
+    let report = json(&one);
+    assert_eq!(
+        report["documents"].as_array().expect("documents").len(),
+        400
+    );
+    assert!(
+        partition(&report).iter().any(|c| c.len() > 1),
+        "the synthetic corpus has near-duplicates"
+    );
+    assert!(
+        one.stdout == two.stdout,
+        "--threads 1 and --threads 2 differ"
+    );
+
+    let one = run(&["--threads", "1", "dedup", &corpus, "--annotate"]);
+    let two = run(&["--threads", "2", "dedup", &corpus, "--annotate"]);
+    assert_code(&one, 0);
+    assert_code(&two, 0);
+    assert_eq!(stdout(&one).lines().count(), 400);
+    assert!(
+        one.stdout == two.stdout,
+        "dedup differs across thread counts"
+    );
+}
+
+#[test]
+fn keep_longest_partition_does_not_depend_on_input_order() {
+    let dir = tempdir();
+    let corpus = synth_corpus(dir.path(), 400, 3);
+    let content = std::fs::read_to_string(&corpus).expect("corpus");
+    let mut lines: Vec<&str> = content.lines().collect();
+    Lcg(42).shuffle(&mut lines);
+    let shuffled = dir.path().join("shuffled.jsonl");
+    write(&shuffled, lines.join("\n") + "\n");
+
+    let mut partitions = Vec::new();
+    for path in [&corpus, &shuffled] {
+        let out = run(&[
+            "cluster",
+            &path_str(path),
+            "--keep",
+            "longest",
+            "--format",
+            "json",
+        ]);
+        assert_code(&out, 0);
+        partitions.push(partition(&json(&out)));
+    }
+    assert!(partitions[0].iter().any(|c| c.len() > 1));
+    assert_eq!(
+        partitions[0].iter().map(BTreeSet::len).sum::<usize>(),
+        400,
+        "every document in one cluster"
+    );
+    assert_eq!(
+        partitions[0], partitions[1],
+        "same partition after a shuffle"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 14. synth
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn synth_is_reproducible() {
+    let args = ["synth", "--documents", "50", "--seed", "1"];
+    let first = run(&args);
+    let second = run(&args);
+    assert_code(&first, 0);
+    assert_code(&second, 0);
+    assert!(first.stdout == second.stdout, "same seed, same corpus");
+    let lines = jsonl(&first);
+    assert_eq!(lines.len(), 50);
+    let mut ids = BTreeSet::new();
+    for line in &lines {
+        for field in ["id", "text", "outlet", "date", "story"] {
+            assert!(line.get(field).is_some(), "no {field}: {line}");
+        }
+        assert!(!line["text"].as_str().expect("text").trim().is_empty());
+        ids.insert(line["id"].as_str().expect("id").to_owned());
+    }
+    assert_eq!(ids.len(), 50, "ids are unique");
+    let other = run(&["synth", "--documents", "50", "--seed", "2"]);
+    assert_code(&other, 0);
+    assert!(other.stdout != first.stdout, "the seed matters");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 15. broken pipe
+// ---------------------------------------------------------------------------------------------
+
+/// Run `reprint ARGS`, read one line of its output, close the pipe, and return how it ended.
+fn read_one_line_and_hang_up(args: &[&str]) -> (String, Output) {
+    let mut child = command()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn reprint");
+    let mut first = String::new();
+    {
+        let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+        reader.read_line(&mut first).expect("read a line");
+    } // The read end of the pipe is closed here.
+    let out = child.wait_with_output().expect("wait");
+    (first, out)
+}
+
+#[test]
+fn closed_pipe_ends_synth_quietly() {
+    let (first, out) = read_one_line_and_hang_up(&["synth", "--documents", "100000"]);
+    let line: Value = serde_json::from_str(&first).expect("first line is JSON");
+    assert!(line.get("id").is_some(), "{first}");
+    assert_code(&out, 0);
+    assert!(
+        !stderr(&out).contains("error"),
+        "a closed pipe is not an error:\n{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn closed_pipe_ends_cluster_and_dedup_quietly() {
+    // Enough tiny documents that every output is far bigger than any output buffer.
+    let dir = tempdir();
+    let feed = dir.path().join("tiny.jsonl");
+    let content: String = (0..8000)
+        .map(|i| record(&format!("t{i}"), &format!("a{i} b{i} c{i} d{i} e{i} f{i}")) + "\n")
+        .collect();
+    write(&feed, content);
+    let feed = path_str(&feed);
+    let mut failures = Vec::new();
+    for args in [
+        &["cluster", &feed, "--format", "json", "--quiet"][..],
+        &["cluster", &feed, "--format", "jsonl", "--quiet"][..],
+        &["cluster", &feed, "--format", "text", "--quiet"][..],
+        &["dedup", &feed, "--quiet"][..],
+    ] {
+        let (first, out) = read_one_line_and_hang_up(args);
+        assert!(
+            !first.is_empty(),
+            "reprint {} printed nothing",
+            args.join(" ")
+        );
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{err}");
+        if out.status.code() != Some(0) || err.contains("error") {
+            failures.push(format!(
+                "`reprint {}`: exit {:?}, stderr {:?}",
+                args.join(" "),
+                out.status.code(),
+                err.trim()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "a closed pipe must end the run quietly with exit 0:\n{}",
+        failures.join("\n")
+    );
+}
