@@ -73,14 +73,18 @@ pub enum Assignment {
 }
 
 /// The representatives seen so far, indexed by their band keys.
+///
+/// `S` is how a representative's shingle set is held: owned (`ShingleSet`) when documents go
+/// away after their decision, as in streaming, or borrowed (`&ShingleSet`) when the caller keeps
+/// every fingerprint anyway, as batch clustering does.
 #[derive(Debug, Clone)]
-pub struct LeaderIndex {
+pub struct LeaderIndex<S = ShingleSet> {
     config: MatchConfig,
     index: BandIndex,
-    leaders: Vec<ShingleSet>,
+    leaders: Vec<S>,
 }
 
-impl LeaderIndex {
+impl<S: AsRef<ShingleSet>> LeaderIndex<S> {
     /// An empty index.
     pub fn new(config: MatchConfig) -> Self {
         LeaderIndex {
@@ -109,7 +113,7 @@ impl LeaderIndex {
             let similarity = self
                 .config
                 .measure
-                .similarity(shingles, &self.leaders[leader]);
+                .similarity(shingles, self.leaders[leader].as_ref());
             if similarity >= self.config.threshold && best.is_none_or(|(_, s)| similarity > s) {
                 best = Some((leader, similarity));
             }
@@ -119,8 +123,8 @@ impl LeaderIndex {
 
     /// Offer a document (with keys from [`LeaderIndex::keys`]): it joins its best representative
     /// or becomes one. `shingles` is kept only if it becomes a representative.
-    pub fn assign(&mut self, keys: &[u64], shingles: ShingleSet) -> Assignment {
-        match self.best_match(keys, &shingles) {
+    pub fn assign(&mut self, keys: &[u64], shingles: S) -> Assignment {
+        match self.best_match(keys, shingles.as_ref()) {
             Some((leader, similarity)) => Assignment::Member { leader, similarity },
             None => {
                 let leader = self.leaders.len();
@@ -185,16 +189,16 @@ pub fn cluster(items: &[ClusterItem<'_>], config: &MatchConfig, keep: Keep) -> V
         .par_iter()
         .map(|item| band_keys(&item.fingerprint.signature, &config.lsh))
         .collect();
-    let mut leaders = LeaderIndex::new(*config);
+    let mut leaders: LeaderIndex<&ShingleSet> = LeaderIndex::new(*config);
     let mut leader_item: Vec<usize> = Vec::new();
     // (representative position, similarity) per item.
     let mut placed: Vec<(usize, f64)> = vec![(usize::MAX, 0.0); items.len()];
     for i in visit_order(items, keep) {
-        // Cloning a candidate's set is avoided: only a new representative's set is stored.
-        match leaders.best_match(&keys[i], &items[i].fingerprint.shingles) {
-            Some((leader, similarity)) => placed[i] = (leader_item[leader], similarity),
-            None => {
-                leaders.assign(&keys[i], items[i].fingerprint.shingles.clone());
+        match leaders.assign(&keys[i], &items[i].fingerprint.shingles) {
+            Assignment::Member { leader, similarity } => {
+                placed[i] = (leader_item[leader], similarity)
+            }
+            Assignment::Leader(_) => {
                 leader_item.push(i);
                 placed[i] = (i, 1.0);
             }

@@ -350,6 +350,63 @@ impl Iterator for Synth {
     }
 }
 
+/// How well a clustering recovers the planted near-duplicates of a generated corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PlantedRecall {
+    /// Pairs of documents of the same story whose exact Jaccard is at least `threshold + 0.05`.
+    pub pairs: usize,
+    /// How many of those pairs share a cluster.
+    pub found: usize,
+    /// `found / pairs` (1 when there is no such pair).
+    pub recall: f64,
+    /// The lowest exact similarity of a cluster member to its representative.
+    pub min_member_similarity: f64,
+    /// Same-story pairs at or above the threshold itself.
+    pub pairs_at_threshold: usize,
+}
+
+/// Measure `clusters` (one cluster number per document) against the ground truth of `docs`:
+/// every pair of documents of one story is compared exactly with `similarity`.
+pub fn planted_recall(
+    docs: &[SynthDocument],
+    clusters: &[usize],
+    representative_similarity: &[f64],
+    threshold: f64,
+    similarity: impl Fn(usize, usize) -> f64,
+) -> PlantedRecall {
+    let mut by_story: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (i, d) in docs.iter().enumerate() {
+        by_story.entry(d.story).or_default().push(i);
+    }
+    let (mut pairs, mut found, mut at_threshold) = (0, 0, 0);
+    for members in by_story.values() {
+        for (x, &a) in members.iter().enumerate() {
+            for &b in &members[x + 1..] {
+                let j = similarity(a, b);
+                at_threshold += usize::from(j >= threshold);
+                if j >= threshold + 0.05 {
+                    pairs += 1;
+                    found += usize::from(clusters[a] == clusters[b]);
+                }
+            }
+        }
+    }
+    PlantedRecall {
+        pairs,
+        found,
+        recall: if pairs == 0 {
+            1.0
+        } else {
+            found as f64 / pairs as f64
+        },
+        min_member_similarity: representative_similarity
+            .iter()
+            .copied()
+            .fold(1.0, f64::min),
+        pairs_at_threshold: at_threshold,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

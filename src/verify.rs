@@ -80,6 +80,12 @@ impl ShingleSet {
     }
 }
 
+impl AsRef<ShingleSet> for ShingleSet {
+    fn as_ref(&self) -> &ShingleSet {
+        self
+    }
+}
+
 /// Which exact similarity decides that two documents are near-duplicates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]

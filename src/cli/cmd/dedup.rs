@@ -30,10 +30,11 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
         read += 1;
         match outcome {
             Outcome::Skipped(skipped) => skips.record(skipped)?,
-            Outcome::Document(doc) => {
+            Outcome::Document(mut doc) => {
                 bytes += doc.bytes;
                 let keys = leaders.keys(&doc.fingerprint);
-                match leaders.assign(&keys, doc.fingerprint.shingles.clone()) {
+                let shingles = std::mem::take(&mut doc.fingerprint.shingles);
+                match leaders.assign(&keys, shingles) {
                     Assignment::Leader(_) => {
                         kept += 1;
                         kept_ids.push(doc.id.clone());
