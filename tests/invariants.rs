@@ -2,6 +2,9 @@
 //! results do not depend on thread count, and with an order-free representative rule they do not
 //! depend on input order either.
 
+// Test helpers unwrap: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use rayon::prelude::*;
 use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
