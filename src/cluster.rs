@@ -32,7 +32,50 @@ pub struct MatchConfig {
     pub lsh: LshParams,
 }
 
+/// Shortest copy, relative to the longer document, that containment matching is tuned for.
+pub const CONTAINMENT_MIN_LENGTH_RATIO: f64 = 0.5;
+
 impl MatchConfig {
+    /// A configuration whose LSH bands × rows are derived for `threshold` under `measure`.
+    ///
+    /// LSH finds pairs by Jaccard. For containment, a copy that is fully contained but half as
+    /// long has a Jaccard of only about 0.5, so the bands are tuned for the Jaccard that a pair at
+    /// the containment threshold has when the shorter document is
+    /// [`CONTAINMENT_MIN_LENGTH_RATIO`] of the longer one; shorter excerpts may be missed.
+    pub fn new(
+        threshold: f64,
+        measure: Measure,
+        num_perm: usize,
+        fp_weight: f64,
+        fn_weight: f64,
+    ) -> Result<Self> {
+        let lsh = LshParams::for_threshold(
+            Self::candidate_threshold(threshold, measure),
+            num_perm,
+            fp_weight,
+            fn_weight,
+        )?;
+        let config = MatchConfig {
+            threshold,
+            measure,
+            lsh,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The Jaccard similarity LSH is tuned for.
+    pub fn candidate_threshold(threshold: f64, measure: Measure) -> f64 {
+        match measure {
+            Measure::Jaccard => threshold,
+            Measure::Containment => {
+                let r = CONTAINMENT_MIN_LENGTH_RATIO;
+                // |A∩B| = t|A| with |A| = r|B|: J = t r / (1 + r - t r).
+                threshold * r / (1.0 + r - threshold * r)
+            }
+        }
+    }
+
     /// Check that the threshold is in (0, 1].
     pub fn validate(&self) -> Result<()> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {

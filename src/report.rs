@@ -37,6 +37,8 @@ pub struct ClusterParams {
     pub seed: u64,
     /// MinHash scheme.
     pub scheme: &'static str,
+    /// The Jaccard similarity the LSH bands are tuned for.
+    pub candidate_threshold: f64,
     /// LSH bands.
     pub bands: usize,
     /// LSH rows per band.
@@ -63,6 +65,12 @@ impl ClusterParams {
             num_perm: signature.num_perm,
             seed: signature.seed,
             scheme: SCHEME,
+            candidate_threshold: (MatchConfig::candidate_threshold(
+                matching.threshold,
+                matching.measure,
+            ) * 1e4)
+                .round()
+                / 1e4,
             bands: matching.lsh.bands,
             rows: matching.lsh.rows,
             keep,

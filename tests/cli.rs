@@ -1199,3 +1199,78 @@ fn closed_pipe_ends_cluster_and_dedup_quietly() {
         failures.join("\n")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The syndicated fixture: hand-made copies of two seeds (data/README.md says how)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn syndicated_copies_join_their_seed() {
+    let args = [
+        "cluster",
+        "data/seeds",
+        "data/syndicated.jsonl",
+        "--format",
+        "json",
+    ];
+    let out = run(&args);
+    assert_code(&out, 0);
+    let clusters = cluster_of(&json(&out));
+    // Jaccard at 0.8: only the copy that kept the whole body (minus an ad line) is close enough;
+    // the others lost or gained boilerplate and a trimmed ending.
+    assert_eq!(clusters["capital-amazon-openai"], clusters[SEEDS[3]]);
+    assert_ne!(clusters["ledger-amazon-openai"], clusters[SEEDS[0]]);
+    assert_ne!(clusters["briefing-amazon-openai"], clusters[SEEDS[3]]);
+    // Containment catches copies that were trimmed or wrapped in other boilerplate.
+    let out = run(&[&args[..], &["--containment"]].concat());
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["params"]["measure"], "containment");
+    let clusters = cluster_of(&report);
+    for copy in ["ledger-amazon-openai", "metro-amazon-openai"] {
+        assert_eq!(clusters[copy], clusters[SEEDS[0]], "{copy}");
+    }
+    for copy in ["capital-amazon-openai", "briefing-amazon-openai"] {
+        assert_eq!(clusters[copy], clusters[SEEDS[3]], "{copy}");
+    }
+    // The five seeds stay apart: they are rewrites of one story, not copies.
+    let seeds: BTreeSet<u64> = SEEDS.iter().map(|s| clusters[*s]).collect();
+    assert_eq!(seeds.len(), 5);
+}
+
+#[test]
+fn dedup_answers_each_line_before_the_next_arrives() {
+    let feed = dedup_feed();
+    let mut child = command()
+        .args(["dedup", "-", "--annotate", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn reprint");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if sender.send(line.expect("line")).is_err() {
+                break;
+            }
+        }
+    });
+    // Write one line, wait for its answer, then write the next: a filter that waited for more
+    // input (or for the end) before answering would time out here.
+    for line in &feed {
+        writeln!(stdin, "{line}").expect("write");
+        stdin.flush().expect("flush");
+        let answer = receiver
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("an answer before the next line is sent");
+        let answer: Value = serde_json::from_str(&answer).expect("JSON line");
+        let sent: Value = serde_json::from_str(line).expect("JSON line");
+        assert_eq!(answer["id"], sent["id"]);
+    }
+    drop(stdin);
+    assert!(child.wait().expect("wait").success());
+    reader.join().expect("reader");
+}

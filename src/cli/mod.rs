@@ -13,7 +13,7 @@ use reprint::cluster::MatchConfig;
 use reprint::corpus::StreamOptions;
 use reprint::read::FieldNames;
 use reprint::verify::Measure;
-use reprint::{LshParams, SignatureParams, Skipped};
+use reprint::{SignatureParams, Skipped};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -104,23 +104,24 @@ fn signature_params(sketch: &SketchArgs) -> reprint::Result<SignatureParams> {
 
 /// Matching configuration from flags, validated (LSH bands × rows derived here).
 fn match_config(matching: &MatchArgs, params: &SignatureParams) -> reprint::Result<MatchConfig> {
-    let lsh = LshParams::for_threshold(
+    let measure = if matching.containment {
+        Measure::Containment
+    } else {
+        Measure::Jaccard
+    };
+    if !(matching.threshold > 0.0 && matching.threshold < 1.0) {
+        return Err(reprint::Error::InvalidParameter(format!(
+            "--threshold must be strictly between 0 and 1, got {}",
+            matching.threshold
+        )));
+    }
+    MatchConfig::new(
         matching.threshold,
+        measure,
         params.num_perm,
         matching.fp_weight,
         matching.fn_weight,
-    )?;
-    let config = MatchConfig {
-        threshold: matching.threshold,
-        measure: if matching.containment {
-            Measure::Containment
-        } else {
-            Measure::Jaccard
-        },
-        lsh,
-    };
-    config.validate()?;
-    Ok(config)
+    )
 }
 
 fn stream_options(input: &InputArgs, params: SignatureParams) -> StreamOptions {
