@@ -53,7 +53,7 @@ fn clustering(c: &mut Criterion) {
                     timestamp: None,
                 })
                 .collect();
-            let memberships = cluster(&items, &config, Keep::First);
+            let memberships = cluster(&items, &config, Keep::First).expect("compatible parameters");
             let clusters = memberships.iter().map(|m| m.cluster).max().unwrap_or(0) + 1;
             // Copies with heavy trims fall below 0.8, but most copies join their original.
             assert!(clusters < docs.len(), "{clusters} clusters");

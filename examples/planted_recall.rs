@@ -53,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             timestamp: None,
         })
         .collect();
-    let memberships = cluster(&items, &config, Keep::First);
+    let memberships = cluster(&items, &config, Keep::First)?;
     let total = started.elapsed();
     let clusters: Vec<usize> = memberships.iter().map(|m| m.cluster).collect();
     let similarities: Vec<f64> = memberships.iter().map(|m| m.similarity).collect();

@@ -6,6 +6,7 @@
 //! case, is stored inline without a heap allocation. Lookups never iterate a map, so the
 //! maps' hashing order cannot leak into results.
 
+use crate::error::{Error, Result};
 use crate::lsh::LshParams;
 use crate::signature::Signature;
 use ahash::{AHashMap, RandomState};
@@ -36,19 +37,32 @@ impl Bucket {
     }
 }
 
-/// The band keys of `signature`, one per band.
-pub fn band_keys(signature: &Signature, params: &LshParams) -> Vec<u64> {
+/// The band keys of `signature`, one per band; an error if the signature has fewer values than
+/// the bands use (it was made with other parameters).
+pub fn band_keys(signature: &Signature, params: &LshParams) -> Result<Vec<u64>> {
     let values = signature.values();
+    if values.len() < params.used() {
+        return Err(Error::IncompatibleSignatures(format!(
+            "{} bands of {} rows need {} values, the signature has {}",
+            params.bands,
+            params.rows,
+            params.used(),
+            values.len()
+        )));
+    }
     let mut bytes = Vec::with_capacity(params.rows * 4);
-    (0..params.bands)
-        .map(|band| {
+    Ok(values
+        .chunks_exact(params.rows)
+        .take(params.bands)
+        .enumerate()
+        .map(|(band, rows)| {
             bytes.clear();
-            for v in &values[band * params.rows..(band + 1) * params.rows] {
+            for v in rows {
                 bytes.extend_from_slice(&v.to_le_bytes());
             }
             xxh3_64_with_seed(&bytes, band as u64)
         })
-        .collect()
+        .collect())
 }
 
 /// An LSH index: per band, band key → documents.
@@ -131,12 +145,12 @@ mod tests {
             .signature("completely different words make up this other sentence here")
             .unwrap();
         let mut index = BandIndex::new(lsh);
-        index.insert(0, &band_keys(&a, &lsh));
-        index.insert(1, &band_keys(&b, &lsh));
-        assert_eq!(index.candidates(&band_keys(&a, &lsh)), [0]);
-        assert_eq!(index.candidates(&band_keys(&b, &lsh)), [1]);
-        index.insert(2, &band_keys(&a, &lsh));
-        assert_eq!(index.candidates(&band_keys(&a, &lsh)), [0, 2]);
+        index.insert(0, &band_keys(&a, &lsh).unwrap());
+        index.insert(1, &band_keys(&b, &lsh).unwrap());
+        assert_eq!(index.candidates(&band_keys(&a, &lsh).unwrap()), [0]);
+        assert_eq!(index.candidates(&band_keys(&b, &lsh).unwrap()), [1]);
+        index.insert(2, &band_keys(&a, &lsh).unwrap());
+        assert_eq!(index.candidates(&band_keys(&a, &lsh).unwrap()), [0, 2]);
         assert_eq!(index.len(), 3);
     }
 }

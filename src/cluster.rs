@@ -80,7 +80,7 @@ impl MatchConfig {
     pub fn validate(&self) -> Result<()> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
             return Err(Error::InvalidParameter(format!(
-                "--threshold must be in (0, 1], got {}",
+                "--threshold must be above 0 and at most 1, got {}",
                 self.threshold
             )));
         }
@@ -89,7 +89,7 @@ impl MatchConfig {
 }
 
 /// Which document of a cluster represents it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Keep {
     /// The first in input order.
@@ -143,7 +143,7 @@ impl<S: AsRef<ShingleSet>> LeaderIndex<S> {
     }
 
     /// The band keys of `fingerprint` under this index's LSH parameters.
-    pub fn keys(&self, fingerprint: &Fingerprint) -> Vec<u64> {
+    pub fn keys(&self, fingerprint: &Fingerprint) -> Result<Vec<u64>> {
         band_keys(&fingerprint.signature, &self.config.lsh)
     }
 
@@ -227,11 +227,16 @@ pub fn visit_order(items: &[ClusterItem<'_>], keep: Keep) -> Vec<usize> {
 }
 
 /// Cluster `items` into near-duplicate groups; one [`Membership`] per item, in input order.
-pub fn cluster(items: &[ClusterItem<'_>], config: &MatchConfig, keep: Keep) -> Vec<Membership> {
+/// Fails only if a signature has fewer values than `config`'s bands use.
+pub fn cluster(
+    items: &[ClusterItem<'_>],
+    config: &MatchConfig,
+    keep: Keep,
+) -> Result<Vec<Membership>> {
     let keys: Vec<Vec<u64>> = items
         .par_iter()
         .map(|item| band_keys(&item.fingerprint.signature, &config.lsh))
-        .collect();
+        .collect::<Result<_>>()?;
     let mut leaders: LeaderIndex<&ShingleSet> = LeaderIndex::new(*config);
     let mut leader_item: Vec<usize> = Vec::new();
     // (representative position, similarity) per item.
@@ -247,7 +252,7 @@ pub fn cluster(items: &[ClusterItem<'_>], config: &MatchConfig, keep: Keep) -> V
             }
         }
     }
-    number_clusters(&placed)
+    Ok(number_clusters(&placed))
 }
 
 /// Number clusters by the input position of their first member.
@@ -311,13 +316,55 @@ mod tests {
                 .collect()
         };
         // B first: A and C both join B (each within the threshold of B itself).
-        let m = cluster(&items([1, 0, 2]), &config(0.75), Keep::First);
+        let m = cluster(&items([1, 0, 2]), &config(0.75), Keep::First).unwrap();
         assert!(m.iter().all(|m| m.representative == 0), "{m:?}");
         // A first: B joins A; C is not near A and B is no representative, so C stays apart.
-        let m = cluster(&items([0, 1, 2]), &config(0.75), Keep::First);
+        let m = cluster(&items([0, 1, 2]), &config(0.75), Keep::First).unwrap();
         assert_eq!(m[0].cluster, m[1].cluster);
         assert_ne!(m[0].cluster, m[2].cluster);
         assert!(m.iter().all(|m| m.similarity >= 0.75));
+    }
+
+    #[test]
+    fn containment_does_not_chain_through_a_shared_footer() {
+        let pitch =
+            "Subscribe to our daily newsletter for the top stories delivered to your inbox \
+                     every morning before breakfast, with analysis from our reporters around the \
+                     world, exclusive interviews, market data, weather, sport and the puzzles you \
+                     love, all free for the first month and cancel any time you like";
+        let congo = format!("{} {pitch}", words(0..40));
+        let rates = format!("{} {pitch}", words(500..540));
+        let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
+        let fps: Vec<_> = [pitch, congo.as_str(), rates.as_str()]
+            .iter()
+            .map(|t| f.fingerprint(t).unwrap())
+            .collect();
+        let items: Vec<ClusterItem> = fps
+            .iter()
+            .zip(["pitch", "congo", "rates"])
+            .map(|(fp, id)| ClusterItem {
+                id,
+                fingerprint: fp,
+                bytes: 0,
+                timestamp: None,
+            })
+            .collect();
+        // The trap: measured against the smaller set, the pitch is "contained" in both articles,
+        // and it is similar enough by Jaccard to become their candidate.
+        let smaller = |a: usize, b: usize| {
+            fps[a].shingles.intersection(&fps[b].shingles) as f64
+                / fps[a].shingles.len().min(fps[b].shingles.len()) as f64
+        };
+        assert!(smaller(0, 1) > 0.95 && smaller(0, 2) > 0.95);
+        let config = MatchConfig::new(0.8, Measure::Containment, 128, 0.05, 0.95).unwrap();
+        let j = fps[0].shingles.jaccard(&fps[1].shingles);
+        assert!(
+            config.lsh.probability(j) > 0.9,
+            "pitch and article are candidates ({j})"
+        );
+        let m = cluster(&items, &config, Keep::First).unwrap();
+        let clusters: std::collections::BTreeSet<usize> = m.iter().map(|m| m.cluster).collect();
+        assert_eq!(clusters.len(), 3, "{m:?}");
     }
 
     #[test]
@@ -344,10 +391,19 @@ mod tests {
             },
         ];
         let c = config(0.8);
-        assert_eq!(cluster(&items, &c, Keep::First)[1].representative, 0);
-        assert_eq!(cluster(&items, &c, Keep::Longest)[0].representative, 1);
-        assert_eq!(cluster(&items, &c, Keep::Earliest)[0].representative, 1);
+        assert_eq!(
+            cluster(&items, &c, Keep::First).unwrap()[1].representative,
+            0
+        );
+        assert_eq!(
+            cluster(&items, &c, Keep::Longest).unwrap()[0].representative,
+            1
+        );
+        assert_eq!(
+            cluster(&items, &c, Keep::Earliest).unwrap()[0].representative,
+            1
+        );
         // Cluster numbers follow input order, whoever represents the cluster.
-        assert_eq!(cluster(&items, &c, Keep::Longest)[0].cluster, 0);
+        assert_eq!(cluster(&items, &c, Keep::Longest).unwrap()[0].cluster, 0);
     }
 }

@@ -15,7 +15,7 @@ use crate::read::{FieldNames, IdRegistry, InputReader, RawRecord};
 use crate::signature::SignatureParams;
 use rayon::prelude::*;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 /// Most records fingerprinted in one parallel batch.
 const BATCH_RECORDS: usize = 2048;
@@ -23,6 +23,63 @@ const BATCH_RECORDS: usize = 2048;
 const BATCH_BYTES: usize = 16 << 20;
 /// Records the reader thread may run ahead.
 const CHANNEL_RECORDS: usize = 4096;
+/// Payload bytes the reader thread may run ahead (a larger single record still goes through).
+const IN_FLIGHT_BYTES: usize = 256 << 20;
+
+/// Bounds the bytes read but not yet processed, so that a directory of huge files cannot fill
+/// memory through a queue that counts records.
+#[derive(Default)]
+struct ByteBudget {
+    state: Mutex<BudgetState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct BudgetState {
+    in_flight: usize,
+    closed: bool,
+}
+
+impl ByteBudget {
+    /// Wait until `bytes` more may be in flight; `false` once the consumer has gone.
+    fn acquire(&self, bytes: usize) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        while !state.closed && state.in_flight > 0 && state.in_flight + bytes > IN_FLIGHT_BYTES {
+            state = match self.changed.wait(state) {
+                Ok(state) => state,
+                Err(_) => return false,
+            };
+        }
+        state.in_flight += bytes;
+        !state.closed
+    }
+
+    fn release(&self, bytes: usize) {
+        if let Ok(mut state) = self.state.lock() {
+            state.in_flight = state.in_flight.saturating_sub(bytes);
+        }
+        self.changed.notify_all();
+    }
+
+    fn close(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.closed = true;
+        }
+        self.changed.notify_all();
+    }
+}
+
+/// Closes the budget when the consumer leaves, however it leaves, so the reader never waits on
+/// a consumer that is gone.
+struct CloseOnDrop(Arc<ByteBudget>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 
 /// A document after fingerprinting, without its text (unless asked for).
 #[derive(Debug, Clone)]
@@ -39,7 +96,7 @@ pub struct FingerprintedDocument {
     pub bytes: usize,
     /// Where it came from.
     pub origin: Origin,
-    /// Its text, when [`StreamOptions::keep_text`] is set.
+    /// Its text, when [`StreamOptions::keep_text`] is set and it has no raw line.
     pub text: Option<String>,
     /// Its original JSONL line, when [`StreamOptions::keep_raw`] is set.
     pub raw: Option<String>,
@@ -65,7 +122,8 @@ pub struct StreamOptions {
     pub params: SignatureParams,
     /// Keep each JSONL document's original line.
     pub keep_raw: bool,
-    /// Keep each document's text.
+    /// Keep the text of each document that has no raw line kept (a whole-file document), so
+    /// that it can be written out again; a JSONL document is written from its raw line.
     pub keep_text: bool,
 }
 
@@ -81,12 +139,15 @@ pub fn fingerprint_inputs(
     Fingerprinter::new(options.params)?;
     let (sender, receiver) = mpsc::sync_channel::<RawRecord>(CHANNEL_RECORDS);
     let reader = InputReader::new(inputs);
-    // The reader thread ends when the inputs do or when the receiver is dropped.
+    let budget = Arc::new(ByteBudget::default());
+    let _close = CloseOnDrop(Arc::clone(&budget));
+    let reader_budget = Arc::clone(&budget);
+    // The reader thread ends when the inputs do or when the consumer is gone.
     std::thread::Builder::new()
         .name("reprint-reader".into())
         .spawn(move || {
             for record in reader {
-                if sender.send(record).is_err() {
+                if !reader_budget.acquire(record.len()) || sender.send(record).is_err() {
                     break;
                 }
             }
@@ -108,6 +169,7 @@ pub fn fingerprint_inputs(
             }
         }
         let outcomes = process_batch(std::mem::take(&mut batch), options);
+        budget.release(bytes);
         let last = outcomes.len().saturating_sub(1);
         for (i, outcome) in outcomes.into_iter().enumerate() {
             let outcome = match outcome {
@@ -166,7 +228,7 @@ pub fn fingerprint_document(
         Some(fingerprint) => Outcome::Document(Box::new(FingerprintedDocument {
             timestamp: doc.date.as_deref().and_then(parse_timestamp),
             bytes: doc.text.len(),
-            text: keep_text.then_some(doc.text),
+            text: (keep_text && doc.raw.is_none()).then_some(doc.text),
             id: doc.id,
             outlet: doc.outlet,
             date: doc.date,

@@ -12,6 +12,7 @@
 //! with probability 0.994, one at 0.5 with 0.06 (datasketch's equal weights give 0.69 and 0.001).
 
 use crate::error::{Error, Result};
+use crate::signature::MAX_NUM_PERM;
 use serde::Serialize;
 
 /// Default weight of the false-positive mass.
@@ -37,9 +38,9 @@ impl LshParams {
         fp_weight: f64,
         fn_weight: f64,
     ) -> Result<Self> {
-        if !(threshold > 0.0 && threshold < 1.0) {
+        if !(threshold > 0.0 && threshold <= 1.0) {
             return Err(Error::InvalidParameter(format!(
-                "--threshold must be strictly between 0 and 1, got {threshold}"
+                "--threshold must be above 0 and at most 1, got {threshold}"
             )));
         }
         if !(fp_weight >= 0.0 && fn_weight >= 0.0 && fp_weight + fn_weight > 0.0) {
@@ -48,10 +49,10 @@ impl LshParams {
                     .into(),
             ));
         }
-        if num_perm == 0 {
-            return Err(Error::InvalidParameter(
-                "--num-perm must be at least 1".into(),
-            ));
+        if !(1..=MAX_NUM_PERM).contains(&num_perm) {
+            return Err(Error::InvalidParameter(format!(
+                "--num-perm must be between 1 and {MAX_NUM_PERM}, got {num_perm}"
+            )));
         }
         let mut best = LshParams { bands: 1, rows: 1 };
         let mut best_error = f64::INFINITY;
@@ -134,7 +135,11 @@ mod tests {
 
     #[test]
     fn rejects_bad_thresholds() {
-        assert!(LshParams::for_threshold(1.0, 128, 0.5, 0.5).is_err());
+        assert!(LshParams::for_threshold(1.01, 128, 0.5, 0.5).is_err());
+        assert!(LshParams::for_threshold(0.8, 100_000, 0.5, 0.5).is_err());
+        // Exact copies only: one band of every value.
+        let exact = LshParams::for_threshold(1.0, 128, 0.5, 0.5).unwrap();
+        assert_eq!(exact.used(), 128);
         assert!(LshParams::for_threshold(0.0, 128, 0.5, 0.5).is_err());
         assert!(LshParams::for_threshold(f64::NAN, 128, 0.5, 0.5).is_err());
     }

@@ -395,8 +395,15 @@ pub struct InputReader {
 
 enum Source {
     Lines(LineSource),
-    Files(VecDeque<(PathBuf, String)>),
+    /// A directory's entries in path order; files are read only when their turn comes.
+    Directory(VecDeque<DirEntry>),
     Pending(VecDeque<RawRecord>),
+}
+
+/// One entry of a directory listing: a file to read, or something that cannot be a document.
+enum DirEntry {
+    File { path: PathBuf, id: String },
+    Problem(Skipped),
 }
 
 struct LineSource {
@@ -428,17 +435,7 @@ impl InputReader {
                 line_no: 0,
             }),
             InputKind::Directory => match list_directory(path) {
-                Ok((files, problems)) => {
-                    if problems.is_empty() {
-                        Source::Files(files)
-                    } else {
-                        // Report unreadable sub-directories first, then read the rest.
-                        let mut pending: VecDeque<RawRecord> =
-                            problems.into_iter().map(RawRecord::Unreadable).collect();
-                        pending.extend(files.into_iter().map(|(p, id)| read_file(&p, id)));
-                        Source::Pending(pending)
-                    }
-                }
+                Ok(entries) => Source::Directory(entries),
                 Err(e) => unreadable(describe_io(&e)),
             },
             InputKind::Jsonl(compression) => match File::open(path) {
@@ -488,7 +485,10 @@ impl Iterator for InputReader {
                     continue;
                 }
                 Some(Source::Pending(records)) => records.pop_front(),
-                Some(Source::Files(files)) => files.pop_front().map(|(p, id)| read_file(&p, id)),
+                Some(Source::Directory(entries)) => entries.pop_front().map(|entry| match entry {
+                    DirEntry::File { path, id } => read_file(&path, id),
+                    DirEntry::Problem(skipped) => RawRecord::Unreadable(skipped),
+                }),
                 Some(Source::Lines(lines)) => lines.next_record(),
             };
             match record {
@@ -577,57 +577,62 @@ fn read_file(path: &Path, id: String) -> RawRecord {
     }
 }
 
-/// Every regular file below `root` (sorted by path, hidden entries left out) with its id, and the
-/// sub-directories that could not be listed.
-#[allow(clippy::type_complexity)]
-fn list_directory(root: &Path) -> io::Result<(VecDeque<(PathBuf, String)>, Vec<Skipped>)> {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
+/// Every entry below `root` that is or should have been a document, sorted by path: regular
+/// files (and links to them), plus what cannot be read as one (an unreadable sub-directory, a
+/// broken link, a link to a directory, a device or pipe), so that nothing vanishes unreported.
+/// Hidden entries are left out.
+fn list_directory(root: &Path) -> io::Result<VecDeque<DirEntry>> {
+    let mut found: Vec<(PathBuf, Option<&'static str>)> = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     let mut first = true;
     while let Some(dir) = stack.pop() {
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if first => return Err(e),
-            Err(e) => {
-                problems.push(Skipped::new(dir.display(), None, describe_io(&e)));
+            Err(_) => {
+                found.push((dir, Some("directory cannot be listed")));
                 continue;
             }
         };
         first = false;
         for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    problems.push(Skipped::new(dir.display(), None, describe_io(&e)));
-                    continue;
-                }
+            let Ok(entry) = entry else {
+                found.push((dir.clone(), Some("directory cannot be listed completely")));
+                continue;
             };
             if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
             let path = entry.path();
-            let Ok(file_type) = entry.file_type() else {
-                problems.push(Skipped::new(path.display(), None, "cannot read file type"));
-                continue;
+            let problem = match entry.file_type() {
+                Err(_) => Some("cannot read file type"),
+                Ok(t) if t.is_dir() => {
+                    stack.push(path);
+                    continue;
+                }
+                Ok(t) if t.is_file() => None,
+                Ok(t) if t.is_symlink() => match std::fs::metadata(&path) {
+                    Ok(m) if m.is_file() => None,
+                    Ok(m) if m.is_dir() => Some("symbolic link to a directory (not followed)"),
+                    Ok(_) => Some("symbolic link to something that is not a regular file"),
+                    Err(_) => Some("broken symbolic link"),
+                },
+                Ok(_) => Some("not a regular file"),
             };
-            if file_type.is_dir() {
-                stack.push(path);
-            } else if file_type.is_file() || (file_type.is_symlink() && path.is_file()) {
-                files.push(path);
-            }
+            found.push((path, problem));
         }
     }
-    files.sort();
-    problems.sort_by(|a, b| a.source.cmp(&b.source));
-    let files = files
+    found.sort();
+    Ok(found
         .into_iter()
-        .map(|path| {
-            let id = id_below(root, &path);
-            (path, id)
+        .map(|(path, problem)| match problem {
+            None => {
+                let id = id_below(root, &path);
+                DirEntry::File { path, id }
+            }
+            Some(reason) => DirEntry::Problem(Skipped::new(path.display(), None, reason)),
         })
-        .collect();
-    Ok((files, problems))
+        .collect())
 }
 
 /// The id of a file below a directory: its relative path with `/` separators, extension removed.

@@ -43,6 +43,10 @@ pub struct ClusterParams {
     pub bands: usize,
     /// LSH rows per band.
     pub rows: usize,
+    /// Weight of the false-positive mass when bands × rows were chosen.
+    pub fp_weight: f64,
+    /// Weight of the false-negative mass when bands × rows were chosen.
+    pub fn_weight: f64,
     /// Representative rule.
     pub keep: Keep,
     /// The inputs as given.
@@ -50,10 +54,12 @@ pub struct ClusterParams {
 }
 
 impl ClusterParams {
-    /// The parameters of a run.
+    /// The parameters of a run; `weights` are the (false-positive, false-negative) weights the
+    /// LSH bands × rows were chosen with.
     pub fn new(
         signature: &SignatureParams,
         matching: &MatchConfig,
+        weights: (f64, f64),
         keep: Keep,
         inputs: Vec<String>,
     ) -> Self {
@@ -73,6 +79,8 @@ impl ClusterParams {
                 / 1e4,
             bands: matching.lsh.bands,
             rows: matching.lsh.rows,
+            fp_weight: weights.0,
+            fn_weight: weights.1,
             keep,
             inputs,
         }

@@ -2,7 +2,7 @@
 //!
 //! Words are Unicode (UAX #29) word segments that contain a letter or digit, found on the original
 //! text so every token keeps its exact byte span. Each word is then normalized on its own: NFKC,
-//! curly quotes and dashes folded to ASCII, lower-cased, and NFKC again if lower-casing left it
+//! curly quotes and dashes folded to ASCII, case-folded, and NFKC again if case folding left it
 //! un-normalized, so that normalizing is idempotent. The normalized word is hashed with seeded
 //! xxh3; only the hash travels further.
 //!
@@ -10,9 +10,10 @@
 //! cut at whitespace followed by such a character (UAX #29 always breaks there, and no rule looks
 //! across such a cut); stretches made only of such characters are scanned by a small state
 //! machine implementing the UAX #29 rules as they apply to them, other stretches go to
-//! `unicode-segmentation`. Property tests check that both paths give the same words. Nothing on this path allocates per word: the
-//! normalization buffer is reused.
+//! `unicode-segmentation`. Property tests check that both paths give the same words. Nothing on
+//! this path allocates per word: short words are folded on the stack, others in a reused buffer.
 
+use caseless::Caseless;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -61,13 +62,12 @@ pub fn normalize_into(word: &str, out: &mut String) {
         }));
         return;
     }
-    for c in word.nfkc() {
-        out.extend(fold_char(c).to_lowercase());
-    }
+    // Full Unicode case folding (ß → ss, final ς → σ), not just lower-casing.
+    out.extend(word.nfkc().map(fold_char).default_case_fold());
     if out.is_ascii() || is_nfkc_quick(out.chars()) == IsNormalized::Yes {
         return;
     }
-    // Lower-casing can produce a sequence NFKC would rewrite; normalizing again keeps the whole
+    // Case folding can produce a sequence NFKC would rewrite; normalizing again keeps the whole
     // function idempotent. Rare, so the allocation here is off the hot path.
     let renormalized: String = out.nfkc().collect();
     *out = renormalized;
@@ -466,6 +466,8 @@ mod tests {
         assert_eq!(normalize("ＡＭＡＺＯＮ"), "amazon");
         assert_eq!(normalize("ﬁnance"), "finance");
         assert_eq!(normalize("“Quote” — dash"), "\"quote\" - dash");
+        assert_eq!(normalize("STRAẞE"), normalize("strasse"));
+        assert_eq!(normalize("ΟΔΟΣ"), normalize("οδος"));
     }
 
     #[test]

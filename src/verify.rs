@@ -86,30 +86,26 @@ impl AsRef<ShingleSet> for ShingleSet {
     }
 }
 
-/// Which exact similarity decides that two documents are near-duplicates.
+/// Which exact similarity decides that a document is a near-duplicate of a representative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Measure {
     /// |A∩B| / |A∪B|: copies of about the same length.
     #[default]
     Jaccard,
-    /// |A∩B| / min(|A|, |B|): also catches a trimmed copy inside a longer one.
+    /// |D∩R| / |D|: how much of the document D is found in the representative R. Catches a
+    /// trimmed copy of a longer original. One-way on purpose: measured both ways, a short text
+    /// (a newsletter pitch) would be "contained" in every article that carries it and pull them
+    /// all into one cluster.
     Containment,
 }
 
 impl Measure {
-    /// The similarity of `a` and `b` under this measure.
-    pub fn similarity(self, a: &ShingleSet, b: &ShingleSet) -> f64 {
+    /// The similarity of `document` to `representative` under this measure.
+    pub fn similarity(self, document: &ShingleSet, representative: &ShingleSet) -> f64 {
         match self {
-            Measure::Jaccard => a.jaccard(b),
-            Measure::Containment => {
-                let smaller = a.len().min(b.len());
-                if smaller == 0 {
-                    0.0
-                } else {
-                    a.intersection(b) as f64 / smaller as f64
-                }
-            }
+            Measure::Jaccard => document.jaccard(representative),
+            Measure::Containment => document.containment_in(representative),
         }
     }
 }
@@ -128,8 +124,10 @@ mod tests {
         assert!((a.containment_in(&b) - 0.5).abs() < 1e-12);
         assert!((b.containment_in(&a) - 2.0 / 6.0).abs() < 1e-12);
         assert!((Measure::Containment.similarity(&a, &b) - 0.5).abs() < 1e-12);
+        assert!((Measure::Containment.similarity(&b, &a) - 2.0 / 6.0).abs() < 1e-12);
         let empty = ShingleSet::default();
         assert_eq!(empty.jaccard(&empty), 0.0);
         assert_eq!(Measure::Containment.similarity(&a, &empty), 0.0);
+        assert_eq!(Measure::Containment.similarity(&empty, &a), 0.0);
     }
 }

@@ -1274,3 +1274,108 @@ fn dedup_answers_each_line_before_the_next_arrives() {
     assert!(child.wait().expect("wait").success());
     reader.join().expect("reader");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Review follow-ups: nothing vanishes, nothing is clobbered
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn directory_entries_that_cannot_be_documents_are_reported() {
+    let dir = tempdir();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+    write(&root.join("a.txt"), seed_text(0));
+    write(&root.join("sub/b.txt"), seed_text(1));
+    std::os::unix::fs::symlink(root.join("sub/b.txt"), root.join("link.txt")).expect("symlink");
+    std::os::unix::fs::symlink(root.join("nowhere.txt"), root.join("broken.txt")).expect("link");
+    std::os::unix::fs::symlink(root.join("sub"), root.join("loop")).expect("symlink");
+    let fifo = Command::new("mkfifo").arg(root.join("pipe")).status();
+    let has_fifo = fifo.is_ok_and(|s| s.success());
+    let out = run(&["cluster", &path_str(root), "--format", "jsonl"]);
+    assert_code(&out, 0);
+    let lines = jsonl(&out);
+    let ids: Vec<&str> = lines.iter().filter_map(|l| l["id"].as_str()).collect();
+    // A link to a file is read; a link to a directory is not followed (no loop, no repeat).
+    assert_eq!(ids, ["a", "link", "sub/b"]);
+    let skipped: Vec<(String, String)> = lines
+        .iter()
+        .filter(|l| l["cluster"].is_null())
+        .map(|l| {
+            let source = l["source"].as_str().expect("source");
+            let name = source.rsplit('/').next().expect("name").to_string();
+            (name, l["skipped"].as_str().expect("reason").to_string())
+        })
+        .collect();
+    let mut expected = vec![
+        ("broken.txt".to_string(), "broken symbolic link".to_string()),
+        (
+            "loop".to_string(),
+            "symbolic link to a directory (not followed)".to_string(),
+        ),
+    ];
+    if has_fifo {
+        expected.push(("pipe".to_string(), "not a regular file".to_string()));
+    }
+    assert_eq!(skipped, expected);
+}
+
+#[test]
+fn dedup_lists_skipped_records_and_refuses_to_clobber_its_input() {
+    let dir = tempdir();
+    let skipped = dir.path().join("skipped.jsonl");
+    let out = run(&["dedup", MIXED, "--skipped", &path_str(&skipped)]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 3);
+    let listed: Vec<Value> = std::fs::read_to_string(&skipped)
+        .expect("skipped file")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let sources: Vec<&str> = listed
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    let lines = [2, 3, 4, 7, 8].map(|n| format!("{MIXED}:{n}"));
+    assert_eq!(sources, lines, "every bad line is listed, in order");
+    // Kept + skipped = every non-blank input line.
+    assert_eq!(3 + listed.len(), mixed_non_blank_lines());
+
+    let input = dir.path().join("feed.jsonl");
+    let feed = dedup_feed().join("\n") + "\n";
+    write(&input, &feed);
+    let out = run(&["dedup", &path_str(&input), "-o", &path_str(&input)]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("also an input"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&input).expect("input"), feed);
+}
+
+#[test]
+fn exact_copies_only_and_parameter_limits() {
+    let out = run(&[
+        "cluster",
+        "data/seeds",
+        "data/syndicated.jsonl",
+        "--threshold",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(
+        report["params"]["bands"].as_u64().unwrap() * report["params"]["rows"].as_u64().unwrap(),
+        128
+    );
+    assert_eq!(
+        report["clusters"].as_array().unwrap().len(),
+        9,
+        "no exact copies here"
+    );
+    let out = run(&["params", "--num-perm", "100000"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("--num-perm"), "{}", stderr(&out));
+    let out = run(&["params", "--format", "json"]);
+    assert_code(&out, 0);
+    assert_eq!(json(&out)["schema_version"], 1);
+}

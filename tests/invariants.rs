@@ -56,7 +56,7 @@ fn run(docs: &[SynthDocument], fps: &[Fingerprint], threshold: f64, keep: Keep) 
             timestamp: reprint::corpus::parse_timestamp(&d.date),
         })
         .collect();
-    cluster(&items, &config(threshold), keep)
+    cluster(&items, &config(threshold), keep).unwrap()
 }
 
 /// Clusters as sets of ids, independent of numbering and order.

@@ -2,7 +2,6 @@
 //! by the subcommands; nothing here is trusted until then.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use reprint::cluster::Keep;
 use std::path::PathBuf;
 
 /// Find near-duplicate and syndicated news text.
@@ -43,6 +42,27 @@ pub enum OnError {
     Skip,
     /// Stop at the first bad input with exit code 1.
     Fail,
+}
+
+/// Which document represents a cluster (mirrors `reprint::cluster::Keep`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeepArg {
+    /// The first in input order.
+    First,
+    /// The one with the earliest date (undated last; ties by id).
+    Earliest,
+    /// The longest text (ties by id).
+    Longest,
+}
+
+impl From<KeepArg> for reprint::cluster::Keep {
+    fn from(keep: KeepArg) -> Self {
+        match keep {
+            KeepArg::First => reprint::cluster::Keep::First,
+            KeepArg::Earliest => reprint::cluster::Keep::Earliest,
+            KeepArg::Longest => reprint::cluster::Keep::Longest,
+        }
+    }
 }
 
 /// Output formats of `cluster`.
@@ -112,7 +132,8 @@ pub struct MatchArgs {
         allow_negative_numbers = true
     )]
     pub threshold: f64,
-    /// Verify by containment |A∩B|/min(|A|,|B|) instead of Jaccard (catches trimmed copies).
+    /// Verify by containment |D∩R|/|D|, the share of a document found in its representative,
+    /// instead of Jaccard: catches trimmed copies (best with --keep longest).
     #[arg(long)]
     pub containment: bool,
     /// Weight of false positives when choosing LSH bands × rows.
@@ -136,8 +157,8 @@ pub struct ClusterArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Which document represents a cluster.
-    #[arg(long, value_enum, default_value_t = Keep::First)]
-    pub keep: Keep,
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub keep: KeepArg,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -155,6 +176,9 @@ pub struct DedupArgs {
     /// Keep duplicates, tagged with `duplicate_of` and `similarity`.
     #[arg(long)]
     pub annotate: bool,
+    /// Also write every skipped input record to FILE, one JSON line each (source, id, reason).
+    #[arg(long, value_name = "FILE")]
+    pub skipped: Option<PathBuf>,
     /// Write to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -109,12 +109,6 @@ fn match_config(matching: &MatchArgs, params: &SignatureParams) -> reprint::Resu
     } else {
         Measure::Jaccard
     };
-    if !(matching.threshold > 0.0 && matching.threshold < 1.0) {
-        return Err(reprint::Error::InvalidParameter(format!(
-            "--threshold must be strictly between 0 and 1, got {}",
-            matching.threshold
-        )));
-    }
     MatchConfig::new(
         matching.threshold,
         measure,
@@ -205,15 +199,18 @@ impl Ui {
 pub struct SkipLog<'u> {
     ui: &'u Ui,
     on_error: OnError,
+    /// Where the full list can be found, shown once the warnings are cut short.
+    full_list: &'static str,
     /// Every skipped record, in input order.
     pub skipped: Vec<Skipped>,
 }
 
 impl<'u> SkipLog<'u> {
-    fn new(ui: &'u Ui, on_error: OnError) -> Self {
+    fn new(ui: &'u Ui, on_error: OnError, full_list: &'static str) -> Self {
         SkipLog {
             ui,
             on_error,
+            full_list,
             skipped: Vec::new(),
         }
     }
@@ -231,9 +228,10 @@ impl<'u> SkipLog<'u> {
         if self.skipped.len() < MAX_WARNINGS {
             self.ui.line(&format!("reprint: skipped {skipped}"));
         } else if self.skipped.len() == MAX_WARNINGS {
-            self.ui.line(
-                "reprint: more input skipped; the rest is only counted (JSON output lists all)",
-            );
+            self.ui.line(&format!(
+                "reprint: more input skipped; the rest is only counted ({})",
+                self.full_list
+            ));
         }
         self.skipped.push(skipped);
         Ok(())

@@ -5,7 +5,7 @@ use crate::cli::{
     input_names, match_config, open_output, signature_params, stream_options, SkipLog, Ui,
 };
 use anyhow::Result;
-use reprint::cluster::{cluster, ClusterItem};
+use reprint::cluster::{cluster, ClusterItem, Keep};
 use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome};
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport};
 use std::io::Write;
@@ -20,10 +20,11 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let params = signature_params(&args.sketch)?;
     let matching = match_config(&args.matching, &params)?;
     let options = stream_options(&args.input, params);
+    let keep: Keep = args.keep.into();
 
     let mut documents: Vec<FingerprintedDocument> = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();
-    let mut skips = SkipLog::new(ui, args.input.on_error);
+    let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
     let mut bytes = 0;
     fingerprint_inputs(&args.inputs, &options, |outcome, _| {
         match outcome {
@@ -41,6 +42,16 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
         Ok(())
     })?;
 
+    let undated = documents
+        .iter()
+        .filter(|d| d.date.is_some() && d.timestamp.is_none())
+        .count();
+    if keep == Keep::Earliest && undated > 0 {
+        ui.line(&format!(
+            "reprint: warning: {undated} documents have a date that is not ISO 8601; \
+             --keep earliest treats them as undated"
+        ));
+    }
     let items: Vec<ClusterItem> = documents
         .iter()
         .map(|d| ClusterItem {
@@ -50,9 +61,10 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
             timestamp: d.timestamp,
         })
         .collect();
-    let memberships = cluster(&items, &matching, args.keep);
+    let memberships = cluster(&items, &matching, keep)?;
+    let weights = (args.matching.fp_weight, args.matching.fn_weight);
     let report = ClusterReport::new(
-        ClusterParams::new(&params, &matching, args.keep, input_names(&args.inputs)),
+        ClusterParams::new(&params, &matching, weights, keep, input_names(&args.inputs)),
         &documents,
         &memberships,
         skips.skipped,

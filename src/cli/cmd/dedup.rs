@@ -13,6 +13,7 @@ use reprint::cluster::{Assignment, LeaderIndex};
 use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome};
 use serde::Serialize;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
     let params = signature_params(&args.sketch)?;
@@ -21,18 +22,37 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
     options.keep_raw = true;
     options.keep_text = true;
 
+    for path in args.output.iter().chain(&args.skipped) {
+        refuse_to_overwrite_input(path, &args.inputs)?;
+    }
     let mut out = open_output(args.output.as_deref())?;
+    let mut skipped_out = match &args.skipped {
+        Some(path) => Some(open_output(Some(path))?),
+        None => None,
+    };
     let mut leaders = LeaderIndex::new(matching);
     let mut kept_ids: Vec<String> = Vec::new();
-    let mut skips = SkipLog::new(ui, args.input.on_error);
+    let hint = if args.skipped.is_some() {
+        "--skipped lists all"
+    } else {
+        "--skipped FILE lists all"
+    };
+    let mut skips = SkipLog::new(ui, args.input.on_error, hint);
     let (mut read, mut kept, mut duplicates, mut bytes) = (0usize, 0usize, 0usize, 0usize);
     fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
         read += 1;
         match outcome {
-            Outcome::Skipped(skipped) => skips.record(skipped)?,
+            Outcome::Skipped(skipped) => {
+                if let Some(file) = &mut skipped_out {
+                    let line = serde_json::to_string(&skipped)
+                        .map_err(|e| reprint::Error::io("--skipped", e.into()))?;
+                    writeln!(file, "{line}").map_err(|e| reprint::Error::io("--skipped", e))?;
+                }
+                skips.record(skipped)?
+            }
             Outcome::Document(mut doc) => {
                 bytes += doc.bytes;
-                let keys = leaders.keys(&doc.fingerprint);
+                let keys = leaders.keys(&doc.fingerprint)?;
                 let shingles = std::mem::take(&mut doc.fingerprint.shingles);
                 match leaders.assign(&keys, shingles) {
                     Assignment::Leader(_) => {
@@ -56,6 +76,9 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
         Ok(())
     })?;
     out.flush()?;
+    if let Some(file) = &mut skipped_out {
+        file.flush()?;
+    }
     ui.summary(&format!(
         "reprint dedup: {read} read, {kept} kept, {duplicates} near-duplicates {}, {} skipped",
         if args.annotate {
@@ -65,6 +88,23 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
         },
         skips.skipped.len()
     ));
+    Ok(())
+}
+
+/// Opening the output truncates it: refuse when it is one of the inputs, which would be lost.
+fn refuse_to_overwrite_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
+    let Ok(output) = output.canonicalize() else {
+        return Ok(()); // does not exist yet
+    };
+    for input in inputs {
+        if input.canonicalize().is_ok_and(|input| input == output) {
+            return Err(reprint::Error::InvalidParameter(format!(
+                "the output {} is also an input; it would be emptied before it is read",
+                input.display()
+            ))
+            .into());
+        }
+    }
     Ok(())
 }
 

@@ -17,6 +17,7 @@ struct Point {
 
 #[derive(Serialize)]
 struct ParamsReport {
+    schema_version: u32,
     threshold: f64,
     num_perm: usize,
     bands: usize,
@@ -38,6 +39,7 @@ pub fn run(args: ParamsArgs) -> Result<()> {
         args.fn_weight,
     )?;
     let report = ParamsReport {
+        schema_version: reprint::report::SCHEMA_VERSION,
         threshold: args.threshold,
         num_perm: args.num_perm,
         bands: lsh.bands,
