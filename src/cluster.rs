@@ -8,6 +8,9 @@
 //! never pull A and C together when A and C are not near-duplicates: there is no chaining.
 //! The same [`LeaderIndex`] drives streaming deduplication, where the order is the stream's.
 //!
+//! Batch clustering then takes a second look: each member moves to the most similar
+//! representative, which may be one chosen after it (still within the threshold, so still no
+//! chaining). This recovers pairs of close copies split across two representatives.
 //! The visit is sequential (each decision depends on the earlier ones) but cheap: a few hash
 //! lookups and a handful of set intersections per document. The expensive part, fingerprinting,
 //! runs in parallel before it. Results depend only on the input and the options.
@@ -241,16 +244,35 @@ pub fn cluster(
     let mut leader_item: Vec<usize> = Vec::new();
     // (representative position, similarity) per item.
     let mut placed: Vec<(usize, f64)> = vec![(usize::MAX, 0.0); items.len()];
-    for i in visit_order(items, keep) {
+    let order = visit_order(items, keep);
+    let mut members = Vec::new();
+    for &i in &order {
         match leaders.assign(&keys[i], &items[i].fingerprint.shingles) {
             Assignment::Member { leader, similarity } => {
-                placed[i] = (leader_item[leader], similarity)
+                placed[i] = (leader_item[leader], similarity);
+                members.push(i);
             }
             Assignment::Leader(_) => {
                 leader_item.push(i);
                 placed[i] = (i, 1.0);
             }
         }
+    }
+    // Second look: a member placed early may be closer to a representative chosen after it
+    // (a copy that barely reached one version of a story, and closely matches a later one).
+    // Moving it there keeps every member within the threshold of its representative, and
+    // representatives stay as they are: they are pairwise below the threshold by construction.
+    let moves: Vec<(usize, (usize, f64))> = members
+        .par_iter()
+        .filter_map(|&i| {
+            let (leader, similarity) =
+                leaders.best_match(&keys[i], &items[i].fingerprint.shingles)?;
+            let best = leader_item[leader];
+            (best != placed[i].0 && similarity > placed[i].1).then_some((i, (best, similarity)))
+        })
+        .collect();
+    for (i, place) in moves {
+        placed[i] = place;
     }
     Ok(number_clusters(&placed))
 }
@@ -365,6 +387,33 @@ mod tests {
         let m = cluster(&items, &config, Keep::First).unwrap();
         let clusters: std::collections::BTreeSet<usize> = m.iter().map(|m| m.cluster).collect();
         assert_eq!(clusters.len(), 3, "{m:?}");
+    }
+
+    #[test]
+    fn a_member_moves_to_a_closer_later_representative() {
+        // B reaches A (0.86) before C exists; C is not near A (0.796) and leads its own cluster,
+        // and B is closer to C (0.93): the second look moves B to C.
+        let texts = [words(0..400), words(30..430), words(45..445)];
+        let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
+        let fps: Vec<_> = texts.iter().map(|t| f.fingerprint(t).unwrap()).collect();
+        let items: Vec<ClusterItem> = fps
+            .iter()
+            .zip(["a", "b", "c"])
+            .map(|(fp, id)| ClusterItem {
+                id,
+                fingerprint: fp,
+                bytes: 0,
+                timestamp: None,
+            })
+            .collect();
+        let j = |a: usize, b: usize| fps[a].shingles.jaccard(&fps[b].shingles);
+        assert!(j(0, 1) > 0.85 && j(0, 2) < 0.8 && j(1, 2) > 0.92);
+        let m = cluster(&items, &config(0.8), Keep::First).unwrap();
+        assert_eq!(m[0].representative, 0);
+        assert_eq!(m[2].representative, 2, "C is not near A: {m:?}");
+        assert_eq!(m[1].representative, 2, "{m:?}");
+        assert!(m[1].similarity > 0.9);
+        assert_ne!(m[0].cluster, m[1].cluster);
     }
 
     #[test]
