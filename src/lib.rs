@@ -45,9 +45,10 @@
 //! - Similarity is over word shingles of normalized text: case, Unicode width, curly quotes and
 //!   punctuation do not matter; word order does.
 //! - A document with no words has no fingerprint: it is reported as skipped and matches nothing.
-//! - LSH finds pairs by Jaccard. With [`verify::Measure::Containment`] verification uses
-//!   containment, but a short text inside a much longer one (low Jaccard) may never become a
-//!   candidate.
+//! - LSH finds pairs by Jaccard. With [`verify::Measure::Containment`] (how much of a document
+//!   its representative contains, one way) the bands are tuned for copies at least half as long
+//!   as their original; a short excerpt of a much longer text may never become a candidate.
+//! - Clustering never chains: every member is within the threshold of its representative.
 
 pub mod candidates;
 pub mod cluster;

@@ -1379,3 +1379,39 @@ fn exact_copies_only_and_parameter_limits() {
     assert_code(&out, 0);
     assert_eq!(json(&out)["schema_version"], 1);
 }
+
+#[test]
+fn compare_two_documents_of_a_feed_by_id() {
+    let out = run(&[
+        "compare",
+        "capital-amazon-openai",
+        SEEDS[3],
+        "--from",
+        "data/syndicated.jsonl",
+        "data/seeds",
+        "--format",
+        "json",
+    ]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["a"]["path"], "capital-amazon-openai");
+    assert!(report["jaccard"].as_f64().unwrap() > 0.85);
+    let runs = report["shared_runs"].as_array().unwrap();
+    assert!(
+        runs[0]["words"].as_u64().unwrap() > 200,
+        "the body is shared"
+    );
+    let out = run(&[
+        "compare",
+        "capital-amazon-openai",
+        "nope",
+        "--from",
+        "data/syndicated.jsonl",
+    ]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("no document with id `nope`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -193,10 +193,16 @@ pub struct DedupArgs {
 /// `reprint compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// First text file.
-    pub a: PathBuf,
-    /// Second text file.
-    pub b: PathBuf,
+    /// First text file (or, with --from, a document id).
+    pub a: String,
+    /// Second text file (or, with --from, a document id).
+    pub b: String,
+    /// Take A and B as ids of documents in these inputs (JSONL files or directories).
+    #[arg(long, value_name = "INPUT", num_args = 1..)]
+    pub from: Vec<PathBuf>,
+    /// JSONL field names, when A and B come from --from.
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

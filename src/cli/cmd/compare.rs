@@ -1,9 +1,10 @@
 //! `reprint compare`: two documents side by side.
 
 use crate::cli::args::{CompareArgs, Format};
-use crate::cli::signature_params;
+use crate::cli::{signature_params, stream_options};
 use anyhow::{Context, Result};
 use reprint::compare::{compare, Span};
+use reprint::read::{InputReader, RawRecord};
 use reprint::report::{round4, SCHEMA_VERSION};
 use reprint::{Fingerprinter, SignatureParams};
 use serde::Serialize;
@@ -53,23 +54,82 @@ fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// The texts of documents `a` and `b` from `inputs`, read in one pass that stops once both are
+/// found.
+fn find_documents(args: &CompareArgs) -> Result<(String, String)> {
+    let fields = stream_options(&args.input, SignatureParams::default()).fields;
+    let (mut a, mut b) = (None, None);
+    for record in InputReader::new(&args.from) {
+        if a.is_some() && b.is_some() {
+            break;
+        }
+        // Cheap test before parsing: a line that does not mention the id is not it. Only for
+        // ids that no JSON writer escapes (a `/` may be written `\/`, non-ASCII as `\uXXXX`).
+        let line_mentions = |id: &str| match &record {
+            RawRecord::JsonLine { line, .. }
+                if id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+            {
+                line.contains(id)
+            }
+            _ => true,
+        };
+        let wanted =
+            (a.is_none() && line_mentions(&args.a)) || (b.is_none() && line_mentions(&args.b));
+        if !wanted {
+            continue;
+        }
+        let Ok(doc) = record.into_document(&fields, false) else {
+            continue;
+        };
+        if a.is_none() && doc.id == args.a {
+            a = Some(doc.text.clone());
+        }
+        if b.is_none() && doc.id == args.b {
+            b = Some(doc.text);
+        }
+    }
+    let inputs = args
+        .from
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (a, b) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        (a, _) => {
+            let missing = if a.is_none() { &args.a } else { &args.b };
+            Err(anyhow::anyhow!(
+                "no document with id `{missing}` in {inputs}"
+            ))
+        }
+    }
+}
+
 pub fn run(args: CompareArgs) -> Result<()> {
     let params = signature_params(&args.sketch)?;
-    let a = read_text(&args.a)?;
-    let b = read_text(&args.b)?;
+    let (a, b) = if args.from.is_empty() {
+        (
+            read_text(Path::new(&args.a))?,
+            read_text(Path::new(&args.b))?,
+        )
+    } else {
+        find_documents(&args)?
+    };
     let mut fingerprinter = Fingerprinter::new(params)?;
     let c = compare(&mut fingerprinter, &a, &b).context("comparing")?;
     let report = CompareReport {
         schema_version: SCHEMA_VERSION,
         params,
         a: Side {
-            path: args.a.display().to_string(),
+            path: args.a.clone(),
             bytes: a.len(),
             words: c.words.0,
             shingles: c.shingles.0,
         },
         b: Side {
-            path: args.b.display().to_string(),
+            path: args.b.clone(),
             bytes: b.len(),
             words: c.words.1,
             shingles: c.shingles.1,
