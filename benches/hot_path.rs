@@ -9,6 +9,8 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use reprint::shingle::for_each_shingle;
 use reprint::tokenize::{for_each_word, Tokenizer};
 use reprint::{Fingerprinter, SignatureParams};
+use unicode_segmentation::UnicodeSegmentation;
+use xxhash_rust::xxh3::xxh3_64;
 
 fn seeds() -> Vec<String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/seeds");
@@ -89,6 +91,32 @@ fn hot_path(c: &mut Criterion) {
                     .signature(black_box(d))
                     .expect("seed has words");
                 n += s.values().len();
+            }
+            assert_eq!(n, 128 * docs.len());
+        })
+    });
+
+    // The baseline to beat: a straightforward implementation. Lower-cased `unicode_words`,
+    // shingles as joined strings, and 128 multiply-add hash functions applied to every shingle.
+    let mut rng = reprint::synth::Rng::new(42);
+    let mults: Vec<u64> = (0..128).map(|_| rng.next_u64() | 1).collect();
+    let adds: Vec<u64> = (0..128).map(|_| rng.next_u64()).collect();
+    group.bench_function("baseline_naive_minhash_128", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for d in &docs {
+                let words: Vec<String> = black_box(d)
+                    .unicode_words()
+                    .map(str::to_lowercase)
+                    .collect();
+                let mut signature = vec![u64::MAX; 128];
+                for window in words.windows(5) {
+                    let h = xxh3_64(window.join(" ").as_bytes());
+                    for ((s, m), a) in signature.iter_mut().zip(&mults).zip(&adds) {
+                        *s = (*s).min(m.wrapping_mul(h).wrapping_add(*a));
+                    }
+                }
+                n += signature.len();
             }
             assert_eq!(n, 128 * docs.len());
         })
