@@ -56,8 +56,10 @@ pub struct Comparison {
 
 /// Compare `a` and `b` with `fingerprinter`'s parameters.
 pub fn compare(fingerprinter: &mut Fingerprinter, a: &str, b: &str) -> Result<Comparison> {
-    let fa = fingerprinter.fingerprint(a);
-    let fb = fingerprinter.fingerprint(b);
+    let (tokens_a, shingles_a) = fingerprinter.shingles_with_tokens(a);
+    let (tokens_b, shingles_b) = fingerprinter.shingles_with_tokens(b);
+    let fa = fingerprinter.fingerprint_shingles(&shingles_a, tokens_a.len());
+    let fb = fingerprinter.fingerprint_shingles(&shingles_b, tokens_b.len());
     let (jaccard, ab, ba, estimate) = match (&fa, &fb) {
         (Some(x), Some(y)) => (
             x.shingles.jaccard(&y.shingles),
@@ -68,8 +70,6 @@ pub fn compare(fingerprinter: &mut Fingerprinter, a: &str, b: &str) -> Result<Co
         _ => (0.0, 0.0, 0.0, None),
     };
     let k = fingerprinter.params().shingle_size;
-    let (tokens_a, shingles_a) = fingerprinter.shingles_with_tokens(a);
-    let (tokens_b, shingles_b) = fingerprinter.shingles_with_tokens(b);
     let count = |f: &Option<Fingerprint>| f.as_ref().map_or(0, |f| f.shingles.len());
     Ok(Comparison {
         jaccard,

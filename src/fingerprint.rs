@@ -74,22 +74,33 @@ impl Fingerprinter {
         self.hash_tokens(text);
         self.builder.reset();
         self.shingle_values.clear();
-        let builder = &mut self.builder;
-        let values = &mut self.shingle_values;
+        let (builder, values) = (&mut self.builder, &mut self.shingle_values);
         for_each_shingle(
             &self.token_hashes,
             self.params.shingle_size,
             self.params.shingle_seed(),
-            |_, h| {
-                builder.push(h);
-                values.push(h as u32);
-            },
+            |_, h| absorb(builder, values, h),
         );
-        let signature = builder.finish()?;
+        self.finish(self.token_hashes.len())
+    }
+
+    /// The fingerprint of a document whose shingle hashes (from
+    /// [`Fingerprinter::shingles_with_tokens`]) are already at hand.
+    pub fn fingerprint_shingles(&mut self, shingles: &[u64], tokens: usize) -> Option<Fingerprint> {
+        self.builder.reset();
+        self.shingle_values.clear();
+        for &h in shingles {
+            absorb(&mut self.builder, &mut self.shingle_values, h);
+        }
+        self.finish(tokens)
+    }
+
+    fn finish(&mut self, tokens: usize) -> Option<Fingerprint> {
+        let signature = self.builder.finish()?;
         Some(Fingerprint {
             signature,
             shingles: ShingleSet::from_values(&mut self.shingle_values),
-            tokens: self.token_hashes.len(),
+            tokens,
         })
     }
 
@@ -106,6 +117,13 @@ impl Fingerprinter {
         );
         (tokens, shingles)
     }
+}
+
+/// Feed one shingle hash to the signature and the exact set.
+#[inline]
+fn absorb(builder: &mut SignatureBuilder, values: &mut Vec<u32>, hash: u64) {
+    builder.push(hash);
+    values.push(hash as u32);
 }
 
 #[cfg(test)]
@@ -136,5 +154,10 @@ mod tests {
             fa.signature,
             "signature() and fingerprint() agree"
         );
+        let (tokens, shingles) = f.shingles_with_tokens(a);
+        let again = f.fingerprint_shingles(&shingles, tokens.len()).unwrap();
+        assert_eq!(again.signature, fa.signature);
+        assert_eq!(again.shingles, fa.shingles);
+        assert_eq!(again.tokens, fa.tokens);
     }
 }
