@@ -29,9 +29,19 @@ pub struct LshParams {
     pub rows: usize,
 }
 
+/// Jaccard similarity of two unrelated articles that share only site furniture (a footer of a few
+/// dozen words, a related-links list).
+pub const NOISE_SIMILARITY: f64 = 0.05;
+/// Highest probability with which such a pair may become a candidate. Without this bound a low
+/// threshold picks bands of one or two rows, and every pair of articles of one site, sharing a
+/// footer, becomes a candidate: verification turns quadratic in the site's size.
+pub const NOISE_CANDIDATE_PROBABILITY: f64 = 1e-3;
+
 impl LshParams {
     /// The bands × rows (with `bands * rows <= num_perm`) that minimize
-    /// `fp_weight * false_positive_mass + fn_weight * false_negative_mass` at `threshold`.
+    /// `fp_weight * false_positive_mass + fn_weight * false_negative_mass` at `threshold`,
+    /// among those that let a pair at [`NOISE_SIMILARITY`] through with probability at most
+    /// [`NOISE_CANDIDATE_PROBABILITY`] (when the threshold is high enough for any to do so).
     pub fn for_threshold(
         threshold: f64,
         num_perm: usize,
@@ -54,21 +64,30 @@ impl LshParams {
                 "--num-perm must be between 1 and {MAX_NUM_PERM}, got {num_perm}"
             )));
         }
-        let mut best = LshParams { bands: 1, rows: 1 };
-        let mut best_error = f64::INFINITY;
-        for bands in 1..=num_perm {
-            for rows in 1..=num_perm / bands {
-                let p = LshParams { bands, rows };
-                let error = fp_weight * p.false_positive_mass(threshold)
-                    + fn_weight * p.false_negative_mass(threshold);
-                // Strictly smaller: ties keep the first (fewest bands) for a stable choice.
-                if error < best_error - 1e-12 {
-                    best = p;
-                    best_error = error;
+        let choose = |bounded: bool| {
+            let mut best: Option<(LshParams, f64)> = None;
+            for bands in 1..=num_perm {
+                for rows in 1..=num_perm / bands {
+                    let p = LshParams { bands, rows };
+                    if bounded
+                        && (threshold <= NOISE_SIMILARITY
+                            || p.probability(NOISE_SIMILARITY) > NOISE_CANDIDATE_PROBABILITY)
+                    {
+                        continue;
+                    }
+                    let error = fp_weight * p.false_positive_mass(threshold)
+                        + fn_weight * p.false_negative_mass(threshold);
+                    // Strictly smaller: ties keep the first (fewest bands) for a stable choice.
+                    if best.is_none_or(|(_, e)| error < e - 1e-12) {
+                        best = Some((p, error));
+                    }
                 }
             }
-        }
-        Ok(best)
+            best.map(|(p, _)| p)
+        };
+        Ok(choose(true)
+            .or_else(|| choose(false))
+            .unwrap_or(LshParams { bands: 1, rows: 1 }))
     }
 
     /// Probability that a pair with Jaccard `s` becomes a candidate.
@@ -126,6 +145,20 @@ mod tests {
         let precision = LshParams::for_threshold(0.8, 128, 0.9, 0.1).unwrap();
         assert!(recall.false_negative_mass(0.8) < precision.false_negative_mass(0.8));
         assert!(recall.false_positive_mass(0.8) > precision.false_positive_mass(0.8));
+    }
+
+    #[test]
+    fn footer_sharing_pairs_rarely_become_candidates() {
+        for t in [0.2, 0.3636, 0.5, 0.8] {
+            let p = LshParams::for_threshold(t, 128, 0.05, 0.95).unwrap();
+            assert!(
+                p.probability(NOISE_SIMILARITY) <= NOISE_CANDIDATE_PROBABILITY,
+                "{t}: {p:?}"
+            );
+        }
+        // Unbounded, the recall-leaning weights would take two-row bands at 0.36.
+        let p = LshParams::for_threshold(0.05, 128, 0.05, 0.95).unwrap();
+        assert!(p.used() <= 128);
     }
 
     #[test]

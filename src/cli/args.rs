@@ -213,23 +213,11 @@ pub struct CompareArgs {
 /// `reprint params`.
 #[derive(Debug, Args)]
 pub struct ParamsArgs {
-    /// Similarity threshold.
-    #[arg(
-        long,
-        default_value_t = 0.8,
-        value_name = "T",
-        allow_negative_numbers = true
-    )]
-    pub threshold: f64,
     /// MinHash values per signature.
     #[arg(long, default_value_t = 128, value_name = "N")]
     pub num_perm: usize,
-    /// Weight of false positives.
-    #[arg(long, default_value_t = reprint::lsh::DEFAULT_FP_WEIGHT, value_name = "W")]
-    pub fp_weight: f64,
-    /// Weight of false negatives.
-    #[arg(long, default_value_t = reprint::lsh::DEFAULT_FN_WEIGHT, value_name = "W")]
-    pub fn_weight: f64,
+    #[command(flatten)]
+    pub matching: MatchArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

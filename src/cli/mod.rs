@@ -143,6 +143,13 @@ fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>> {
     })
 }
 
+/// Write `value` as pretty JSON and a final newline.
+fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// What the user sees on stderr: progress, warnings about skipped input, a summary.
 pub struct Ui {
     quiet: bool,

@@ -2,7 +2,8 @@
 
 use crate::cli::args::{ClusterArgs, ClusterFormat};
 use crate::cli::{
-    input_names, match_config, open_output, signature_params, stream_options, SkipLog, Ui,
+    input_names, match_config, open_output, signature_params, stream_options, write_json, SkipLog,
+    Ui,
 };
 use anyhow::Result;
 use reprint::cluster::{cluster, ClusterItem, Keep};
@@ -73,10 +74,7 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
         ClusterFormat::Text => report.write_text(&mut out)?,
-        ClusterFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
-        }
+        ClusterFormat::Json => write_json(&mut out, &report)?,
         ClusterFormat::Jsonl => {
             for entry in &entries {
                 let line = match *entry {

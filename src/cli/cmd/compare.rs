@@ -1,7 +1,7 @@
 //! `reprint compare`: two documents side by side.
 
 use crate::cli::args::{CompareArgs, Format};
-use crate::cli::{signature_params, stream_options};
+use crate::cli::{signature_params, stream_options, write_json};
 use anyhow::{Context, Result};
 use reprint::compare::{compare, Span};
 use reprint::read::{InputReader, RawRecord};
@@ -151,10 +151,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
     };
     let mut out = io::stdout().lock();
     match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
-        }
+        Format::Json => write_json(&mut out, &report)?,
         Format::Text => {
             for (label, side) in [("a", &report.a), ("b", &report.b)] {
                 writeln!(

@@ -1,9 +1,12 @@
 //! `reprint params`: the LSH bands × rows for a threshold, the S-curve and its error masses.
 
 use crate::cli::args::{Format, ParamsArgs};
+use crate::cli::{match_config, write_json};
 use anyhow::Result;
+use reprint::cluster::MatchConfig;
 use reprint::report::round4;
-use reprint::LshParams;
+use reprint::verify::Measure;
+use reprint::SignatureParams;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -19,6 +22,8 @@ struct Point {
 struct ParamsReport {
     schema_version: u32,
     threshold: f64,
+    measure: Measure,
+    candidate_threshold: f64,
     num_perm: usize,
     bands: usize,
     rows: usize,
@@ -32,22 +37,27 @@ struct ParamsReport {
 }
 
 pub fn run(args: ParamsArgs) -> Result<()> {
-    let lsh = LshParams::for_threshold(
-        args.threshold,
-        args.num_perm,
-        args.fp_weight,
-        args.fn_weight,
-    )?;
+    let m = &args.matching;
+    let params = SignatureParams {
+        num_perm: args.num_perm,
+        ..SignatureParams::default()
+    };
+    let config = match_config(m, &params)?;
+    let lsh = config.lsh;
+    // With --containment the curve is over the Jaccard similarity the bands are tuned for.
+    let tuned_for = MatchConfig::candidate_threshold(m.threshold, config.measure);
     let report = ParamsReport {
         schema_version: reprint::report::SCHEMA_VERSION,
-        threshold: args.threshold,
+        threshold: m.threshold,
+        measure: config.measure,
+        candidate_threshold: (tuned_for * 1e4).round() / 1e4,
         num_perm: args.num_perm,
         bands: lsh.bands,
         rows: lsh.rows,
-        false_positive_mass: lsh.false_positive_mass(args.threshold),
-        false_negative_mass: lsh.false_negative_mass(args.threshold),
-        fp_weight: args.fp_weight,
-        fn_weight: args.fn_weight,
+        false_positive_mass: lsh.false_positive_mass(tuned_for),
+        false_negative_mass: lsh.false_negative_mass(tuned_for),
+        fp_weight: m.fp_weight,
+        fn_weight: m.fn_weight,
         s_curve: (1..=20)
             .map(|i| {
                 let s = i as f64 * 0.05;
@@ -60,15 +70,19 @@ pub fn run(args: ParamsArgs) -> Result<()> {
     };
     let mut out = io::stdout().lock();
     match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
-        }
+        Format::Json => write_json(&mut out, &report)?,
         Format::Text => {
+            if config.measure == Measure::Containment {
+                writeln!(
+                    out,
+                    "containment {} is tuned as Jaccard {:.4} (copies at least half as long)",
+                    m.threshold, tuned_for
+                )?;
+            }
             writeln!(
                 out,
                 "threshold {} with {} permutations: {} bands x {} rows ({} of {} values used)",
-                args.threshold,
+                (tuned_for * 1e4).round() / 1e4,
                 args.num_perm,
                 lsh.bands,
                 lsh.rows,
@@ -78,16 +92,13 @@ pub fn run(args: ParamsArgs) -> Result<()> {
             writeln!(
                 out,
                 "false-positive mass {:.4}, false-negative mass {:.4} (weights {} / {})",
-                report.false_positive_mass,
-                report.false_negative_mass,
-                args.fp_weight,
-                args.fn_weight
+                report.false_positive_mass, report.false_negative_mass, m.fp_weight, m.fn_weight
             )?;
             writeln!(out)?;
             writeln!(out, "similarity  P(candidate)")?;
             for p in &report.s_curve {
                 let bar = "#".repeat((p.probability * 40.0).round() as usize);
-                let mark = if (p.similarity - args.threshold).abs() < 0.025 {
+                let mark = if (p.similarity - tuned_for).abs() < 0.025 {
                     "<"
                 } else {
                     ""
