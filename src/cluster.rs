@@ -312,6 +312,19 @@ mod tests {
         range.map(|i| format!("w{i} ")).collect()
     }
 
+    /// Undated items of equal length, so that only input order and similarity matter.
+    fn plain_items<'a>(fps: &'a [Fingerprint], ids: &[&'a str]) -> Vec<ClusterItem<'a>> {
+        fps.iter()
+            .zip(ids)
+            .map(|(fp, id)| ClusterItem {
+                id,
+                fingerprint: fp,
+                bytes: 0,
+                timestamp: None,
+            })
+            .collect()
+    }
+
     #[test]
     fn no_chaining_through_a_middle_document() {
         // B sits between A and C: J(A,B) = J(B,C) = 0.86, J(A,C) = 0.74.
@@ -361,16 +374,7 @@ mod tests {
             .iter()
             .map(|t| f.fingerprint(t).unwrap())
             .collect();
-        let items: Vec<ClusterItem> = fps
-            .iter()
-            .zip(["pitch", "congo", "rates"])
-            .map(|(fp, id)| ClusterItem {
-                id,
-                fingerprint: fp,
-                bytes: 0,
-                timestamp: None,
-            })
-            .collect();
+        let items = plain_items(&fps, &["pitch", "congo", "rates"]);
         // The trap: measured against the smaller set, the pitch is "contained" in both articles,
         // and it is similar enough by Jaccard to become their candidate.
         let smaller = |a: usize, b: usize| {
@@ -396,16 +400,7 @@ mod tests {
         let texts = [words(0..400), words(30..430), words(45..445)];
         let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
         let fps: Vec<_> = texts.iter().map(|t| f.fingerprint(t).unwrap()).collect();
-        let items: Vec<ClusterItem> = fps
-            .iter()
-            .zip(["a", "b", "c"])
-            .map(|(fp, id)| ClusterItem {
-                id,
-                fingerprint: fp,
-                bytes: 0,
-                timestamp: None,
-            })
-            .collect();
+        let items = plain_items(&fps, &["a", "b", "c"]);
         let j = |a: usize, b: usize| fps[a].shingles.jaccard(&fps[b].shingles);
         assert!(j(0, 1) > 0.85 && j(0, 2) < 0.8 && j(1, 2) > 0.92);
         let m = cluster(&items, &config(0.8), Keep::First).unwrap();
