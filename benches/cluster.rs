@@ -5,11 +5,11 @@
 #![allow(clippy::expect_used, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rayon::prelude::*;
 use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
+use reprint::fingerprint::fingerprint_all;
 use reprint::synth::{Synth, SynthConfig};
 use reprint::verify::Measure;
-use reprint::{Fingerprinter, LshParams, SignatureParams};
+use reprint::{LshParams, SignatureParams};
 
 fn clustering(c: &mut Criterion) {
     let docs: Vec<_> = Synth::new(SynthConfig {
@@ -19,6 +19,7 @@ fn clustering(c: &mut Criterion) {
     })
     .collect();
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
     let params = SignatureParams::default();
     let config = MatchConfig {
         threshold: 0.8,
@@ -36,12 +37,10 @@ fn clustering(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(bytes as u64));
     group.bench_function("fingerprint_and_cluster_5000_docs", |b| {
         b.iter(|| {
-            let fingerprints: Vec<_> = docs
-                .par_iter()
-                .map_init(
-                    || Fingerprinter::new(params).expect("valid params"),
-                    |f, d| f.fingerprint(&d.text).expect("generated text has words"),
-                )
+            let fingerprints: Vec<_> = fingerprint_all(&texts, params)
+                .expect("valid params")
+                .into_iter()
+                .map(|f| f.expect("generated text has words"))
                 .collect();
             let items: Vec<ClusterItem> = docs
                 .iter()

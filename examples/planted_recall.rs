@@ -1,11 +1,11 @@
 //! Generate a syndicated corpus, cluster it, and report recall of the planted near-duplicates
 //! and the time taken: `cargo run --release --example planted_recall -- 100000 0.8`.
 
-use rayon::prelude::*;
 use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
+use reprint::fingerprint::fingerprint_all;
 use reprint::synth::{planted_recall, Synth, SynthConfig};
 use reprint::verify::Measure;
-use reprint::{Fingerprinter, LshParams, SignatureParams};
+use reprint::{LshParams, SignatureParams};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -31,15 +31,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?,
     };
     let started = Instant::now();
-    let fingerprints: Vec<_> = docs
-        .par_iter()
-        .map_init(
-            || Fingerprinter::new(params),
-            |f, d| match f {
-                Ok(f) => f.fingerprint(&d.text),
-                Err(_) => None,
-            },
-        )
+    let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+    let fingerprints: Vec<_> = fingerprint_all(&texts, params)?
+        .into_iter()
         .collect::<Option<Vec<_>>>()
         .ok_or("a generated document has no words")?;
     let signed = started.elapsed();

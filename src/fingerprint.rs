@@ -9,6 +9,7 @@ use crate::shingle::for_each_shingle;
 use crate::signature::{Signature, SignatureBuilder, SignatureParams};
 use crate::tokenize::Tokenizer;
 use crate::verify::ShingleSet;
+use rayon::prelude::*;
 
 /// What reprint keeps of a document to find its near-duplicates.
 #[derive(Debug, Clone)]
@@ -117,6 +118,19 @@ impl Fingerprinter {
         );
         (tokens, shingles)
     }
+}
+
+/// Fingerprint many texts in parallel (one [`Fingerprinter`] per worker thread), in order;
+/// `None` for a text without words. The result does not depend on the number of threads.
+pub fn fingerprint_all<T: AsRef<str> + Sync>(
+    texts: &[T],
+    params: SignatureParams,
+) -> Result<Vec<Option<Fingerprint>>> {
+    let first = Fingerprinter::new(params)?;
+    Ok(texts
+        .par_iter()
+        .map_init(|| first.clone(), |f, text| f.fingerprint(text.as_ref()))
+        .collect())
 }
 
 /// Feed one shingle hash to the signature and the exact set.

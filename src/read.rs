@@ -82,16 +82,6 @@ pub enum RawRecord {
 }
 
 impl RawRecord {
-    /// Where this record came from, as shown to users.
-    pub fn source(&self) -> String {
-        match self {
-            RawRecord::JsonLine { origin, .. } | RawRecord::File { origin, .. } => {
-                origin.to_string()
-            }
-            RawRecord::Unreadable(skipped) => skipped.source.clone(),
-        }
-    }
-
     /// Size of the record's payload in bytes (for progress and throughput).
     pub fn len(&self) -> usize {
         match self {

@@ -1235,18 +1235,10 @@ fn syndicated_copies_join_their_seed() {
     // tuned for, it is not proposed as a candidate (a documented limit). Compared directly, it
     // is wholly contained.
     assert_ne!(clusters["briefing-amazon-openai"], clusters[SEEDS[3]]);
-    let out = run(&[
-        "compare",
-        "briefing-amazon-openai",
-        SEEDS[3],
-        "--from",
-        "data/syndicated.jsonl",
-        "data/seeds",
-        "--format",
-        "json",
-    ]);
-    assert_code(&out, 0);
-    assert_eq!(json(&out)["containment_a_in_b"], 1.0);
+    assert_eq!(
+        compare_by_id("briefing-amazon-openai", SEEDS[3])["containment_a_in_b"],
+        1.0
+    );
     // The five seeds stay apart: they are rewrites of one story, not copies.
     let seeds: BTreeSet<u64> = SEEDS.iter().map(|s| clusters[*s]).collect();
     assert_eq!(seeds.len(), 5);
@@ -1394,12 +1386,12 @@ fn exact_copies_only_and_parameter_limits() {
     assert_eq!(json(&out)["schema_version"], 1);
 }
 
-#[test]
-fn compare_two_documents_of_a_feed_by_id() {
+/// `reprint compare A B --from data/syndicated.jsonl data/seeds --format json`, which must succeed.
+fn compare_by_id(a: &str, b: &str) -> Value {
     let out = run(&[
         "compare",
-        "capital-amazon-openai",
-        SEEDS[3],
+        a,
+        b,
         "--from",
         "data/syndicated.jsonl",
         "data/seeds",
@@ -1407,7 +1399,12 @@ fn compare_two_documents_of_a_feed_by_id() {
         "json",
     ]);
     assert_code(&out, 0);
-    let report = json(&out);
+    json(&out)
+}
+
+#[test]
+fn compare_two_documents_of_a_feed_by_id() {
+    let report = compare_by_id("capital-amazon-openai", SEEDS[3]);
     assert_eq!(report["a"]["path"], "capital-amazon-openai");
     assert!(report["jaccard"].as_f64().unwrap() > 0.85);
     let runs = report["shared_runs"].as_array().unwrap();

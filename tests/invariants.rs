@@ -6,11 +6,11 @@
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
-use rayon::prelude::*;
 use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
+use reprint::fingerprint::fingerprint_all;
 use reprint::synth::{planted_recall, Synth, SynthConfig, SynthDocument};
 use reprint::verify::Measure;
-use reprint::{Fingerprint, Fingerprinter, LshParams, SignatureParams};
+use reprint::{Fingerprint, LshParams, SignatureParams};
 use std::collections::BTreeSet;
 
 fn corpus(documents: usize, seed: u64) -> Vec<SynthDocument> {
@@ -37,11 +37,11 @@ fn config(threshold: f64) -> MatchConfig {
 }
 
 fn fingerprints(docs: &[SynthDocument]) -> Vec<Fingerprint> {
-    docs.par_iter()
-        .map_init(
-            || Fingerprinter::new(SignatureParams::default()).unwrap(),
-            |f, d| f.fingerprint(&d.text).unwrap(),
-        )
+    let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+    fingerprint_all(&texts, SignatureParams::default())
+        .unwrap()
+        .into_iter()
+        .map(Option::unwrap)
         .collect()
 }
 
