@@ -50,6 +50,9 @@
 //!   as their original; a short excerpt of a much longer text may never become a candidate.
 //! - Clustering never chains: every member is within the threshold of its representative.
 
+pub mod align;
+pub mod analysis;
+pub mod boilerplate;
 pub mod candidates;
 pub mod cluster;
 pub mod compare;
@@ -58,11 +61,15 @@ pub mod document;
 pub mod error;
 pub mod fingerprint;
 pub mod lsh;
+pub mod passage;
 pub mod read;
 pub mod report;
+pub mod segment;
 pub mod shingle;
 pub mod signature;
+pub mod story;
 pub mod synth;
+pub mod terms;
 pub mod tokenize;
 pub mod verify;
 

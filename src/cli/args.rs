@@ -22,8 +22,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Assign every document to a near-duplicate cluster.
+    /// Assign every document to a near-duplicate cluster, or with --level story to a story.
     Cluster(ClusterArgs),
+    /// Stories, every passage labelled shared, unique or boilerplate, and originality.
+    Report(ReportArgs),
     /// Stream filter: JSONL in, JSONL out, later near-duplicates dropped (or annotated).
     Dedup(DedupArgs),
     /// Compare two text files: similarities and the word runs they share.
@@ -75,6 +77,26 @@ pub enum ClusterFormat {
     Json,
     /// One `{"id","cluster"}` line per input document, in input order.
     Jsonl,
+}
+
+/// What `cluster` groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Level {
+    /// Copies of one article (word-shingle similarity).
+    #[default]
+    NearDuplicate,
+    /// Articles that rewrite one story or report one event.
+    Story,
+}
+
+/// Output formats of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    /// A readable report.
+    #[default]
+    Text,
+    /// One JSON report.
+    Json,
 }
 
 /// Output formats of `compare` and `params`.
@@ -144,6 +166,44 @@ pub struct MatchArgs {
     pub fn_weight: f64,
 }
 
+/// Story clustering parameters.
+#[derive(Debug, Args)]
+pub struct StoryArgs {
+    /// Average similarity (cosine of weighted names, figures and content words) at which
+    /// story clusters merge.
+    #[arg(long, default_value_t = reprint::story::StoryConfig::default().threshold, value_name = "T")]
+    pub story_threshold: f64,
+    /// Articles dated further apart are never one story: 7d, 36h, 90m, or `none` to ignore
+    /// dates. Undated articles are not held apart.
+    #[arg(long, default_value = "7d", value_name = "SPAN")]
+    pub window: String,
+}
+
+/// `reprint report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Directories of text files, JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), or - for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Most partners listed per shared passage (the most similar).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_partners: usize,
+    #[command(flatten)]
+    pub story: StoryArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub sketch: SketchArgs,
+    #[command(flatten)]
+    pub matching: MatchArgs,
+}
+
 /// `reprint cluster`.
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
@@ -159,6 +219,11 @@ pub struct ClusterArgs {
     /// Which document represents a cluster.
     #[arg(long, value_enum, default_value_t = KeepArg::First)]
     pub keep: KeepArg,
+    /// Group copies of one article, or articles of one story.
+    #[arg(long, value_enum, default_value_t = Level::NearDuplicate)]
+    pub level: Level,
+    #[command(flatten)]
+    pub story: StoryArgs,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]

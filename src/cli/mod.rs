@@ -6,12 +6,13 @@ mod args;
 mod cmd;
 
 use anyhow::Result;
-use args::{Cli, Command, InputArgs, MatchArgs, OnError, SketchArgs};
+use args::{Cli, Command, InputArgs, MatchArgs, OnError, SketchArgs, StoryArgs};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use reprint::cluster::MatchConfig;
-use reprint::corpus::StreamOptions;
+use reprint::cluster::{ClusterItem, MatchConfig};
+use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome, StreamOptions};
 use reprint::read::FieldNames;
+use reprint::story::StoryConfig;
 use reprint::verify::Measure;
 use reprint::{SignatureParams, Skipped};
 use std::fs::File;
@@ -84,6 +85,7 @@ fn run(cli: Cli) -> Result<()> {
     let ui = Ui::new(cli.quiet);
     match cli.command {
         Command::Cluster(args) => cmd::cluster::run(args, &ui),
+        Command::Report(args) => cmd::report::run(args, &ui),
         Command::Dedup(args) => cmd::dedup::run(args, &ui),
         Command::Compare(args) => cmd::compare::run(args),
         Command::Params(args) => cmd::params::run(args),
@@ -248,4 +250,106 @@ impl<'u> SkipLog<'u> {
 /// The path of each input as given, for reports.
 fn input_names(inputs: &[PathBuf]) -> Vec<String> {
     inputs.iter().map(|p| p.display().to_string()).collect()
+}
+
+/// Story clustering configuration from flags, validated.
+fn story_config(story: &StoryArgs) -> reprint::Result<StoryConfig> {
+    let config = StoryConfig {
+        threshold: story.story_threshold,
+        window: parse_window(&story.window)?,
+        ..StoryConfig::default()
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+/// A date window such as `7d`, `36h`, `90m`, `3600s` in seconds; `none` for no window.
+fn parse_window(span: &str) -> reprint::Result<Option<i64>> {
+    let span = span.trim();
+    if span.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let bad = || {
+        reprint::Error::InvalidParameter(format!(
+            "--window: expected a span such as 7d, 36h, 90m or none, got `{span}`"
+        ))
+    };
+    let split = span
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(span.len());
+    let (number, unit) = span.split_at(split);
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" => 1,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(seconds).map(Some).ok_or_else(bad)
+}
+
+/// An input record's place in the outputs, in input order.
+#[derive(Debug, Clone, Copy)]
+enum Entry {
+    /// The n-th document read.
+    Document(usize),
+    /// The n-th skipped record.
+    Skipped(usize),
+}
+
+/// The clustering view of fingerprinted documents.
+fn cluster_items(documents: &[FingerprintedDocument]) -> Vec<ClusterItem<'_>> {
+    documents
+        .iter()
+        .map(|d| ClusterItem {
+            id: &d.id,
+            fingerprint: &d.fingerprint,
+            bytes: d.bytes,
+            timestamp: d.timestamp,
+        })
+        .collect()
+}
+
+/// Read and fingerprint every input, recording skips and showing progress.
+fn read_documents(
+    inputs: &[PathBuf],
+    options: &StreamOptions,
+    ui: &Ui,
+    skips: &mut SkipLog<'_>,
+) -> Result<(Vec<FingerprintedDocument>, Vec<Entry>)> {
+    let mut documents: Vec<FingerprintedDocument> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut bytes = 0;
+    fingerprint_inputs(inputs, options, |outcome, _| {
+        match outcome {
+            Outcome::Document(doc) => {
+                bytes += doc.bytes;
+                entries.push(Entry::Document(documents.len()));
+                documents.push(*doc);
+            }
+            Outcome::Skipped(skipped) => {
+                entries.push(Entry::Skipped(skips.skipped.len()));
+                skips.record(skipped)?;
+            }
+        }
+        ui.progress(entries.len(), bytes);
+        Ok(())
+    })?;
+    Ok((documents, entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_window;
+
+    #[test]
+    fn windows_parse() {
+        assert_eq!(parse_window("7d").ok(), Some(Some(604_800)));
+        assert_eq!(parse_window("36h").ok(), Some(Some(129_600)));
+        assert_eq!(parse_window("none").ok(), Some(None));
+        assert!(parse_window("7 weeks").is_err());
+        assert!(parse_window("d").is_err());
+        assert!(parse_window("99999999999999999d").is_err());
+    }
 }

@@ -1,47 +1,26 @@
 //! `reprint cluster`: every document's near-duplicate cluster, as a table, JSON or JSONL.
 
-use crate::cli::args::{ClusterArgs, ClusterFormat};
+use crate::cli::args::{ClusterArgs, ClusterFormat, Level};
 use crate::cli::{
-    input_names, match_config, open_output, signature_params, stream_options, write_json, SkipLog,
-    Ui,
+    cluster_items, input_names, match_config, open_output, read_documents, signature_params,
+    story_config, stream_options, write_json, Entry, SkipLog, Ui,
 };
 use anyhow::Result;
-use reprint::cluster::{cluster, ClusterItem, Keep};
-use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome};
-use reprint::report::{ClusterLine, ClusterParams, ClusterReport};
+use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::cluster::{cluster, visit_order, ClusterItem, Keep, Membership};
+use reprint::report::{ClusterLine, ClusterParams, ClusterReport, StoryParams};
 use std::io::Write;
-
-/// An input record's place in the outputs, in input order.
-enum Entry {
-    Document(usize),
-    Skipped(usize),
-}
 
 pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let params = signature_params(&args.sketch)?;
     let matching = match_config(&args.matching, &params)?;
-    let options = stream_options(&args.input, params);
+    let story = story_config(&args.story)?;
+    let mut options = stream_options(&args.input, params);
+    options.keep_text = args.level == Level::Story;
     let keep: Keep = args.keep.into();
 
-    let mut documents: Vec<FingerprintedDocument> = Vec::new();
-    let mut entries: Vec<Entry> = Vec::new();
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
-    let mut bytes = 0;
-    fingerprint_inputs(&args.inputs, &options, |outcome, _| {
-        match outcome {
-            Outcome::Document(doc) => {
-                bytes += doc.bytes;
-                entries.push(Entry::Document(documents.len()));
-                documents.push(*doc);
-            }
-            Outcome::Skipped(skipped) => {
-                entries.push(Entry::Skipped(skips.skipped.len()));
-                skips.record(skipped)?;
-            }
-        }
-        ui.progress(entries.len(), bytes);
-        Ok(())
-    })?;
+    let (documents, entries) = read_documents(&args.inputs, &options, ui, &mut skips)?;
 
     let undated = documents
         .iter()
@@ -53,23 +32,28 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
              --keep earliest treats them as undated"
         ));
     }
-    let items: Vec<ClusterItem> = documents
-        .iter()
-        .map(|d| ClusterItem {
-            id: &d.id,
-            fingerprint: &d.fingerprint,
-            bytes: d.bytes,
-            timestamp: d.timestamp,
-        })
-        .collect();
-    let memberships = cluster(&items, &matching, keep)?;
+    let items = cluster_items(&documents);
+    let mut memberships = cluster(&items, &matching, keep)?;
     let weights = (args.matching.fp_weight, args.matching.fn_weight);
-    let report = ClusterReport::new(
-        ClusterParams::new(&params, &matching, weights, keep, input_names(&args.inputs)),
-        &documents,
-        &memberships,
-        skips.skipped,
-    );
+    let mut cluster_params =
+        ClusterParams::new(&params, &matching, weights, keep, input_names(&args.inputs));
+    if args.level == Level::Story {
+        let config = AnalysisConfig {
+            story,
+            passages: false,
+            ..AnalysisConfig::default()
+        };
+        memberships = story_memberships(
+            &items,
+            &memberships,
+            &documents_texts(&documents),
+            &config,
+            keep,
+        )?;
+        cluster_params.level = "story";
+        cluster_params.story = Some(StoryParams::new(&config.story));
+    }
+    let report = ClusterReport::new(cluster_params, &documents, &memberships, skips.skipped);
 
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
@@ -100,12 +84,81 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
         }
     }
     out.flush()?;
-    ui.summary(&format!(
-        "reprint: {} documents in {} clusters ({} near-duplicates), {} skipped",
-        report.documents.len(),
-        report.clusters.len(),
-        report.duplicates(),
-        report.skipped.len()
-    ));
+    let summary =
+        match args.level {
+            Level::NearDuplicate => format!(
+                "reprint: {} documents in {} clusters ({} near-duplicates), {} skipped",
+                report.documents.len(),
+                report.clusters.len(),
+                report.duplicates(),
+                report.skipped.len()
+            ),
+            Level::Story => {
+                format!(
+            "reprint: {} documents in {} stories ({} with more than one article), {} skipped",
+            report.documents.len(),
+            report.clusters.len(),
+            report.clusters.iter().filter(|c| c.documents.len() > 1).count(),
+            report.skipped.len()
+        )
+            }
+        };
+    ui.summary(&summary);
     Ok(())
+}
+
+fn documents_texts(documents: &[reprint::corpus::FingerprintedDocument]) -> Vec<&str> {
+    documents
+        .iter()
+        .map(|d| d.text.as_deref().unwrap_or(""))
+        .collect()
+}
+
+/// Story clusters as memberships: the representative is the first member in `keep` order and
+/// the similarity is the story-vector cosine to it.
+fn story_memberships(
+    items: &[ClusterItem<'_>],
+    near: &[Membership],
+    texts: &[&str],
+    config: &AnalysisConfig,
+    keep: Keep,
+) -> Result<Vec<Membership>> {
+    let inputs: Vec<ArticleInput> = items
+        .iter()
+        .zip(near)
+        .zip(texts)
+        .map(|((item, m), text)| ArticleInput {
+            text,
+            outlet: None,
+            timestamp: item.timestamp,
+            representative: m.representative,
+        })
+        .collect();
+    let analyses = analyze(&inputs, config)?;
+    let stories = analyses.iter().map(|a| a.story + 1).max().unwrap_or(0);
+    let mut representative = vec![usize::MAX; stories];
+    for i in visit_order(items, keep) {
+        let s = analyses[i].story;
+        if representative[s] == usize::MAX {
+            representative[s] = i;
+        }
+    }
+    let vector = |i: usize| analyses[near[i].representative].story_vector.as_ref();
+    Ok(analyses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let r = representative[a.story];
+            let similarity = match (vector(i), vector(r)) {
+                _ if i == r => 1.0,
+                (Some(x), Some(y)) => x.cosine(y),
+                _ => 0.0,
+            };
+            Membership {
+                cluster: a.story,
+                representative: r,
+                similarity,
+            }
+        })
+        .collect())
 }

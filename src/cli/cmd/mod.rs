@@ -4,4 +4,5 @@ pub mod cluster;
 pub mod compare;
 pub mod dedup;
 pub mod params;
+pub mod report;
 pub mod synth;

@@ -8,6 +8,7 @@ use crate::cluster::{Keep, MatchConfig, Membership};
 use crate::corpus::FingerprintedDocument;
 use crate::document::Skipped;
 use crate::signature::{SignatureParams, SCHEME};
+use crate::story::StoryConfig;
 use crate::verify::Measure;
 use serde::{Serialize, Serializer};
 use std::io::{self, Write};
@@ -23,7 +24,7 @@ pub fn round4<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
 /// Every parameter that shaped a near-duplicate clustering.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterParams {
-    /// Always `near-duplicate` for now.
+    /// `near-duplicate` or `story`.
     pub level: &'static str,
     /// Minimum exact similarity.
     pub threshold: f64,
@@ -51,6 +52,31 @@ pub struct ClusterParams {
     pub keep: Keep,
     /// The inputs as given.
     pub inputs: Vec<String>,
+    /// Story clustering parameters (`--level story` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub story: Option<StoryParams>,
+}
+
+/// Parameters of story clustering.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryParams {
+    /// Average similarity at which story clusters merge.
+    pub threshold: f64,
+    /// Date window in days (`null`: dates ignored).
+    pub window_days: Option<f64>,
+    /// Terms kept per story vector.
+    pub max_terms: usize,
+}
+
+impl StoryParams {
+    /// The parameters of `config`.
+    pub fn new(config: &StoryConfig) -> Self {
+        StoryParams {
+            threshold: config.threshold,
+            window_days: config.window.map(|w| w as f64 / 86_400.0),
+            max_terms: config.max_terms,
+        }
+    }
 }
 
 impl ClusterParams {
@@ -83,6 +109,7 @@ impl ClusterParams {
             fn_weight: weights.1,
             keep,
             inputs,
+            story: None,
         }
     }
 }
@@ -236,3 +263,9 @@ pub struct ClusterLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<&'a str>,
 }
+
+mod passages;
+pub use passages::{
+    OutletEntry, PassageEntry, PassageReport, ReportDocument, ReportParams, ReuseEntry, SharedWith,
+    StoryCluster,
+};

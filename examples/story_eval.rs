@@ -1,0 +1,140 @@
+//! B-cubed precision, recall and F1 of story clustering on labelled JSONL corpora.
+//!
+//! Every line needs `id`, `text` and a gold `story` label; `date` is used when present. Text
+//! files given as directories are read too and labelled by directory name. Usage:
+//! `cargo run --release --example story_eval -- [--threshold T]... data/dev/*.jsonl data/seeds`
+use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::corpus::parse_timestamp;
+use std::collections::HashMap;
+
+struct Doc {
+    text: String,
+    story: String,
+    timestamp: Option<i64>,
+}
+
+fn load(path: &str, docs: &mut Vec<Doc>) -> Result<(), Box<dyn std::error::Error>> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.extension().is_some_and(|e| e == "txt") {
+                docs.push(Doc {
+                    text: std::fs::read_to_string(&p)?,
+                    story: path.to_string(),
+                    timestamp: None,
+                });
+            }
+        }
+        return Ok(());
+    }
+    for line in std::fs::read_to_string(path)?.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        docs.push(Doc {
+            text: s("text").unwrap_or_default(),
+            story: s("story").ok_or("missing story")?,
+            timestamp: s("date").as_deref().and_then(parse_timestamp),
+        });
+    }
+    Ok(())
+}
+
+/// B-cubed precision and recall of `predicted` against `gold`.
+fn bcubed(gold: &[&str], predicted: &[usize]) -> (f64, f64) {
+    let mut g: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut p: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..gold.len() {
+        g.entry(gold[i]).or_default().push(i);
+        p.entry(predicted[i]).or_default().push(i);
+    }
+    let (mut prec, mut rec) = (0.0, 0.0);
+    for i in 0..gold.len() {
+        let pc = &p[&predicted[i]];
+        let gc = &g[gold[i]];
+        let both = pc.iter().filter(|&&j| gold[j] == gold[i]).count() as f64;
+        prec += both / pc.len() as f64;
+        rec += both / gc.len() as f64;
+    }
+    (prec / gold.len() as f64, rec / gold.len() as f64)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut thresholds = Vec::new();
+    let mut docs = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--threshold" {
+            thresholds.push(
+                args.next()
+                    .ok_or("--threshold needs a value")?
+                    .parse::<f64>()?,
+            );
+        } else {
+            load(&a, &mut docs)?;
+        }
+    }
+    if thresholds.is_empty() {
+        thresholds.push(AnalysisConfig::default().story.threshold);
+    }
+    let inputs: Vec<ArticleInput> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| ArticleInput {
+            text: &d.text,
+            outlet: None,
+            timestamp: d.timestamp,
+            representative: i,
+        })
+        .collect();
+    let gold: Vec<&str> = docs.iter().map(|d| d.story.as_str()).collect();
+    for t in thresholds {
+        let mut config = AnalysisConfig {
+            passages: false,
+            ..AnalysisConfig::default()
+        };
+        config.story.threshold = t;
+        let analyses = analyze(&inputs, &config)?;
+        let predicted: Vec<usize> = analyses.iter().map(|a| a.story).collect();
+        let (p, r) = bcubed(&gold, &predicted);
+        let f = 2.0 * p * r / (p + r);
+        let clusters = predicted.iter().max().map_or(0, |m| m + 1);
+        println!("threshold {t:.2}: {} documents, {clusters} clusters; B-cubed P {p:.4} R {r:.4} F1 {f:.4}", docs.len());
+        if std::env::var_os("SHOW_ERRORS").is_some() {
+            let mut by: HashMap<usize, Vec<usize>> = HashMap::new();
+            for (i, &c) in predicted.iter().enumerate() {
+                by.entry(c).or_default().push(i);
+            }
+            let mut ks: Vec<_> = by.keys().copied().collect();
+            ks.sort();
+            for k in ks {
+                let m = &by[&k];
+                let labels: std::collections::BTreeSet<&str> = m.iter().map(|&i| gold[i]).collect();
+                if labels.len() > 1 {
+                    println!(
+                        "  mixed cluster {k}: {:?}",
+                        m.iter().map(|&i| gold[i]).collect::<Vec<_>>()
+                    );
+                }
+            }
+            let mut gs: HashMap<&str, std::collections::BTreeSet<usize>> = HashMap::new();
+            for i in 0..gold.len() {
+                gs.entry(gold[i]).or_default().insert(predicted[i]);
+            }
+            let mut gk: Vec<_> = gs
+                .iter()
+                .filter(|(_, s)| s.len() > 1)
+                .map(|(k, s)| (*k, s.len()))
+                .collect();
+            gk.sort();
+            for (k, n) in gk {
+                println!("  split story {k}: {n} clusters");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,327 @@
+//! Align sentences across the documents of a story: which sentence carries the same facts in
+//! close wording as which sentence elsewhere.
+//!
+//! A sentence is compared by its content terms weighted by IDF (see [`crate::terms`]), so
+//! reordered clauses and light paraphrase still match while a sentence on the same topic with
+//! other facts does not. Two sentences match when the terms they share carry most of the weight
+//! of the lighter one (a trimmed copy is still a copy), or when a clause of each matches almost
+//! whole (a sentence that keeps one clause of the wire copy and adds its own). The figures must
+//! agree: when the lighter sentence states a number and the other states none of its numbers,
+//! they report different facts. Candidates come from an inverted index over the group's
+//! sentences, never from all pairs.
+
+use crate::story::Idf;
+use crate::terms::{dedup_terms, Term, TermExtractor, TermKind};
+use ahash::AHashMap;
+
+/// Share of the lighter sentence's weight that matching terms must carry.
+pub const SENTENCE_THRESHOLD: f64 = 0.55;
+/// Share of the lighter clause's weight that matching terms must carry.
+pub const CLAUSE_THRESHOLD: f64 = 0.7;
+/// Fewest terms two sentences must share (fewer is a coincidence).
+pub const MIN_SHARED_TERMS: usize = 4;
+/// Fewest terms two clauses must share.
+pub const MIN_CLAUSE_TERMS: usize = 5;
+/// Posting lists longer than this are not used to find candidates.
+const POSTING_CAP: usize = 4096;
+
+/// A set of weighted terms (sorted by hash).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WeightedTerms {
+    /// (hash, weight, is a number) sorted by hash.
+    pub terms: Vec<(u64, f32, bool)>,
+    /// Total weight.
+    pub weight: f32,
+}
+
+impl WeightedTerms {
+    fn new(mut terms: Vec<Term>, idf: &Idf) -> Self {
+        dedup_terms(&mut terms);
+        let terms: Vec<(u64, f32, bool)> = terms
+            .iter()
+            .map(|t| {
+                let number = t.kind == TermKind::Number;
+                let w = idf.weight(t.hash) * if number { 1.5 } else { 1.0 };
+                (t.hash, w, number)
+            })
+            .collect();
+        let weight = terms.iter().map(|t| t.1).sum();
+        WeightedTerms { terms, weight }
+    }
+
+    /// Number of distinct terms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// True when there are no terms.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+}
+
+/// A sentence's terms, whole and per clause.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SentenceTerms {
+    /// All its terms.
+    pub whole: WeightedTerms,
+    /// Its clauses (split at commas, semicolons, colons, dashes and parentheses) with enough
+    /// terms to be compared alone.
+    pub clauses: Vec<WeightedTerms>,
+}
+
+impl SentenceTerms {
+    /// The terms of `sentence`.
+    pub fn new(extractor: &mut TermExtractor, sentence: &str, idf: &Idf) -> Self {
+        let mut whole = Vec::new();
+        extractor.for_each_term(sentence, |t| whole.push(t));
+        let whole = WeightedTerms::new(whole, idf);
+        let mut clauses = Vec::new();
+        let pieces: Vec<&str> = sentence
+            .split([',', ';', ':', '—', '–', '(', ')'])
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        if pieces.len() > 1 {
+            for piece in pieces {
+                let mut terms = Vec::new();
+                extractor.for_each_term(piece, |t| terms.push(t));
+                let clause = WeightedTerms::new(terms, idf);
+                if clause.len() + usize::from(clause.terms.iter().any(|t| t.2)) >= MIN_CLAUSE_TERMS
+                {
+                    clauses.push(clause);
+                }
+            }
+        }
+        SentenceTerms { whole, clauses }
+    }
+}
+
+/// Weight and count of the terms `a` and `b` share, and whether every number of the lighter
+/// one that has numbers is contradicted (it has numbers and none is shared).
+fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> (f32, usize, bool) {
+    let (mut i, mut j, mut weight, mut count, mut shared_numbers) = (0, 0, 0.0f32, 0, 0);
+    while i < a.terms.len() && j < b.terms.len() {
+        match a.terms[i].0.cmp(&b.terms[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                weight += a.terms[i].1;
+                count += 1;
+                shared_numbers += usize::from(a.terms[i].2);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let has_numbers = a.terms.iter().any(|t| t.2) || b.terms.iter().any(|t| t.2);
+    (weight, count, has_numbers && shared_numbers == 0)
+}
+
+fn coefficient(a: &WeightedTerms, b: &WeightedTerms, min_shared: usize) -> Option<f64> {
+    let (weight, count, contradicted) = overlap(a, b);
+    // A shared figure is worth a term: "seeks $100 billion in new capital" is a fact.
+    let numbers = a.terms.iter().any(|t| t.2);
+    if count + usize::from(numbers && !contradicted) < min_shared || contradicted {
+        return None;
+    }
+    let lighter = a.weight.min(b.weight);
+    (lighter > 0.0).then(|| (weight / lighter) as f64)
+}
+
+/// How closely two sentences carry the same facts: `Some(similarity)` when they match.
+pub fn sentence_similarity(a: &SentenceTerms, b: &SentenceTerms) -> Option<f64> {
+    let whole =
+        coefficient(&a.whole, &b.whole, MIN_SHARED_TERMS).filter(|&s| s >= SENTENCE_THRESHOLD);
+    let mut best = whole;
+    for ca in a.clauses.iter().chain(std::iter::once(&a.whole)) {
+        for cb in b.clauses.iter().chain(std::iter::once(&b.whole)) {
+            if std::ptr::eq(ca, &a.whole) && std::ptr::eq(cb, &b.whole) {
+                continue;
+            }
+            if let Some(s) =
+                coefficient(ca, cb, MIN_CLAUSE_TERMS).filter(|&s| s >= CLAUSE_THRESHOLD)
+            {
+                // A clause match says less about the whole sentence: scale by its share.
+                let share = (ca.weight / a.whole.weight)
+                    .max(cb.weight / b.whole.weight)
+                    .min(1.0) as f64;
+                let s = (s * share).max(SENTENCE_THRESHOLD);
+                best = Some(best.map_or(s, |b: f64| b.max(s)));
+            }
+        }
+    }
+    best.map(|s| s.min(1.0))
+}
+
+/// A sentence address: document (index into the caller's list) and sentence index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SentenceRef {
+    /// The document.
+    pub doc: usize,
+    /// The sentence within it.
+    pub sentence: usize,
+}
+
+/// A match of one sentence with a sentence of another document.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SentenceMatch {
+    /// This sentence.
+    pub from: SentenceRef,
+    /// The matching sentence in another document.
+    pub to: SentenceRef,
+    /// Their similarity.
+    pub similarity: f64,
+}
+
+/// Every sentence match between different documents of `group`: `(document, its sentences)`,
+/// where a document's sentences may be `None` (boilerplate, not aligned). For each sentence and
+/// each other document, only the best-matching sentence is kept. Matches are symmetric and come
+/// sorted by `from`, then `to`.
+pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceMatch> {
+    let mut postings: AHashMap<u64, Vec<(u32, u32)>> = AHashMap::new();
+    for (g, (_, sentences)) in group.iter().enumerate() {
+        for (s, terms) in sentences.iter().enumerate() {
+            if let Some(terms) = terms {
+                for t in &terms.whole.terms {
+                    postings.entry(t.0).or_default().push((g as u32, s as u32));
+                }
+            }
+        }
+    }
+    let mut matches = Vec::new();
+    let mut counts: AHashMap<(u32, u32), u32> = AHashMap::new();
+    for (g, (doc, sentences)) in group.iter().enumerate() {
+        for (s, terms) in sentences.iter().enumerate() {
+            let Some(terms) = terms else { continue };
+            counts.clear();
+            for t in &terms.whole.terms {
+                let Some(list) = postings.get(&t.0) else {
+                    continue;
+                };
+                if list.len() > POSTING_CAP {
+                    continue;
+                }
+                for &(og, os) in list {
+                    if og as usize > g {
+                        *counts.entry((og, os)).or_default() += 1;
+                    }
+                }
+            }
+            let mut best: AHashMap<u32, (f64, u32)> = AHashMap::new();
+            let mut candidates: Vec<(u32, u32)> = counts
+                .iter()
+                .filter(|(_, &c)| c as usize >= MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS))
+                .map(|(&k, _)| k)
+                .collect();
+            candidates.sort_unstable();
+            for (og, os) in candidates {
+                let Some(Some(other)) = group[og as usize].1.get(os as usize) else {
+                    continue;
+                };
+                if let Some(sim) = sentence_similarity(terms, other) {
+                    let e = best.entry(og).or_insert((sim, os));
+                    if sim > e.0 {
+                        *e = (sim, os);
+                    }
+                }
+            }
+            let mut found: Vec<(u32, (f64, u32))> = best.into_iter().collect();
+            found.sort_unstable_by_key(|x| x.0);
+            for (og, (similarity, os)) in found {
+                let from = SentenceRef {
+                    doc: *doc,
+                    sentence: s,
+                };
+                let to = SentenceRef {
+                    doc: group[og as usize].0,
+                    sentence: os as usize,
+                };
+                matches.push(SentenceMatch {
+                    from,
+                    to,
+                    similarity,
+                });
+                matches.push(SentenceMatch {
+                    from: to,
+                    to: from,
+                    similarity,
+                });
+            }
+        }
+    }
+    // Keep one best match per (sentence, other document), whichever side found it.
+    matches.sort_by(|a, b| {
+        (a.from, a.to.doc)
+            .cmp(&(b.from, b.to.doc))
+            .then(b.similarity.total_cmp(&a.similarity))
+            .then(a.to.sentence.cmp(&b.to.sentence))
+    });
+    matches.dedup_by(|next, kept| next.from == kept.from && next.to.doc == kept.to.doc);
+    matches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::story::TermCounts;
+
+    fn terms_of(sentences: &[&str]) -> (Vec<SentenceTerms>, Idf) {
+        let mut ex = TermExtractor::new();
+        let counts: Vec<TermCounts> = sentences
+            .iter()
+            .map(|s| TermCounts::from_terms(ex.distinct_terms(s)))
+            .collect();
+        let idf = Idf::new(&counts);
+        (
+            sentences
+                .iter()
+                .map(|s| SentenceTerms::new(&mut ex, s, &idf))
+                .collect(),
+            idf,
+        )
+    }
+
+    #[test]
+    fn reordered_paraphrase_matches_and_other_facts_do_not() {
+        let (t, _) = terms_of(&[
+            "Negotiations are reportedly being led by Amazon CEO Andy Jassy directly with OpenAI CEO Sam Altman.",
+            "The negotiations are being led directly by OpenAI CEO Sam Altman and Amazon CEO Andy Jassy, according to the same sources.",
+            "Amazon is reportedly in talks to invest up to 50 billion dollars in OpenAI, a move that would position the e-commerce giant as a dominant force",
+            "Amazon is reportedly in early talks to invest up to $50 billion in OpenAI, a day after confirming layoffs of around 16,000 corporate employees.",
+            "Internal projections show that OpenAI could face losses of up to 14 billion dollars in 2026 alone.",
+            "This follows an earlier round of roughly 14,000 layoffs in October, bringing the total reductions to about 30,000 corporate positions in recent months.",
+        ]);
+        assert!(sentence_similarity(&t[0], &t[1]).is_some_and(|s| s > 0.8));
+        assert!(sentence_similarity(&t[2], &t[3]).is_some());
+        assert!(sentence_similarity(&t[4], &t[5]).is_none());
+        assert!(sentence_similarity(&t[0], &t[4]).is_none());
+    }
+
+    #[test]
+    fn align_group_keeps_the_best_partner_per_document() {
+        let (t, _) = terms_of(&[
+            "SoftBank is separately in discussions to invest up to $30 billion more in OpenAI as part of the same round.",
+            "Unrelated words about the weather in Paris today.",
+            "SoftBank is separately in talks to invest an additional 30 billion dollars in OpenAI, building on its existing stake.",
+        ]);
+        let a = vec![Some(t[0].clone()), Some(t[1].clone())];
+        let b = vec![None, Some(t[2].clone())];
+        let m = align_group(&[(7, &a), (9, &b)]);
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            m[0].from,
+            SentenceRef {
+                doc: 7,
+                sentence: 0
+            }
+        );
+        assert_eq!(
+            m[0].to,
+            SentenceRef {
+                doc: 9,
+                sentence: 1
+            }
+        );
+        assert_eq!(m[1].from, m[0].to);
+    }
+}

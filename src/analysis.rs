@@ -1,0 +1,404 @@
+//! From documents to stories and labelled passages: the stages after near-duplicate clustering.
+//!
+//! 1. Segment every document into blocks and sentences and judge each block's boilerplate on
+//!    its own evidence ([`crate::boilerplate`]).
+//! 2. Cluster stories over the near-duplicate representatives ([`crate::story`]); copies follow
+//!    their representative, so ten thousand copies cost one vector.
+//! 3. Learn templates: a block found in several stories, or in two stories of one outlet, is
+//!    boilerplate wherever it occurs.
+//! 4. Align sentences among the representatives of each story, and each copy with its
+//!    representative ([`crate::align`]); a copy inherits its representative's partners. Sentences
+//!    repeated verbatim across stories are found through a hash of their wording, so `unique`
+//!    means found in no other document of the input.
+//! 5. Label and merge passages ([`crate::passage`]).
+//!
+//! Everything runs in parallel per document or per story and is collected in input order, so
+//! the result does not depend on the number of threads.
+
+use crate::align::{align_group, SentenceMatch, SentenceRef, SentenceTerms};
+use crate::boilerplate::{block_key, classify_blocks, BoilerplateReason, TemplateCounter};
+use crate::passage::{build_passages, Partner, Passage};
+use crate::segment::{segment, Segmentation};
+use crate::story::{average_link, story_edges, Idf, StoryConfig, StoryVector, TermCounts};
+use crate::terms::{Term, TermExtractor};
+use ahash::AHashMap;
+use rayon::prelude::*;
+
+/// One document to analyse.
+#[derive(Debug, Clone, Copy)]
+pub struct ArticleInput<'a> {
+    /// Its text.
+    pub text: &'a str,
+    /// Its outlet, when known.
+    pub outlet: Option<&'a str>,
+    /// Its publication time (seconds since the epoch), when known.
+    pub timestamp: Option<i64>,
+    /// Index of its near-duplicate representative (itself when it is one).
+    pub representative: usize,
+}
+
+/// Parameters of the analysis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnalysisConfig {
+    /// Story clustering.
+    pub story: StoryConfig,
+    /// Most partners listed per passage (the best ones).
+    pub max_partners: usize,
+    /// Align and label passages (off: stories only).
+    pub passages: bool,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        AnalysisConfig {
+            story: StoryConfig::default(),
+            max_partners: 10,
+            passages: true,
+        }
+    }
+}
+
+/// The analysis of one document.
+#[derive(Debug, Clone)]
+pub struct ArticleAnalysis {
+    /// Its story cluster (numbered by first member in input order).
+    pub story: usize,
+    /// Its blocks and sentences.
+    pub segmentation: Segmentation,
+    /// Why each block is boilerplate (`None` for content).
+    pub boilerplate: Vec<Option<BoilerplateReason>>,
+    /// Its passages, in text order (empty when passages were not asked for).
+    pub passages: Vec<Passage>,
+    /// Its story vector, for a near-duplicate representative (copies share theirs).
+    pub story_vector: Option<StoryVector>,
+}
+
+/// Per-document work of stage 1.
+struct Prepared {
+    segmentation: Segmentation,
+    boilerplate: Vec<Option<BoilerplateReason>>,
+    block_keys: Vec<Option<u64>>,
+    sentence_keys: Vec<Option<u64>>,
+    counts: TermCounts,
+}
+
+/// Fewest words for a sentence to be matched across stories by its exact wording.
+const VERBATIM_MIN_WORDS: usize = 6;
+
+fn prepare(text: &str) -> Prepared {
+    let segmentation = segment(text);
+    let boilerplate = classify_blocks(text, &segmentation);
+    let block_keys = segmentation
+        .blocks
+        .iter()
+        .map(|b| block_key(b.span.of(text)))
+        .collect();
+    let sentence_keys = segmentation
+        .sentences
+        .iter()
+        .map(|s| {
+            let t = s.of(text);
+            (t.split_whitespace().count() >= VERBATIM_MIN_WORDS)
+                .then(|| block_key(t))
+                .flatten()
+        })
+        .collect();
+    let mut extractor = TermExtractor::new();
+    let mut terms: Vec<Term> = Vec::new();
+    for (b, block) in segmentation.blocks.iter().enumerate() {
+        if boilerplate[b].is_none() {
+            extractor.for_each_term(block.span.of(text), |t| terms.push(t));
+        }
+    }
+    Prepared {
+        segmentation,
+        boilerplate,
+        block_keys,
+        sentence_keys,
+        counts: TermCounts::from_terms(terms),
+    }
+}
+
+/// Analyse `docs`: story clusters, boilerplate and passages, one result per document in order.
+pub fn analyze(
+    docs: &[ArticleInput<'_>],
+    config: &AnalysisConfig,
+) -> crate::Result<Vec<ArticleAnalysis>> {
+    config.story.validate()?;
+    let n = docs.len();
+    for (i, d) in docs.iter().enumerate() {
+        if d.representative >= n || docs[d.representative].representative != d.representative {
+            return Err(crate::Error::InvalidParameter(format!(
+                "document {i}: representative {} is not a representative",
+                d.representative
+            )));
+        }
+    }
+    let mut prepared: Vec<Prepared> = docs.par_iter().map(|d| prepare(d.text)).collect();
+
+    // Stage 2: stories over representatives.
+    let reps: Vec<usize> = (0..n).filter(|&i| docs[i].representative == i).collect();
+    let rep_counts: Vec<&TermCounts> = reps.iter().map(|&i| &prepared[i].counts).collect();
+    let idf = Idf::new(rep_counts.iter().copied());
+    let mut vectors: Vec<StoryVector> = rep_counts
+        .par_iter()
+        .map(|c| StoryVector::new(c, &idf, config.story.max_terms))
+        .collect();
+    let rep_times: Vec<Option<i64>> = reps.iter().map(|&i| docs[i].timestamp).collect();
+    // Sentence terms of every content sentence (own-evidence boilerplate left out).
+    let mut sentence_terms: Vec<Vec<Option<SentenceTerms>>> = prepared
+        .par_iter()
+        .zip(docs.par_iter())
+        .map_init(TermExtractor::new, |ex, (p, d)| {
+            let seg = &p.segmentation;
+            let mut out = vec![None; seg.sentences.len()];
+            for (b, block) in seg.blocks.iter().enumerate() {
+                if p.boilerplate[b].is_some() {
+                    continue;
+                }
+                for s in block.sentences.clone() {
+                    out[s] = Some(SentenceTerms::new(ex, seg.sentences[s].of(d.text), &idf));
+                }
+            }
+            out
+        })
+        .collect();
+    let mut edges = story_edges(&vectors, &rep_times, &config.story);
+    // Passage evidence: rewrites of one story carry some of the same sentences; stories of the
+    // same kind share vocabulary but not sentences with the same facts.
+    edges.par_iter_mut().for_each(|e| {
+        let (a, b) = (reps[e.a], reps[e.b]);
+        let matches = align_group(&[
+            (a, sentence_terms[a].as_slice()),
+            (b, sentence_terms[b].as_slice()),
+        ]);
+        let shared = matches.iter().filter(|m| m.from.doc == a).count();
+        e.similarity *= passage_evidence(shared);
+    });
+    let rep_story = average_link(reps.len(), &edges, config.story.threshold);
+    let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();
+    for (k, &r) in reps.iter().enumerate() {
+        story_of_rep.insert(r, rep_story[k]);
+    }
+    // Renumber by first member in input order.
+    let mut renumber: AHashMap<usize, usize> = AHashMap::new();
+    let stories: Vec<usize> = docs
+        .iter()
+        .map(|d| {
+            let raw = story_of_rep.get(&d.representative).copied().unwrap_or(0);
+            let next = renumber.len();
+            *renumber.entry(raw).or_insert(next)
+        })
+        .collect();
+
+    let mut rep_vectors: Vec<Option<StoryVector>> = vec![None; n];
+    for (k, &r) in reps.iter().enumerate() {
+        rep_vectors[r] = Some(std::mem::take(&mut vectors[k]));
+    }
+    if !config.passages {
+        return Ok(prepared
+            .into_iter()
+            .zip(rep_vectors)
+            .enumerate()
+            .map(|(i, (p, story_vector))| ArticleAnalysis {
+                story: stories[i],
+                segmentation: p.segmentation,
+                boilerplate: p.boilerplate,
+                passages: Vec::new(),
+                story_vector,
+            })
+            .collect());
+    }
+
+    // Stage 3: templates.
+    let mut outlets: AHashMap<&str, u32> = AHashMap::new();
+    let outlet_ids: Vec<Option<u32>> = docs
+        .iter()
+        .map(|d| {
+            d.outlet.map(|o| {
+                let next = outlets.len() as u32;
+                *outlets.entry(o).or_insert(next)
+            })
+        })
+        .collect();
+    let mut templates = TemplateCounter::new();
+    for &r in &reps {
+        for (b, key) in prepared[r].block_keys.iter().enumerate() {
+            if let (Some(key), None) = (key, prepared[r].boilerplate[b]) {
+                templates.add(*key, stories[r], outlet_ids[r]);
+            }
+        }
+    }
+    for p in prepared.iter_mut() {
+        for (b, key) in p.block_keys.iter().enumerate() {
+            if p.boilerplate[b].is_none() && key.is_some_and(|k| templates.is_template(k)) {
+                p.boilerplate[b] = Some(BoilerplateReason::Template);
+            }
+        }
+    }
+
+    // Stage 4: alignment, template sentences left out.
+    for (p, terms) in prepared.iter().zip(sentence_terms.iter_mut()) {
+        for (b, block) in p.segmentation.blocks.iter().enumerate() {
+            if p.boilerplate[b].is_some() {
+                for s in block.sentences.clone() {
+                    terms[s] = None;
+                }
+            }
+        }
+    }
+    let mut story_reps: Vec<Vec<usize>> = vec![Vec::new(); renumber.len()];
+    for &r in &reps {
+        story_reps[stories[r]].push(r);
+    }
+    let mut matches: Vec<SentenceMatch> = story_reps
+        .par_iter()
+        .filter(|members| members.len() > 1)
+        .flat_map_iter(|members| {
+            let group: Vec<(usize, &[Option<SentenceTerms>])> = members
+                .iter()
+                .map(|&m| (m, sentence_terms[m].as_slice()))
+                .collect();
+            align_group(&group)
+        })
+        .collect();
+    let copies: Vec<usize> = (0..n).filter(|&i| docs[i].representative != i).collect();
+    let copy_matches: Vec<SentenceMatch> = copies
+        .par_iter()
+        .flat_map_iter(|&c| {
+            let r = docs[c].representative;
+            align_group(&[
+                (c, sentence_terms[c].as_slice()),
+                (r, sentence_terms[r].as_slice()),
+            ])
+        })
+        .collect();
+    matches.extend(copy_matches);
+    matches.extend(verbatim_across_stories(&prepared, &stories));
+
+    // Partners per sentence: direct matches, then a copy inherits its representative's.
+    let mut direct: Vec<Vec<Vec<(SentenceRef, f64)>>> = prepared
+        .iter()
+        .map(|p| vec![Vec::new(); p.segmentation.sentences.len()])
+        .collect();
+    for m in &matches {
+        if let Some(list) = direct
+            .get_mut(m.from.doc)
+            .and_then(|d| d.get_mut(m.from.sentence))
+        {
+            list.push((m.to, m.similarity));
+        }
+    }
+    let analyses: Vec<ArticleAnalysis> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let p = &prepared[i];
+            let partners: Vec<Vec<Partner>> = (0..p.segmentation.sentences.len())
+                .map(|s| {
+                    let mut found: Vec<(SentenceRef, f64)> = direct[i][s].clone();
+                    let r = docs[i].representative;
+                    if r != i {
+                        for &(to, sim) in &direct[i][s] {
+                            if to.doc == r {
+                                for &(further, s2) in &direct[r][to.sentence] {
+                                    if further.doc != i {
+                                        found.push((further, sim.min(s2)));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    best_partners(found, config.max_partners, &prepared)
+                })
+                .collect();
+            let boilerplate_blocks: Vec<bool> = p.boilerplate.iter().map(Option::is_some).collect();
+            ArticleAnalysis {
+                story: stories[i],
+                passages: build_passages(&p.segmentation, &boilerplate_blocks, &partners),
+                segmentation: p.segmentation.clone(),
+                boilerplate: p.boilerplate.clone(),
+                story_vector: rep_vectors[i].clone(),
+            }
+        })
+        .collect();
+    Ok(analyses)
+}
+
+/// Aligned sentences a pair needs for its story similarity to count in full.
+pub const FULL_EVIDENCE_SENTENCES: usize = 3;
+
+/// The factor on a pair's story similarity for `shared` aligned sentences: one half with none,
+/// rising to one at [`FULL_EVIDENCE_SENTENCES`].
+pub fn passage_evidence(shared: usize) -> f64 {
+    0.5 + 0.5 * (shared.min(FULL_EVIDENCE_SENTENCES) as f64 / FULL_EVIDENCE_SENTENCES as f64)
+}
+
+/// One partner per document (the best), best first, then by document order; at most `max`.
+fn best_partners(
+    mut found: Vec<(SentenceRef, f64)>,
+    max: usize,
+    prepared: &[Prepared],
+) -> Vec<Partner> {
+    found.sort_by(|a, b| {
+        a.0.doc
+            .cmp(&b.0.doc)
+            .then(b.1.total_cmp(&a.1))
+            .then(a.0.sentence.cmp(&b.0.sentence))
+    });
+    found.dedup_by_key(|x| x.0.doc);
+    found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
+    found.truncate(max);
+    found
+        .into_iter()
+        .filter_map(|(to, similarity)| {
+            let span = *prepared
+                .get(to.doc)?
+                .segmentation
+                .sentences
+                .get(to.sentence)?;
+            Some(Partner {
+                doc: to.doc,
+                span,
+                sentence: to.sentence,
+                similarity,
+            })
+        })
+        .collect()
+}
+
+/// Matches between content sentences with the same wording in documents of different stories.
+fn verbatim_across_stories(prepared: &[Prepared], stories: &[usize]) -> Vec<SentenceMatch> {
+    let mut by_key: AHashMap<u64, Vec<SentenceRef>> = AHashMap::new();
+    for (doc, p) in prepared.iter().enumerate() {
+        for (sentence, key) in p.sentence_keys.iter().enumerate() {
+            let block = p.segmentation.block_of(sentence);
+            if let (Some(k), None) = (key, p.boilerplate.get(block).copied().flatten()) {
+                by_key
+                    .entry(*k)
+                    .or_default()
+                    .push(SentenceRef { doc, sentence });
+            }
+        }
+    }
+    let mut groups: Vec<Vec<SentenceRef>> = by_key
+        .into_values()
+        .filter(|refs| refs.iter().any(|r| stories[r.doc] != stories[refs[0].doc]))
+        .collect();
+    groups.sort_unstable();
+    let mut out = Vec::new();
+    for refs in groups {
+        // Bounded: a sentence found in very many documents is listed against the first few.
+        for a in &refs {
+            for b in refs.iter().take(64) {
+                if a.doc != b.doc && stories[a.doc] != stories[b.doc] {
+                    out.push(SentenceMatch {
+                        from: *a,
+                        to: *b,
+                        similarity: 1.0,
+                    });
+                }
+            }
+        }
+    }
+    out
+}

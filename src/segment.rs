@@ -1,0 +1,279 @@
+//! Segment a document into blocks (lines or paragraphs) and sentences, as byte spans.
+//!
+//! Boilerplate is judged per block and sharing per sentence, so both levels are kept. A block is
+//! a line; a line that continues a hard-wrapped sentence (the previous line ends without closing
+//! punctuation and this one starts in lower case) joins the block before it. Sentences are the
+//! UAX #29 sentence bounds of each block (`unicode-segmentation`) with the usual repairs: no
+//! break after a title or a company abbreviation ("Dr.", "Inc." before a lower-case word), none
+//! before an attribution dash ("… want." — Marcus Chen), and every span trimmed of white space.
+//! Spans never overlap and together cover every non-blank byte of the text.
+
+use std::ops::Range;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// A byte range `start..end` of a document's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The span's bytes as a string slice of `text`.
+    pub fn of<'t>(&self, text: &'t str) -> &'t str {
+        text.get(self.start..self.end).unwrap_or("")
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// True for an empty span.
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// A block: one line, or several lines of one hard-wrapped paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The block's bytes, trimmed.
+    pub span: Span,
+    /// Its sentences, as indices into [`Segmentation::sentences`].
+    pub sentences: Range<usize>,
+}
+
+/// A document cut into blocks and sentences.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Segmentation {
+    /// Blocks in text order.
+    pub blocks: Vec<Block>,
+    /// Sentences in text order; each lies inside one block.
+    pub sentences: Vec<Span>,
+}
+
+impl Segmentation {
+    /// The index of the block holding sentence `sentence`.
+    pub fn block_of(&self, sentence: usize) -> usize {
+        self.blocks
+            .partition_point(|b| b.sentences.end <= sentence)
+            .min(self.blocks.len().saturating_sub(1))
+    }
+}
+
+/// Titles after which a full stop never ends a sentence.
+const TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "st",
+    "mt", "no", "vs", "rev", "hon", "pres", "supt", "cmdr", "adm", "maj", "messrs", "fig",
+    "approx",
+];
+
+/// Abbreviations that end a sentence only when a capitalised word follows.
+const ABBREVIATIONS: &[&str] = &[
+    "inc", "corp", "co", "ltd", "llc", "plc", "jr", "sr", "etc", "e.g", "i.e", "u.s", "u.k", "u.n",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "a.m",
+    "p.m", "est", "dept", "univ", "assn", "bros", "mln", "bln", "pct", "dlrs",
+];
+
+/// Cut `text` into blocks and sentences.
+pub fn segment(text: &str) -> Segmentation {
+    let mut seg = Segmentation::default();
+    for line in lines(text) {
+        let line_text = line.of(text);
+        let joins_previous = seg.blocks.last().is_some_and(|b| {
+            let prev = b.span.of(text);
+            continues(prev, line_text)
+        });
+        let first_sentence = seg.sentences.len();
+        sentences(text, line, &mut seg.sentences);
+        match seg.blocks.last_mut() {
+            Some(block) if joins_previous => {
+                // The wrapped line's first piece finishes the previous line's last sentence.
+                if first_sentence < seg.sentences.len() && first_sentence > block.sentences.start {
+                    let piece = seg.sentences.remove(first_sentence);
+                    if let Some(prev) = seg.sentences.get_mut(first_sentence - 1) {
+                        prev.end = piece.end;
+                    }
+                }
+                block.span.end = line.end;
+                block.sentences.end = seg.sentences.len();
+            }
+            _ => seg.blocks.push(Block {
+                span: line,
+                sentences: first_sentence..seg.sentences.len(),
+            }),
+        }
+    }
+    seg
+}
+
+/// Non-blank lines as trimmed spans.
+fn lines(text: &str) -> impl Iterator<Item = Span> + '_ {
+    let mut offset = 0;
+    text.split_inclusive('\n').filter_map(move |raw| {
+        let start = offset;
+        offset += raw.len();
+        trim(
+            text,
+            Span {
+                start,
+                end: start + raw.len(),
+            },
+        )
+    })
+}
+
+/// `span` without leading and trailing white space; `None` when nothing is left.
+fn trim(text: &str, span: Span) -> Option<Span> {
+    let s = span.of(text);
+    let lead = s.len() - s.trim_start().len();
+    let trimmed = s.trim();
+    (!trimmed.is_empty()).then(|| Span {
+        start: span.start + lead,
+        end: span.start + lead + trimmed.len(),
+    })
+}
+
+/// Does `next` continue a sentence that `prev` (a hard-wrapped line) left open?
+fn continues(prev: &str, next: &str) -> bool {
+    let closed = prev
+        .chars()
+        .next_back()
+        .is_some_and(|c| matches!(c, '.' | '!' | '?' | ':' | ';' | '"' | '”' | '’' | ')' | '…'));
+    !closed && next.chars().next().is_some_and(char::is_lowercase)
+}
+
+/// Push the sentences of the line `line` onto `out`.
+fn sentences(text: &str, line: Span, out: &mut Vec<Span>) {
+    let line_text = line.of(text);
+    let first = out.len();
+    for (offset, piece) in line_text.split_sentence_bound_indices() {
+        let Some(span) = trim(
+            text,
+            Span {
+                start: line.start + offset,
+                end: line.start + offset + piece.len(),
+            },
+        ) else {
+            continue;
+        };
+        let glue = out.len() > first && {
+            let prev = out[out.len() - 1].of(text);
+            should_join(prev, span.of(text))
+        };
+        match out.last_mut() {
+            Some(prev) if glue => prev.end = span.end,
+            _ => out.push(span),
+        }
+    }
+}
+
+/// Should the sentence break between `prev` and `next` be undone?
+fn should_join(prev: &str, next: &str) -> bool {
+    let Some(first) = next.chars().next() else {
+        return true;
+    };
+    // An attribution or a continuation: "… want." — Marcus Chen; "… said." (Reuters) …
+    if matches!(first, '—' | '–' | '-' | ')' | ',' | ';' | ':') || first.is_lowercase() {
+        return true;
+    }
+    // A piece without a letter (a stray "**") belongs with what precedes it.
+    if !next.chars().any(char::is_alphanumeric) {
+        return true;
+    }
+    let Some(stem) = prev.strip_suffix('.') else {
+        return false;
+    };
+    let last_word = stem
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == '"' || c == '“')
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    if TITLES.contains(&last_word.as_str()) {
+        return true;
+    }
+    // A single initial ("John F. Kennedy") or a dotted abbreviation ("U.S.").
+    let is_initial = last_word.chars().count() == 1 && last_word.chars().all(char::is_alphabetic);
+    let dotted = last_word.contains('.') && last_word.len() <= 5;
+    if ABBREVIATIONS.contains(&last_word.as_str()) || is_initial || dotted {
+        return first.is_ascii_digit() || first == '(' || (is_initial && first.is_uppercase());
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts<'t>(text: &'t str, seg: &Segmentation) -> Vec<&'t str> {
+        seg.sentences.iter().map(|s| s.of(text)).collect()
+    }
+
+    #[test]
+    fn lines_are_blocks_and_sentences_are_trimmed() {
+        let text = "Title line\n\n  First one. Second one!  \n-\n";
+        let seg = segment(text);
+        assert_eq!(seg.blocks.len(), 3);
+        assert_eq!(
+            texts(text, &seg),
+            ["Title line", "First one.", "Second one!", "-"]
+        );
+        assert_eq!(seg.block_of(2), 1);
+        assert_eq!(seg.block_of(3), 2);
+    }
+
+    #[test]
+    fn abbreviations_decimals_and_quotes_do_not_break() {
+        let text =
+            "Dr. Anya Sharma said shares fell 2.1% on Jan. 28. Amazon.com Inc. (NASDAQ: AMZN) \
+                    rose. \"This is a masterstroke.\" — Marcus Chen, Horizon Capital. The U.S. \
+                    economy grew. Next one.";
+        let seg = segment(text);
+        assert_eq!(
+            texts(text, &seg),
+            [
+                "Dr. Anya Sharma said shares fell 2.1% on Jan. 28.",
+                "Amazon.com Inc. (NASDAQ: AMZN) rose.",
+                "\"This is a masterstroke.\" — Marcus Chen, Horizon Capital.",
+                "The U.S. economy grew.",
+                "Next one."
+            ]
+        );
+    }
+
+    #[test]
+    fn hard_wrapped_lines_join_one_block() {
+        let text =
+            "Oil prices rose on\nthursday after OPEC said it\nwould cut output.\nNew paragraph.";
+        let seg = segment(text);
+        assert_eq!(seg.blocks.len(), 2);
+        assert_eq!(
+            texts(text, &seg),
+            [
+                "Oil prices rose on\nthursday after OPEC said it\nwould cut output.",
+                "New paragraph."
+            ]
+        );
+    }
+
+    #[test]
+    fn spans_cover_every_non_blank_byte_without_overlap() {
+        let text = " a. b\n\n\tc?  d…\r\n e — f \n";
+        let seg = segment(text);
+        let mut covered = vec![false; text.len()];
+        let mut last_end = 0;
+        for s in &seg.sentences {
+            assert!(s.start >= last_end);
+            last_end = s.end;
+            covered[s.start..s.end].iter_mut().for_each(|c| *c = true);
+        }
+        for (i, ch) in text.char_indices() {
+            if !ch.is_whitespace() {
+                assert!(covered[i], "byte {i} ({ch:?}) not covered");
+            }
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! Story clustering: rewrites of one story, or reports of one event, in one cluster.
+//!
+//! Rewrites keep names, figures and the rarer content words, so each document becomes a TF-IDF
+//! vector over its content [`Term`](crate::terms::Term)s (names and figures weigh more, years
+//! less), truncated to its heaviest terms. Candidates come from an inverted index over those
+//! terms in which very common terms are skipped (they cannot tell stories apart); each
+//! candidate's cosine is then computed exactly, and pairs published further apart than the date
+//! window are dropped. Clustering is average-link agglomeration over the verified edges with
+//! missing edges counting as zero, so one strong link cannot chain two stories together: two
+//! clusters merge only when their members are similar on average.
+
+use crate::terms::{term_hash, Term, TermKind};
+use ahash::AHashMap;
+use rayon::prelude::*;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::sync::OnceLock;
+
+/// How stories are found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoryConfig {
+    /// Average cosine similarity at which two clusters merge.
+    pub threshold: f64,
+    /// Documents dated further apart than this many seconds are never one story.
+    pub window: Option<i64>,
+    /// Terms kept per document vector.
+    pub max_terms: usize,
+}
+
+/// The default date window: a week.
+pub const DEFAULT_WINDOW_SECS: i64 = 7 * 24 * 3600;
+
+impl Default for StoryConfig {
+    fn default() -> Self {
+        StoryConfig {
+            threshold: 0.25,
+            window: Some(DEFAULT_WINDOW_SECS),
+            max_terms: 100,
+        }
+    }
+}
+
+impl StoryConfig {
+    /// Check the parameters.
+    pub fn validate(&self) -> crate::Result<()> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(crate::Error::InvalidParameter(format!(
+                "story threshold must be in (0, 1], got {}",
+                self.threshold
+            )));
+        }
+        if self.window.is_some_and(|w| w < 0) {
+            return Err(crate::Error::InvalidParameter(
+                "the date window must not be negative".into(),
+            ));
+        }
+        if self.max_terms == 0 {
+            return Err(crate::Error::InvalidParameter(
+                "max_terms must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A document's term counts, the input of story clustering.
+#[derive(Debug, Clone, Default)]
+pub struct TermCounts {
+    /// Distinct terms with their counts, sorted by hash.
+    pub terms: Vec<(Term, u32)>,
+}
+
+impl TermCounts {
+    /// Count `terms` (any order, repeats allowed).
+    pub fn from_terms(mut terms: Vec<Term>) -> Self {
+        terms.sort_unstable_by(|a, b| a.hash.cmp(&b.hash).then(b.kind.cmp(&a.kind)));
+        let mut out: Vec<(Term, u32)> = Vec::with_capacity(terms.len());
+        for t in terms {
+            match out.last_mut() {
+                Some((last, n)) if last.hash == t.hash => *n += 1,
+                _ => out.push((t, 1)),
+            }
+        }
+        TermCounts { terms: out }
+    }
+}
+
+/// Word document frequencies of a general news corpus (see `examples/background_df.rs`).
+const BACKGROUND: &str = include_str!("background_df.txt");
+
+/// The background table: (documents, df per term hash).
+fn background() -> &'static (usize, AHashMap<u64, u32>) {
+    static TABLE: OnceLock<(usize, AHashMap<u64, u32>)> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut documents = 0;
+        let mut df = AHashMap::new();
+        for line in BACKGROUND.lines() {
+            if let Some(n) = line.strip_prefix("# documents ") {
+                documents = n.trim().parse().unwrap_or(0);
+            } else if let Some((word, n)) = line.split_once('\t') {
+                if let Ok(n) = n.trim().parse::<u32>() {
+                    df.insert(term_hash(word), n);
+                }
+            }
+        }
+        (documents, df)
+    })
+}
+
+/// Inverse document frequencies of a corpus, counted on top of a background news corpus so
+/// that five articles of one story still know that "company" is common and "Jassy" is not.
+#[derive(Debug, Clone, Default)]
+pub struct Idf {
+    df: AHashMap<u64, u32>,
+    documents: usize,
+}
+
+impl Idf {
+    /// Count document frequencies over `docs`, on top of the background corpus.
+    pub fn new<'a>(docs: impl IntoIterator<Item = &'a TermCounts>) -> Self {
+        let (background_docs, background_df) = background();
+        let mut df: AHashMap<u64, u32> = background_df.clone();
+        let mut documents = *background_docs;
+        for d in docs {
+            documents += 1;
+            for (t, _) in &d.terms {
+                *df.entry(t.hash).or_default() += 1;
+            }
+        }
+        Idf { df, documents }
+    }
+
+    /// Documents counted (the background corpus included).
+    pub fn documents(&self) -> usize {
+        self.documents
+    }
+
+    /// Documents holding `term`.
+    pub fn df(&self, term: u64) -> u32 {
+        self.df.get(&term).copied().unwrap_or(0)
+    }
+
+    /// `ln((N + 1) / (df + 0.5)) + 1`: always positive, so a term every document shares still
+    /// counts a little.
+    pub fn weight(&self, term: u64) -> f32 {
+        let n = self.documents as f64;
+        (((n + 1.0) / (self.df(term) as f64 + 0.5)).ln() + 1.0) as f32
+    }
+}
+
+/// How much a term kind says about which event a text reports.
+pub fn kind_weight(kind: TermKind) -> f32 {
+    match kind {
+        TermKind::Word => 1.0,
+        TermKind::Name => 1.5,
+        TermKind::Number => 2.0,
+        TermKind::Year => 0.5,
+    }
+}
+
+/// A document's unit-length TF-IDF vector over its heaviest terms, sorted by term hash.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoryVector {
+    /// (term hash, weight) sorted by hash.
+    pub terms: Vec<(u64, f32)>,
+}
+
+impl StoryVector {
+    /// Build the vector of `counts`, keeping the `max_terms` heaviest terms.
+    pub fn new(counts: &TermCounts, idf: &Idf, max_terms: usize) -> Self {
+        let mut terms: Vec<(u64, f32)> = counts
+            .terms
+            .iter()
+            .map(|(t, n)| {
+                let tf = 1.0 + (*n as f32).ln();
+                (t.hash, tf * idf.weight(t.hash) * kind_weight(t.kind))
+            })
+            .collect();
+        if terms.len() > max_terms {
+            terms.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            terms.truncate(max_terms);
+            terms.sort_unstable_by_key(|t| t.0);
+        }
+        let norm = terms.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            terms.iter_mut().for_each(|t| t.1 /= norm);
+        }
+        StoryVector { terms }
+    }
+
+    /// Cosine similarity with `other` (both unit length).
+    pub fn cosine(&self, other: &StoryVector) -> f64 {
+        let (mut i, mut j, mut dot) = (0, 0, 0.0f64);
+        let (a, b) = (&self.terms, &other.terms);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                Ordering::Less => i += 1,
+                Ordering::Greater => j += 1,
+                Ordering::Equal => {
+                    dot += a[i].1 as f64 * b[j].1 as f64;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        dot.min(1.0)
+    }
+}
+
+/// A verified similarity between documents `a < b`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoryEdge {
+    /// The first document (index).
+    pub a: usize,
+    /// The second document (index), `a < b`.
+    pub b: usize,
+    /// Cosine similarity of their story vectors.
+    pub similarity: f64,
+}
+
+/// Lowest cosine kept as an edge: below it a pair only dilutes averages.
+pub const MIN_EDGE: f64 = 0.1;
+
+/// Every pair with cosine at least [`MIN_EDGE`] and within the date window, found through an
+/// inverted index; terms held by more than `max(64, N/10)` documents are not used to find
+/// candidates (they still count in the cosine).
+pub fn story_edges(
+    vectors: &[StoryVector],
+    timestamps: &[Option<i64>],
+    config: &StoryConfig,
+) -> Vec<StoryEdge> {
+    let n = vectors.len();
+    let mut postings: AHashMap<u64, Vec<(u32, f32)>> = AHashMap::new();
+    for (i, v) in vectors.iter().enumerate() {
+        for &(t, w) in &v.terms {
+            postings.entry(t).or_default().push((i as u32, w));
+        }
+    }
+    let cap = (n / 10).max(64);
+    let per_doc: Vec<Vec<StoryEdge>> = (0..n)
+        .into_par_iter()
+        .map_init(AHashMap::<u32, f32>::new, |acc, i| {
+            acc.clear();
+            for &(t, w) in &vectors[i].terms {
+                let Some(list) = postings.get(&t) else {
+                    continue;
+                };
+                if list.len() > cap {
+                    continue;
+                }
+                for &(j, wj) in list {
+                    if j as usize > i {
+                        *acc.entry(j).or_default() += w * wj;
+                    }
+                }
+            }
+            let mut edges: Vec<StoryEdge> = acc
+                .iter()
+                .filter(|(_, &partial)| partial as f64 >= MIN_EDGE * 0.5)
+                .filter_map(|(&j, _)| {
+                    let j = j as usize;
+                    if let (Some(window), Some(a), Some(b)) =
+                        (config.window, timestamps[i], timestamps[j])
+                    {
+                        if (a - b).abs() > window {
+                            return None;
+                        }
+                    }
+                    let similarity = vectors[i].cosine(&vectors[j]);
+                    (similarity >= MIN_EDGE).then_some(StoryEdge {
+                        a: i,
+                        b: j,
+                        similarity,
+                    })
+                })
+                .collect();
+            edges.sort_unstable_by_key(|e| e.b);
+            edges
+        })
+        .collect();
+    per_doc.into_iter().flatten().collect()
+}
+
+/// A merge candidate in the agglomeration heap: highest average first, then lowest ids.
+#[derive(Debug, PartialEq)]
+struct Merge {
+    average: f64,
+    a: usize,
+    b: usize,
+    versions: (u32, u32),
+}
+
+impl Eq for Merge {}
+
+impl Ord for Merge {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.average
+            .total_cmp(&other.average)
+            .then_with(|| other.a.cmp(&self.a))
+            .then_with(|| other.b.cmp(&self.b))
+    }
+}
+
+impl PartialOrd for Merge {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Average-link clustering of `n` items over `edges`: repeatedly merge the two clusters with
+/// the highest mean similarity over all their cross pairs (a missing edge counts as 0) while it
+/// is at least `threshold`. Returns each item's cluster id, numbered by first member.
+pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize> {
+    let mut size = vec![1usize; n];
+    let mut version = vec![0u32; n];
+    let mut alive = vec![true; n];
+    let mut parent: Vec<usize> = (0..n).collect();
+    // Sum of similarities between clusters, keyed by the other cluster's root.
+    let mut links: Vec<AHashMap<usize, f64>> = vec![AHashMap::new(); n];
+    for e in edges {
+        if e.a == e.b || e.a >= n || e.b >= n {
+            continue;
+        }
+        *links[e.a].entry(e.b).or_default() += e.similarity;
+        *links[e.b].entry(e.a).or_default() += e.similarity;
+    }
+    let mut heap = BinaryHeap::new();
+    for (a, l) in links.iter().enumerate() {
+        for (&b, &sum) in l {
+            if a < b && sum >= threshold {
+                heap.push(Merge {
+                    average: sum,
+                    a,
+                    b,
+                    versions: (0, 0),
+                });
+            }
+        }
+    }
+    while let Some(m) = heap.pop() {
+        if m.average < threshold {
+            break;
+        }
+        if !alive[m.a]
+            || !alive[m.b]
+            || version[m.a] != m.versions.0
+            || version[m.b] != m.versions.1
+        {
+            continue;
+        }
+        let (keep, gone) = (m.a.min(m.b), m.a.max(m.b));
+        alive[gone] = false;
+        parent[gone] = keep;
+        size[keep] += size[gone];
+        version[keep] += 1;
+        let moved = std::mem::take(&mut links[gone]);
+        links[keep].remove(&gone);
+        for (other, sum) in moved {
+            if other == keep {
+                continue;
+            }
+            *links[keep].entry(other).or_default() += sum;
+            if let Some(s) = links[other].remove(&gone) {
+                *links[other].entry(keep).or_default() += s;
+            }
+        }
+        let mut neighbours: Vec<(usize, f64)> = links[keep].iter().map(|(&o, &s)| (o, s)).collect();
+        neighbours.sort_unstable_by_key(|x| x.0);
+        for (other, sum) in neighbours {
+            let average = sum / (size[keep] * size[other]) as f64;
+            if average >= threshold {
+                let (a, b) = (keep.min(other), keep.max(other));
+                heap.push(Merge {
+                    average,
+                    a,
+                    b,
+                    versions: (version[a], version[b]),
+                });
+            }
+        }
+    }
+    // Roots, then dense ids by first member.
+    let root: Vec<usize> = (0..n)
+        .map(|i| {
+            let mut r = i;
+            while parent[r] != r {
+                r = parent[r];
+            }
+            r
+        })
+        .collect();
+    let mut ids: AHashMap<usize, usize> = AHashMap::new();
+    root.iter()
+        .map(|r| {
+            let next = ids.len();
+            *ids.entry(*r).or_insert(next)
+        })
+        .collect()
+}
+
+/// Story clusters of documents given their term counts and dates: each document's cluster id,
+/// numbered by first member.
+pub fn cluster_stories(
+    counts: &[TermCounts],
+    timestamps: &[Option<i64>],
+    config: &StoryConfig,
+) -> Vec<usize> {
+    let idf = Idf::new(counts);
+    let vectors: Vec<StoryVector> = counts
+        .par_iter()
+        .map(|c| StoryVector::new(c, &idf, config.max_terms))
+        .collect();
+    let edges = story_edges(&vectors, timestamps, config);
+    average_link(counts.len(), &edges, config.threshold)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terms::TermExtractor;
+
+    fn counts(text: &str) -> TermCounts {
+        let mut ex = TermExtractor::new();
+        let mut terms = Vec::new();
+        ex.for_each_term(text, |t| terms.push(t));
+        TermCounts::from_terms(terms)
+    }
+
+    #[test]
+    fn average_link_does_not_chain() {
+        // 0-1 strong, 1-2 strong, 0-2 missing: average of {0,1} to 2 is 0.45 < 0.5.
+        let edges = [
+            StoryEdge {
+                a: 0,
+                b: 1,
+                similarity: 0.9,
+            },
+            StoryEdge {
+                a: 1,
+                b: 2,
+                similarity: 0.9,
+            },
+            StoryEdge {
+                a: 3,
+                b: 4,
+                similarity: 0.6,
+            },
+        ];
+        assert_eq!(average_link(5, &edges, 0.5), [0, 0, 1, 2, 2]);
+        assert_eq!(average_link(5, &edges, 0.4), [0, 0, 0, 1, 1]);
+        assert_eq!(average_link(3, &[], 0.4), [0, 1, 2]);
+    }
+
+    #[test]
+    fn rewrites_cluster_and_other_events_of_the_same_kind_do_not() {
+        let docs = [
+            "A magnitude 7.1 earthquake struck off the coast of Chile on Monday, killing 12 people in Valparaiso.",
+            "Twelve dead as 7.1 quake hits Chile: the earthquake struck off the coast near Valparaiso, killing 12.",
+            "A magnitude 6.4 earthquake hit eastern Turkey on Friday, killing 41 people in Elazig province.",
+            "Amazon cut 16,000 corporate jobs in its second round of layoffs, the company said.",
+        ];
+        let c: Vec<TermCounts> = docs.iter().map(|d| counts(d)).collect();
+        let ids = cluster_stories(&c, &[None; 4], &StoryConfig::default());
+        assert_eq!(ids, [0, 0, 1, 2]);
+    }
+
+    #[test]
+    fn the_date_window_separates() {
+        let text = "Acme Corp agreed to buy Widget Inc for 450 million dollars in cash, the companies said.";
+        let c = vec![counts(text), counts(text)];
+        let day = 86_400;
+        let config = StoryConfig::default();
+        assert_eq!(
+            cluster_stories(&c, &[Some(0), Some(3 * day)], &config),
+            [0, 0]
+        );
+        assert_eq!(
+            cluster_stories(&c, &[Some(0), Some(30 * day)], &config),
+            [0, 1]
+        );
+        assert_eq!(cluster_stories(&c, &[Some(0), None], &config), [0, 0]);
+    }
+}
