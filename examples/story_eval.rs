@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 struct Doc {
     text: String,
+    outlet: Option<String>,
     story: String,
     timestamp: Option<i64>,
 }
@@ -25,6 +26,7 @@ fn load(path: &str, docs: &mut Vec<Doc>) -> Result<(), Box<dyn std::error::Error
             if p.extension().is_some_and(|e| e == "txt") {
                 docs.push(Doc {
                     text: std::fs::read_to_string(&p)?,
+                    outlet: None,
                     story: path.to_string(),
                     timestamp: None,
                 });
@@ -37,6 +39,7 @@ fn load(path: &str, docs: &mut Vec<Doc>) -> Result<(), Box<dyn std::error::Error
         let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
         docs.push(Doc {
             text: s("text").unwrap_or_default(),
+            outlet: s("outlet"),
             story: s("story").ok_or("missing story")?,
             timestamp: s("date").as_deref().and_then(parse_timestamp),
         });

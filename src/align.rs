@@ -28,8 +28,8 @@ const POSTING_CAP: usize = 4096;
 /// A set of weighted terms (sorted by hash).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeightedTerms {
-    /// (hash, weight, is a number) sorted by hash.
-    pub terms: Vec<(u64, f32, bool)>,
+    /// (hash, weight, kind) sorted by hash.
+    pub terms: Vec<(u64, f32, TermKind)>,
     /// Total weight.
     pub weight: f32,
 }
@@ -37,12 +37,12 @@ pub struct WeightedTerms {
 impl WeightedTerms {
     fn new(mut terms: Vec<Term>, idf: &Idf) -> Self {
         dedup_terms(&mut terms);
-        let terms: Vec<(u64, f32, bool)> = terms
+        let terms: Vec<(u64, f32, TermKind)> = terms
             .iter()
             .map(|t| {
                 let number = t.kind == TermKind::Number;
                 let w = idf.weight(t.hash) * if number { 1.5 } else { 1.0 };
-                (t.hash, w, number)
+                (t.hash, w, t.kind)
             })
             .collect();
         let weight = terms.iter().map(|t| t.1).sum();
@@ -86,7 +86,8 @@ impl SentenceTerms {
                 let mut terms = Vec::new();
                 extractor.for_each_term(piece, |t| terms.push(t));
                 let clause = WeightedTerms::new(terms, idf);
-                if clause.len() + usize::from(clause.terms.iter().any(|t| t.2)) >= MIN_CLAUSE_TERMS
+                if clause.len() + usize::from(clause.terms.iter().any(|t| t.2 == TermKind::Number))
+                    >= MIN_CLAUSE_TERMS
                 {
                     clauses.push(clause);
                 }
@@ -96,10 +97,19 @@ impl SentenceTerms {
     }
 }
 
-/// Weight and count of the terms `a` and `b` share, and whether every number of the lighter
-/// one that has numbers is contradicted (it has numbers and none is shared).
-fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> (f32, usize, bool) {
-    let (mut i, mut j, mut weight, mut count, mut shared_numbers) = (0, 0, 0.0f32, 0, 0);
+/// What two term sets share: weight and count, and whether they contradict each other.
+struct Overlap {
+    weight: f32,
+    count: usize,
+    shared_numbers: usize,
+    /// Either states figures and they share none, or both name someone and share no name:
+    /// the same kind of fact about something else.
+    contradicted: bool,
+}
+
+fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> Overlap {
+    let (mut i, mut j, mut weight, mut count) = (0, 0, 0.0f32, 0);
+    let (mut shared_numbers, mut shared_names) = (0, 0);
     while i < a.terms.len() && j < b.terms.len() {
         match a.terms[i].0.cmp(&b.terms[j].0) {
             std::cmp::Ordering::Less => i += 1,
@@ -107,25 +117,36 @@ fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> (f32, usize, bool) {
             std::cmp::Ordering::Equal => {
                 weight += a.terms[i].1;
                 count += 1;
-                shared_numbers += usize::from(a.terms[i].2);
+                // A term is a name when either side capitalised it mid-sentence.
+                match (a.terms[i].2, b.terms[j].2) {
+                    (TermKind::Number, _) => shared_numbers += 1,
+                    (TermKind::Name, _) | (_, TermKind::Name) => shared_names += 1,
+                    _ => {}
+                }
                 i += 1;
                 j += 1;
             }
         }
     }
-    let has_numbers = a.terms.iter().any(|t| t.2) || b.terms.iter().any(|t| t.2);
-    (weight, count, has_numbers && shared_numbers == 0)
+    let has = |w: &WeightedTerms, kind: TermKind| w.terms.iter().any(|t| t.2 == kind);
+    let numbers = has(a, TermKind::Number) || has(b, TermKind::Number);
+    let names = has(a, TermKind::Name) && has(b, TermKind::Name);
+    Overlap {
+        weight,
+        count,
+        shared_numbers,
+        contradicted: (numbers && shared_numbers == 0) || (names && shared_names == 0),
+    }
 }
 
 fn coefficient(a: &WeightedTerms, b: &WeightedTerms, min_shared: usize) -> Option<f64> {
-    let (weight, count, contradicted) = overlap(a, b);
+    let o = overlap(a, b);
     // A shared figure is worth a term: "seeks $100 billion in new capital" is a fact.
-    let numbers = a.terms.iter().any(|t| t.2);
-    if count + usize::from(numbers && !contradicted) < min_shared || contradicted {
+    if o.contradicted || o.count + usize::from(o.shared_numbers > 0) < min_shared {
         return None;
     }
     let lighter = a.weight.min(b.weight);
-    (lighter > 0.0).then(|| (weight / lighter) as f64)
+    (lighter > 0.0).then(|| (o.weight / lighter) as f64)
 }
 
 /// How closely two sentences carry the same facts: `Some(similarity)` when they match.

@@ -21,7 +21,7 @@ use crate::passage::{build_passages, Partner, Passage};
 use crate::segment::{segment, Segmentation};
 use crate::story::{average_link, story_edges, Idf, StoryConfig, StoryVector, TermCounts};
 use crate::terms::{Term, TermExtractor};
-use ahash::AHashMap;
+use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
 /// One document to analyse.
@@ -88,7 +88,7 @@ const VERBATIM_MIN_WORDS: usize = 6;
 fn prepare(text: &str) -> Prepared {
     let segmentation = segment(text);
     let boilerplate = classify_blocks(text, &segmentation);
-    let block_keys = segmentation
+    let block_keys: Vec<Option<u64>> = segmentation
         .blocks
         .iter()
         .map(|b| block_key(b.span.of(text)))
@@ -103,20 +103,77 @@ fn prepare(text: &str) -> Prepared {
                 .flatten()
         })
         .collect();
-    let mut extractor = TermExtractor::new();
-    let mut terms: Vec<Term> = Vec::new();
-    for (b, block) in segmentation.blocks.iter().enumerate() {
-        if boilerplate[b].is_none() {
-            extractor.for_each_term(block.span.of(text), |t| terms.push(t));
-        }
-    }
+    let counts = content_counts(
+        text,
+        &segmentation,
+        &boilerplate,
+        &block_keys,
+        &AHashSet::new(),
+    );
     Prepared {
         segmentation,
         boilerplate,
         block_keys,
         sentence_keys,
-        counts: TermCounts::from_terms(terms),
+        counts,
     }
+}
+
+/// Term counts of the content blocks of a document, leaving out blocks whose key is in `skip`.
+fn content_counts(
+    text: &str,
+    segmentation: &Segmentation,
+    boilerplate: &[Option<BoilerplateReason>],
+    block_keys: &[Option<u64>],
+    skip: &AHashSet<u64>,
+) -> TermCounts {
+    let mut extractor = TermExtractor::new();
+    let mut terms: Vec<Term> = Vec::new();
+    for (b, block) in segmentation.blocks.iter().enumerate() {
+        let skipped = block_keys[b].is_some_and(|k| skip.contains(&k));
+        if boilerplate[b].is_none() && !skipped {
+            extractor.for_each_term(block.span.of(text), |t| terms.push(t));
+        }
+    }
+    TermCounts::from_terms(terms)
+}
+
+/// Block keys found in two representatives of one outlet, or in more than
+/// `max(5, 1%)` of all representatives.
+fn suspected_templates(
+    prepared: &[Prepared],
+    reps: &[usize],
+    outlets: &[Option<u32>],
+) -> AHashSet<u64> {
+    let mut seen: AHashMap<u64, (usize, Vec<u32>)> = AHashMap::new();
+    let mut suspects = AHashSet::new();
+    let many = (reps.len() / 100).max(5);
+    for &r in reps {
+        let p = &prepared[r];
+        let mut keys: Vec<u64> = p
+            .block_keys
+            .iter()
+            .zip(&p.boilerplate)
+            .filter(|(_, b)| b.is_none())
+            .filter_map(|(k, _)| *k)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for k in keys {
+            let e = seen.entry(k).or_default();
+            e.0 += 1;
+            if let Some(o) = outlets[r] {
+                if e.1.contains(&o) {
+                    suspects.insert(k);
+                }
+                e.1.push(o);
+            }
+            if e.0 > many {
+                suspects.insert(k);
+            }
+        }
+    }
+    suspects
 }
 
 /// Analyse `docs`: story clusters, boilerplate and passages, one result per document in order.
@@ -138,6 +195,41 @@ pub fn analyze(
 
     // Stage 2: stories over representatives.
     let reps: Vec<usize> = (0..n).filter(|&i| docs[i].representative == i).collect();
+    let mut outlets: AHashMap<&str, u32> = AHashMap::new();
+    let outlet_ids: Vec<Option<u32>> = docs
+        .iter()
+        .map(|d| {
+            d.outlet.map(|o| {
+                let next = outlets.len() as u32;
+                *outlets.entry(o).or_insert(next)
+            })
+        })
+        .collect();
+    // Blocks that look like templates before stories are known (one outlet's block in two of
+    // its articles, or any block in many articles) must not make stories: a shared footer
+    // would chain unrelated articles. Their terms leave the story vectors and the evidence;
+    // whether they are boilerplate is decided once stories are known.
+    let suspects = suspected_templates(&prepared, &reps, &outlet_ids);
+    if !suspects.is_empty() {
+        prepared
+            .par_iter_mut()
+            .zip(docs.par_iter())
+            .for_each(|(p, d)| {
+                let hit = p
+                    .block_keys
+                    .iter()
+                    .any(|k| k.is_some_and(|k| suspects.contains(&k)));
+                if hit {
+                    p.counts = content_counts(
+                        d.text,
+                        &p.segmentation,
+                        &p.boilerplate,
+                        &p.block_keys,
+                        &suspects,
+                    );
+                }
+            });
+    }
     let rep_counts: Vec<&TermCounts> = reps.iter().map(|&i| &prepared[i].counts).collect();
     let idf = Idf::new(rep_counts.iter().copied());
     let mut vectors: Vec<StoryVector> = rep_counts
@@ -172,7 +264,15 @@ pub fn analyze(
             (a, sentence_terms[a].as_slice()),
             (b, sentence_terms[b].as_slice()),
         ]);
-        let shared = matches.iter().filter(|m| m.from.doc == a).count();
+        let suspect = |r: SentenceRef| {
+            let p = &prepared[r.doc];
+            let block = p.segmentation.block_of(r.sentence);
+            p.block_keys[block].is_some_and(|k| suspects.contains(&k))
+        };
+        let shared = matches
+            .iter()
+            .filter(|m| m.from.doc == a && !suspect(m.from) && !suspect(m.to))
+            .count();
         e.similarity *= passage_evidence(shared);
     });
     let rep_story = average_link(reps.len(), &edges, config.story.threshold);
@@ -211,16 +311,6 @@ pub fn analyze(
     }
 
     // Stage 3: templates.
-    let mut outlets: AHashMap<&str, u32> = AHashMap::new();
-    let outlet_ids: Vec<Option<u32>> = docs
-        .iter()
-        .map(|d| {
-            d.outlet.map(|o| {
-                let next = outlets.len() as u32;
-                *outlets.entry(o).or_insert(next)
-            })
-        })
-        .collect();
     let mut templates = TemplateCounter::new();
     for &r in &reps {
         for (b, key) in prepared[r].block_keys.iter().enumerate() {

@@ -242,6 +242,31 @@ const STOPWORDS: &[&str] = &[
     "three",
 ];
 
+/// Capitalised words that name no one in particular ("Diamond Shamrock Corp", "Union Oil Co").
+const COMPANY_SUFFIXES: &[&str] = &[
+    "corp",
+    "inc",
+    "co",
+    "ltd",
+    "llc",
+    "plc",
+    "group",
+    "ag",
+    "sa",
+    "nv",
+    "compan",
+    "holding",
+    "oil",
+    "bank",
+    "ceo",
+    "chief",
+    "president",
+    "minister",
+    "mr",
+    "mrs",
+    "dr",
+];
+
 /// Scale words and suffixes, as powers of ten.
 fn scale_of(word: &str) -> Option<i32> {
     Some(match word {
@@ -465,7 +490,7 @@ impl TermExtractor {
                 .next_back()
                 .is_none_or(|c| matches!(c, '.' | '!' | '?' | '"' | '“' | '\n' | ':' | '—'));
             let capital = word.chars().next().is_some_and(char::is_uppercase);
-            let kind = if capital && !sentence_start {
+            let kind = if capital && !sentence_start && !COMPANY_SUFFIXES.contains(&stemmed) {
                 TermKind::Name
             } else {
                 TermKind::Word
