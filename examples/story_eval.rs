@@ -89,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enumerate()
         .map(|(i, d)| ArticleInput {
             text: &d.text,
-            outlet: None,
+            outlet: d.outlet.as_deref(),
             timestamp: d.timestamp,
             representative: i,
         })
