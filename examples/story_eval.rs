@@ -4,7 +4,12 @@
 //! files given as directories are read too and labelled by directory name. Usage:
 //! `cargo run --release --example story_eval -- [--threshold T]... data/dev/*.jsonl data/seeds`
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
 use reprint::corpus::parse_timestamp;
+use reprint::fingerprint::fingerprint_all;
+use reprint::lsh::{DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
+use reprint::verify::Measure;
+use reprint::SignatureParams;
 use std::collections::HashMap;
 
 struct Doc {
@@ -84,6 +89,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if thresholds.is_empty() {
         thresholds.push(AnalysisConfig::default().story.threshold);
     }
+    // As `reprint report` does: near-duplicates first, stories over their representatives.
+    let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+    let fingerprints = fingerprint_all(&texts, SignatureParams::default())?;
+    let items: Vec<ClusterItem> = fingerprints
+        .iter()
+        .zip(&docs)
+        .map(|(f, d)| {
+            Ok(ClusterItem {
+                id: "",
+                fingerprint: f.as_ref().ok_or("a document without words")?,
+                bytes: d.text.len(),
+                timestamp: d.timestamp,
+            })
+        })
+        .collect::<Result<_, &str>>()?;
+    let matching = MatchConfig::new(
+        0.8,
+        Measure::Jaccard,
+        128,
+        DEFAULT_FP_WEIGHT,
+        DEFAULT_FN_WEIGHT,
+    )?;
+    let near = cluster(&items, &matching, Keep::First)?;
     let inputs: Vec<ArticleInput> = docs
         .iter()
         .enumerate()
@@ -91,7 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             text: &d.text,
             outlet: d.outlet.as_deref(),
             timestamp: d.timestamp,
-            representative: i,
+            representative: near[i].representative,
         })
         .collect();
     let gold: Vec<&str> = docs.iter().map(|d| d.story.as_str()).collect();
