@@ -1,10 +1,11 @@
 //! End to end in the library: fingerprint a generated syndicated corpus in parallel and cluster
-//! it, in bytes per second of article text.
+//! it; then stories and passages over it; in bytes per second of article text.
 
 // A benchmark's fixtures are fixed; failing to build them is a broken benchmark, not user input.
 #![allow(clippy::expect_used, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
 use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
 use reprint::fingerprint::fingerprint_all;
 use reprint::synth::{Synth, SynthConfig};
@@ -62,5 +63,35 @@ fn clustering(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, clustering);
+/// Stories and passages (what `reprint report` adds after near-duplicate clustering): segment,
+/// judge boilerplate, cluster stories, align sentences, label passages.
+fn stories_and_passages(c: &mut Criterion) {
+    let docs: Vec<_> = Synth::new(SynthConfig {
+        documents: 2_000,
+        seed: 11,
+        copy_share: 0.3,
+    })
+    .collect();
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    let inputs: Vec<ArticleInput> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| ArticleInput {
+            text: &d.text,
+            outlet: Some(&d.outlet),
+            timestamp: None,
+            representative: i,
+        })
+        .collect();
+    let config = AnalysisConfig::default();
+    let mut group = c.benchmark_group("report");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("analyze_2000_docs", |b| {
+        b.iter(|| analyze(&inputs, &config).expect("valid config").len())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, clustering, stories_and_passages);
 criterion_main!(benches);

@@ -379,21 +379,55 @@ pub fn analyze(
             list.push((m.to, m.similarity));
         }
     }
+    // A representative's sentence also reaches the copies of the representatives it matches;
+    // a copy's sentence reaches all of that through its own representative. Each list is read
+    // only as far as `reach`, so ten thousand copies of one article stay linear.
+    let reach = config.max_partners.max(1) * 4;
+    let expanded: Vec<Vec<Vec<(SentenceRef, f64)>>> = (0..n)
+        .into_par_iter()
+        .map(|r| {
+            if docs[r].representative != r {
+                return Vec::new();
+            }
+            direct[r]
+                .iter()
+                .map(|list| {
+                    let mut out = list.clone();
+                    for &(to, sim) in list.iter().take(reach) {
+                        if docs[to.doc].representative != to.doc {
+                            continue;
+                        }
+                        for &(further, s2) in direct[to.doc][to.sentence].iter().take(reach) {
+                            if further.doc != r && docs[further.doc].representative == to.doc {
+                                out.push((further, sim.min(s2)));
+                            }
+                        }
+                    }
+                    out
+                })
+                .collect()
+        })
+        .collect();
     let analyses: Vec<ArticleAnalysis> = (0..n)
         .into_par_iter()
         .map(|i| {
             let p = &prepared[i];
+            let r = docs[i].representative;
             let partners: Vec<Vec<Partner>> = (0..p.segmentation.sentences.len())
                 .map(|s| {
-                    let mut found: Vec<(SentenceRef, f64)> = direct[i][s].clone();
-                    let r = docs[i].representative;
+                    let mut found: Vec<(SentenceRef, f64)> = if r == i {
+                        expanded[i][s].clone()
+                    } else {
+                        direct[i][s].clone()
+                    };
                     if r != i {
                         for &(to, sim) in &direct[i][s] {
-                            if to.doc == r {
-                                for &(further, s2) in &direct[r][to.sentence] {
-                                    if further.doc != i {
-                                        found.push((further, sim.min(s2)));
-                                    }
+                            if to.doc != r {
+                                continue;
+                            }
+                            for &(further, s2) in expanded[r][to.sentence].iter().take(reach) {
+                                if further.doc != i {
+                                    found.push((further, sim.min(s2)));
                                 }
                             }
                         }
@@ -491,4 +525,101 @@ fn verbatim_across_stories(prepared: &[Prepared], stories: &[usize]) -> Vec<Sent
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passage::PassageStatus;
+    use proptest::prelude::*;
+
+    const POOL: &[&str] = &[
+        "Amazon is in talks to invest up to $50 billion in OpenAI, people familiar with the matter said.",
+        "The negotiations are being led by Amazon CEO Andy Jassy and OpenAI CEO Sam Altman.",
+        "OpenAI is seeking up to $100 billion in new capital at a valuation of $830 billion.",
+        "A magnitude 7.1 earthquake struck off the coast of Chile, killing 12 people in Valparaiso.",
+        "Rescue teams searched the rubble through the night as aftershocks rattled the port.",
+        "Leave a Reply",
+        "Also Read: Ten tips for a safer home",
+        "-",
+        "Analysts said the deal would reshape the cloud market for years to come, for better or worse.",
+        "Shares rose 2.1% in early trading.",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        /// Any mix of sentences: passages cover every non-blank byte without overlap, partners are
+        /// other documents with spans inside their text, originality is unique over content, and
+        /// the result does not depend on document order beyond renumbering.
+        #[test]
+        fn passages_keep_their_contract(
+            docs in proptest::collection::vec(proptest::collection::vec(0..POOL.len(), 1..8), 1..6)
+        ) {
+            let texts: Vec<String> = docs
+                .iter()
+                .map(|d| d.iter().map(|&i| POOL[i]).collect::<Vec<_>>().join("\n"))
+                .collect();
+            let inputs: Vec<ArticleInput> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| ArticleInput { text: t, outlet: None, timestamp: None, representative: i })
+                .collect();
+            let analyses = analyze(&inputs, &AnalysisConfig::default()).unwrap();
+            for (i, a) in analyses.iter().enumerate() {
+                let text = &texts[i];
+                let mut covered = vec![false; text.len()];
+                let mut last_end = 0;
+                for p in &a.passages {
+                    prop_assert!(p.span.start >= last_end && p.span.start < p.span.end);
+                    last_end = p.span.end;
+                    covered[p.span.start..p.span.end].iter_mut().for_each(|c| *c = true);
+                    prop_assert_eq!(p.status == PassageStatus::Shared, !p.partners.is_empty());
+                    for q in &p.partners {
+                        prop_assert!(q.doc != i && q.span.end <= texts[q.doc].len());
+                    }
+                }
+                for (j, ch) in text.char_indices() {
+                    prop_assert!(covered[j] || ch.is_whitespace());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn identical_documents_share_everything_and_copies_follow_their_representative() {
+        let text =
+            "A magnitude 7.1 earthquake struck off the coast of Chile, killing 12 people in \
+                    Valparaiso.\nRescue teams searched the rubble through the night as aftershocks \
+                    rattled the port.";
+        let inputs: Vec<ArticleInput> = (0..4)
+            .map(|i| ArticleInput {
+                text,
+                outlet: None,
+                timestamp: None,
+                representative: usize::from(i > 1) * 2,
+            })
+            .collect();
+        let analyses = analyze(&inputs, &AnalysisConfig::default()).unwrap();
+        for a in &analyses {
+            assert_eq!(a.story, 0);
+            assert!(
+                a.passages.iter().all(|p| p.status == PassageStatus::Shared),
+                "{a:?}"
+            );
+        }
+        // A copy lists its representative and, through it, the other documents.
+        let partners: Vec<usize> = analyses[1].passages[0]
+            .partners
+            .iter()
+            .map(|p| p.doc)
+            .collect();
+        assert_eq!(partners, [0, 2, 3]);
+        let bad = [ArticleInput {
+            text,
+            outlet: None,
+            timestamp: None,
+            representative: 5,
+        }];
+        assert!(analyze(&bad, &AnalysisConfig::default()).is_err());
+    }
 }

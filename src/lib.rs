@@ -1,8 +1,10 @@
 //! reprint finds near-duplicate and syndicated news text.
 //!
-//! News outlets republish wire copy verbatim, trimmed, or lightly edited, wrapped in their own
+//! News outlets republish wire copy verbatim, trimmed, or rewritten, wrapped in their own
 //! boilerplate. reprint fingerprints every article and finds which ones are near-duplicates of
-//! which, fast enough for scraped feeds and archives of millions of documents.
+//! which, fast enough for scraped feeds and archives of millions of documents; then which ones
+//! rewrite the same story, and, passage by passage, what each article shares with which other,
+//! what is its own, and what is site furniture.
 //!
 //! # Pipeline
 //!
@@ -20,6 +22,14 @@
 //! | find candidates (LSH band index) | [`candidates`] | [`candidates::BandIndex`] |
 //! | verify (exact Jaccard or containment) | [`verify`] | [`verify::ShingleSet`] |
 //! | cluster (leader clustering, no chaining) | [`cluster`] | [`cluster::LeaderIndex`] |
+//! | segment into blocks and sentences | [`segment`] | [`segment::Segmentation`] |
+//! | judge boilerplate per block | [`boilerplate`] | [`boilerplate::BoilerplateReason`] |
+//! | content terms: stems, names, figures with units | [`terms`] | [`terms::Term`] |
+//! | story vectors, candidates, average-link clustering | [`story`] | [`story::StoryVector`] |
+//! | align sentences within a story | [`align`] | [`align::SentenceMatch`] |
+//! | label and merge passages, originality | [`passage`] | [`passage::PassageStatus`] |
+//! | all of the story and passage stages in order | [`analysis`] | [`analysis::ArticleAnalysis`] |
+//! | reports (cluster, story and passage) | [`report`] | [`report::PassageReport`] |
 //! | compare two documents (shared word runs) | [`compare`] | [`compare::Comparison`] |
 //!
 //! [`synth`] generates syndicated corpora with known ground truth for tests and benchmarks.

@@ -198,6 +198,13 @@ fn should_join(prev: &str, next: &str) -> bool {
     // A single initial ("John F. Kennedy") or a dotted abbreviation ("U.S.").
     let is_initial = last_word.chars().count() == 1 && last_word.chars().all(char::is_alphabetic);
     let dotted = last_word.contains('.') && last_word.len() <= 5;
+    // "E.F. Hutton", "J.P. Morgan": initials before a name; "the U.S." ends sentences too often.
+    let initials = dotted
+        && !matches!(last_word.as_str(), "u.s" | "u.k" | "u.n" | "e.u")
+        && last_word.split('.').all(|p| p.chars().count() == 1);
+    if initials && first.is_uppercase() {
+        return true;
+    }
     if ABBREVIATIONS.contains(&last_word.as_str()) || is_initial || dotted {
         return first.is_ascii_digit() || first == '(' || (is_initial && first.is_uppercase());
     }
@@ -230,7 +237,7 @@ mod tests {
         let text =
             "Dr. Anya Sharma said shares fell 2.1% on Jan. 28. Amazon.com Inc. (NASDAQ: AMZN) \
                     rose. \"This is a masterstroke.\" — Marcus Chen, Horizon Capital. The U.S. \
-                    economy grew. Next one.";
+                    economy grew. Shares of E.F. Hutton rose. Next one.";
         let seg = segment(text);
         assert_eq!(
             texts(text, &seg),
@@ -239,6 +246,7 @@ mod tests {
                 "Amazon.com Inc. (NASDAQ: AMZN) rose.",
                 "\"This is a masterstroke.\" — Marcus Chen, Horizon Capital.",
                 "The U.S. economy grew.",
+                "Shares of E.F. Hutton rose.",
                 "Next one."
             ]
         );
@@ -273,6 +281,34 @@ mod tests {
         for (i, ch) in text.char_indices() {
             if !ch.is_whitespace() {
                 assert!(covered[i], "byte {i} ({ch:?}) not covered");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Any text: sentences are in order, inside their blocks, trimmed, and cover every
+        /// non-blank character.
+        #[test]
+        fn sentences_cover_any_text(text in "([A-Za-z.!?\"”’—\\-,;:()0-9é ]{0,12}[\n\r\t ]?){0,30}") {
+            let seg = segment(&text);
+            let mut last_end = 0;
+            for (b, block) in seg.blocks.iter().enumerate() {
+                for s in block.sentences.clone() {
+                    let span = seg.sentences[s];
+                    proptest::prop_assert!(span.start >= last_end && span.start < span.end);
+                    proptest::prop_assert!(span.start >= block.span.start && span.end <= block.span.end);
+                    proptest::prop_assert_eq!(span.of(&text).trim(), span.of(&text));
+                    proptest::prop_assert_eq!(seg.block_of(s), b);
+                    last_end = span.end;
+                }
+            }
+            let mut covered = vec![false; text.len()];
+            for span in &seg.sentences {
+                covered[span.start..span.end].iter_mut().for_each(|c| *c = true);
+            }
+            for (i, ch) in text.char_indices() {
+                proptest::prop_assert!(covered[i] || ch.is_whitespace(), "{:?} at {} not covered", ch, i);
             }
         }
     }

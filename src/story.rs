@@ -1,7 +1,7 @@
 //! Story clustering: rewrites of one story, or reports of one event, in one cluster.
 //!
 //! Rewrites keep names, figures and the rarer content words, so each document becomes a TF-IDF
-//! vector over its content [`Term`](crate::terms::Term)s (names and figures weigh more, years
+//! vector over its content terms ([`crate::terms::Term`]) (names and figures weigh more, years
 //! less), truncated to its heaviest terms. Candidates come from an inverted index over those
 //! terms in which very common terms are skipped (they cannot tell stories apart); each
 //! candidate's cosine is then computed exactly, and pairs published further apart than the date

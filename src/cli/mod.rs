@@ -298,6 +298,24 @@ enum Entry {
     Skipped(usize),
 }
 
+/// The closing line of a story-level run.
+fn story_summary(
+    documents: usize,
+    cluster_sizes: impl Iterator<Item = usize>,
+    skipped: usize,
+) -> String {
+    let (mut stories, mut multi) = (0, 0);
+    for size in cluster_sizes {
+        stories += 1;
+        multi += usize::from(size > 1);
+    }
+    let noun = if stories == 1 { "story" } else { "stories" };
+    format!(
+        "reprint: {documents} documents in {stories} {noun} ({multi} with more than one article), \
+         {skipped} skipped"
+    )
+}
+
 /// The clustering view of fingerprinted documents.
 fn cluster_items(documents: &[FingerprintedDocument]) -> Vec<ClusterItem<'_>> {
     documents

@@ -321,9 +321,14 @@ impl PassageReport {
             .count();
         writeln!(
             w,
-            "{} documents in {} stories ({} with more than one article), {} skipped",
+            "{} documents in {} {} ({} with more than one article), {} skipped",
             self.documents.len(),
             self.clusters.len(),
+            if self.clusters.len() == 1 {
+                "story"
+            } else {
+                "stories"
+            },
             multi,
             self.skipped.len()
         )?;

@@ -3,7 +3,7 @@
 use crate::cli::args::{ClusterArgs, ClusterFormat, Level};
 use crate::cli::{
     cluster_items, input_names, match_config, open_output, read_documents, signature_params,
-    story_config, stream_options, write_json, Entry, SkipLog, Ui,
+    story_config, story_summary, stream_options, write_json, Entry, SkipLog, Ui,
 };
 use anyhow::Result;
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
@@ -84,25 +84,20 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
         }
     }
     out.flush()?;
-    let summary =
-        match args.level {
-            Level::NearDuplicate => format!(
-                "reprint: {} documents in {} clusters ({} near-duplicates), {} skipped",
-                report.documents.len(),
-                report.clusters.len(),
-                report.duplicates(),
-                report.skipped.len()
-            ),
-            Level::Story => {
-                format!(
-            "reprint: {} documents in {} stories ({} with more than one article), {} skipped",
+    let summary = match args.level {
+        Level::NearDuplicate => format!(
+            "reprint: {} documents in {} clusters ({} near-duplicates), {} skipped",
             report.documents.len(),
             report.clusters.len(),
-            report.clusters.iter().filter(|c| c.documents.len() > 1).count(),
+            report.duplicates(),
             report.skipped.len()
-        )
-            }
-        };
+        ),
+        Level::Story => story_summary(
+            report.documents.len(),
+            report.clusters.iter().map(|c| c.documents.len()),
+            report.skipped.len(),
+        ),
+    };
     ui.summary(&summary);
     Ok(())
 }

@@ -3,7 +3,7 @@
 use crate::cli::args::{ReportArgs, ReportFormat};
 use crate::cli::{
     cluster_items, input_names, match_config, open_output, read_documents, signature_params,
-    story_config, stream_options, write_json, SkipLog, Ui,
+    story_config, story_summary, stream_options, write_json, SkipLog, Ui,
 };
 use anyhow::Result;
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
@@ -63,17 +63,10 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
         ReportFormat::Json => write_json(&mut out, &report)?,
     }
     out.flush()?;
-    let stories = report
-        .clusters
-        .iter()
-        .filter(|c| c.documents.len() > 1)
-        .count();
-    ui.summary(&format!(
-        "reprint: {} documents in {} stories ({} with more than one article), {} skipped",
+    ui.summary(&story_summary(
         report.documents.len(),
-        report.clusters.len(),
-        stories,
-        report.skipped.len()
+        report.clusters.iter().map(|c| c.documents.len()),
+        report.skipped.len(),
     ));
     Ok(())
 }
