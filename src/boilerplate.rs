@@ -83,25 +83,45 @@ const LEADING_CUES: &[&str] = &[
     "loading",
     "skip to",
     "back to top",
+    "related topics",
+    "more stories",
+    "most popular",
+    "image source",
+    "photograph:",
+    "caption:",
 ];
 
-/// Cues anywhere in a short block.
+/// Cues anywhere in a short block: phrases that news prose does not use.
 const INNER_CUES: &[&str] = &[
-    "newsletter",
-    "subscribe to",
-    "sign up for",
     "be the first to comment",
     "all rights reserved",
     "scroll to continue",
-    "cookie",
-    "your inbox",
-    "follow us on",
-    "share this article",
+    "your email address will not be published",
     "comments are closed",
     "log in to comment",
-    "your email address will not be published",
+    "share this article",
+    "share this story",
+    "follow us on",
+    "sign up for our",
+    "subscribe to our",
+    "our newsletter",
+    "your inbox",
     "click here",
-    "for all ",
+    "image caption",
+    "getty images",
+    "privacy policy",
+    "terms of use",
+    "most read",
+    "top stories",
+];
+
+/// Pairs of words that together make a pitch or a notice ("subscribe to the daily AI
+/// Newsletter", "for all AI coverage", "we use cookies"), while either alone can be news.
+const PAIRED_CUES: &[(&str, &[&str])] = &[
+    ("newsletter", &["subscribe", "sign up", "sign-up", "inbox"]),
+    ("coverage", &["for all", "for more"]),
+    ("cookies", &["accept", "we use", "policy"]),
+    ("comments", &["post has", "no comments", "view"]),
 ];
 
 /// Words above which a block is too long for a cue alone to make it furniture.
@@ -179,6 +199,9 @@ impl BlockShape {
             .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '©');
         LEADING_CUES.iter().any(|cue| start.starts_with(cue))
             || INNER_CUES.iter().any(|cue| self.lower.contains(cue))
+            || PAIRED_CUES.iter().any(|(word, with)| {
+                self.lower.contains(word) && with.iter().any(|w| self.lower.contains(w))
+            })
     }
 }
 
@@ -420,7 +443,9 @@ mod tests {
     fn short_quotes_and_long_paragraphs_mentioning_cues_stay_content() {
         let text = format!(
             "\"This is a masterstroke.\" — Marcus Chen\n{PARAGRAPH} Analysts said the newsletter \
-             business and the cookie plant were spared, and the union would subscribe to the plan."
+             business and the cookie plant were spared, and the union would subscribe to the plan.\n\
+             Investors rushed to subscribe to the offering.\nThe rule applies for all workers.\n\
+             The cookie maker said sales rose."
         );
         assert!(verdicts(&text).iter().all(|(_, v)| v.is_none()));
     }
