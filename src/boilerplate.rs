@@ -28,6 +28,8 @@ pub enum BoilerplateReason {
     RelatedHeadlines,
     /// The same short block twice in one document.
     Repeated,
+    /// A navigation menu or tag list: a run of very short lines, or items between bars.
+    Menu,
     /// The same block in several stories across the corpus, or in two stories of one outlet.
     Template,
 }
@@ -126,6 +128,8 @@ const PAIRED_CUES: &[(&str, &[&str])] = &[
 
 /// Words above which a block is too long for a cue alone to make it furniture.
 const CUE_MAX_WORDS: usize = 30;
+/// Words up to which a block can be an item of a menu.
+const MENU_ITEM_WORDS: usize = 4;
 /// Words up to which a block can be a headline.
 const HEADLINE_MAX_WORDS: usize = 25;
 /// A paragraph: at least this many words, or a closed sentence of at least [`CLOSED_MIN_WORDS`].
@@ -244,6 +248,41 @@ pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<Boilerplate
         }
     }
 
+    // Menus and tag lists: three or more very short headline-shaped blocks in a row (section
+    // headings never come three in a row), or one line of short items between bars or bullets.
+    let short: Vec<bool> = (0..shapes.len())
+        .map(|i| {
+            verdicts[i].is_none() && shapes[i].is_headline() && shapes[i].words <= MENU_ITEM_WORDS
+        })
+        .collect();
+    let mut i = 0;
+    while i < shapes.len() {
+        let mut j = i;
+        while j < shapes.len() && short[j] {
+            j += 1;
+        }
+        // The last short line before the article's text is its title or heading.
+        let end = if j > i && j < shapes.len() && verdicts[j].is_none() {
+            j - 1
+        } else {
+            j
+        };
+        if end >= i + 3 {
+            for v in &mut verdicts[i..end] {
+                *v = Some(BoilerplateReason::Menu);
+            }
+        }
+        i = j.max(i + 1);
+    }
+    for (i, block) in seg.blocks.iter().enumerate() {
+        if verdicts[i].is_none()
+            && shapes[i].words <= HEADLINE_MAX_WORDS
+            && is_item_list(block.span.of(text))
+        {
+            verdicts[i] = Some(BoilerplateReason::Menu);
+        }
+    }
+
     // Headline-shaped blocks after the last paragraph, or between separators.
     let last_paragraph = shapes
         .iter()
@@ -283,6 +322,15 @@ pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<Boilerplate
         }
     }
     verdicts
+}
+
+/// Is `text` a line of three or more short items between bars or bullets ("Home | World | Sport")?
+fn is_item_list(text: &str) -> bool {
+    let items: Vec<&str> = text.split(['|', '•', '·', '»']).map(str::trim).collect();
+    items.len() >= 3
+        && items
+            .iter()
+            .all(|item| item.split_whitespace().count() <= MENU_ITEM_WORDS)
 }
 
 /// Headline-shaped blocks after the last paragraph.
@@ -436,6 +484,32 @@ mod tests {
                 Some(Cue)
             ],
             "{v:#?}"
+        );
+    }
+
+    #[test]
+    fn menus_and_item_lists_are_furniture_and_bylines_are_not() {
+        let text = format!(
+            "Home\nWorld\nBusiness\nSport\nCarmakers cut jobs\nBy Jane Doe | Senior Writer\n{PARAGRAPH}\n\
+             Jobs\n{PARAGRAPH}\nTags: autos | jobs | Ohio | Michigan\nHome | About us | Contact"
+        );
+        use BoilerplateReason::*;
+        let got: Vec<Option<BoilerplateReason>> = verdicts(&text).iter().map(|x| x.1).collect();
+        assert_eq!(
+            got,
+            [
+                Some(Menu),
+                Some(Menu),
+                Some(Menu),
+                Some(Menu),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Cue),
+                Some(Menu)
+            ]
         );
     }
 

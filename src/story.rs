@@ -353,7 +353,9 @@ pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize>
         parent[gone] = keep;
         size[keep] += size[gone];
         version[keep] += 1;
-        let moved = std::mem::take(&mut links[gone]);
+        // In key order: float sums must not depend on hash-map iteration order.
+        let mut moved: Vec<(usize, f64)> = std::mem::take(&mut links[gone]).into_iter().collect();
+        moved.sort_unstable_by_key(|x| x.0);
         links[keep].remove(&gone);
         for (other, sum) in moved {
             if other == keep {
