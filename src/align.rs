@@ -23,7 +23,10 @@ pub const MIN_SHARED_TERMS: usize = 4;
 /// Fewest terms two clauses must share.
 pub const MIN_CLAUSE_TERMS: usize = 5;
 /// Posting lists longer than this are not used to find candidates.
-const POSTING_CAP: usize = 4096;
+const POSTING_CAP: usize = 512;
+/// Clauses kept per sentence: a "sentence" of thousands of comma-separated pieces is a list,
+/// and comparing every clause with every clause would be quadratic.
+const MAX_CLAUSES: usize = 16;
 
 /// A set of weighted terms (sorted by hash).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -90,6 +93,9 @@ impl SentenceTerms {
                     >= MIN_CLAUSE_TERMS
                 {
                     clauses.push(clause);
+                    if clauses.len() == MAX_CLAUSES {
+                        break;
+                    }
                 }
             }
         }
@@ -174,6 +180,23 @@ pub fn sentence_similarity(a: &SentenceTerms, b: &SentenceTerms) -> Option<f64> 
     best.map(|s| s.min(1.0))
 }
 
+/// For each sentence, the index of the first sentence of the document with the same terms.
+fn first_occurrences(sentences: &[Option<SentenceTerms>]) -> Vec<usize> {
+    let mut seen: AHashMap<u64, usize> = AHashMap::new();
+    sentences
+        .iter()
+        .enumerate()
+        .map(|(s, terms)| {
+            let Some(terms) = terms else { return s };
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            for t in &terms.whole.terms {
+                h.update(&t.0.to_le_bytes());
+            }
+            *seen.entry(h.digest()).or_insert(s)
+        })
+        .collect()
+}
+
 /// A sentence address: document (index into the caller's list) and sentence index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SentenceRef {
@@ -199,9 +222,17 @@ pub struct SentenceMatch {
 /// each other document, only the best-matching sentence is kept. Matches are symmetric and come
 /// sorted by `from`, then `to`.
 pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceMatch> {
+    // A sentence repeated within a document is aligned once, through its first occurrence.
+    let firsts: Vec<Vec<usize>> = group
+        .iter()
+        .map(|(_, sentences)| first_occurrences(sentences))
+        .collect();
     let mut postings: AHashMap<u64, Vec<(u32, u32)>> = AHashMap::new();
     for (g, (_, sentences)) in group.iter().enumerate() {
         for (s, terms) in sentences.iter().enumerate() {
+            if firsts[g][s] != s {
+                continue;
+            }
             if let Some(terms) = terms {
                 for t in &terms.whole.terms {
                     postings.entry(t.0).or_default().push((g as u32, s as u32));
@@ -214,6 +245,9 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
     for (g, (doc, sentences)) in group.iter().enumerate() {
         for (s, terms) in sentences.iter().enumerate() {
             let Some(terms) = terms else { continue };
+            if firsts[g][s] != s {
+                continue;
+            }
             counts.clear();
             for t in &terms.whole.terms {
                 let Some(list) = postings.get(&t.0) else {
@@ -270,6 +304,40 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
             }
         }
     }
+    // Repeats get the matches of their first occurrence.
+    let index: AHashMap<usize, usize> = group
+        .iter()
+        .enumerate()
+        .map(|(g, (doc, _))| (*doc, g))
+        .collect();
+    let aliases: Vec<AHashMap<usize, Vec<usize>>> = firsts
+        .iter()
+        .map(|f| {
+            let mut map: AHashMap<usize, Vec<usize>> = AHashMap::new();
+            for (s, &first) in f.iter().enumerate() {
+                if s != first {
+                    map.entry(first).or_default().push(s);
+                }
+            }
+            map
+        })
+        .collect();
+    let mut repeats = Vec::new();
+    for m in &matches {
+        let Some(&g) = index.get(&m.from.doc) else {
+            continue;
+        };
+        for &s in aliases[g].get(&m.from.sentence).into_iter().flatten() {
+            repeats.push(SentenceMatch {
+                from: SentenceRef {
+                    doc: m.from.doc,
+                    sentence: s,
+                },
+                ..*m
+            });
+        }
+    }
+    matches.extend(repeats);
     // Keep one best match per (sentence, other document), whichever side found it.
     matches.sort_by(|a, b| {
         (a.from, a.to.doc)
@@ -344,5 +412,23 @@ mod tests {
             }
         );
         assert_eq!(m[1].from, m[0].to);
+    }
+
+    #[test]
+    fn repeated_sentences_are_aligned_once_and_all_matched() {
+        let (t, _) = terms_of(&[
+            "SoftBank is separately in discussions to invest up to $30 billion more in OpenAI as part of the same round.",
+            "SoftBank is separately in talks to invest an additional 30 billion dollars in OpenAI, building on its existing stake.",
+        ]);
+        let a = vec![Some(t[0].clone()); 3];
+        let b = vec![Some(t[1].clone())];
+        let m = align_group(&[(0, &a), (1, &b)]);
+        let from_a: Vec<usize> = m
+            .iter()
+            .filter(|x| x.from.doc == 0)
+            .map(|x| x.from.sentence)
+            .collect();
+        assert_eq!(from_a, [0, 1, 2]);
+        assert_eq!(m.iter().filter(|x| x.from.doc == 1).count(), 1);
     }
 }

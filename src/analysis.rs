@@ -379,6 +379,12 @@ pub fn analyze(
             list.push((m.to, m.similarity));
         }
     }
+    // Best first, so that reading a list only as far as `reach` keeps the best partners.
+    direct.par_iter_mut().for_each(|doc| {
+        for list in doc.iter_mut() {
+            list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+    });
     // A representative's sentence also reaches the copies of the representatives it matches;
     // a copy's sentence reaches all of that through its own representative. Each list is read
     // only as far as `reach`, so ten thousand copies of one article stay linear.
@@ -435,10 +441,9 @@ pub fn analyze(
                     best_partners(found, config.max_partners, &prepared)
                 })
                 .collect();
-            let boilerplate_blocks: Vec<bool> = p.boilerplate.iter().map(Option::is_some).collect();
             ArticleAnalysis {
                 story: stories[i],
-                passages: build_passages(&p.segmentation, &boilerplate_blocks, &partners),
+                passages: build_passages(&p.segmentation, &p.boilerplate, &partners),
                 segmentation: p.segmentation.clone(),
                 boilerplate: p.boilerplate.clone(),
                 story_vector: rep_vectors[i].clone(),
@@ -511,13 +516,28 @@ fn verbatim_across_stories(prepared: &[Prepared], stories: &[usize]) -> Vec<Sent
     groups.sort_unstable();
     let mut out = Vec::new();
     for refs in groups {
-        // Bounded: a sentence found in very many documents is listed against the first few.
+        // Bounded: the first occurrence in each of the first 64 documents stands for the
+        // group, and every occurrence is matched with those, both ways.
+        let mut firsts: Vec<SentenceRef> = Vec::new();
+        for r in &refs {
+            if firsts.len() == 64 {
+                break;
+            }
+            if firsts.iter().all(|f| f.doc != r.doc) {
+                firsts.push(*r);
+            }
+        }
         for a in &refs {
-            for b in refs.iter().take(64) {
+            for b in &firsts {
                 if a.doc != b.doc && stories[a.doc] != stories[b.doc] {
                     out.push(SentenceMatch {
                         from: *a,
                         to: *b,
+                        similarity: 1.0,
+                    });
+                    out.push(SentenceMatch {
+                        from: *b,
+                        to: *a,
                         similarity: 1.0,
                     });
                 }

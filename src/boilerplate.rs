@@ -292,6 +292,8 @@ pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<Boilerplate
         .next_back();
     let body_terms = body_terms(text, seg, &verdicts, last_paragraph);
     let mut extractor = TermExtractor::new();
+    // Counted once: marking a headline below does not change its shape.
+    let tail_count = tail_headlines(&shapes, &verdicts, last_paragraph);
     for i in 0..shapes.len() {
         if verdicts[i].is_some() || !shapes[i].is_headline() {
             continue;
@@ -314,9 +316,7 @@ pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<Boilerplate
         };
         let tail_list = in_tail
             && last_paragraph.is_some()
-            && (beside_separator
-                || unrelated
-                || tail_headlines(&shapes, &verdicts, last_paragraph) >= 2);
+            && (beside_separator || unrelated || tail_count >= 2);
         if tail_list || (beside_separator && !next_is_paragraph && unrelated) {
             verdicts[i] = Some(BoilerplateReason::RelatedHeadlines);
         }

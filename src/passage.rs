@@ -7,6 +7,7 @@
 //! when they are shared with the same documents in the same order, so that a passage never
 //! mixes labels or partners.
 
+use crate::boilerplate::BoilerplateReason;
 use crate::segment::{Segmentation, Span};
 use serde::Serialize;
 
@@ -55,19 +56,23 @@ pub struct Passage {
     pub status: PassageStatus,
     /// For a shared passage, where else it is found (best first).
     pub partners: Vec<Partner>,
+    /// For a boilerplate passage, why.
+    pub reason: Option<BoilerplateReason>,
 }
 
-/// Label every sentence and merge neighbours: `boilerplate[b]` says whether block `b` is
-/// boilerplate, `partners[s]` lists sentence `s`'s partners (best first).
+/// Label every sentence and merge neighbours: `boilerplate[b]` says why block `b` is
+/// boilerplate (`None`: content), `partners[s]` lists sentence `s`'s partners (best first).
+/// Boilerplate blocks merge only with neighbours of the same reason.
 pub fn build_passages(
     seg: &Segmentation,
-    boilerplate: &[bool],
+    boilerplate: &[Option<BoilerplateReason>],
     partners: &[Vec<Partner>],
 ) -> Vec<Passage> {
     let mut passages: Vec<Passage> = Vec::new();
     let mut last_block = usize::MAX;
     for (b, block) in seg.blocks.iter().enumerate() {
-        let is_boilerplate = boilerplate.get(b).copied().unwrap_or(false);
+        let reason = boilerplate.get(b).copied().flatten();
+        let is_boilerplate = reason.is_some();
         for s in block.sentences.clone() {
             let span = seg.sentences[s];
             let mine = partners.get(s).map(Vec::as_slice).unwrap_or(&[]);
@@ -81,7 +86,14 @@ pub fn build_passages(
             let same_block = last_block == b;
             if let Some(prev) = passages.last_mut() {
                 if prev.status == status
-                    && mergeable(prev, mine, status, same_block, last_block + 1 == b)
+                    && prev.reason == reason
+                    && mergeable(
+                        prev,
+                        mine,
+                        status,
+                        same_block,
+                        last_block.wrapping_add(1) == b,
+                    )
                 {
                     prev.span.end = span.end;
                     for (p, m) in prev.partners.iter_mut().zip(mine) {
@@ -102,6 +114,7 @@ pub fn build_passages(
                 } else {
                     Vec::new()
                 },
+                reason,
             });
             last_block = b;
         }
@@ -192,7 +205,8 @@ mod tests {
             vec![],
             vec![p(2, 9, 50, 60)],
         ];
-        let passages = build_passages(&seg, &[false, true, true, false], &partners);
+        let cue = Some(BoilerplateReason::Cue);
+        let passages = build_passages(&seg, &[None, cue, cue, None], &partners);
         let got: Vec<(&str, PassageStatus)> = passages
             .iter()
             .map(|x| (x.span.of(text), x.status))

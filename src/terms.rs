@@ -436,7 +436,8 @@ impl TermExtractor {
                     } else if matches!(next, "pct" | "percent") && !percent {
                         percent = true;
                     } else if next == "per"
-                        && self.normalized.get(j + 1).is_some_and(|w| w == "cent")
+                        && j + 1 < self.words.len()
+                        && self.normalized[j + 1] == "cent"
                     {
                         percent = true;
                         j += 1;
@@ -568,6 +569,18 @@ mod tests {
             v
         };
         assert_eq!(kinds, [TermKind::Year, TermKind::Word, TermKind::Number]);
+    }
+
+    #[test]
+    fn a_stale_buffer_never_reads_past_the_words() {
+        let mut ex = TermExtractor::new();
+        ex.for_each_term("Up by cent", |_| {});
+        // "per" is the last word: the buffer still holds "cent" from the call before.
+        assert_eq!(hashes("5 per"), {
+            let mut out = Vec::new();
+            ex.for_each_term("5 per", |t| out.push(t.hash));
+            out
+        });
     }
 
     #[test]

@@ -394,3 +394,38 @@ fn text_report_shows_stories_passages_and_outlets() {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
 }
+
+#[test]
+fn cluster_level_story_and_report_agree() {
+    for input in ["data/stories.jsonl", "data/dev/reuters.jsonl"] {
+        let clusters = |args: &[&str]| -> Vec<u64> {
+            json(args)["documents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["cluster"].as_u64().unwrap())
+                .collect()
+        };
+        let from_cluster = clusters(&[
+            "cluster", input, "--level", "story", "--format", "json", "-q",
+        ]);
+        let from_report = clusters(&["report", input, "--format", "json", "-q"]);
+        assert_eq!(from_cluster, from_report, "{input}");
+    }
+}
+
+#[test]
+fn text_report_lists_skipped_input_even_when_nothing_is_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.jsonl");
+    std::fs::write(
+        &path,
+        "{\"id\":\"a\",\"text\":\"The harbour authority approved a dredging plan on Monday.\"}\n\
+         {\"id\":\"a\",\"text\":\"A second record with the same id.\"}\n",
+    )
+    .unwrap();
+    let out = run(&["report", path.to_str().unwrap(), "-q"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("== Skipped input"), "{text}");
+    assert!(text.contains("duplicate id"), "{text}");
+}

@@ -193,15 +193,7 @@ impl PassageReport {
                 .passages
                 .iter()
                 .map(|p| {
-                    let reason = (p.status == PassageStatus::Boilerplate)
-                        .then(|| {
-                            let block = analysis
-                                .segmentation
-                                .blocks
-                                .partition_point(|b| b.span.end <= p.span.start);
-                            analysis.boilerplate.get(block).copied().flatten()
-                        })
-                        .flatten();
+                    let reason = p.reason;
                     let mut partner_outlets: Vec<(String, Option<i64>)> = Vec::new();
                     let shared_with = p
                         .partners
@@ -216,7 +208,8 @@ impl PassageReport {
                             }
                         })
                         .collect();
-                    partner_outlets.sort();
+                    // Per outlet, its earliest dated partner (an undated one only if none is).
+                    partner_outlets.sort_by_key(|(o, when)| (o.clone(), when.is_none(), *when));
                     partner_outlets.dedup_by(|a, b| a.0 == b.0);
                     for (other, when) in partner_outlets {
                         let e = reuse
@@ -428,7 +421,7 @@ impl PassageReport {
         writeln!(w)?;
         if self.reuse.is_empty() {
             writeln!(w, "== No passage is shared between outlets")?;
-            return Ok(());
+            return self.write_skipped(w);
         }
         writeln!(
             w,
@@ -493,8 +486,17 @@ impl PassageReport {
                 )?;
             }
         }
+        self.write_skipped(w)
+    }
+
+    /// The skipped input, one line each.
+    fn write_skipped(&self, w: &mut impl Write) -> io::Result<()> {
+        if !self.skipped.is_empty() {
+            writeln!(w)?;
+            writeln!(w, "== Skipped input")?;
+        }
         for s in &self.skipped {
-            writeln!(w, "skipped {}: {}", s.source, s.reason)?;
+            writeln!(w, "{}: {}", s.source, s.reason)?;
         }
         Ok(())
     }

@@ -47,6 +47,10 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
             &items,
             &memberships,
             &documents_texts(&documents),
+            &documents
+                .iter()
+                .map(|d| d.outlet.as_deref())
+                .collect::<Vec<_>>(),
             &config,
             keep,
         )?;
@@ -115,6 +119,7 @@ fn story_memberships(
     items: &[ClusterItem<'_>],
     near: &[Membership],
     texts: &[&str],
+    outlets: &[Option<&str>],
     config: &AnalysisConfig,
     keep: Keep,
 ) -> Result<Vec<Membership>> {
@@ -122,9 +127,10 @@ fn story_memberships(
         .iter()
         .zip(near)
         .zip(texts)
-        .map(|((item, m), text)| ArticleInput {
+        .zip(outlets)
+        .map(|(((item, m), text), outlet)| ArticleInput {
             text,
-            outlet: None,
+            outlet: *outlet,
             timestamp: item.timestamp,
             representative: m.representative,
         })
