@@ -86,7 +86,7 @@ pub fn build_passages(
             let same_block = last_block == b;
             if let Some(prev) = passages.last_mut() {
                 if prev.status == status
-                    && prev.reason == reason
+                    && same_reason(prev.reason, reason)
                     && mergeable(
                         prev,
                         mine,
@@ -96,6 +96,9 @@ pub fn build_passages(
                     )
                 {
                     prev.span.end = span.end;
+                    if prev.reason == Some(BoilerplateReason::Separator) {
+                        prev.reason = reason;
+                    }
                     for (p, m) in prev.partners.iter_mut().zip(mine) {
                         p.span.start = p.span.start.min(m.span.start);
                         p.span.end = p.span.end.max(m.span.end);
@@ -120,6 +123,12 @@ pub fn build_passages(
         }
     }
     passages
+}
+
+/// Boilerplate merges with boilerplate of the same reason; a separator joins either side.
+fn same_reason(a: Option<BoilerplateReason>, b: Option<BoilerplateReason>) -> bool {
+    let separator = Some(BoilerplateReason::Separator);
+    a == b || a == separator || b == separator
 }
 
 fn mergeable(
