@@ -4,7 +4,8 @@
 //! words around them, so a term is a stemmed content word (stopwords dropped, case folded) or a
 //! number with its unit made canonical: "$50 billion", "$50B", "50 billion dollars" and
 //! "50 bln dlrs" are all the term `#5e10usd`; "16,000" and "16000" are `#16000`; "4.5 pct" and
-//! "4.5%" are `#4.5%`. A figure that differs ("14 billion dollars" against "14,000 layoffs") is a
+//! "4.5%" are `#4.5%`. A short table of near-exact news synonyms ("talks", "discussions",
+//! "negotiations") maps each group to one stem. A figure that differs ("14 billion dollars" against "14,000 layoffs") is a
 //! different term, which is what keeps same-topic sentences with different facts apart.
 
 use crate::tokenize::{for_each_word, normalize_into};
@@ -267,6 +268,38 @@ const COMPANY_SUFFIXES: &[&str] = &[
     "dr",
 ];
 
+/// Groups of news words that rewrites swap for one another, as stems; each maps to the first.
+/// Kept to near-exact substitutes: a synonym that changes the fact ("rose" for "soared" is
+/// fine, "bought" for "sold" is not) does not belong here.
+const SYNONYMS: &[&[&str]] = &[
+    &["talk", "discussion", "negotiation"],
+    &["cut", "slash", "trim", "reduc", "lower"],
+    &["buy", "acquir", "purchas"],
+    &["acquisition", "takeover"],
+    &["rise", "rose", "increas", "climb", "gain", "jump"],
+    &["fall", "fell", "drop", "declin", "slid", "slide"],
+    &["kill", "dead", "death", "die", "died"],
+    &["injur", "wound", "hurt"],
+    &["company", "firm"],
+    &["employe", "worker", "staff"],
+    &["earthquak", "quak", "tremor"],
+    &["car", "vehicl", "automobil"],
+    &["lawmaker", "legislator"],
+    &["ban", "prohibit"],
+    &["start", "begin", "began"],
+    &["end", "finish", "conclud"],
+];
+
+/// The canonical stem of a stem's synonym group, or the stem itself.
+fn canonical_synonym(stem: &str) -> &str {
+    for group in SYNONYMS {
+        if group[1..].contains(&stem) {
+            return group[0];
+        }
+    }
+    stem
+}
+
 /// Scale words and suffixes, as powers of ten.
 fn scale_of(word: &str) -> Option<i32> {
     Some(match word {
@@ -482,7 +515,7 @@ impl TermExtractor {
                 .strip_suffix("'s")
                 .or_else(|| norm.strip_suffix('\''))
                 .unwrap_or(norm);
-            let stemmed = stem(base);
+            let stemmed = canonical_synonym(stem(base));
             // A capital inside a sentence marks a name; the first word of a line or sentence
             // may be capitalised for other reasons.
             let sentence_start = text[..s]
@@ -592,6 +625,16 @@ mod tests {
         assert_eq!(hashes("companies invested"), hashes("company invests"));
         assert_eq!(hashes("OpenAI’s round"), hashes("openai round"));
         assert!(hashes("the of and").is_empty());
+    }
+
+    #[test]
+    fn near_exact_synonyms_meet() {
+        assert_eq!(hashes("talks"), hashes("discussions"));
+        assert_eq!(hashes("negotiations"), hashes("talk"));
+        assert_eq!(hashes("acquired"), hashes("purchased"));
+        assert_eq!(hashes("employees"), hashes("workers"));
+        assert_eq!(hashes("earthquake"), hashes("quake"));
+        assert_ne!(hashes("bought"), hashes("sold"));
     }
 
     #[test]

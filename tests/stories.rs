@@ -194,7 +194,7 @@ fn seed_passages_match_the_hand_annotation() {
     );
     assert_eq!(right["boilerplate"], (11, 11), "{misses:#?}");
     assert_eq!(right["unique"].0, right["unique"].1, "{misses:#?}");
-    assert!(correct >= 66, "{correct} of {total}: {misses:#?}");
+    assert!(correct >= 67, "{correct} of {total}: {misses:#?}");
 }
 
 #[test]
