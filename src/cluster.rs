@@ -19,6 +19,7 @@ use crate::candidates::{band_keys, BandIndex, DocIndex};
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprint;
 use crate::lsh::LshParams;
+use crate::shingle_store::{StoreReader, StoredSet};
 use crate::verify::{Measure, ShingleSet};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -206,8 +207,72 @@ pub struct Membership {
     pub similarity: f64,
 }
 
-/// The order in which documents are offered to the leader index: representatives first.
-pub fn visit_order(items: &[ClusterItem<'_>], keep: Keep) -> Vec<usize> {
+/// One document as batch clustering sees it: band keys instead of a whole fingerprint.
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterInput<'a> {
+    /// Its id (ties in `earliest`/`longest` order are broken by id).
+    pub id: &'a str,
+    /// Its LSH band keys (see [`band_keys`]).
+    pub keys: &'a [u64],
+    /// Length of its text in bytes (for `longest`).
+    pub bytes: usize,
+    /// Publication time in seconds since the epoch, when known (for `earliest`).
+    pub timestamp: Option<i64>,
+}
+
+/// Reusable buffers for reading shingle sets.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    bytes: Vec<u8>,
+    values: Vec<u32>,
+}
+
+/// Where batch clustering reads each document's shingle set: memory or a
+/// [`ShingleStore`](crate::shingle_store::ShingleStore) on disk.
+pub trait ShingleSource: Sync {
+    /// Call `f` with the sorted values of document `i`'s set, read into `scratch` if need be.
+    fn with_values<R>(
+        &self,
+        i: usize,
+        scratch: &mut Scratch,
+        f: impl FnOnce(&[u32]) -> R,
+    ) -> Result<R>;
+}
+
+/// Shingle sets held in memory, by document.
+#[derive(Debug, Clone, Copy)]
+pub struct InMemory<'a>(pub &'a [&'a ShingleSet]);
+
+impl ShingleSource for InMemory<'_> {
+    fn with_values<R>(&self, i: usize, _: &mut Scratch, f: impl FnOnce(&[u32]) -> R) -> Result<R> {
+        Ok(f(self.0[i].values()))
+    }
+}
+
+/// Shingle sets in a finished store, by document.
+#[derive(Debug, Clone, Copy)]
+pub struct OnDisk<'a> {
+    /// The store.
+    pub reader: &'a StoreReader,
+    /// Each document's place in it.
+    pub sets: &'a [StoredSet],
+}
+
+impl ShingleSource for OnDisk<'_> {
+    fn with_values<R>(
+        &self,
+        i: usize,
+        scratch: &mut Scratch,
+        f: impl FnOnce(&[u32]) -> R,
+    ) -> Result<R> {
+        self.reader
+            .read(self.sets[i], &mut scratch.bytes, &mut scratch.values)?;
+        Ok(f(&scratch.values))
+    }
+}
+
+/// The order in which documents are visited: representatives first.
+pub fn visit_order(items: &[ClusterInput<'_>], keep: Keep) -> Vec<usize> {
     let mut order: Vec<usize> = (0..items.len()).collect();
     match keep {
         Keep::First => {}
@@ -240,19 +305,51 @@ pub fn cluster(
         .par_iter()
         .map(|item| band_keys(&item.fingerprint.signature, &config.lsh))
         .collect::<Result<_>>()?;
-    let mut leaders: LeaderIndex<&ShingleSet> = LeaderIndex::new(*config);
+    let inputs: Vec<ClusterInput> = items
+        .iter()
+        .zip(&keys)
+        .map(|(item, keys)| ClusterInput {
+            id: item.id,
+            keys,
+            bytes: item.bytes,
+            timestamp: item.timestamp,
+        })
+        .collect();
+    let sets: Vec<&ShingleSet> = items.iter().map(|i| &i.fingerprint.shingles).collect();
+    cluster_sets(&inputs, &InMemory(&sets), config, keep)
+}
+
+/// Cluster documents given their band keys and a source of their shingle sets: the same
+/// decisions as [`cluster`], with only the band index in memory when the sets are on disk.
+pub fn cluster_sets<S: ShingleSource>(
+    inputs: &[ClusterInput<'_>],
+    sets: &S,
+    config: &MatchConfig,
+    keep: Keep,
+) -> Result<Vec<Membership>> {
+    let mut index = BandIndex::new(config.lsh);
     let mut leader_item: Vec<usize> = Vec::new();
     // (representative position, similarity) per item.
-    let mut placed: Vec<(usize, f64)> = vec![(usize::MAX, 0.0); items.len()];
-    let order = visit_order(items, keep);
+    let mut placed: Vec<(usize, f64)> = vec![(usize::MAX, 0.0); inputs.len()];
     let mut members = Vec::new();
-    for &i in &order {
-        match leaders.assign(&keys[i], &items[i].fingerprint.shingles) {
-            Assignment::Member { leader, similarity } => {
+    let (mut doc, mut rep) = (Scratch::default(), Scratch::default());
+    for i in visit_order(inputs, keep) {
+        match best_leader(
+            i,
+            inputs,
+            sets,
+            &index,
+            &leader_item,
+            config,
+            &mut doc,
+            &mut rep,
+        )? {
+            Some((leader, similarity)) => {
                 placed[i] = (leader_item[leader], similarity);
                 members.push(i);
             }
-            Assignment::Leader(_) => {
+            None => {
+                index.insert(leader_item.len() as DocIndex, inputs[i].keys);
                 leader_item.push(i);
                 placed[i] = (i, 1.0);
             }
@@ -262,19 +359,56 @@ pub fn cluster(
     // (a copy that barely reached one version of a story, and closely matches a later one).
     // Moving it there keeps every member within the threshold of its representative, and
     // representatives stay as they are: they are pairwise below the threshold by construction.
-    let moves: Vec<(usize, (usize, f64))> = members
+    let moves: Vec<Option<(usize, (usize, f64))>> = members
         .par_iter()
-        .filter_map(|&i| {
-            let (leader, similarity) =
-                leaders.best_match(&keys[i], &items[i].fingerprint.shingles)?;
-            let best = leader_item[leader];
-            (best != placed[i].0 && similarity > placed[i].1).then_some((i, (best, similarity)))
-        })
-        .collect();
-    for (i, place) in moves {
+        .map_init(
+            || (Scratch::default(), Scratch::default()),
+            |(doc, rep), &i| {
+                let found = best_leader(i, inputs, sets, &index, &leader_item, config, doc, rep)?;
+                Ok(found.and_then(|(leader, similarity)| {
+                    let best = leader_item[leader];
+                    (best != placed[i].0 && similarity > placed[i].1)
+                        .then_some((i, (best, similarity)))
+                }))
+            },
+        )
+        .collect::<Result<_>>()?;
+    for (i, place) in moves.into_iter().flatten() {
         placed[i] = place;
     }
     Ok(number_clusters(&placed))
+}
+
+/// The most similar representative of document `i` at or above the threshold (ties to the
+/// earlier representative), among its LSH candidates.
+#[allow(clippy::too_many_arguments)]
+fn best_leader<S: ShingleSource>(
+    i: usize,
+    inputs: &[ClusterInput<'_>],
+    sets: &S,
+    index: &BandIndex,
+    leader_item: &[usize],
+    config: &MatchConfig,
+    doc: &mut Scratch,
+    rep: &mut Scratch,
+) -> Result<Option<(usize, f64)>> {
+    let candidates = index.candidates(inputs[i].keys);
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    sets.with_values(i, doc, |document| {
+        let mut best: Option<(usize, f64)> = None;
+        for leader in candidates {
+            let leader = leader as usize;
+            let similarity = sets.with_values(leader_item[leader], rep, |representative| {
+                config.measure.of_values(document, representative)
+            })?;
+            if similarity >= config.threshold && best.is_none_or(|(_, s)| similarity > s) {
+                best = Some((leader, similarity));
+            }
+        }
+        Ok(best)
+    })?
 }
 
 /// Number clusters by the input position of their first member.

@@ -76,6 +76,7 @@ pub mod read;
 pub mod report;
 pub mod segment;
 pub mod shingle;
+pub mod shingle_store;
 pub mod signature;
 pub mod story;
 pub mod synth;

@@ -42,41 +42,65 @@ impl ShingleSet {
 
     /// Size of the intersection with `other`.
     pub fn intersection(&self, other: &ShingleSet) -> usize {
-        let (a, b) = (&self.0, &other.0);
-        // Galloping would win for very lopsided sizes; news articles are of similar length.
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    n += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        n
+        intersection(&self.0, &other.0)
     }
 
-    /// Exact Jaccard similarity |A∩B| / |A∪B| (0 when both are empty).
+    /// Jaccard similarity |A∩B| / |A∪B| (0 when both are empty).
     pub fn jaccard(&self, other: &ShingleSet) -> f64 {
-        let inter = self.intersection(other);
-        let union = self.len() + other.len() - inter;
-        if union == 0 {
-            0.0
-        } else {
-            inter as f64 / union as f64
-        }
+        jaccard(&self.0, &other.0)
     }
 
     /// Share of `self`'s shingles found in `other`: |A∩B| / |A|.
     pub fn containment_in(&self, other: &ShingleSet) -> f64 {
-        if self.is_empty() {
-            0.0
-        } else {
-            self.intersection(other) as f64 / self.len() as f64
+        containment(&self.0, &other.0)
+    }
+
+    /// The sorted values.
+    pub fn values(&self) -> &[u32] {
+        &self.0
+    }
+
+    /// A set from values already sorted and distinct (as [`ShingleSet::values`] gives them).
+    pub fn from_sorted(values: Vec<u32>) -> Self {
+        debug_assert!(values.windows(2).all(|w| w[0] < w[1]));
+        ShingleSet(values.into_boxed_slice())
+    }
+}
+
+/// Size of the intersection of two sorted, distinct slices.
+pub fn intersection(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
         }
+    }
+    n
+}
+
+/// Jaccard similarity of two sorted, distinct slices (0 when both are empty).
+pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let inter = intersection(a, b);
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
+}
+
+/// Share of `document` found in `representative` (0 for an empty document).
+pub fn containment(document: &[u32], representative: &[u32]) -> f64 {
+    if document.is_empty() {
+        0.0
+    } else {
+        intersection(document, representative) as f64 / document.len() as f64
     }
 }
 
@@ -103,9 +127,14 @@ pub enum Measure {
 impl Measure {
     /// The similarity of `document` to `representative` under this measure.
     pub fn similarity(self, document: &ShingleSet, representative: &ShingleSet) -> f64 {
+        self.of_values(&document.0, &representative.0)
+    }
+
+    /// The same, on sorted distinct values (as [`ShingleSet::values`] gives them).
+    pub fn of_values(self, document: &[u32], representative: &[u32]) -> f64 {
         match self {
-            Measure::Jaccard => document.jaccard(representative),
-            Measure::Containment => document.containment_in(representative),
+            Measure::Jaccard => jaccard(document, representative),
+            Measure::Containment => containment(document, representative),
         }
     }
 }

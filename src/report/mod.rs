@@ -5,7 +5,6 @@
 //! readable and byte-identical across runs. Text renderings are for people and may change.
 
 use crate::cluster::{Keep, MatchConfig, Membership};
-use crate::corpus::FingerprintedDocument;
 use crate::document::Skipped;
 use crate::signature::{SignatureParams, SCHEME};
 use crate::story::StoryConfig;
@@ -114,6 +113,17 @@ impl ClusterParams {
     }
 }
 
+/// What a cluster report says of a document besides its cluster.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentMeta {
+    /// Document id.
+    pub id: String,
+    /// Outlet, when known.
+    pub outlet: Option<String>,
+    /// Date as given, when known.
+    pub date: Option<String>,
+}
+
 /// One document's place in a clustering.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterDocument {
@@ -162,7 +172,7 @@ impl ClusterReport {
     /// Assemble a report from documents and their memberships (same order).
     pub fn new(
         params: ClusterParams,
-        documents: &[FingerprintedDocument],
+        documents: Vec<DocumentMeta>,
         memberships: &[Membership],
         skipped: Vec<Skipped>,
     ) -> Self {
@@ -174,18 +184,27 @@ impl ClusterReport {
                 documents: Vec::new(),
             })
             .collect();
-        let documents = documents
+        let representatives: Vec<String> = memberships
             .iter()
+            .map(|m| {
+                documents
+                    .get(m.representative)
+                    .map(|d| d.id.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let documents = documents
+            .into_iter()
             .zip(memberships)
-            .map(|(doc, m)| {
-                let representative = documents[m.representative].id.clone();
+            .zip(representatives)
+            .map(|((doc, m), representative)| {
                 let entry = &mut clusters[m.cluster];
                 entry.documents.push(doc.id.clone());
                 entry.representative.clone_from(&representative);
                 ClusterDocument {
-                    id: doc.id.clone(),
-                    outlet: doc.outlet.clone(),
-                    date: doc.date.clone(),
+                    id: doc.id,
+                    outlet: doc.outlet,
+                    date: doc.date,
                     cluster: m.cluster,
                     representative,
                     similarity: m.similarity,

@@ -1,15 +1,32 @@
-//! `reprint cluster`: every document's near-duplicate cluster, as a table, JSON or JSONL.
+//! `reprint cluster`: every document's near-duplicate (or story) cluster, as a table, JSON or
+//! JSONL. Shingle sets go to a temporary file as documents are read; memory holds the band keys
+//! and the index.
 
 use crate::cli::args::{ClusterArgs, ClusterFormat, Level};
 use crate::cli::{
-    cluster_items, input_names, match_config, open_output, read_documents, signature_params,
-    story_config, story_summary, stream_options, write_json, Entry, SkipLog, Ui,
+    input_names, match_config, open_output, signature_params, story_config, story_summary,
+    stream_options, write_json, Entry, SkipLog, Ui,
 };
 use anyhow::Result;
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
-use reprint::cluster::{cluster, visit_order, ClusterItem, Keep, Membership};
-use reprint::report::{ClusterLine, ClusterParams, ClusterReport, StoryParams};
+use reprint::candidates::band_keys;
+use reprint::cluster::{cluster_sets, visit_order, ClusterInput, Keep, Membership, OnDisk};
+use reprint::corpus::{fingerprint_inputs, Outcome};
+use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
+use reprint::shingle_store::{ShingleStore, StoredSet};
 use std::io::Write;
+
+/// What clustering keeps of a document once it is fingerprinted: its LSH band keys and where
+/// its shingle set went, never the set or the signature themselves.
+struct Record {
+    meta: DocumentMeta,
+    timestamp: Option<i64>,
+    bytes: usize,
+    keys: Box<[u64]>,
+    set: StoredSet,
+    /// Kept only for `--level story`.
+    text: Option<String>,
+}
 
 pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let params = signature_params(&args.sketch)?;
@@ -20,11 +37,42 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let keep: Keep = args.keep.into();
 
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
-    let (documents, entries) = read_documents(&args.inputs, &options, ui, &mut skips)?;
+    let mut store = ShingleStore::new()?;
+    let mut records: Vec<Record> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut read = 0;
+    fingerprint_inputs(&args.inputs, &options, |outcome, _| {
+        match outcome {
+            Outcome::Document(doc) => {
+                read += doc.bytes;
+                entries.push(Entry::Document(records.len()));
+                let keys = band_keys(&doc.fingerprint.signature, &matching.lsh)?;
+                let set = store.push(&doc.fingerprint.shingles)?;
+                records.push(Record {
+                    meta: DocumentMeta {
+                        id: doc.id,
+                        outlet: doc.outlet,
+                        date: doc.date,
+                    },
+                    timestamp: doc.timestamp,
+                    bytes: doc.bytes,
+                    keys: keys.into_boxed_slice(),
+                    set,
+                    text: doc.text,
+                });
+            }
+            Outcome::Skipped(skipped) => {
+                entries.push(Entry::Skipped(skips.skipped.len()));
+                skips.record(skipped)?;
+            }
+        }
+        ui.progress(entries.len(), read);
+        Ok(())
+    })?;
 
-    let undated = documents
+    let undated = records
         .iter()
-        .filter(|d| d.date.is_some() && d.timestamp.is_none())
+        .filter(|r| r.meta.date.is_some() && r.timestamp.is_none())
         .count();
     if keep == Keep::Earliest && undated > 0 {
         ui.line(&format!(
@@ -32,8 +80,27 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
              --keep earliest treats them as undated"
         ));
     }
-    let items = cluster_items(&documents);
-    let mut memberships = cluster(&items, &matching, keep)?;
+    let inputs: Vec<ClusterInput> = records
+        .iter()
+        .map(|r| ClusterInput {
+            id: &r.meta.id,
+            keys: &r.keys,
+            bytes: r.bytes,
+            timestamp: r.timestamp,
+        })
+        .collect();
+    let sets: Vec<StoredSet> = records.iter().map(|r| r.set).collect();
+    let reader = store.finish()?;
+    let mut memberships = cluster_sets(
+        &inputs,
+        &OnDisk {
+            reader: &reader,
+            sets: &sets,
+        },
+        &matching,
+        keep,
+    )?;
+    drop(reader);
     let weights = (args.matching.fp_weight, args.matching.fn_weight);
     let mut cluster_params =
         ClusterParams::new(&params, &matching, weights, keep, input_names(&args.inputs));
@@ -43,21 +110,13 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
             passages: false,
             ..AnalysisConfig::default()
         };
-        memberships = story_memberships(
-            &items,
-            &memberships,
-            &documents_texts(&documents),
-            &documents
-                .iter()
-                .map(|d| d.outlet.as_deref())
-                .collect::<Vec<_>>(),
-            &config,
-            keep,
-        )?;
+        memberships = story_memberships(&inputs, &records, &memberships, &config, keep)?;
         cluster_params.level = "story";
         cluster_params.story = Some(StoryParams::new(&config.story));
     }
-    let report = ClusterReport::new(cluster_params, &documents, &memberships, skips.skipped);
+    drop(inputs);
+    let metas: Vec<DocumentMeta> = records.into_iter().map(|r| r.meta).collect();
+    let report = ClusterReport::new(cluster_params, metas, &memberships, skips.skipped);
 
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
@@ -106,32 +165,22 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     Ok(())
 }
 
-fn documents_texts(documents: &[reprint::corpus::FingerprintedDocument]) -> Vec<&str> {
-    documents
-        .iter()
-        .map(|d| d.text.as_deref().unwrap_or(""))
-        .collect()
-}
-
 /// Story clusters as memberships: the representative is the first member in `keep` order and
 /// the similarity is the story-vector cosine to it.
 fn story_memberships(
-    items: &[ClusterItem<'_>],
+    items: &[ClusterInput<'_>],
+    records: &[Record],
     near: &[Membership],
-    texts: &[&str],
-    outlets: &[Option<&str>],
     config: &AnalysisConfig,
     keep: Keep,
 ) -> Result<Vec<Membership>> {
-    let inputs: Vec<ArticleInput> = items
+    let inputs: Vec<ArticleInput> = records
         .iter()
         .zip(near)
-        .zip(texts)
-        .zip(outlets)
-        .map(|(((item, m), text), outlet)| ArticleInput {
-            text,
-            outlet: *outlet,
-            timestamp: item.timestamp,
+        .map(|(r, m)| ArticleInput {
+            text: r.text.as_deref().unwrap_or(""),
+            outlet: r.meta.outlet.as_deref(),
+            timestamp: r.timestamp,
             representative: m.representative,
         })
         .collect();
