@@ -3,8 +3,8 @@
 //! Each signature is cut into `bands` slices of `rows` values; each slice is hashed (seeded xxh3,
 //! the band number as seed) to a u64 band key. A [`BandIndex`] holds one ahash map per band from
 //! key to the documents that have it. A bucket with a single document, by far the most common
-//! case, is stored inline without a heap allocation. Lookups never iterate a map, so the
-//! maps' hashing order cannot leak into results.
+//! case, is stored inline as one `u32`; larger ones live in a side list. Lookups never iterate
+//! a map, so the maps' hashing order cannot leak into results.
 
 use crate::error::{Error, Result};
 use crate::lsh::LshParams;
@@ -15,27 +15,10 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// Documents in the index are numbered by the caller (dense, starting at 0).
 pub type DocIndex = u32;
 
-#[derive(Debug, Clone)]
-enum Bucket {
-    One(DocIndex),
-    Many(Vec<DocIndex>),
-}
-
-impl Bucket {
-    fn as_slice(&self) -> &[DocIndex] {
-        match self {
-            Bucket::One(d) => std::slice::from_ref(d),
-            Bucket::Many(v) => v,
-        }
-    }
-
-    fn push(&mut self, doc: DocIndex) {
-        match self {
-            Bucket::One(first) => *self = Bucket::Many(vec![*first, doc]),
-            Bucket::Many(v) => v.push(doc),
-        }
-    }
-}
+/// A bucket in one `u32`: a document index, or (high bit set) the position of a list of
+/// documents in the index's overflow lists. Most buckets hold one document, so this keeps an
+/// entry of a band table at 8 bytes.
+const MANY: u32 = 1 << 31;
 
 /// The band keys of `signature`, one per band; an error if the signature has fewer values than
 /// the bands use (it was made with other parameters).
@@ -65,11 +48,21 @@ pub fn band_keys(signature: &Signature, params: &LshParams) -> Result<Vec<u64>> 
         .collect())
 }
 
+/// The part of a band key a table keys on (keys may be given whole or already cut to `u32`).
+fn table_key<K: Into<u64>>(key: K) -> u32 {
+    key.into() as u32
+}
+
 /// An LSH index: per band, band key → documents.
+///
+/// Tables key on the low 32 bits of each band key: a stray collision only adds a candidate,
+/// which verification rejects, and it halves the index (about 8 bytes per document and band
+/// plus the tables' slack).
 #[derive(Debug, Clone)]
 pub struct BandIndex {
     params: LshParams,
-    tables: Vec<AHashMap<u64, Bucket>>,
+    tables: Vec<AHashMap<u32, u32>>,
+    overflow: Vec<Vec<DocIndex>>,
     len: usize,
 }
 
@@ -84,6 +77,7 @@ impl BandIndex {
             tables: (0..params.bands)
                 .map(|_| AHashMap::with_hasher(state.clone()))
                 .collect(),
+            overflow: Vec::new(),
             len: 0,
         }
     }
@@ -103,23 +97,42 @@ impl BandIndex {
         self.len == 0
     }
 
-    /// Insert `doc` under its band keys (as made by [`band_keys`]).
-    pub fn insert(&mut self, doc: DocIndex, keys: &[u64]) {
+    /// Insert `doc` (below 2^31) under its band keys (as made by [`band_keys`]).
+    pub fn insert<K: Copy + Into<u64>>(&mut self, doc: DocIndex, keys: &[K]) -> Result<()> {
+        if doc >= MANY {
+            return Err(Error::InvalidParameter(format!(
+                "the LSH index holds at most {MANY} documents"
+            )));
+        }
         for (table, key) in self.tables.iter_mut().zip(keys) {
-            table
-                .entry(*key)
-                .and_modify(|b| b.push(doc))
-                .or_insert(Bucket::One(doc));
+            let slot = table.entry(table_key(*key)).or_insert(doc);
+            if *slot == doc {
+                continue;
+            }
+            if *slot & MANY == 0 {
+                let list = self.overflow.len() as u32;
+                self.overflow.push(vec![*slot, doc]);
+                *slot = MANY | list;
+            } else if let Some(list) = self.overflow.get_mut((*slot & !MANY) as usize) {
+                list.push(doc);
+            }
         }
         self.len += 1;
+        Ok(())
     }
 
     /// Every document sharing at least one band key with `keys`, sorted, without repeats.
-    pub fn candidates(&self, keys: &[u64]) -> Vec<DocIndex> {
+    pub fn candidates<K: Copy + Into<u64>>(&self, keys: &[K]) -> Vec<DocIndex> {
         let mut out = Vec::new();
         for (table, key) in self.tables.iter().zip(keys) {
-            if let Some(bucket) = table.get(key) {
-                out.extend_from_slice(bucket.as_slice());
+            match table.get(&table_key(*key)) {
+                Some(&slot) if slot & MANY == 0 => out.push(slot),
+                Some(&slot) => {
+                    if let Some(list) = self.overflow.get((slot & !MANY) as usize) {
+                        out.extend_from_slice(list);
+                    }
+                }
+                None => {}
             }
         }
         out.sort_unstable();
@@ -145,12 +158,17 @@ mod tests {
             .signature("completely different words make up this other sentence here")
             .unwrap();
         let mut index = BandIndex::new(lsh);
-        index.insert(0, &band_keys(&a, &lsh).unwrap());
-        index.insert(1, &band_keys(&b, &lsh).unwrap());
+        index.insert(0, &band_keys(&a, &lsh).unwrap()).unwrap();
+        index.insert(1, &band_keys(&b, &lsh).unwrap()).unwrap();
         assert_eq!(index.candidates(&band_keys(&a, &lsh).unwrap()), [0]);
         assert_eq!(index.candidates(&band_keys(&b, &lsh).unwrap()), [1]);
-        index.insert(2, &band_keys(&a, &lsh).unwrap());
+        index.insert(2, &band_keys(&a, &lsh).unwrap()).unwrap();
         assert_eq!(index.candidates(&band_keys(&a, &lsh).unwrap()), [0, 2]);
-        assert_eq!(index.len(), 3);
+        index.insert(5, &band_keys(&a, &lsh).unwrap()).unwrap();
+        assert_eq!(index.candidates(&band_keys(&a, &lsh).unwrap()), [0, 2, 5]);
+        assert_eq!(index.len(), 4);
+        assert!(index
+            .insert(1 << 31, &band_keys(&a, &lsh).unwrap())
+            .is_err());
     }
 }

@@ -169,17 +169,18 @@ impl<S: AsRef<ShingleSet>> LeaderIndex<S> {
     }
 
     /// Offer a document (with keys from [`LeaderIndex::keys`]): it joins its best representative
-    /// or becomes one. `shingles` is kept only if it becomes a representative.
-    pub fn assign(&mut self, keys: &[u64], shingles: S) -> Assignment {
-        match self.best_match(keys, shingles.as_ref()) {
+    /// or becomes one. `shingles` is kept only if it becomes a representative. Fails only past
+    /// 2^31 representatives.
+    pub fn assign(&mut self, keys: &[u64], shingles: S) -> Result<Assignment> {
+        Ok(match self.best_match(keys, shingles.as_ref()) {
             Some((leader, similarity)) => Assignment::Member { leader, similarity },
             None => {
                 let leader = self.leaders.len();
-                self.index.insert(leader as DocIndex, keys);
+                self.index.insert(doc_index(leader)?, keys)?;
                 self.leaders.push(shingles);
                 Assignment::Leader(leader)
             }
-        }
+        })
     }
 }
 
@@ -212,8 +213,8 @@ pub struct Membership {
 pub struct ClusterInput<'a> {
     /// Its id (ties in `earliest`/`longest` order are broken by id).
     pub id: &'a str,
-    /// Its LSH band keys (see [`band_keys`]).
-    pub keys: &'a [u64],
+    /// Its LSH band keys (see [`band_keys`]), cut to the 32 bits the index uses.
+    pub keys: &'a [u32],
     /// Length of its text in bytes (for `longest`).
     pub bytes: usize,
     /// Publication time in seconds since the epoch, when known (for `earliest`).
@@ -301,9 +302,14 @@ pub fn cluster(
     config: &MatchConfig,
     keep: Keep,
 ) -> Result<Vec<Membership>> {
-    let keys: Vec<Vec<u64>> = items
+    let keys: Vec<Vec<u32>> = items
         .par_iter()
-        .map(|item| band_keys(&item.fingerprint.signature, &config.lsh))
+        .map(|item| {
+            Ok(short_keys(&band_keys(
+                &item.fingerprint.signature,
+                &config.lsh,
+            )?))
+        })
         .collect::<Result<_>>()?;
     let inputs: Vec<ClusterInput> = items
         .iter()
@@ -349,7 +355,7 @@ pub fn cluster_sets<S: ShingleSource>(
                 members.push(i);
             }
             None => {
-                index.insert(leader_item.len() as DocIndex, inputs[i].keys);
+                index.insert(doc_index(leader_item.len())?, inputs[i].keys)?;
                 leader_item.push(i);
                 placed[i] = (i, 1.0);
             }
@@ -409,6 +415,17 @@ fn best_leader<S: ShingleSource>(
         }
         Ok(best)
     })?
+}
+
+/// Band keys cut to the 32 bits a [`BandIndex`] keys on: half the memory per document.
+pub fn short_keys(keys: &[u64]) -> Vec<u32> {
+    keys.iter().map(|&k| k as u32).collect()
+}
+
+/// A representative's number in the band index.
+fn doc_index(n: usize) -> Result<DocIndex> {
+    DocIndex::try_from(n)
+        .map_err(|_| Error::InvalidParameter("too many representatives for the index".into()))
 }
 
 /// Number clusters by the input position of their first member.

@@ -10,7 +10,9 @@ use crate::cli::{
 use anyhow::Result;
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
 use reprint::candidates::band_keys;
-use reprint::cluster::{cluster_sets, visit_order, ClusterInput, Keep, Membership, OnDisk};
+use reprint::cluster::{
+    cluster_sets, short_keys, visit_order, ClusterInput, Keep, Membership, OnDisk,
+};
 use reprint::corpus::{fingerprint_inputs, Outcome};
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
 use reprint::shingle_store::{ShingleStore, StoredSet};
@@ -22,7 +24,7 @@ struct Record {
     meta: DocumentMeta,
     timestamp: Option<i64>,
     bytes: usize,
-    keys: Box<[u64]>,
+    keys: Box<[u32]>,
     set: StoredSet,
     /// Kept only for `--level story`.
     text: Option<String>,
@@ -56,7 +58,7 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
                     },
                     timestamp: doc.timestamp,
                     bytes: doc.bytes,
-                    keys: keys.into_boxed_slice(),
+                    keys: short_keys(&keys).into_boxed_slice(),
                     set,
                     text: doc.text,
                 });

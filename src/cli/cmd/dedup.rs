@@ -54,7 +54,7 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
                 bytes += doc.bytes;
                 let keys = leaders.keys(&doc.fingerprint)?;
                 let shingles = std::mem::take(&mut doc.fingerprint.shingles);
-                match leaders.assign(&keys, shingles) {
+                match leaders.assign(&keys, shingles)? {
                     Assignment::Leader(_) => {
                         kept += 1;
                         kept_ids.push(doc.id.clone());
