@@ -9,7 +9,7 @@
 //! block, never per sentence. On a corpus, [`TemplateCounter`] adds what only repetition shows:
 //! a block found in several stories, or in two stories of one outlet, is a template.
 
-use crate::segment::{Segmentation, Span};
+use crate::segment::Segmentation;
 use crate::terms::{is_stopword, TermExtractor};
 use crate::tokenize::{for_each_word, normalize_into};
 use ahash::{AHashMap, AHashSet};
@@ -429,16 +429,6 @@ impl TemplateCounter {
             s.len() >= 2
         })
     }
-}
-
-/// Byte spans of the boilerplate blocks, for reports.
-pub fn boilerplate_spans(seg: &Segmentation, verdicts: &[Option<BoilerplateReason>]) -> Vec<Span> {
-    seg.blocks
-        .iter()
-        .zip(verdicts)
-        .filter(|(_, v)| v.is_some())
-        .map(|(b, _)| b.span)
-        .collect()
 }
 
 #[cfg(test)]

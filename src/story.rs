@@ -130,11 +130,6 @@ impl Idf {
         Idf { df, documents }
     }
 
-    /// Documents counted (the background corpus included).
-    pub fn documents(&self) -> usize {
-        self.documents
-    }
-
     /// Documents holding `term`.
     pub fn df(&self, term: u64) -> u32 {
         self.df.get(&term).copied().unwrap_or(0)
@@ -400,26 +395,26 @@ pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize>
         .collect()
 }
 
-/// Story clusters of documents given their term counts and dates: each document's cluster id,
-/// numbered by first member.
-pub fn cluster_stories(
-    counts: &[TermCounts],
-    timestamps: &[Option<i64>],
-    config: &StoryConfig,
-) -> Vec<usize> {
-    let idf = Idf::new(counts);
-    let vectors: Vec<StoryVector> = counts
-        .par_iter()
-        .map(|c| StoryVector::new(c, &idf, config.max_terms))
-        .collect();
-    let edges = story_edges(&vectors, timestamps, config);
-    average_link(counts.len(), &edges, config.threshold)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::terms::TermExtractor;
+
+    /// Story clusters from vectors alone (the analysis adds passage evidence between the two
+    /// steps); enough to test the clustering itself.
+    fn cluster_stories(
+        counts: &[TermCounts],
+        timestamps: &[Option<i64>],
+        config: &StoryConfig,
+    ) -> Vec<usize> {
+        let idf = Idf::new(counts);
+        let vectors: Vec<StoryVector> = counts
+            .par_iter()
+            .map(|c| StoryVector::new(c, &idf, config.max_terms))
+            .collect();
+        let edges = story_edges(&vectors, timestamps, config);
+        average_link(counts.len(), &edges, config.threshold)
+    }
 
     fn counts(text: &str) -> TermCounts {
         let mut ex = TermExtractor::new();

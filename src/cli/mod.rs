@@ -329,14 +329,16 @@ fn cluster_items(documents: &[FingerprintedDocument]) -> Vec<ClusterItem<'_>> {
         .collect()
 }
 
-/// Read and fingerprint every input, recording skips and showing progress.
-fn read_documents(
+/// Read and fingerprint every input, recording skips and showing progress; `keep` turns each
+/// document into what the command holds on to (the whole document, or less).
+fn read_documents<T>(
     inputs: &[PathBuf],
     options: &StreamOptions,
     ui: &Ui,
     skips: &mut SkipLog<'_>,
-) -> Result<(Vec<FingerprintedDocument>, Vec<Entry>)> {
-    let mut documents: Vec<FingerprintedDocument> = Vec::new();
+    mut keep: impl FnMut(FingerprintedDocument) -> reprint::Result<T>,
+) -> Result<(Vec<T>, Vec<Entry>)> {
+    let mut documents: Vec<T> = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();
     let mut bytes = 0;
     fingerprint_inputs(inputs, options, |outcome, _| {
@@ -344,7 +346,7 @@ fn read_documents(
             Outcome::Document(doc) => {
                 bytes += doc.bytes;
                 entries.push(Entry::Document(documents.len()));
-                documents.push(*doc);
+                documents.push(keep(*doc)?);
             }
             Outcome::Skipped(skipped) => {
                 entries.push(Entry::Skipped(skips.skipped.len()));

@@ -4,8 +4,8 @@
 
 use crate::cli::args::{ClusterArgs, ClusterFormat, Level};
 use crate::cli::{
-    input_names, match_config, open_output, signature_params, story_config, story_summary,
-    stream_options, write_json, Entry, SkipLog, Ui,
+    input_names, match_config, open_output, read_documents, signature_params, story_config,
+    story_summary, stream_options, write_json, Entry, SkipLog, Ui,
 };
 use anyhow::Result;
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
@@ -13,7 +13,6 @@ use reprint::candidates::band_keys;
 use reprint::cluster::{
     cluster_sets, short_keys, visit_order, ClusterInput, Keep, Membership, OnDisk,
 };
-use reprint::corpus::{fingerprint_inputs, Outcome};
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
 use reprint::shingle_store::{ShingleStore, StoredSet};
 use std::io::Write;
@@ -40,36 +39,20 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
 
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
     let mut store = ShingleStore::new()?;
-    let mut records: Vec<Record> = Vec::new();
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut read = 0;
-    fingerprint_inputs(&args.inputs, &options, |outcome, _| {
-        match outcome {
-            Outcome::Document(doc) => {
-                read += doc.bytes;
-                entries.push(Entry::Document(records.len()));
-                let keys = band_keys(&doc.fingerprint.signature, &matching.lsh)?;
-                let set = store.push(&doc.fingerprint.shingles)?;
-                records.push(Record {
-                    meta: DocumentMeta {
-                        id: doc.id,
-                        outlet: doc.outlet,
-                        date: doc.date,
-                    },
-                    timestamp: doc.timestamp,
-                    bytes: doc.bytes,
-                    keys: short_keys(&keys).into_boxed_slice(),
-                    set,
-                    text: doc.text,
-                });
-            }
-            Outcome::Skipped(skipped) => {
-                entries.push(Entry::Skipped(skips.skipped.len()));
-                skips.record(skipped)?;
-            }
-        }
-        ui.progress(entries.len(), read);
-        Ok(())
+    let (records, entries) = read_documents(&args.inputs, &options, ui, &mut skips, |doc| {
+        let keys = band_keys(&doc.fingerprint.signature, &matching.lsh)?;
+        Ok(Record {
+            set: store.push(&doc.fingerprint.shingles)?,
+            keys: short_keys(&keys).into_boxed_slice(),
+            meta: DocumentMeta {
+                id: doc.id,
+                outlet: doc.outlet,
+                date: doc.date,
+            },
+            timestamp: doc.timestamp,
+            bytes: doc.bytes,
+            text: doc.text,
+        })
     })?;
 
     let undated = records

@@ -22,7 +22,7 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
     let mut options = stream_options(&args.input, params);
     options.keep_text = true;
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format json lists all");
-    let (documents, _) = read_documents(&args.inputs, &options, ui, &mut skips)?;
+    let (documents, _) = read_documents(&args.inputs, &options, ui, &mut skips, Ok)?;
 
     let items = cluster_items(&documents);
     let memberships = cluster(&items, &matching, Keep::First)?;
