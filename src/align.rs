@@ -180,6 +180,17 @@ pub fn sentence_similarity(a: &SentenceTerms, b: &SentenceTerms) -> Option<f64> 
     best.map(|s| s.min(1.0))
 }
 
+/// Shared weight over the heavier side's weight: 1 for the same terms, less the more either
+/// side says besides.
+fn closeness(a: &WeightedTerms, b: &WeightedTerms) -> f32 {
+    let heavier = a.weight.max(b.weight);
+    if heavier > 0.0 {
+        overlap(a, b).weight / heavier
+    } else {
+        0.0
+    }
+}
+
 /// For each sentence, the index of the first sentence of the document with the same terms.
 fn first_occurrences(sentences: &[Option<SentenceTerms>]) -> Vec<usize> {
     let mut seen: AHashMap<u64, usize> = AHashMap::new();
@@ -218,9 +229,11 @@ pub struct SentenceMatch {
 }
 
 /// Every sentence match between different documents of `group`: `(document, its sentences)`,
-/// where a document's sentences may be `None` (boilerplate, not aligned). For each sentence and
-/// each other document, only the best-matching sentence is kept. Matches are symmetric and come
-/// sorted by `from`, then `to`.
+/// where a document's sentences may be `None` (boilerplate, not aligned). Every sentence looks
+/// for its best match in every other document, so a sentence is matched even when the sentence
+/// it matches found a closer one; each match is also recorded the other way round. For each
+/// sentence and each other document, only the best-matching sentence is kept. Matches come
+/// sorted by `from`, then by the other document.
 pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceMatch> {
     // A sentence repeated within a document is aligned once, through its first occurrence.
     let firsts: Vec<Vec<usize>> = group
@@ -240,9 +253,20 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
             }
         }
     }
-    let mut matches = Vec::new();
+    // Each pair of sentences is compared once (from the earlier document of the group), and
+    // the result offered to both: every sentence keeps its best match in every other document,
+    // by similarity, then by closeness of the whole sentences (of two sentences that both carry
+    // this one's facts, the one that says no more is its twin).
+    let mut best: AHashMap<(u32, u32, u32), (f64, f32, u32)> = AHashMap::new();
+    let mut offer = |key: (u32, u32, u32), sim: f64, close: f32, other: u32| {
+        let e = best.entry(key).or_insert((sim, close, other));
+        if (sim, close, std::cmp::Reverse(other)) > (e.0, e.1, std::cmp::Reverse(e.2)) {
+            *e = (sim, close, other);
+        }
+    };
     let mut counts: AHashMap<(u32, u32), u32> = AHashMap::new();
-    for (g, (doc, sentences)) in group.iter().enumerate() {
+    let mut candidates: Vec<(u32, u32)> = Vec::new();
+    for (g, (_, sentences)) in group.iter().enumerate() {
         for (s, terms) in sentences.iter().enumerate() {
             let Some(terms) = terms else { continue };
             if firsts[g][s] != s {
@@ -262,47 +286,48 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
                     }
                 }
             }
-            let mut best: AHashMap<u32, (f64, u32)> = AHashMap::new();
-            let mut candidates: Vec<(u32, u32)> = counts
-                .iter()
-                .filter(|(_, &c)| c as usize >= MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS))
-                .map(|(&k, _)| k)
-                .collect();
+            candidates.clear();
+            candidates.extend(
+                counts
+                    .iter()
+                    .filter(|(_, &c)| c as usize >= MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS))
+                    .map(|(&k, _)| k),
+            );
             candidates.sort_unstable();
-            for (og, os) in candidates {
+            for &(og, os) in &candidates {
                 let Some(Some(other)) = group[og as usize].1.get(os as usize) else {
                     continue;
                 };
                 if let Some(sim) = sentence_similarity(terms, other) {
-                    let e = best.entry(og).or_insert((sim, os));
-                    if sim > e.0 {
-                        *e = (sim, os);
-                    }
+                    let close = closeness(&terms.whole, &other.whole);
+                    offer((g as u32, s as u32, og), sim, close, os);
+                    offer((og, os, g as u32), sim, close, s as u32);
                 }
             }
-            let mut found: Vec<(u32, (f64, u32))> = best.into_iter().collect();
-            found.sort_unstable_by_key(|x| x.0);
-            for (og, (similarity, os)) in found {
-                let from = SentenceRef {
-                    doc: *doc,
-                    sentence: s,
-                };
-                let to = SentenceRef {
-                    doc: group[og as usize].0,
-                    sentence: os as usize,
-                };
-                matches.push(SentenceMatch {
-                    from,
-                    to,
-                    similarity,
-                });
-                matches.push(SentenceMatch {
-                    from: to,
-                    to: from,
-                    similarity,
-                });
-            }
         }
+    }
+    let mut found: Vec<_> = best.into_iter().collect();
+    found.sort_unstable_by_key(|x| x.0);
+    let mut matches = Vec::with_capacity(found.len() * 2);
+    for ((g, s, og), (similarity, _, os)) in found {
+        let from = SentenceRef {
+            doc: group[g as usize].0,
+            sentence: s as usize,
+        };
+        let to = SentenceRef {
+            doc: group[og as usize].0,
+            sentence: os as usize,
+        };
+        matches.push(SentenceMatch {
+            from,
+            to,
+            similarity,
+        });
+        matches.push(SentenceMatch {
+            from: to,
+            to: from,
+            similarity,
+        });
     }
     // Repeats get the matches of their first occurrence.
     let index: AHashMap<usize, usize> = group
@@ -412,6 +437,23 @@ mod tests {
             }
         );
         assert_eq!(m[1].from, m[0].to);
+    }
+
+    #[test]
+    fn each_sentence_finds_its_twin_when_a_looser_match_ties() {
+        // Both sentences of `a` match both of `b` (they share their first clause); each must be
+        // matched with the sentence that says the same and no more.
+        let early = "Amazon is reportedly in early talks to invest up to $50 billion in OpenAI, a day after confirming layoffs of around 16,000 corporate employees.";
+        let behind = "Amazon is reportedly in talks to invest up to $50 billion in OpenAI, the company behind ChatGPT.";
+        let (t, _) = terms_of(&[early, behind]);
+        let a = vec![Some(t[0].clone()), Some(t[1].clone())];
+        let b = vec![Some(t[0].clone()), Some(t[1].clone())];
+        let m = align_group(&[(0, &a), (1, &b)]);
+        let pairs: Vec<(usize, usize, usize)> = m
+            .iter()
+            .map(|x| (x.from.doc, x.from.sentence, x.to.sentence))
+            .collect();
+        assert_eq!(pairs, [(0, 0, 0), (0, 1, 1), (1, 0, 0), (1, 1, 1)]);
     }
 
     #[test]

@@ -78,12 +78,18 @@ struct Prepared {
     segmentation: Segmentation,
     boilerplate: Vec<Option<BoilerplateReason>>,
     block_keys: Vec<Option<u64>>,
-    sentence_keys: Vec<Option<u64>>,
+    /// Per sentence, a hash of its wording and its word count, from
+    /// [`STORY_VERBATIM_MIN_WORDS`] words up.
+    sentence_keys: Vec<Option<(u64, usize)>>,
     counts: TermCounts,
 }
 
 /// Fewest words for a sentence to be matched across stories by its exact wording.
 const VERBATIM_MIN_WORDS: usize = 6;
+/// Fewest words for a sentence to be matched within a story by its exact wording: a copy that
+/// keeps "They could change, sources indicated." word for word has copied it, though the
+/// sentence has too few content terms to be aligned by them.
+const STORY_VERBATIM_MIN_WORDS: usize = 4;
 
 fn prepare(text: &str) -> Prepared {
     let segmentation = segment(text);
@@ -98,8 +104,9 @@ fn prepare(text: &str) -> Prepared {
         .iter()
         .map(|s| {
             let t = s.of(text);
-            (t.split_whitespace().count() >= VERBATIM_MIN_WORDS)
-                .then(|| block_key(t))
+            let words = t.split_whitespace().count();
+            (words >= STORY_VERBATIM_MIN_WORDS)
+                .then(|| block_key(t).map(|k| (k, words)))
                 .flatten()
         })
         .collect();
@@ -364,7 +371,8 @@ pub fn analyze(
         })
         .collect();
     matches.extend(copy_matches);
-    matches.extend(verbatim_across_stories(&prepared, &stories));
+    let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
+    matches.extend(verbatim_matches(&prepared, &stories, &representatives));
 
     // Partners per sentence: direct matches, then a copy inherits its representative's.
     let mut direct: Vec<Vec<Vec<(SentenceRef, f64)>>> = prepared
@@ -495,27 +503,34 @@ fn best_partners(
         .collect()
 }
 
-/// Matches between content sentences with the same wording in documents of different stories.
-fn verbatim_across_stories(prepared: &[Prepared], stories: &[usize]) -> Vec<SentenceMatch> {
-    let mut by_key: AHashMap<u64, Vec<SentenceRef>> = AHashMap::new();
+/// Matches between content sentences with the same wording: in documents of different stories
+/// from [`VERBATIM_MIN_WORDS`] words (shorter ones coincide by chance), within a story from
+/// [`STORY_VERBATIM_MIN_WORDS`] (alignment by terms misses sentences with few content words).
+/// Within a story only near-duplicate representatives are matched: copies inherit from theirs,
+/// so ten thousand copies of one article add nothing here.
+fn verbatim_matches(
+    prepared: &[Prepared],
+    stories: &[usize],
+    representative: &[usize],
+) -> Vec<SentenceMatch> {
+    let mut by_key: AHashMap<u64, (usize, Vec<SentenceRef>)> = AHashMap::new();
     for (doc, p) in prepared.iter().enumerate() {
         for (sentence, key) in p.sentence_keys.iter().enumerate() {
             let block = p.segmentation.block_of(sentence);
-            if let (Some(k), None) = (key, p.boilerplate.get(block).copied().flatten()) {
-                by_key
-                    .entry(*k)
-                    .or_default()
-                    .push(SentenceRef { doc, sentence });
+            if let (Some((k, words)), None) = (key, p.boilerplate.get(block).copied().flatten()) {
+                let e = by_key.entry(*k).or_insert((*words, Vec::new()));
+                e.1.push(SentenceRef { doc, sentence });
             }
         }
     }
-    let mut groups: Vec<Vec<SentenceRef>> = by_key
+    let mut groups: Vec<(usize, Vec<SentenceRef>)> = by_key
         .into_values()
-        .filter(|refs| refs.iter().any(|r| stories[r.doc] != stories[refs[0].doc]))
+        .filter(|(_, refs)| refs.iter().any(|r| r.doc != refs[0].doc))
         .collect();
     groups.sort_unstable();
     let mut out = Vec::new();
-    for refs in groups {
+    for (words, refs) in groups {
+        let long = words >= VERBATIM_MIN_WORDS;
         // Bounded: the first occurrence in each of the first 64 documents stands for the
         // group, and every occurrence is matched with those, both ways.
         let mut firsts: Vec<SentenceRef> = Vec::new();
@@ -529,7 +544,16 @@ fn verbatim_across_stories(prepared: &[Prepared], stories: &[usize]) -> Vec<Sent
         }
         for a in &refs {
             for b in &firsts {
-                if a.doc != b.doc && stories[a.doc] != stories[b.doc] {
+                let same_story = stories[a.doc] == stories[b.doc];
+                let both_representatives =
+                    representative[a.doc] == a.doc && representative[b.doc] == b.doc;
+                if a.doc != b.doc
+                    && if same_story {
+                        both_representatives
+                    } else {
+                        long
+                    }
+                {
                     out.push(SentenceMatch {
                         from: *a,
                         to: *b,
@@ -641,5 +665,49 @@ mod tests {
             representative: 5,
         }];
         assert!(analyze(&bad, &AnalysisConfig::default()).is_err());
+    }
+
+    #[test]
+    fn a_short_sentence_kept_word_for_word_within_a_story_is_shared() {
+        // "They could change, sources indicated." has three content terms: too few to align by
+        // terms, but a rewrite that keeps it word for word has copied it. Across stories the
+        // same short sentence is a coincidence and stays unique.
+        let a = "A magnitude 7.1 earthquake struck off the coast of Chile, killing 12 people in Valparaiso.\n\
+                 They could change, sources indicated.\n\
+                 Rescue teams searched the rubble through the night as aftershocks rattled the port.";
+        let b = "Rescue crews searched through rubble overnight in Valparaiso after a magnitude 7.1 earthquake off Chile killed 12 people.\n\
+                 They could change, sources indicated.\n\
+                 Officials in Santiago said schools would reopen on Monday after inspections.";
+        let c = "Shares of Acme Corp rose 4% after the company raised its annual forecast on strong demand.\n\
+                 They could change, sources indicated.\n\
+                 Acme said revenue for the quarter reached $2.3 billion, above analyst estimates.";
+        let inputs: Vec<ArticleInput> = [a, b, c]
+            .iter()
+            .enumerate()
+            .map(|(i, text)| ArticleInput {
+                text,
+                outlet: None,
+                timestamp: None,
+                representative: i,
+            })
+            .collect();
+        let analyses = analyze(&inputs, &AnalysisConfig::default()).unwrap();
+        assert_eq!(analyses[0].story, analyses[1].story);
+        assert_ne!(analyses[0].story, analyses[2].story);
+        let status_of = |d: usize| {
+            let at = inputs[d].text.find("They could").unwrap();
+            let p = analyses[d]
+                .passages
+                .iter()
+                .find(|p| p.span.start <= at && at < p.span.end)
+                .unwrap();
+            (
+                p.status,
+                p.partners.iter().map(|q| q.doc).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(status_of(0), (PassageStatus::Shared, vec![1]));
+        assert_eq!(status_of(1), (PassageStatus::Shared, vec![0]));
+        assert_eq!(status_of(2), (PassageStatus::Unique, vec![]));
     }
 }
