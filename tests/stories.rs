@@ -7,25 +7,12 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Command, Output, Stdio};
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reprint"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run reprint")
-}
+mod common;
+use common::{ok, run};
 
 fn json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "reprint {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
+    serde_json::from_slice(&ok(args).stdout).expect("JSON output")
 }
 
 fn read(path: &str) -> String {

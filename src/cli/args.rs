@@ -97,6 +97,8 @@ pub enum ReportFormat {
     Text,
     /// One JSON report.
     Json,
+    /// One self-contained HTML page to read in a browser (no network access).
+    Html,
 }
 
 /// Output formats of `compare` and `params`.

@@ -283,6 +283,7 @@ pub struct ClusterLine<'a> {
     pub skipped: Option<&'a str>,
 }
 
+mod html;
 mod passages;
 pub use passages::{
     OutletEntry, PassageEntry, PassageReport, ReportDocument, ReportParams, ReuseEntry, SharedWith,

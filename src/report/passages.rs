@@ -13,7 +13,7 @@ use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-fn round4_opt<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn round4_opt<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
     match x {
         Some(v) => round4(v, s),
         None => s.serialize_none(),
@@ -304,6 +304,15 @@ impl PassageReport {
         }
     }
 
+    /// Each document's position in [`PassageReport::documents`], by id.
+    pub fn index_by_id(&self) -> AHashMap<&str, usize> {
+        self.documents
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.as_str(), i))
+            .collect()
+    }
+
     /// A readable report: stories with their articles and passages, then outlets.
     /// `texts` are the documents' texts, in report order.
     pub fn write_text(&self, w: &mut impl Write, texts: &[&str]) -> io::Result<()> {
@@ -325,12 +334,7 @@ impl PassageReport {
             multi,
             self.skipped.len()
         )?;
-        let index: AHashMap<&str, usize> = self
-            .documents
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.id.as_str(), i))
-            .collect();
+        let index = self.index_by_id();
         for c in &self.clusters {
             writeln!(w)?;
             write!(

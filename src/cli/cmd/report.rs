@@ -61,6 +61,7 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
     match args.format {
         ReportFormat::Text => report.write_text(&mut out, &texts)?,
         ReportFormat::Json => write_json(&mut out, &report)?,
+        ReportFormat::Html => report.write_html(&mut out, &texts)?,
     }
     out.flush()?;
     ui.summary(&story_summary(
