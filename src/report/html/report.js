@@ -415,8 +415,8 @@
         (c) => {
           const b = sumBytes(c.docs);
           return el('tr', { class: 'clickable', dataset: { story: String(c.id) }, onclick: () => { location.hash = href('story', { id: c.id }); } },
-            el('td', null, link('story', { id: c.id }, 'Story ' + c.id)),
-            num(c.docs.length), num(c.outlets), el('td', null, dateRange(c.docs)),
+            el('td', { class: 'nowrap' }, link('story', { id: c.id }, 'Story ' + c.id)),
+            num(c.docs.length), num(c.outlets), el('td', { class: 'nowrap' }, dateRange(c.docs)),
             el('td', null, c.first !== null && c.first !== undefined ? outletOf(c.first) : ''),
             num(pct(originality(b))), el('td', null, composition(b)),
             el('td', { class: 'headline' }, headline(c.docs[0])));
