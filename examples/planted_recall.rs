@@ -1,5 +1,5 @@
 //! Generate a syndicated corpus, cluster it, and report recall of the planted near-duplicates
-//! and the time taken: `cargo run --release --example planted_recall -- 100000 0.8`.
+//! and the time taken: `cargo run --release --example planted_recall -- 100000 0.8 [HASH_SEED]`.
 
 use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
 use reprint::fingerprint::fingerprint_all;
@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let documents: usize = args.next().map_or(Ok(10_000), |a| a.parse())?;
     let threshold: f64 = args.next().map_or(Ok(0.8), |a| a.parse())?;
+    let hash_seed: u64 = args.next().map_or(Ok(0), |a| a.parse())?;
     let docs: Vec<_> = Synth::new(SynthConfig {
         documents,
         seed: 1,
@@ -19,7 +20,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .collect();
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
-    let params = SignatureParams::default();
+    let params = SignatureParams {
+        seed: hash_seed,
+        ..SignatureParams::default()
+    };
     let config = MatchConfig {
         threshold,
         measure: Measure::Jaccard,

@@ -1,14 +1,26 @@
 //! Shingling: every run of k consecutive tokens becomes one 64-bit hash.
 //!
-//! A shingle's hash is seeded xxh3 over the little-endian bytes of its k token hashes, copied
-//! into a stack buffer: no string is ever joined and nothing is allocated per shingle. A document
-//! with fewer than k tokens still gets one shingle (all of its tokens), so it has a fingerprint
-//! and can match an identical short document; a document with no token has no shingle.
+//! Main choice: a shingle's hash is a polynomial of its k token hashes, Σ t_j · P^(k-1-j)
+//! mod 2^64, finished by SplitMix64's mixer. Sliding the window one token is O(1) (take the
+//! oldest token out, shift, add the newest), so a shingle costs two multiplications and the
+//! mixer instead of hashing 8k bytes: under 20 instructions instead of about 90 with xxh3 over
+//! the window. P is odd, so every power of P is invertible mod 2^64 and two windows that differ
+//! in one token never collide; windows that differ in more collide with probability 2^-64 over
+//! the token hashes (xxh3 of the words). The mixer is a bijection that spreads every bit of the
+//! polynomial over the whole hash, whose high half picks a MinHash bin and low half is its value.
+//! Order matters: a window and its permutation hash differently.
+//!
+//! A document with fewer than k tokens still gets one shingle (all of its tokens), so it has a
+//! fingerprint and can match an identical short document; a document with no token has no
+//! shingle. Nothing is allocated.
 
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use crate::signature::mix;
 
-/// The largest shingle size accepted (the stack buffer holds this many token hashes).
+/// The largest shingle size accepted.
 pub const MAX_SHINGLE_SIZE: usize = 32;
+
+/// The polynomial's base: odd, with well-spread bits.
+const BASE: u64 = 0x9FB2_1C65_1E98_DF25;
 
 /// Call `f(first_token_index, hash)` for every shingle of `token_hashes`, in order.
 ///
@@ -20,18 +32,20 @@ pub fn for_each_shingle(token_hashes: &[u64], k: usize, seed: u64, mut f: impl F
         return;
     }
     let k = k.clamp(1, MAX_SHINGLE_SIZE).min(token_hashes.len());
-    let mut buf = [0u8; 8 * MAX_SHINGLE_SIZE];
-    for (i, window) in token_hashes.windows(k).enumerate() {
-        f(i, hash_window(window, seed, &mut buf));
+    // BASE^(k-1): the weight of the token that leaves the window next.
+    let oldest = BASE.wrapping_pow(k as u32 - 1);
+    let mut h = 0u64;
+    for &t in &token_hashes[..k] {
+        h = h.wrapping_mul(BASE).wrapping_add(t);
     }
-}
-
-#[inline]
-fn hash_window(window: &[u64], seed: u64, buf: &mut [u8; 8 * MAX_SHINGLE_SIZE]) -> u64 {
-    for (chunk, h) in buf.chunks_exact_mut(8).zip(window) {
-        chunk.copy_from_slice(&h.to_le_bytes());
+    f(0, mix(h ^ seed));
+    for (i, (&out, &next)) in token_hashes.iter().zip(&token_hashes[k..]).enumerate() {
+        h = h
+            .wrapping_sub(out.wrapping_mul(oldest))
+            .wrapping_mul(BASE)
+            .wrapping_add(next);
+        f(i + 1, mix(h ^ seed));
     }
-    xxh3_64_with_seed(&buf[..8 * window.len()], seed)
 }
 
 /// The number of shingles a document of `tokens` tokens has.
@@ -64,6 +78,21 @@ mod tests {
         );
         assert_eq!(shingles(&tokens[..3], 5).len(), 1);
         assert!(shingles(&[], 5).is_empty());
+    }
+
+    /// The rolling update gives exactly the hash of each window computed from scratch.
+    #[test]
+    fn rolling_equals_each_window_from_scratch() {
+        let tokens: Vec<u64> = (0..40u64).map(|i| mix(i * 7919)).collect();
+        for k in [1, 2, 5, 9, 32] {
+            let rolled = shingles(&tokens, k);
+            for (i, window) in tokens.windows(k).enumerate() {
+                let direct = window
+                    .iter()
+                    .fold(0u64, |h, &t| h.wrapping_mul(BASE).wrapping_add(t));
+                assert_eq!(rolled[i], (i, mix(direct ^ 9)), "k={k} i={i}");
+            }
+        }
     }
 
     #[test]

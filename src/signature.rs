@@ -18,7 +18,7 @@ use crate::shingle::MAX_SHINGLE_SIZE;
 use serde::Serialize;
 
 /// Name of the scheme, recorded in every report's parameters.
-pub const SCHEME: &str = "oph-optimal-densification-xxh3";
+pub const SCHEME: &str = "oph-optimal-densification-xxh3-rolling";
 
 /// Largest number of permutations (bins) accepted.
 pub const MAX_NUM_PERM: usize = 4096;

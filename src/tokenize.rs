@@ -192,6 +192,14 @@ fn piece_end(bytes: &[u8], mut i: usize) -> usize {
 /// over every following piece that also starts with an unknown character, so that each cut is
 /// whitespace followed by a known character.
 pub fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
+    scan_words(text, |start, word, _| f(start, word));
+}
+
+/// [`for_each_word`], also telling for each word whether it is plain: made only of ASCII
+/// lower-case letters, digits and ASCII joiners, so that it is its own normalized form. The
+/// fast scanner knows this from the bytes it reads anyway; the slow path says `false`.
+#[inline]
+fn scan_words<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str, bool)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
     let mut pos = 0;
@@ -242,14 +250,14 @@ fn scan_stretch<'t>(
     start: usize,
     end: usize,
     fast: bool,
-    f: &mut impl FnMut(usize, &'t str),
+    f: &mut impl FnMut(usize, &'t str, bool),
 ) {
     let stretch = &text[start..end];
     if fast {
         fast_words(stretch, start, f);
     } else {
         for (offset, word) in stretch.unicode_word_indices() {
-            f(start + offset, word);
+            f(start + offset, word, false);
         }
     }
 }
@@ -295,27 +303,37 @@ static CLASSES: [Class; 128] = {
     table
 };
 
-/// ASCII letters, digits and `_`: the bytes that always join each other inside a word.
-static WORD_BYTE: [bool; 128] = {
-    let mut table = [false; 128];
+/// Bytes that always join each other inside a word: [`LOWER`] for ASCII lower-case letters,
+/// digits and `_`, [`UPPER`] for upper-case letters, 0 for every other byte (non-ASCII too).
+static WORD_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        table[b] = if c.is_ascii_uppercase() {
+            UPPER
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            LOWER
+        } else {
+            0
+        };
         b += 1;
     }
     table
 };
+const LOWER: u8 = 1;
+/// Also marks a word that needs folding (upper case, or a typographic apostrophe).
+const UPPER: u8 = 2;
 
 #[inline]
 fn is_word_byte(b: u8) -> bool {
-    b < 0x80 && WORD_BYTE[b as usize]
+    WORD_CLASS[b as usize] != 0
 }
 
 /// UAX #29 word segmentation of a stretch whose characters are all known to [`fast_class`];
 /// yields the segments with a letter or digit.
 #[inline]
-fn fast_words<'t>(s: &'t str, base: usize, f: &mut impl FnMut(usize, &'t str)) {
+fn fast_words<'t>(s: &'t str, base: usize, f: &mut impl FnMut(usize, &'t str, bool)) {
     let bytes = s.as_bytes();
     let n = bytes.len();
     let mut i = 0;
@@ -327,12 +345,17 @@ fn fast_words<'t>(s: &'t str, base: usize, f: &mut impl FnMut(usize, &'t str)) {
             continue;
         }
         let start = i;
+        let mut seen = 0u8;
         loop {
             // WB5, WB8, WB9, WB10, WB13a, WB13b: letters, digits and `_` all join.
-            i += bytes[i..]
-                .iter()
-                .position(|&b| !is_word_byte(b))
-                .unwrap_or(n - i);
+            while let Some(&b) = bytes.get(i) {
+                let class = WORD_CLASS[b as usize];
+                if class == 0 {
+                    break;
+                }
+                seen |= class;
+                i += 1;
+            }
             if i == n {
                 break;
             }
@@ -354,11 +377,15 @@ fn fast_words<'t>(s: &'t str, base: usize, f: &mut impl FnMut(usize, &'t str)) {
             if !joins {
                 break;
             }
+            if len > 1 {
+                // A typographic apostrophe folds to `'`.
+                seen |= UPPER;
+            }
             i += len;
         }
         // A run of `_` alone is no word.
         if bytes[start] != b'_' || bytes[start..i].iter().any(|&b| b != b'_') {
-            f(base + start, &s[start..i]);
+            f(base + start, &s[start..i], seen & UPPER == 0);
         }
     }
 }
@@ -405,11 +432,17 @@ impl Tokenizer {
     /// Call `f` with every token of `text`, in order.
     #[inline]
     pub fn for_each_token(&mut self, text: &str, mut f: impl FnMut(Token)) {
-        for_each_word(text, |start, word| {
+        let seed = self.seed;
+        scan_words(text, |start, word, plain| {
             f(Token {
                 start,
                 end: start + word.len(),
-                hash: self.hash_word(word),
+                // A plain word is already normalized: hash it where it stands.
+                hash: if plain {
+                    xxh3_64_with_seed(word.as_bytes(), seed)
+                } else {
+                    self.hash_word(word)
+                },
             });
         });
     }
@@ -531,6 +564,24 @@ mod tests {
                 }
                 assert_eq!(t.hash_word(word), t.hash_normalized(&normalize(word)), "{word:?}");
             });
+        }
+
+        /// Tokens hash their normalized word, whether the scanner called the word plain or not.
+        #[test]
+        fn token_hashes_are_hashes_of_normalized_words(text in news_like()) {
+            let mut t = Tokenizer::new(5);
+            let reference = Tokenizer::new(5);
+            let mut tokens = Vec::new();
+            t.for_each_token(&text, |tok| tokens.push(tok));
+            let expected: Vec<Token> = words(&text)
+                .into_iter()
+                .map(|(start, word)| Token {
+                    start,
+                    end: start + word.len(),
+                    hash: reference.hash_normalized(&normalize(word)),
+                })
+                .collect();
+            prop_assert_eq!(tokens, expected);
         }
 
         #[test]

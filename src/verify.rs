@@ -20,7 +20,8 @@ impl ShingleSet {
 
     /// Build a set from already truncated values; `values` is sorted in place.
     pub fn from_values(values: &mut Vec<u32>) -> Self {
-        values.sort_unstable();
+        // A radix sort: four counting passes over ~700 keys beat a comparison sort's ~10.
+        radsort::sort(values);
         values.dedup();
         ShingleSet(values.as_slice().into())
     }
