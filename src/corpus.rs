@@ -1,10 +1,10 @@
 //! From inputs to fingerprinted documents: the read → parse → fingerprint stage, in parallel.
 //!
-//! A reader thread walks the inputs and sends raw records through a bounded channel (so reading
-//! overlaps with hashing and memory stays bounded). The consumer takes whatever has arrived, up
-//! to a batch, and parses and fingerprints the batch on rayon's pool with one [`Fingerprinter`]
-//! per worker; results come back in input order, where ids are checked for repeats and empty
-//! documents are set aside. Taking "whatever has arrived" keeps a slow stream (a pipe that
+//! Three stages overlap: a reader thread walks the inputs and sends raw records through a bounded
+//! channel (so memory stays bounded); a fingerprinting thread takes whatever has arrived, up to a
+//! batch, and parses and fingerprints the batch on rayon's pool with one [`Fingerprinter`] per
+//! worker; the caller's thread takes finished batches in input order, checks ids for repeats,
+//! and hands each outcome to its sink (clustering, writing) while the next batch is hashed. Taking "whatever has arrived" keeps a slow stream (a pipe that
 //! trickles) flowing document by document, while a fast file fills whole batches.
 //! Text is dropped as soon as a document is fingerprinted unless the caller asks to keep it.
 
@@ -154,22 +154,38 @@ pub fn fingerprint_inputs(
         })
         .map_err(|e| crate::error::Error::io("reader thread", e))?;
 
-    let mut ids = IdRegistry::default();
-    let mut batch: Vec<RawRecord> = Vec::with_capacity(BATCH_RECORDS);
-    while let Ok(first) = receiver.recv() {
-        let mut bytes = first.len();
-        batch.push(first);
-        while batch.len() < BATCH_RECORDS && bytes < BATCH_BYTES {
-            match receiver.try_recv() {
-                Ok(record) => {
-                    bytes += record.len();
-                    batch.push(record);
+    // Fingerprinting runs on its own thread (feeding rayon's pool) one batch ahead of the sink,
+    // so that clustering or writing one batch overlaps with hashing the next.
+    let (done_sender, done) = mpsc::sync_channel::<Vec<Outcome>>(1);
+    let batch_options = options.clone();
+    let batch_budget = Arc::clone(&budget);
+    let fingerprinting = std::thread::Builder::new()
+        .name("reprint-fingerprint".into())
+        .spawn(move || {
+            let mut batch: Vec<RawRecord> = Vec::with_capacity(BATCH_RECORDS);
+            while let Ok(first) = receiver.recv() {
+                let mut bytes = first.len();
+                batch.push(first);
+                while batch.len() < BATCH_RECORDS && bytes < BATCH_BYTES {
+                    match receiver.try_recv() {
+                        Ok(record) => {
+                            bytes += record.len();
+                            batch.push(record);
+                        }
+                        Err(_) => break,
+                    }
                 }
-                Err(_) => break,
+                let outcomes = process_batch(std::mem::take(&mut batch), &batch_options);
+                batch_budget.release(bytes);
+                if done_sender.send(outcomes).is_err() {
+                    break;
+                }
             }
-        }
-        let outcomes = process_batch(std::mem::take(&mut batch), options);
-        budget.release(bytes);
+        })
+        .map_err(|e| crate::error::Error::io("fingerprinting thread", e))?;
+
+    let mut ids = IdRegistry::default();
+    while let Ok(outcomes) = done.recv() {
         let last = outcomes.len().saturating_sub(1);
         for (i, outcome) in outcomes.into_iter().enumerate() {
             let outcome = match outcome {
@@ -182,7 +198,13 @@ pub fn fingerprint_inputs(
             sink(outcome, i == last)?;
         }
     }
-    Ok(())
+    // The channel also closes if fingerprinting failed; never mistake that for the end of input.
+    fingerprinting.join().map_err(|_| {
+        crate::error::Error::io(
+            "fingerprinting thread",
+            std::io::Error::other("fingerprinting stopped unexpectedly; the output is incomplete"),
+        )
+    })
 }
 
 fn process_batch(batch: Vec<RawRecord>, options: &StreamOptions) -> Vec<Outcome> {
