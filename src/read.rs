@@ -641,7 +641,9 @@ fn id_below(root: &Path, path: &Path) -> String {
 /// Remembers every id seen so that a repeated id is reported instead of silently merged.
 #[derive(Default)]
 pub struct IdRegistry {
-    seen: AHashMap<String, String>,
+    /// Where each id was first seen: an `Origin` shares its file name, so this costs the id and
+    /// a few words per document, not a formatted `file:line` string.
+    seen: AHashMap<String, Origin>,
 }
 
 impl IdRegistry {
@@ -654,7 +656,7 @@ impl IdRegistry {
                 format!("duplicate id (first seen at {first})"),
             ));
         }
-        self.seen.insert(id.to_owned(), origin.to_string());
+        self.seen.insert(id.to_owned(), origin.clone());
         Ok(())
     }
 }

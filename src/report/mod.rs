@@ -11,6 +11,7 @@ use crate::story::StoryConfig;
 use crate::verify::Measure;
 use serde::{Serialize, Serializer};
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// Version of the JSON report format.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -118,8 +119,8 @@ impl ClusterParams {
 pub struct DocumentMeta {
     /// Document id.
     pub id: String,
-    /// Outlet, when known.
-    pub outlet: Option<String>,
+    /// Outlet, when known (shared: an archive has few outlets and many documents).
+    pub outlet: Option<Arc<str>>,
     /// Date as given, when known.
     pub date: Option<String>,
 }
@@ -130,7 +131,7 @@ pub struct ClusterDocument {
     /// Document id.
     pub id: String,
     /// Outlet, when known.
-    pub outlet: Option<String>,
+    pub outlet: Option<Arc<str>>,
     /// Date as given, when known.
     pub date: Option<String>,
     /// Cluster number.

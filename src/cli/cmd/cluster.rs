@@ -15,18 +15,21 @@ use reprint::cluster::{
 };
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
 use reprint::shingle_store::{ShingleStore, StoredSet};
+use std::collections::HashSet;
 use std::io::Write;
+use std::sync::Arc;
 
 /// What clustering keeps of a document once it is fingerprinted: its LSH band keys and where
 /// its shingle set went, never the set or the signature themselves.
+/// Per document this is about 100 bytes plus its id and date: band keys live in one flat
+/// array, outlets are shared, and texts are kept apart (and only for `--level story`).
 struct Record {
     meta: DocumentMeta,
     timestamp: Option<i64>,
     bytes: usize,
-    keys: Box<[u32]>,
+    /// Where its band keys start in the flat array of all keys.
+    keys: usize,
     set: StoredSet,
-    /// Kept only for `--level story`.
-    text: Option<String>,
 }
 
 pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
@@ -39,19 +42,38 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
 
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
     let mut store = ShingleStore::new()?;
+    let bands = matching.lsh.bands;
+    let keep_text = options.keep_text;
+    let mut all_keys: Vec<u32> = Vec::new();
+    let mut outlets: HashSet<Arc<str>> = HashSet::new();
+    let mut texts: Vec<String> = Vec::new();
     let (records, entries) = read_documents(&args.inputs, &options, ui, &mut skips, |doc| {
         let keys = band_keys(&doc.fingerprint.signature, &matching.lsh)?;
+        let start = all_keys.len();
+        all_keys.extend(short_keys(&keys));
+        debug_assert_eq!(all_keys.len() - start, bands);
+        let outlet = doc.outlet.map(|o| match outlets.get(o.as_str()) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let shared: Arc<str> = o.into();
+                outlets.insert(Arc::clone(&shared));
+                shared
+            }
+        });
+        if keep_text {
+            // Indexed like the records: one text per document.
+            texts.push(doc.text.unwrap_or_default());
+        }
         Ok(Record {
             set: store.push(&doc.fingerprint.shingles)?,
-            keys: short_keys(&keys).into_boxed_slice(),
+            keys: start,
             meta: DocumentMeta {
                 id: doc.id,
-                outlet: doc.outlet,
+                outlet,
                 date: doc.date,
             },
             timestamp: doc.timestamp,
             bytes: doc.bytes,
-            text: doc.text,
         })
     })?;
 
@@ -69,7 +91,7 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
         .iter()
         .map(|r| ClusterInput {
             id: &r.meta.id,
-            keys: &r.keys,
+            keys: &all_keys[r.keys..r.keys + bands],
             bytes: r.bytes,
             timestamp: r.timestamp,
         })
@@ -95,7 +117,7 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
             passages: false,
             ..AnalysisConfig::default()
         };
-        memberships = story_memberships(&inputs, &records, &memberships, &config, keep)?;
+        memberships = story_memberships(&inputs, &records, &texts, &memberships, &config, keep)?;
         cluster_params.level = "story";
         cluster_params.story = Some(StoryParams::new(&config.story));
     }
@@ -155,6 +177,7 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
 fn story_memberships(
     items: &[ClusterInput<'_>],
     records: &[Record],
+    texts: &[String],
     near: &[Membership],
     config: &AnalysisConfig,
     keep: Keep,
@@ -162,8 +185,9 @@ fn story_memberships(
     let inputs: Vec<ArticleInput> = records
         .iter()
         .zip(near)
-        .map(|(r, m)| ArticleInput {
-            text: r.text.as_deref().unwrap_or(""),
+        .enumerate()
+        .map(|(i, (r, m))| ArticleInput {
+            text: texts.get(i).map_or("", String::as_str),
             outlet: r.meta.outlet.as_deref(),
             timestamp: r.timestamp,
             representative: m.representative,
