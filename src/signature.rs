@@ -255,8 +255,11 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
-        /// Two sets with a planted overlap: the estimate stays within 0.15 of the exact Jaccard
-        /// (about 3.4 standard deviations at 128 permutations).
+        /// Two sets with a planted overlap: the estimate stays within five standard deviations
+        /// of the exact Jaccard J, σ = sqrt(J(1-J)/128), the binomial spread that OPH matches
+        /// (measured: 0.041 against 0.041 at J = 0.33). A fixed bound of 0.15 (3.6σ there) made a
+        /// correct estimator fail about one run of 200 cases in ten; five σ, about one in ten
+        /// thousand. The saved case in proptest-regressions/signature.txt is such a 3.6σ draw.
         #[test]
         fn estimate_is_close_to_exact(
             shared in 0usize..1500,
@@ -275,7 +278,11 @@ mod tests {
             };
             let params = SignatureParams::default();
             let est = sign(params, a).unwrap().jaccard(&sign(params, b).unwrap()).unwrap();
-            prop_assert!((est - exact).abs() <= 0.15, "estimate {est} exact {exact}");
+            let sigma = (exact * (1.0 - exact) / params.num_perm as f64).sqrt();
+            prop_assert!(
+                (est - exact).abs() <= 5.0 * sigma + 0.01,
+                "estimate {est} exact {exact} (σ {sigma})"
+            );
         }
     }
 
