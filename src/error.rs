@@ -29,6 +29,14 @@ pub enum Error {
     /// Two signatures made with different parameters were compared.
     #[error("incompatible signatures: {0}")]
     IncompatibleSignatures(String),
+    /// A persistent index could not be created, opened, read or written.
+    #[error("{}: {message}", path.display())]
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// The library's result type.

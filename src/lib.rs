@@ -70,6 +70,7 @@ pub mod corpus;
 pub mod document;
 pub mod error;
 pub mod fingerprint;
+pub mod index;
 pub mod lsh;
 pub mod passage;
 pub mod read;

@@ -34,6 +34,80 @@ pub enum Command {
     Params(ParamsArgs),
     /// Generate a synthetic syndicated news corpus (JSONL) with known copies, for benchmarks.
     Synth(SynthArgs),
+    /// A persistent index in one directory: check new documents against everything seen before.
+    Index(IndexArgs),
+}
+
+/// `reprint index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// What to do with the index.
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+/// The `index` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Create an index in DIR; its parameters are fixed from then on.
+    Create(IndexCreateArgs),
+    /// Add documents: each is new, a near-duplicate of an indexed one, or already indexed (a
+    /// no-op, so a retry after a failure is safe).
+    Add(IndexAddArgs),
+    /// What `add` would say, without writing (another process may be adding meanwhile).
+    Query(IndexAddArgs),
+    /// Counts, parameters and size on disk.
+    Stats(IndexStatsArgs),
+}
+
+/// `reprint index create`.
+#[derive(Debug, Args)]
+pub struct IndexCreateArgs {
+    /// The index directory (created if missing; must not hold an index yet).
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub sketch: SketchArgs,
+    #[command(flatten)]
+    pub matching: MatchArgs,
+}
+
+/// Output formats of `index add` and `index query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum IndexFormat {
+    /// One readable line per input record.
+    #[default]
+    Text,
+    /// One JSON object per input record: `id`, `status` (new, duplicate, exists), and for a
+    /// duplicate `duplicate_of` and `similarity`; skipped records have `source` and `skipped`.
+    Jsonl,
+}
+
+/// `reprint index add` and `reprint index query`.
+#[derive(Debug, Args)]
+pub struct IndexAddArgs {
+    /// The index directory.
+    pub dir: PathBuf,
+    /// Directories of text files, JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), or - for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = IndexFormat::Text)]
+    pub format: IndexFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `reprint index stats`.
+#[derive(Debug, Args)]
+pub struct IndexStatsArgs {
+    /// The index directory.
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// How bad input is handled.

@@ -90,6 +90,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Compare(args) => cmd::compare::run(args),
         Command::Params(args) => cmd::params::run(args),
         Command::Synth(args) => cmd::synth::run(args),
+        Command::Index(args) => cmd::index::run(args, &ui),
     }
 }
 
@@ -175,7 +176,7 @@ impl Ui {
     /// Show how far reading has come (cheap: called every document, draws now and then).
     fn progress(&self, documents: usize, bytes: usize) {
         if let Some(bar) = &self.progress {
-            if documents % 512 == 0 {
+            if documents.is_multiple_of(512) {
                 bar.set_message(format!(
                     "{documents} documents, {:.1} MB read",
                     bytes as f64 / 1e6

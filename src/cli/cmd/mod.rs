@@ -3,6 +3,7 @@
 pub mod cluster;
 pub mod compare;
 pub mod dedup;
+pub mod index;
 pub mod params;
 pub mod report;
 pub mod synth;

@@ -1,0 +1,287 @@
+//! `reprint index`: a persistent near-duplicate index in one directory (see `reprint::index`).
+//!
+//! `add` and `query` read like `cluster`: documents are fingerprinted in parallel and handled in
+//! input order, one batch at a time. Each batch of `add` is one transaction, committed before its
+//! lines are written, so every line printed describes a committed state.
+
+use crate::cli::args::{
+    Format, IndexAddArgs, IndexArgs, IndexCommand, IndexCreateArgs, IndexFormat, IndexStatsArgs,
+};
+use crate::cli::{
+    match_config, open_output, signature_params, stream_options, write_json, SkipLog, Ui,
+};
+use anyhow::Result;
+use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome};
+use reprint::index::{Index, IndexInput, IndexParams, IndexReader, Verdict};
+use reprint::Skipped;
+use serde::Serialize;
+use std::io::Write;
+
+pub fn run(args: IndexArgs, ui: &Ui) -> Result<()> {
+    match args.command {
+        IndexCommand::Create(args) => create(args, ui),
+        IndexCommand::Add(args) => add_or_query(args, ui, true),
+        IndexCommand::Query(args) => add_or_query(args, ui, false),
+        IndexCommand::Stats(args) => stats(args),
+    }
+}
+
+fn create(args: IndexCreateArgs, ui: &Ui) -> Result<()> {
+    if args.matching.containment {
+        return Err(reprint::Error::InvalidParameter(
+            "an index matches by Jaccard; --containment is not available".into(),
+        )
+        .into());
+    }
+    let signature = signature_params(&args.sketch)?;
+    let matching = match_config(&args.matching, &signature)?;
+    let params = IndexParams::new(&signature, &matching);
+    Index::create(&args.dir, params)?;
+    ui.summary(&format!(
+        "reprint: created an index in {} (threshold {}, {} permutations, {}-word shingles, \
+         seed {}, {} bands x {} rows)",
+        args.dir.display(),
+        params.threshold,
+        params.num_perm,
+        params.shingle_size,
+        params.seed,
+        params.bands,
+        params.rows
+    ));
+    Ok(())
+}
+
+/// One line of `add` or `query` output.
+#[derive(Serialize)]
+struct VerdictLine<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    similarity: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<&'a str>,
+}
+
+/// Input records of one batch, in order.
+enum Pending {
+    Document(Box<FingerprintedDocument>),
+    Skipped(Skipped),
+}
+
+#[derive(Default)]
+struct Counts {
+    new: usize,
+    duplicate: usize,
+    exists: usize,
+    skipped: usize,
+}
+
+/// The index as `add` (read-write) or `query` (read-only, beside any writer) opens it.
+enum Handle {
+    Writer(Index),
+    Reader(IndexReader),
+}
+
+impl Handle {
+    fn params(&self) -> IndexParams {
+        match self {
+            Handle::Writer(w) => w.params(),
+            Handle::Reader(r) => r.params(),
+        }
+    }
+
+    fn decide(&mut self, inputs: &[IndexInput<'_>]) -> reprint::Result<Vec<Verdict>> {
+        match self {
+            Handle::Writer(w) => w.add(inputs),
+            Handle::Reader(r) => r.query(inputs),
+        }
+    }
+}
+
+fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
+    let mut handle = if write {
+        Handle::Writer(Index::open(&args.dir)?)
+    } else {
+        Handle::Reader(IndexReader::open(&args.dir)?)
+    };
+    let params = handle.params();
+    let options = stream_options(&args.input, params.signature());
+    let mut out = open_output(args.output.as_deref())?;
+    let out_name = args
+        .output
+        .as_ref()
+        .map_or_else(|| "-".to_string(), |p| p.display().to_string());
+    let mut skips = SkipLog::new(ui, args.input.on_error, "--format jsonl lists all");
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut counts = Counts::default();
+    let mut seen = 0usize;
+    fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
+        match outcome {
+            Outcome::Document(doc) => pending.push(Pending::Document(doc)),
+            Outcome::Skipped(s) => {
+                skips.record(s.clone())?;
+                pending.push(Pending::Skipped(s));
+            }
+        }
+        seen += 1;
+        ui.progress(seen, 0);
+        if !end_of_batch {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut pending);
+        let inputs: Vec<IndexInput> = batch
+            .iter()
+            .filter_map(|p| match p {
+                Pending::Document(d) => Some(IndexInput {
+                    id: &d.id,
+                    outlet: d.outlet.as_deref(),
+                    date: d.date.as_deref(),
+                    fingerprint: &d.fingerprint,
+                }),
+                Pending::Skipped(_) => None,
+            })
+            .collect();
+        let mut verdicts = handle.decide(&inputs)?.into_iter();
+        for p in &batch {
+            let line = match p {
+                Pending::Skipped(s) => {
+                    counts.skipped += 1;
+                    VerdictLine {
+                        id: s.id.as_deref(),
+                        status: None,
+                        duplicate_of: None,
+                        similarity: None,
+                        source: Some(&s.source),
+                        skipped: Some(&s.reason),
+                    }
+                }
+                Pending::Document(d) => {
+                    // One verdict per document, in order, by construction of `decide`.
+                    let verdict = verdicts.next().ok_or_else(|| {
+                        reprint::Error::InvalidParameter(format!("no verdict for `{}`", d.id))
+                    })?;
+                    line_of(&d.id, verdict, &mut counts)
+                }
+            };
+            write_line(&mut out, &line, args.format)
+                .map_err(|e| reprint::Error::io(&out_name, e))?;
+        }
+        out.flush().map_err(|e| reprint::Error::io(&out_name, e))?;
+        Ok(())
+    })?;
+    out.flush()?;
+    ui.summary(&format!(
+        "reprint: {} documents {}: {} new, {} near-duplicates, {} already indexed, {} skipped",
+        counts.new + counts.duplicate + counts.exists,
+        if write { "added" } else { "queried" },
+        counts.new,
+        counts.duplicate,
+        counts.exists,
+        counts.skipped
+    ));
+    Ok(())
+}
+
+fn line_of<'a>(id: &'a str, verdict: Verdict, counts: &mut Counts) -> VerdictLine<'a> {
+    let (status, duplicate_of, similarity) = match verdict {
+        Verdict::New => {
+            counts.new += 1;
+            ("new", None, None)
+        }
+        Verdict::Exists { .. } => {
+            counts.exists += 1;
+            ("exists", None, None)
+        }
+        Verdict::Duplicate {
+            of_id, similarity, ..
+        } => {
+            counts.duplicate += 1;
+            (
+                "duplicate",
+                Some(of_id),
+                Some((similarity * 1e4).round() / 1e4),
+            )
+        }
+    };
+    VerdictLine {
+        id: Some(id),
+        status: Some(status),
+        duplicate_of,
+        similarity,
+        source: None,
+        skipped: None,
+    }
+}
+
+fn write_line(
+    out: &mut impl Write,
+    line: &VerdictLine<'_>,
+    format: IndexFormat,
+) -> std::io::Result<()> {
+    match format {
+        IndexFormat::Jsonl => {
+            serde_json::to_writer(&mut *out, line)?;
+            writeln!(out)
+        }
+        IndexFormat::Text => match (line.status, line.skipped) {
+            (Some("duplicate"), _) => writeln!(
+                out,
+                "duplicate  {}  of {} ({:.4})",
+                line.id.unwrap_or(""),
+                line.duplicate_of.as_deref().unwrap_or(""),
+                line.similarity.unwrap_or(0.0)
+            ),
+            (Some(status), _) => writeln!(out, "{status:<9}  {}", line.id.unwrap_or("")),
+            (None, reason) => writeln!(
+                out,
+                "skipped    {}: {}",
+                line.source.unwrap_or(""),
+                reason.unwrap_or("")
+            ),
+        },
+    }
+}
+
+fn stats(args: IndexStatsArgs) -> Result<()> {
+    let reader = IndexReader::open(&args.dir)?;
+    let stats = reader.stats()?;
+    let mut out = open_output(None)?;
+    match args.format {
+        Format::Json => write_json(&mut out, &stats)?,
+        Format::Text => {
+            let p = stats.params;
+            writeln!(out, "index       {}", args.dir.display())?;
+            writeln!(out, "documents   {}", stats.documents)?;
+            writeln!(out, "representatives {}", stats.representatives)?;
+            writeln!(
+                out,
+                "near-duplicates {}",
+                stats.documents - stats.representatives
+            )?;
+            writeln!(
+                out,
+                "on disk     {} bytes ({} per document)",
+                stats.file_bytes,
+                stats.file_bytes.checked_div(stats.documents).unwrap_or(0)
+            )?;
+            writeln!(
+                out,
+                "parameters  threshold {}, {} permutations, {}-word shingles, seed {}, {} bands x {} rows",
+                p.threshold, p.num_perm, p.shingle_size, p.seed, p.bands, p.rows
+            )?;
+            writeln!(
+                out,
+                "format      {} ({})",
+                stats.format_version, stats.scheme
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,293 @@
+//! End-to-end tests of `reprint index`: decisions, idempotent re-adding, a crash in the middle of
+//! an `add` (the process killed with SIGKILL), a reader querying while a writer adds, and
+//! parameters fixed at creation.
+
+// Tests fail loudly: panicking on a broken expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::{ok, run};
+
+use reprint::index::IndexReader;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn path(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn jsonl(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A generated corpus of `n` articles (about a fifth planted copies), ids prefixed with `prefix`.
+fn corpus(dir: &Path, n: usize, seed: u64, prefix: &str) -> String {
+    let raw = dir.join(format!("raw-{prefix}.jsonl"));
+    ok(&[
+        "synth",
+        "--documents",
+        &n.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "-o",
+        &path(&raw),
+        "-q",
+    ]);
+    let text = std::fs::read_to_string(&raw)
+        .unwrap()
+        .replace("{\"id\":\"d", &format!("{{\"id\":\"{prefix}"));
+    let out = dir.join(format!("{prefix}.jsonl"));
+    std::fs::write(&out, text).unwrap();
+    path(&out)
+}
+
+/// `reprint index stats INDEX --format json`.
+fn stats(index: &str) -> Value {
+    serde_json::from_slice(&ok(&["index", "stats", index, "--format", "json"]).stdout).unwrap()
+}
+
+/// `reprint index VERB INDEX INPUTS... --format jsonl -q`, one JSON value per line.
+fn verdicts(verb: &str, index: &str, inputs: &[&str]) -> Vec<Value> {
+    let mut args = vec!["index", verb, index];
+    args.extend_from_slice(inputs);
+    args.extend_from_slice(&["--format", "jsonl", "-q"]);
+    jsonl(&ok(&args).stdout)
+}
+
+#[test]
+fn add_reports_new_duplicate_and_exists_and_readding_is_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = path(&dir.path().join("ix"));
+    ok(&["index", "create", &index, "-q"]);
+    let first = verdicts("add", &index, &["data/seeds", "data/syndicated.jsonl"]);
+    let status = |v: &Vec<Value>, id: &str| {
+        v.iter()
+            .find(|l| l["id"] == id)
+            .map(|l| l["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(first.len(), 9, "one line per input document");
+    assert_eq!(
+        status(&first, "000_4526b870d124d22a").as_deref(),
+        Some("new")
+    );
+    let copy = first
+        .iter()
+        .find(|l| l["id"] == "capital-amazon-openai")
+        .unwrap();
+    assert_eq!(copy["status"], "duplicate");
+    assert_eq!(copy["duplicate_of"], "003_4645c990ff64489e");
+    assert!(copy["similarity"].as_f64().unwrap() >= 0.8);
+    // The same add again: every document is already there, and nothing changes.
+    let before = IndexReader::open(Path::new(&index))
+        .unwrap()
+        .documents()
+        .unwrap();
+    let again = verdicts("add", &index, &["data/seeds", "data/syndicated.jsonl"]);
+    assert!(again.iter().all(|l| l["status"] == "exists"), "{again:?}");
+    assert_eq!(
+        IndexReader::open(Path::new(&index))
+            .unwrap()
+            .documents()
+            .unwrap(),
+        before
+    );
+    // Query agrees with add and writes nothing.
+    let query = verdicts("query", &index, &["data/stories.jsonl"]);
+    assert!(query.iter().all(|l| l["status"] == "new"));
+    let stats = stats(&index);
+    assert_eq!(stats["documents"], 9);
+    assert_eq!(stats["representatives"], 8);
+}
+
+#[test]
+fn parameters_are_fixed_and_a_missing_or_existing_index_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = path(&dir.path().join("ix"));
+    ok(&[
+        "index",
+        "create",
+        &index,
+        "--threshold",
+        "0.9",
+        "--num-perm",
+        "64",
+        "-q",
+    ]);
+    let again = run(&["index", "create", &index]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let missing = run(&[
+        "index",
+        "add",
+        &path(&dir.path().join("nowhere")),
+        "data/seeds",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no index here"));
+    let stats = stats(&index);
+    assert_eq!(stats["params"]["threshold"], 0.9);
+    assert_eq!(stats["params"]["num_perm"], 64);
+    let containment = run(&[
+        "index",
+        "create",
+        &path(&dir.path().join("c")),
+        "--containment",
+    ]);
+    assert!(!containment.status.success());
+    assert!(String::from_utf8_lossy(&containment.stderr).contains("Jaccard"));
+}
+
+/// Kill `add` with SIGKILL in the middle; the index still opens and answers, and running the same
+/// `add` again gives exactly the index a run without the crash gives.
+#[test]
+fn an_add_killed_midway_leaves_an_index_that_completes_to_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus(dir.path(), 12_000, 21, "k");
+    let crashed = path(&dir.path().join("crashed"));
+    let clean = path(&dir.path().join("clean"));
+    ok(&["index", "create", &crashed, "-q"]);
+    ok(&["index", "create", &clean, "-q"]);
+    ok(&[
+        "index",
+        "add",
+        &clean,
+        &input,
+        "--format",
+        "jsonl",
+        "-o",
+        &path(&dir.path().join("clean.out")),
+        "-q",
+    ]);
+    let expected = IndexReader::open(Path::new(&clean))
+        .unwrap()
+        .documents()
+        .unwrap();
+    assert_eq!(expected.len(), 12_000);
+
+    // Kill the writer once it has committed some batches but not all.
+    let out_path = dir.path().join("crashed.out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reprint"))
+        .args([
+            "index",
+            "add",
+            &crashed,
+            &input,
+            "--format",
+            "jsonl",
+            "-o",
+            &path(&out_path),
+            "-q",
+            "--threads",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let written = std::fs::read_to_string(&out_path)
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        if written >= 2_048 || Instant::now() > deadline {
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let partial = IndexReader::open(Path::new(&crashed))
+        .unwrap()
+        .documents()
+        .unwrap();
+    assert!(
+        partial.len() < expected.len(),
+        "the kill came too late to test anything"
+    );
+    assert_eq!(
+        &expected[..partial.len()],
+        &partial[..],
+        "committed batches are exactly a prefix"
+    );
+    // It answers queries.
+    ok(&["index", "query", &crashed, "data/seeds", "-q"]);
+    // The same add again completes it.
+    let rerun = verdicts("add", &crashed, &[&input]);
+    let exists = rerun.iter().filter(|l| l["status"] == "exists").count();
+    assert_eq!(
+        exists,
+        partial.len(),
+        "what was committed is reported as already indexed"
+    );
+    let completed = IndexReader::open(Path::new(&crashed))
+        .unwrap()
+        .documents()
+        .unwrap();
+    assert!(
+        completed == expected,
+        "the completed index differs from one built without the crash"
+    );
+}
+
+/// A reader queries, and gets committed answers, while a writer is adding.
+#[test]
+fn a_reader_queries_while_a_writer_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus(dir.path(), 8_000, 22, "r");
+    let index = path(&dir.path().join("ix"));
+    ok(&["index", "create", &index, "-q"]);
+    ok(&["index", "add", &index, "data/seeds", "-q"]);
+    let mut writer = Command::new(env!("CARGO_BIN_EXE_reprint"))
+        .args([
+            "index",
+            "add",
+            &index,
+            &input,
+            "-q",
+            "--threads",
+            "1",
+            "-o",
+            &path(&dir.path().join("w.out")),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut answered_during_write = 0;
+    for _ in 0..50 {
+        let q = run(&[
+            "index",
+            "query",
+            &index,
+            "data/seeds",
+            "--format",
+            "jsonl",
+            "-q",
+        ]);
+        assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+        let lines = jsonl(&q.stdout);
+        assert!(lines.iter().all(|l| l["status"] == "exists"), "{lines:?}");
+        if writer.try_wait().unwrap().is_none() {
+            answered_during_write += 1;
+        } else {
+            break;
+        }
+    }
+    let status = writer.wait().unwrap();
+    assert!(status.success());
+    assert!(
+        answered_during_write > 0,
+        "the writer finished before any query ran"
+    );
+    let stats = stats(&index);
+    assert_eq!(stats["documents"], 8_005);
+}
