@@ -11,15 +11,21 @@
 //! Matching is the leader scheme of `reprint cluster` and `dedup`: a new document is compared,
 //! through LSH candidates, with the representatives already indexed, and becomes a
 //! near-duplicate of the most similar one at or above the threshold, or a representative itself.
-//! Only representatives are entered in the band tables and keep their shingle sets, so a
-//! thousand copies of one article cost one bucket entry each band, not a thousand.
+//! Only representatives are entered in the band table, so a thousand copies of one article cost
+//! one bucket entry each band, not a thousand.
 //!
 //! Tables:
 //! - `meta`: the format version and the parameters, fixed when the index is created;
 //! - `ids`: document id → document number (numbers count up from 0 in the order of adding);
 //! - `documents`: number → the document's record (id, outlet, date, representative, similarity);
-//! - `sets`: representative number → its shingle set (sorted `u32`, little-endian);
-//! - `bands`: (band, key) → representative numbers (a multimap).
+//! - `sets`: number → its shingle set (sorted `u32`, little-endian);
+//! - `keys`: number → its LSH band keys (`u64`, little-endian);
+//! - `bands`: (band, key) → representative numbers (a multimap);
+//! - `members`: representative number → the numbers of its near-duplicates (a multimap).
+//!
+//! Every document keeps its set and keys, so that removing a representative can re-decide its
+//! near-duplicates: each, in the order they were added, becomes a near-duplicate of another
+//! representative or a representative itself, exactly as if it were added now.
 
 use crate::candidates::band_keys;
 use crate::cluster::MatchConfig;
@@ -36,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Version of the index's layout; an index written with another is refused, never misread.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The store's file inside the index directory.
 const FILE: &str = "index.redb";
@@ -46,6 +52,8 @@ const IDS: TableDefinition<&str, u64> = TableDefinition::new("ids");
 const DOCUMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("documents");
 const SETS: TableDefinition<u64, &[u8]> = TableDefinition::new("sets");
 const BANDS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("bands");
+const KEYS: TableDefinition<u64, &[u8]> = TableDefinition::new("keys");
+const MEMBERS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("members");
 
 /// Everything fixed when an index is created; every later `add` and `query` uses exactly these.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -304,6 +312,9 @@ impl Index {
             txn.open_table(SETS).map_err(|e| store_error(&path, e))?;
             txn.open_multimap_table(BANDS)
                 .map_err(|e| store_error(&path, e))?;
+            txn.open_table(KEYS).map_err(|e| store_error(&path, e))?;
+            txn.open_multimap_table(MEMBERS)
+                .map_err(|e| store_error(&path, e))?;
         }
         txn.commit().map_err(|e| store_error(&path, e))?;
         Ok(Index { path, db, stamp })
@@ -342,6 +353,107 @@ impl Index {
     pub fn stats(&self) -> Result<IndexStats> {
         stats_of(&self.path, &self.db, &self.stamp)
     }
+
+    /// Remove documents by id, in one transaction. The near-duplicates of a removed
+    /// representative are decided again, in the order they were added, against the index
+    /// without it: each becomes a near-duplicate of another representative or a representative
+    /// itself. Returns, per id, what happened.
+    pub fn remove(&mut self, ids: &[&str]) -> Result<Vec<Removal>> {
+        let path = self.path.clone();
+        let err = |e: &dyn std::fmt::Display| store_error(&path, e);
+        let txn = self.db.begin_write().map_err(|e| err(&e))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(remove_one(&txn, &self.stamp.params, id).map_err(|e| err(&e))?);
+        }
+        txn.commit().map_err(|e| err(&e))?;
+        Ok(out)
+    }
+
+    /// Give the space of removed and rewritten pages back to the file system; returns whether
+    /// anything was compacted.
+    pub fn compact(&mut self) -> Result<bool> {
+        self.db.compact().map_err(|e| store_error(&self.path, e))
+    }
+}
+
+/// What removing one id did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Removal {
+    /// No document has that id.
+    Absent,
+    /// Removed; `redecided` lists the ids of its former near-duplicates with their new verdict.
+    Removed {
+        /// The former near-duplicates, each with what it is now.
+        redecided: Vec<(String, Verdict)>,
+    },
+}
+
+fn remove_one(
+    txn: &WriteTransaction,
+    params: &IndexParams,
+    id: &str,
+) -> std::result::Result<Removal, Box<dyn std::error::Error>> {
+    let mut ids = txn.open_table(IDS)?;
+    let Some(number) = ids.remove(id)?.map(|v| v.value()) else {
+        return Ok(Removal::Absent);
+    };
+    let mut docs = txn.open_table(DOCUMENTS)?;
+    let mut sets = txn.open_table(SETS)?;
+    let mut keys_table = txn.open_table(KEYS)?;
+    let mut bands = txn.open_multimap_table(BANDS)?;
+    let mut members = txn.open_multimap_table(MEMBERS)?;
+    let record = read_record(&docs, number)?;
+    docs.remove(number)?;
+    sets.remove(number)?;
+    let keys = keys_table
+        .remove(number)?
+        .map(|k| decode_keys(k.value()))
+        .unwrap_or_default();
+    if let Some(of) = record.duplicate_of {
+        members.remove(of, number)?;
+        return Ok(Removal::Removed {
+            redecided: Vec::new(),
+        });
+    }
+    for (band, &key) in keys.iter().enumerate() {
+        bands.remove(band_entry(band, key), number)?;
+    }
+    let mut orphans: Vec<u64> = Vec::new();
+    for m in members.remove_all(number)? {
+        orphans.push(m?.value());
+    }
+    orphans.sort_unstable();
+    let mut redecided = Vec::with_capacity(orphans.len());
+    for m in orphans {
+        let mut orphan = read_record(&docs, m)?;
+        let values = sets
+            .get(m)?
+            .map(|s| decode_set(s.value()))
+            .ok_or_else(|| format!("document {m} has no shingle set"))?;
+        let orphan_keys = keys_table
+            .get(m)?
+            .map(|k| decode_keys(k.value()))
+            .ok_or_else(|| format!("document {m} has no band keys"))?;
+        let verdict = match_representative(&docs, &sets, &bands, params, &orphan_keys, &values)?;
+        match &verdict {
+            Verdict::Duplicate { of, similarity, .. } => {
+                orphan.duplicate_of = Some(*of);
+                orphan.similarity = Some((similarity * 1e4).round() / 1e4);
+                members.insert(*of, m)?;
+            }
+            _ => {
+                orphan.duplicate_of = None;
+                orphan.similarity = None;
+                for (band, &key) in orphan_keys.iter().enumerate() {
+                    bands.insert(band_entry(band, key), m)?;
+                }
+            }
+        }
+        docs.insert(m, serde_json::to_vec(&orphan)?.as_slice())?;
+        redecided.push((orphan.id, verdict));
+    }
+    Ok(Removal::Removed { redecided })
 }
 
 impl IndexReader {
@@ -422,10 +534,11 @@ fn stats_of(path: &Path, db: &impl ReadableDatabase, stamp: &Stamp) -> Result<In
         .open_table(DOCUMENTS)
         .and_then(|t| Ok(t.len()?))
         .map_err(|e| store_error(path, e))?;
-    let representatives = txn
-        .open_table(SETS)
+    let duplicates = txn
+        .open_multimap_table(MEMBERS)
         .and_then(|t| Ok(t.len()?))
         .map_err(|e| store_error(path, e))?;
+    let representatives = documents.saturating_sub(duplicates);
     let file_bytes = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
@@ -459,8 +572,32 @@ where
             number: number.value(),
         });
     }
-    let matching = params.matching();
-    let keys = band_keys(&doc.fingerprint.signature, &matching.lsh)?;
+    let keys = band_keys(&doc.fingerprint.signature, &params.matching().lsh)?;
+    match_representative(
+        docs,
+        sets,
+        bands,
+        params,
+        &keys,
+        doc.fingerprint.shingles.values(),
+    )
+}
+
+/// The most similar representative at or above the threshold among the LSH candidates of a
+/// document with these band keys and shingle values, or [`Verdict::New`].
+fn match_representative<D, S, B>(
+    docs: &D,
+    sets: &S,
+    bands: &B,
+    params: &IndexParams,
+    keys: &[u64],
+    values: &[u32],
+) -> std::result::Result<Verdict, Box<dyn std::error::Error>>
+where
+    D: ReadableTable<u64, &'static [u8]>,
+    S: ReadableTable<u64, &'static [u8]>,
+    B: redb::ReadableMultimapTable<u64, u64>,
+{
     let mut candidates: Vec<u64> = Vec::new();
     for (band, &key) in keys.iter().enumerate() {
         for value in bands.get(band_entry(band, key))? {
@@ -474,27 +611,56 @@ where
         let Some(set) = sets.get(number)? else {
             continue;
         };
-        let values = decode_set(set.value());
-        let similarity = Measure::Jaccard.of_values(doc.fingerprint.shingles.values(), &values);
+        let similarity = Measure::Jaccard.of_values(values, &decode_set(set.value()));
         // The most similar wins; among equals, the earliest indexed.
-        if similarity >= matching.threshold && best.is_none_or(|(s, _)| similarity > s) {
+        if similarity >= params.threshold && best.is_none_or(|(s, _)| similarity > s) {
             best = Some((similarity, number));
         }
     }
     Ok(match best {
-        Some((similarity, of)) => {
-            let record = docs
-                .get(of)?
-                .ok_or_else(|| format!("document {of} is missing from the index"))?;
-            let record: IndexedDocument = serde_json::from_slice(record.value())?;
-            Verdict::Duplicate {
-                of,
-                of_id: record.id,
-                similarity,
-            }
-        }
+        Some((similarity, of)) => Verdict::Duplicate {
+            of,
+            of_id: read_record(docs, of)?.id,
+            similarity,
+        },
         None => Verdict::New,
     })
+}
+
+fn read_record<D: ReadableTable<u64, &'static [u8]>>(
+    docs: &D,
+    number: u64,
+) -> std::result::Result<IndexedDocument, Box<dyn std::error::Error>> {
+    let record = docs
+        .get(number)?
+        .ok_or_else(|| format!("document {number} is missing from the index"))?;
+    Ok(serde_json::from_slice(record.value())?)
+}
+
+fn encode_keys(keys: &[u64]) -> Vec<u8> {
+    keys.iter().flat_map(|k| k.to_le_bytes()).collect()
+}
+
+fn decode_keys(bytes: &[u8]) -> Vec<u64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+        .collect()
+}
+
+/// The next document number: one more than the highest ever given (numbers of removed
+/// documents are not reused, so an old number never names another document).
+fn next_number(txn: &WriteTransaction) -> std::result::Result<u64, Box<dyn std::error::Error>> {
+    let mut meta = txn.open_table(META)?;
+    let next = match meta.get("next")? {
+        Some(v) => {
+            let b = v.value();
+            u64::from_le_bytes(b.try_into().map_err(|_| "corrupt document counter")?)
+        }
+        None => 0,
+    };
+    meta.insert("next", (next + 1).to_le_bytes().as_slice())?;
+    Ok(next)
 }
 
 /// Decide on `doc` inside a write transaction and record it.
@@ -511,7 +677,7 @@ fn add_one(
     if matches!(verdict, Verdict::Exists { .. }) {
         return Ok(verdict);
     }
-    let number = docs.len()?;
+    let number = next_number(txn)?;
     let (duplicate_of, similarity) = match &verdict {
         Verdict::Duplicate { of, similarity, .. } => (Some(*of), Some(*similarity)),
         _ => (None, None),
@@ -525,11 +691,18 @@ fn add_one(
     };
     ids.insert(doc.id, number)?;
     docs.insert(number, serde_json::to_vec(&record)?.as_slice())?;
-    if duplicate_of.is_none() {
-        sets.insert(number, encode_set(&doc.fingerprint.shingles).as_slice())?;
-        let keys = band_keys(&doc.fingerprint.signature, &params.matching().lsh)?;
-        for (band, &key) in keys.iter().enumerate() {
-            bands.insert(band_entry(band, key), number)?;
+    let keys = band_keys(&doc.fingerprint.signature, &params.matching().lsh)?;
+    sets.insert(number, encode_set(&doc.fingerprint.shingles).as_slice())?;
+    txn.open_table(KEYS)?
+        .insert(number, encode_keys(&keys).as_slice())?;
+    match duplicate_of {
+        Some(of) => {
+            txn.open_multimap_table(MEMBERS)?.insert(of, number)?;
+        }
+        None => {
+            for (band, &key) in keys.iter().enumerate() {
+                bands.insert(band_entry(band, key), number)?;
+            }
         }
     }
     Ok(verdict)
@@ -553,26 +726,34 @@ mod tests {
         IndexParams::new(&signature, &matching)
     }
 
+    fn fresh() -> (tempfile::TempDir, Index, Fingerprinter) {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::create(dir.path(), params()).unwrap();
+        let f = Fingerprinter::new(index.params().signature()).unwrap();
+        (dir, index, f)
+    }
+
+    fn input<'a>(id: &'a str, fingerprint: &'a Fingerprint) -> IndexInput<'a> {
+        IndexInput {
+            id,
+            outlet: None,
+            date: None,
+            fingerprint,
+        }
+    }
+
     const TEXT: &str = "Amazon is reportedly in talks to invest up to $50 billion in OpenAI, the \
         company behind ChatGPT. The discussions come just a day after Amazon confirmed it would \
         lay off approximately 16,000 corporate employees as part of broader cost-cutting.";
 
     #[test]
     fn add_decides_then_repeats_are_no_ops_and_readers_agree() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut index = Index::create(dir.path(), params()).unwrap();
-        let mut f = Fingerprinter::new(index.params().signature()).unwrap();
+        let (dir, mut index, mut f) = fresh();
         let a = f.fingerprint(TEXT).unwrap();
         let copy = f.fingerprint(&format!("{TEXT} Shares fell.")).unwrap();
         let other = f
             .fingerprint("A magnitude 7.1 earthquake struck off the coast of Chile on Monday.")
             .unwrap();
-        let input = |id, fingerprint| IndexInput {
-            id,
-            outlet: None,
-            date: None,
-            fingerprint,
-        };
         let verdicts = index
             .add(&[input("a", &a), input("b", &copy), input("c", &other)])
             .unwrap();
@@ -592,6 +773,40 @@ mod tests {
         let q = reader.query(&[input("z", &copy)]).unwrap();
         assert!(matches!(&q[0], Verdict::Duplicate { of: 0, .. }), "{q:?}");
         assert_eq!(reader.stats().unwrap().documents, 3);
+    }
+
+    #[test]
+    fn removing_a_representative_redecides_its_copies() {
+        let (_dir, mut index, mut f) = fresh();
+        let a = f.fingerprint(TEXT).unwrap();
+        let b = f.fingerprint(&format!("{TEXT} Shares fell.")).unwrap();
+        let c = f
+            .fingerprint(&format!("{TEXT} Shares fell sharply."))
+            .unwrap();
+        index
+            .add(&[input("a", &a), input("b", &b), input("c", &c)])
+            .unwrap();
+        assert_eq!(index.stats().unwrap().representatives, 1);
+        let removed = index.remove(&["a", "nope"]).unwrap();
+        assert_eq!(removed[1], Removal::Absent);
+        let Removal::Removed { redecided } = &removed[0] else {
+            panic!("{removed:?}")
+        };
+        // b, added first, is now the representative, and c its near-duplicate.
+        assert_eq!(redecided[0], ("b".to_string(), Verdict::New));
+        assert!(
+            matches!(&redecided[1], (id, Verdict::Duplicate { of_id, .. }) if id == "c" && of_id == "b")
+        );
+        let stats = index.stats().unwrap();
+        assert_eq!((stats.documents, stats.representatives), (2, 1));
+        // The text of a matches b now; re-adding a gives it a new number.
+        let again = index.add(&[input("a", &a)]).unwrap();
+        assert!(
+            matches!(&again[0], Verdict::Duplicate { of_id, .. } if of_id == "b"),
+            "{again:?}"
+        );
+        index.compact().unwrap();
+        assert_eq!(index.stats().unwrap().documents, 3);
     }
 
     #[test]

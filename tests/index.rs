@@ -291,3 +291,42 @@ fn a_reader_queries_while_a_writer_adds() {
     let stats = stats(&index);
     assert_eq!(stats["documents"], 8_005);
 }
+
+/// Removing a representative re-decides its copies; compaction keeps every answer.
+#[test]
+fn remove_redecides_copies_and_compact_keeps_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = path(&dir.path().join("ix"));
+    ok(&["index", "create", &index, "-q"]);
+    verdicts("add", &index, &["data/seeds", "data/syndicated.jsonl"]);
+    let out = ok(&[
+        "index",
+        "remove",
+        &index,
+        "003_4645c990ff64489e",
+        "not-there",
+        "-q",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("removed    003_4645c990ff64489e"), "{text}");
+    assert!(
+        text.contains("capital-amazon-openai is now a representative"),
+        "{text}"
+    );
+    assert!(text.contains("absent     not-there"), "{text}");
+    assert_eq!(stats(&index)["documents"], 8);
+    ok(&["index", "compact", &index, "-q"]);
+    let after = verdicts("query", &index, &["data/seeds"]);
+    let status: Vec<&str> = after
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
+    // The removed seed is no longer indexed; its syndicated copy now stands for it.
+    assert_eq!(status.iter().filter(|s| **s == "exists").count(), 4);
+    let removed = after
+        .iter()
+        .find(|l| l["id"] == "003_4645c990ff64489e")
+        .unwrap();
+    assert_eq!(removed["status"], "duplicate");
+    assert_eq!(removed["duplicate_of"], "capital-amazon-openai");
+}

@@ -58,6 +58,27 @@ pub enum IndexCommand {
     Query(IndexAddArgs),
     /// Counts, parameters and size on disk.
     Stats(IndexStatsArgs),
+    /// Remove documents by id; the near-duplicates of a removed representative are decided again.
+    Remove(IndexRemoveArgs),
+    /// Give the space of removed documents back to the file system.
+    Compact(IndexCompactArgs),
+}
+
+/// `reprint index remove`.
+#[derive(Debug, Args)]
+pub struct IndexRemoveArgs {
+    /// The index directory.
+    pub dir: PathBuf,
+    /// Ids of the documents to remove.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+}
+
+/// `reprint index compact`.
+#[derive(Debug, Args)]
+pub struct IndexCompactArgs {
+    /// The index directory.
+    pub dir: PathBuf,
 }
 
 /// `reprint index create`.

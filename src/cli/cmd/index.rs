@@ -5,14 +5,15 @@
 //! lines are written, so every line printed describes a committed state.
 
 use crate::cli::args::{
-    Format, IndexAddArgs, IndexArgs, IndexCommand, IndexCreateArgs, IndexFormat, IndexStatsArgs,
+    Format, IndexAddArgs, IndexArgs, IndexCommand, IndexCompactArgs, IndexCreateArgs, IndexFormat,
+    IndexRemoveArgs, IndexStatsArgs,
 };
 use crate::cli::{
     match_config, open_output, signature_params, stream_options, write_json, SkipLog, Ui,
 };
 use anyhow::Result;
 use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome};
-use reprint::index::{Index, IndexInput, IndexParams, IndexReader, Verdict};
+use reprint::index::{Index, IndexInput, IndexParams, IndexReader, Removal, Verdict};
 use reprint::Skipped;
 use serde::Serialize;
 use std::io::Write;
@@ -23,6 +24,8 @@ pub fn run(args: IndexArgs, ui: &Ui) -> Result<()> {
         IndexCommand::Add(args) => add_or_query(args, ui, true),
         IndexCommand::Query(args) => add_or_query(args, ui, false),
         IndexCommand::Stats(args) => stats(args),
+        IndexCommand::Remove(args) => remove(args, ui),
+        IndexCommand::Compact(args) => compact(args, ui),
     }
 }
 
@@ -283,5 +286,53 @@ fn stats(args: IndexStatsArgs) -> Result<()> {
         }
     }
     out.flush()?;
+    Ok(())
+}
+
+fn remove(args: IndexRemoveArgs, ui: &Ui) -> Result<()> {
+    let mut index = Index::open(&args.dir)?;
+    let ids: Vec<&str> = args.ids.iter().map(String::as_str).collect();
+    let removals = index.remove(&ids)?;
+    let mut out = open_output(None)?;
+    let (mut removed, mut absent) = (0, 0);
+    for (id, removal) in ids.iter().zip(&removals) {
+        match removal {
+            Removal::Absent => {
+                absent += 1;
+                writeln!(out, "absent     {id}")?;
+            }
+            Removal::Removed { redecided } => {
+                removed += 1;
+                writeln!(out, "removed    {id}")?;
+                for (copy, verdict) in redecided {
+                    match verdict {
+                        Verdict::Duplicate {
+                            of_id, similarity, ..
+                        } => writeln!(
+                            out,
+                            "  {copy} is now a near-duplicate of {of_id} ({similarity:.4})"
+                        )?,
+                        _ => writeln!(out, "  {copy} is now a representative")?,
+                    }
+                }
+            }
+        }
+    }
+    out.flush()?;
+    ui.summary(&format!(
+        "reprint: {removed} removed, {absent} not in the index"
+    ));
+    Ok(())
+}
+
+fn compact(args: IndexCompactArgs, ui: &Ui) -> Result<()> {
+    let mut index = Index::open(&args.dir)?;
+    let before = index.stats()?.file_bytes;
+    index.compact()?;
+    let after = index.stats()?.file_bytes;
+    ui.summary(&format!(
+        "reprint: compacted {}: {before} -> {after} bytes",
+        args.dir.display()
+    ));
     Ok(())
 }
