@@ -340,11 +340,7 @@ impl Index {
         let path = self.path.clone();
         let err = |e: &dyn std::fmt::Display| store_error(&path, e);
         let txn = self.db.begin_write().map_err(|e| err(&e))?;
-        let mut verdicts = Vec::with_capacity(documents.len());
-        for doc in documents {
-            let verdict = add_one(&txn, &self.stamp.params, doc).map_err(|e| err(&e))?;
-            verdicts.push(verdict);
-        }
+        let verdicts = add_batch(&txn, &self.stamp.params, documents).map_err(|e| err(&e))?;
         txn.commit().map_err(|e| err(&e))?;
         Ok(verdicts)
     }
@@ -648,64 +644,75 @@ fn decode_keys(bytes: &[u8]) -> Vec<u64> {
         .collect()
 }
 
-/// The next document number: one more than the highest ever given (numbers of removed
-/// documents are not reused, so an old number never names another document).
-fn next_number(txn: &WriteTransaction) -> std::result::Result<u64, Box<dyn std::error::Error>> {
-    let mut meta = txn.open_table(META)?;
-    let next = match meta.get("next")? {
-        Some(v) => {
-            let b = v.value();
-            u64::from_le_bytes(b.try_into().map_err(|_| "corrupt document counter")?)
-        }
-        None => 0,
-    };
-    meta.insert("next", (next + 1).to_le_bytes().as_slice())?;
-    Ok(next)
-}
+/// The counter of document numbers: the next number to give. Numbers of removed documents are
+/// not reused, so an old number never names another document.
+const NEXT: &str = "next";
 
-/// Decide on `doc` inside a write transaction and record it.
-fn add_one(
+/// Decide on each of `documents` in order, inside one write transaction, and record it. Tables
+/// are opened and the counter read once per batch; band keys are computed once per document.
+fn add_batch(
     txn: &WriteTransaction,
     params: &IndexParams,
-    doc: &IndexInput<'_>,
-) -> std::result::Result<Verdict, Box<dyn std::error::Error>> {
+    documents: &[IndexInput<'_>],
+) -> std::result::Result<Vec<Verdict>, Box<dyn std::error::Error>> {
+    let mut meta = txn.open_table(META)?;
     let mut ids = txn.open_table(IDS)?;
     let mut docs = txn.open_table(DOCUMENTS)?;
     let mut sets = txn.open_table(SETS)?;
+    let mut keys_table = txn.open_table(KEYS)?;
     let mut bands = txn.open_multimap_table(BANDS)?;
-    let verdict = decide(&ids, &docs, &sets, &bands, params, doc)?;
-    if matches!(verdict, Verdict::Exists { .. }) {
-        return Ok(verdict);
-    }
-    let number = next_number(txn)?;
-    let (duplicate_of, similarity) = match &verdict {
-        Verdict::Duplicate { of, similarity, .. } => (Some(*of), Some(*similarity)),
-        _ => (None, None),
+    let mut members = txn.open_multimap_table(MEMBERS)?;
+    let mut next = match meta.get(NEXT)? {
+        Some(v) => u64::from_le_bytes(
+            v.value()
+                .try_into()
+                .map_err(|_| "corrupt document counter")?,
+        ),
+        None => 0,
     };
-    let record = IndexedDocument {
-        id: doc.id.to_string(),
-        outlet: doc.outlet.map(str::to_string),
-        date: doc.date.map(str::to_string),
-        duplicate_of,
-        similarity: similarity.map(|s| (s * 1e4).round() / 1e4),
-    };
-    ids.insert(doc.id, number)?;
-    docs.insert(number, serde_json::to_vec(&record)?.as_slice())?;
-    let keys = band_keys(&doc.fingerprint.signature, &params.matching().lsh)?;
-    sets.insert(number, encode_set(&doc.fingerprint.shingles).as_slice())?;
-    txn.open_table(KEYS)?
-        .insert(number, encode_keys(&keys).as_slice())?;
-    match duplicate_of {
-        Some(of) => {
-            txn.open_multimap_table(MEMBERS)?.insert(of, number)?;
+    let lsh = params.matching().lsh;
+    let mut verdicts = Vec::with_capacity(documents.len());
+    for doc in documents {
+        if let Some(number) = ids.get(doc.id)? {
+            verdicts.push(Verdict::Exists {
+                number: number.value(),
+            });
+            continue;
         }
-        None => {
-            for (band, &key) in keys.iter().enumerate() {
-                bands.insert(band_entry(band, key), number)?;
+        let keys = band_keys(&doc.fingerprint.signature, &lsh)?;
+        let values = doc.fingerprint.shingles.values();
+        let verdict = match_representative(&docs, &sets, &bands, params, &keys, values)?;
+        let number = next;
+        next += 1;
+        let (duplicate_of, similarity) = match &verdict {
+            Verdict::Duplicate { of, similarity, .. } => (Some(*of), Some(*similarity)),
+            _ => (None, None),
+        };
+        let record = IndexedDocument {
+            id: doc.id.to_string(),
+            outlet: doc.outlet.map(str::to_string),
+            date: doc.date.map(str::to_string),
+            duplicate_of,
+            similarity: similarity.map(|s| (s * 1e4).round() / 1e4),
+        };
+        ids.insert(doc.id, number)?;
+        docs.insert(number, serde_json::to_vec(&record)?.as_slice())?;
+        sets.insert(number, encode_set(&doc.fingerprint.shingles).as_slice())?;
+        keys_table.insert(number, encode_keys(&keys).as_slice())?;
+        match duplicate_of {
+            Some(of) => {
+                members.insert(of, number)?;
+            }
+            None => {
+                for (band, &key) in keys.iter().enumerate() {
+                    bands.insert(band_entry(band, key), number)?;
+                }
             }
         }
+        verdicts.push(verdict);
     }
-    Ok(verdict)
+    meta.insert(NEXT, next.to_le_bytes().as_slice())?;
+    Ok(verdicts)
 }
 
 #[cfg(test)]
