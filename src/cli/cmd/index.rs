@@ -123,17 +123,20 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format jsonl lists all");
     let mut pending: Vec<Pending> = Vec::new();
     let mut counts = Counts::default();
-    let mut seen = 0usize;
+    let (mut seen, mut bytes) = (0usize, 0usize);
     fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
         match outcome {
-            Outcome::Document(doc) => pending.push(Pending::Document(doc)),
+            Outcome::Document(doc) => {
+                bytes += doc.bytes;
+                pending.push(Pending::Document(doc));
+            }
             Outcome::Skipped(s) => {
                 skips.record(s.clone())?;
                 pending.push(Pending::Skipped(s));
             }
         }
         seen += 1;
-        ui.progress(seen, 0);
+        ui.progress(seen, bytes);
         if !end_of_batch {
             return Ok(());
         }
