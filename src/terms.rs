@@ -337,7 +337,10 @@ fn currency_symbol(c: char) -> Option<&'static str> {
 
 /// Is `word` a stopword (already normalized)?
 pub fn is_stopword(word: &str) -> bool {
-    STOPWORDS.contains(&word)
+    // Asked for every word of every block; a set instead of a scan of the list.
+    static SET: std::sync::OnceLock<ahash::AHashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| STOPWORDS.iter().copied().collect())
+        .contains(word)
 }
 
 /// A light English stemmer: plural, past and gerund endings and "-ly", enough for rewrites
