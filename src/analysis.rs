@@ -145,6 +145,22 @@ fn content_counts(
     TermCounts::from_terms(terms)
 }
 
+/// The content terms of one document on its own, as story vectors count them: the text of
+/// every block its own evidence does not call boilerplate. (A batch run also leaves out blocks
+/// that other documents show to be templates; a single document cannot know those.)
+pub fn story_terms(text: &str) -> TermCounts {
+    let segmentation = segment(text);
+    let boilerplate = classify_blocks(text, &segmentation);
+    let no_keys = vec![None; segmentation.blocks.len()];
+    content_counts(
+        text,
+        &segmentation,
+        &boilerplate,
+        &no_keys,
+        &AHashSet::new(),
+    )
+}
+
 /// Block keys found in two representatives of one outlet, or in more than
 /// `max(5, 1%)` of all representatives.
 fn suspected_templates(

@@ -8,11 +8,13 @@
 //! trickles) flowing document by document, while a fast file fills whole batches.
 //! Text is dropped as soon as a document is fingerprinted unless the caller asks to keep it.
 
+use crate::analysis::story_terms;
 use crate::document::{Document, Origin, Skipped};
 use crate::error::Result;
 use crate::fingerprint::{Fingerprint, Fingerprinter};
 use crate::read::{FieldNames, IdRegistry, InputReader, RawRecord};
 use crate::signature::SignatureParams;
+use crate::story::TermCounts;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Condvar, Mutex};
@@ -102,6 +104,8 @@ pub struct FingerprintedDocument {
     pub raw: Option<String>,
     /// The fingerprint.
     pub fingerprint: Fingerprint,
+    /// Its content terms for story matching, when [`StreamOptions::story_terms`] is set.
+    pub story_terms: Option<TermCounts>,
 }
 
 /// What happened to one input record.
@@ -125,6 +129,9 @@ pub struct StreamOptions {
     /// Keep the text of each document that has no raw line kept (a whole-file document), so
     /// that it can be written out again; a JSONL document is written from its raw line.
     pub keep_text: bool,
+    /// Also count each document's content terms (see [`crate::analysis::story_terms`]), in
+    /// parallel with fingerprinting.
+    pub story_terms: bool,
 }
 
 /// Read `inputs` in order, fingerprint every document in parallel, and hand each outcome to
@@ -225,7 +232,12 @@ fn process_batch(batch: Vec<RawRecord>, options: &StreamOptions) -> Vec<Outcome>
                         "invalid signature parameters",
                     ));
                 };
-                fingerprint_document(fingerprinter, doc, options.keep_text)
+                let terms = options.story_terms.then(|| story_terms(&doc.text));
+                let mut outcome = fingerprint_document(fingerprinter, doc, options.keep_text);
+                if let Outcome::Document(d) = &mut outcome {
+                    d.story_terms = terms;
+                }
+                outcome
             },
         )
         .collect()
@@ -257,6 +269,7 @@ pub fn fingerprint_document(
             origin: doc.origin,
             raw: doc.raw,
             fingerprint,
+            story_terms: None,
         })),
     }
 }

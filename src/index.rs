@@ -23,17 +23,38 @@
 //! - `bands`: (band, key) → representative numbers (a multimap);
 //! - `members`: representative number → the numbers of its near-duplicates (a multimap).
 //!
+//! - `vectors`: number → its story (a number), date and story vector (term hash, weight);
+//! - `postings`: term → representatives whose heaviest terms include it, with its weight;
+//! - `df`: term → how many representatives hold it; `stories`: story → its representatives.
+//!
 //! Every document keeps its set and keys, so that removing a representative can re-decide its
 //! near-duplicates: each, in the order they were added, becomes a near-duplicate of another
 //! representative or a representative itself, exactly as if it were added now.
+//!
+//! Stories are the batch scheme made incremental. A representative's content terms (its own
+//! boilerplate left out) become a TF-IDF vector whose document frequencies are the background
+//! corpus plus every representative indexed before it, so a document's vector depends only on
+//! what came before it, never on how the input was cut into batches. It joins the story whose
+//! articles it is most similar to on average (cosine, with articles it shares no heavy term
+//! with, or dated outside the window, counting as zero), when that average reaches the story
+//! threshold, the same test average-link clustering merges by; otherwise it starts a story. A
+//! near-duplicate is in its representative's story. Story numbers never change once given, so
+//! a pipeline can key on them; the price is that two stories are never merged afterwards, where
+//! a batch `report` over the same articles might merge them. Removing a document leaves the
+//! term statistics as they were.
 
+use crate::analysis::passage_evidence;
 use crate::candidates::band_keys;
 use crate::cluster::MatchConfig;
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprint;
 use crate::lsh::LshParams;
 use crate::signature::{SignatureParams, SCHEME};
-use crate::verify::{Measure, ShingleSet};
+use crate::story::{
+    background_df, background_documents, idf_weight, StoryConfig, StoryVector, TermCounts, MIN_EDGE,
+};
+use crate::verify::{intersection, Measure, ShingleSet};
+use ahash::AHashMap;
 use redb::{
     ConcurrencyMode, Database, MultimapTableDefinition, ReadOnlyDatabase, ReadableDatabase,
     ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
@@ -42,7 +63,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Version of the index's layout; an index written with another is refused, never misread.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The store's file inside the index directory.
 const FILE: &str = "index.redb";
@@ -54,6 +75,22 @@ const SETS: TableDefinition<u64, &[u8]> = TableDefinition::new("sets");
 const BANDS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("bands");
 const KEYS: TableDefinition<u64, &[u8]> = TableDefinition::new("keys");
 const MEMBERS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("members");
+const VECTORS: TableDefinition<u64, &[u8]> = TableDefinition::new("vectors");
+const POSTINGS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("postings");
+const DF: TableDefinition<u64, u32> = TableDefinition::new("df");
+const STORIES: TableDefinition<u64, u64> = TableDefinition::new("stories");
+
+/// Heaviest terms of a representative entered in `postings`: enough for two rewrites of one
+/// story to share one, few enough that adding stays cheap.
+const POSTED_TERMS: usize = 32;
+/// Most candidates whose full cosine is computed, the strongest partial scores first.
+const MAX_STORY_CANDIDATES: usize = 100;
+/// Shared shingles that count as one shared sentence in the passage evidence. Batch
+/// clustering aligns sentences; the index keeps no sentences, so the shingles two articles
+/// share stand in for them (a kept sentence of 12 words shares 8 five-word shingles).
+const SHINGLES_PER_SENTENCE: usize = 8;
+/// Terms held by more representatives than this are not used to find story candidates.
+const MAX_POSTINGS: u64 = 1000;
 
 /// Everything fixed when an index is created; every later `add` and `query` uses exactly these.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -70,11 +107,17 @@ pub struct IndexParams {
     pub bands: usize,
     /// LSH rows per band.
     pub rows: usize,
+    /// Average cosine similarity at which a document joins a story.
+    pub story_threshold: f64,
+    /// Documents dated further apart (seconds) are never in one story; `None`: no window.
+    pub story_window: Option<i64>,
+    /// Terms kept per story vector.
+    pub story_terms: usize,
 }
 
 impl IndexParams {
     /// The parameters of an index matching with `matching` on signatures made with `signature`.
-    pub fn new(signature: &SignatureParams, matching: &MatchConfig) -> Self {
+    pub fn new(signature: &SignatureParams, matching: &MatchConfig, story: &StoryConfig) -> Self {
         IndexParams {
             threshold: matching.threshold,
             num_perm: signature.num_perm,
@@ -82,6 +125,18 @@ impl IndexParams {
             seed: signature.seed,
             bands: matching.lsh.bands,
             rows: matching.lsh.rows,
+            story_threshold: story.threshold,
+            story_window: story.window,
+            story_terms: story.max_terms,
+        }
+    }
+
+    /// How stories are found.
+    pub fn story(&self) -> StoryConfig {
+        StoryConfig {
+            threshold: self.story_threshold,
+            window: self.story_window,
+            max_terms: self.story_terms,
         }
     }
 
@@ -132,6 +187,8 @@ pub struct IndexedDocument {
     /// Its similarity to that representative.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f64>,
+    /// The story it is part of.
+    pub story: u64,
 }
 
 /// What the index says of one document.
@@ -150,9 +207,26 @@ pub enum Verdict {
         of_id: String,
         /// Exact Jaccard similarity.
         similarity: f64,
+        /// The representative's story, which is the document's too.
+        story: u64,
     },
-    /// Like nothing indexed: it becomes (or would become) a representative.
-    New,
+    /// No near-duplicate, but part of an indexed story: it becomes (or would become) a
+    /// representative in that story.
+    Story {
+        /// The story.
+        story: u64,
+        /// Its average cosine similarity with the story's representatives.
+        similarity: f64,
+        /// The story's representative most similar to it.
+        nearest: u64,
+        /// That representative's id.
+        nearest_id: String,
+    },
+    /// Like nothing indexed: it becomes (or would become) a representative starting a story.
+    New {
+        /// The story it starts (`None` from a query, which gives no numbers).
+        story: Option<u64>,
+    },
 }
 
 /// A document to add or query: its id, metadata and fingerprint.
@@ -166,6 +240,10 @@ pub struct IndexInput<'a> {
     pub date: Option<&'a str>,
     /// Its fingerprint, made with [`IndexParams::signature`].
     pub fingerprint: &'a Fingerprint,
+    /// Its date as seconds since the epoch, when known (for the story window).
+    pub timestamp: Option<i64>,
+    /// Its content terms ([`crate::analysis::story_terms`]); empty terms never join a story.
+    pub terms: &'a TermCounts,
 }
 
 /// Counts of an index, for `reprint index stats`.
@@ -175,6 +253,8 @@ pub struct IndexStats {
     pub documents: u64,
     /// Of which representatives (the others are near-duplicates of one).
     pub representatives: u64,
+    /// Stories (each with at least one document).
+    pub stories: u64,
     /// The index file's size in bytes.
     pub file_bytes: u64,
     /// [`FORMAT_VERSION`].
@@ -315,6 +395,11 @@ impl Index {
             txn.open_table(KEYS).map_err(|e| store_error(&path, e))?;
             txn.open_multimap_table(MEMBERS)
                 .map_err(|e| store_error(&path, e))?;
+            txn.open_table(VECTORS).map_err(|e| store_error(&path, e))?;
+            txn.open_multimap_table(POSTINGS)
+                .map_err(|e| store_error(&path, e))?;
+            txn.open_table(DF).map_err(|e| store_error(&path, e))?;
+            txn.open_table(STORIES).map_err(|e| store_error(&path, e))?;
         }
         txn.commit().map_err(|e| store_error(&path, e))?;
         Ok(Index { path, db, stamp })
@@ -385,11 +470,7 @@ pub enum Removal {
     },
 }
 
-fn remove_one(
-    txn: &WriteTransaction,
-    params: &IndexParams,
-    id: &str,
-) -> std::result::Result<Removal, Box<dyn std::error::Error>> {
+fn remove_one(txn: &WriteTransaction, params: &IndexParams, id: &str) -> StoreResult<Removal> {
     let mut ids = txn.open_table(IDS)?;
     let Some(number) = ids.remove(id)?.map(|v| v.value()) else {
         return Ok(Removal::Absent);
@@ -399,6 +480,9 @@ fn remove_one(
     let mut keys_table = txn.open_table(KEYS)?;
     let mut bands = txn.open_multimap_table(BANDS)?;
     let mut members = txn.open_multimap_table(MEMBERS)?;
+    let mut vectors = txn.open_table(VECTORS)?;
+    let mut postings = txn.open_multimap_table(POSTINGS)?;
+    let mut stories = txn.open_table(STORIES)?;
     let record = read_record(&docs, number)?;
     docs.remove(number)?;
     sets.remove(number)?;
@@ -406,6 +490,10 @@ fn remove_one(
         .remove(number)?
         .map(|k| decode_keys(k.value()))
         .unwrap_or_default();
+    let vector = match vectors.remove(number)? {
+        Some(v) => decode_vector(v.value())?.vector,
+        None => StoryVector::default(),
+    };
     if let Some(of) = record.duplicate_of {
         members.remove(of, number)?;
         return Ok(Removal::Removed {
@@ -414,6 +502,15 @@ fn remove_one(
     }
     for (band, &key) in keys.iter().enumerate() {
         bands.remove(band_entry(band, key), number)?;
+    }
+    for (term, value) in postings_of(number, &vector) {
+        postings.remove(term, value)?;
+    }
+    let size = stories.get(record.story)?.map_or(0, |v| v.value());
+    if size > 1 {
+        stories.insert(record.story, size - 1)?;
+    } else {
+        stories.remove(record.story)?;
     }
     let mut orphans: Vec<u64> = Vec::new();
     for m in members.remove_all(number)? {
@@ -431,21 +528,51 @@ fn remove_one(
             .get(m)?
             .map(|k| decode_keys(k.value()))
             .ok_or_else(|| format!("document {m} has no band keys"))?;
-        let verdict = match_representative(&docs, &sets, &bands, params, &orphan_keys, &values)?;
-        match &verdict {
-            Verdict::Duplicate { of, similarity, .. } => {
-                orphan.duplicate_of = Some(*of);
-                orphan.similarity = Some((similarity * 1e4).round() / 1e4);
-                members.insert(*of, m)?;
-            }
-            _ => {
-                orphan.duplicate_of = None;
-                orphan.similarity = None;
-                for (band, &key) in orphan_keys.iter().enumerate() {
-                    bands.insert(band_entry(band, key), m)?;
+        let mut stored = match vectors.get(m)? {
+            Some(v) => decode_vector(v.value())?,
+            None => StoredVector {
+                story: orphan.story,
+                timestamp: None,
+                vector: StoryVector::default(),
+            },
+        };
+        let verdict =
+            match match_representative(&docs, &sets, &bands, params, &orphan_keys, &values)? {
+                Some((similarity, of, rep)) => {
+                    orphan.duplicate_of = Some(of);
+                    orphan.similarity = Some((similarity * 1e4).round() / 1e4);
+                    orphan.story = rep.story;
+                    members.insert(of, m)?;
+                    Verdict::Duplicate {
+                        of,
+                        of_id: rep.id,
+                        similarity,
+                        story: rep.story,
+                    }
                 }
-            }
-        }
+                None => {
+                    // It takes its representative's place in the story.
+                    orphan.duplicate_of = None;
+                    orphan.similarity = None;
+                    enter_representative(
+                        &mut bands,
+                        &mut postings,
+                        &mut stories,
+                        m,
+                        &orphan_keys,
+                        &stored.vector,
+                        orphan.story,
+                    )?;
+                    Verdict::New {
+                        story: Some(orphan.story),
+                    }
+                }
+            };
+        stored.story = orphan.story;
+        vectors.insert(
+            m,
+            encode_vector(stored.story, stored.timestamp, &stored.vector).as_slice(),
+        )?;
         docs.insert(m, serde_json::to_vec(&orphan)?.as_slice())?;
         redecided.push((orphan.id, verdict));
     }
@@ -484,16 +611,30 @@ impl IndexReader {
     pub fn query(&self, documents: &[IndexInput<'_>]) -> Result<Vec<Verdict>> {
         let err = |e: &dyn std::fmt::Display| store_error(&self.path, e);
         let txn = self.db.begin_read().map_err(|e| err(&e))?;
-        let ids = txn.open_table(IDS).map_err(|e| err(&e))?;
-        let docs = txn.open_table(DOCUMENTS).map_err(|e| err(&e))?;
-        let sets = txn.open_table(SETS).map_err(|e| err(&e))?;
-        let bands = txn.open_multimap_table(BANDS).map_err(|e| err(&e))?;
+        let open = || -> StoreResult<(QueryTables, u64)> {
+            let meta = txn.open_table(META)?;
+            Ok((
+                QueryTables {
+                    ids: txn.open_table(IDS)?,
+                    docs: txn.open_table(DOCUMENTS)?,
+                    sets: txn.open_table(SETS)?,
+                    bands: txn.open_multimap_table(BANDS)?,
+                    vectors: txn.open_table(VECTORS)?,
+                    postings: txn.open_multimap_table(POSTINGS)?,
+                    df: txn.open_table(DF)?,
+                    stories: txn.open_table(STORIES)?,
+                },
+                read_counter(&meta, STORY_DOCUMENTS)?,
+            ))
+        };
+        let (tables, story_documents) = open().map_err(|e| err(&e))?;
+        let mut stats = TermStats {
+            documents: story_documents,
+            ..TermStats::default()
+        };
         documents
             .iter()
-            .map(|doc| {
-                decide(&ids, &docs, &sets, &bands, &self.stamp.params, doc)
-                    .map_err(|e| store_error(&self.path, e))
-            })
+            .map(|doc| decide(&tables, &mut stats, &self.stamp.params, doc).map_err(|e| err(&e)))
             .collect()
     }
 
@@ -502,26 +643,45 @@ impl IndexReader {
         stats_of(&self.path, &self.db, &self.stamp)
     }
 
-    /// Every indexed document, by number, with its shingle set if it is a representative: the
-    /// whole content of the index, to compare two indexes or to export one.
-    pub fn documents(&self) -> Result<Vec<(IndexedDocument, Option<Vec<u32>>)>> {
+    /// Every indexed document, by number, with what the index keeps of it: the whole content
+    /// of the index, to compare two indexes or to export one.
+    pub fn documents(&self) -> Result<Vec<IndexEntry>> {
         let err = |e: &dyn std::fmt::Display| store_error(&self.path, e);
-        let txn = self.db.begin_read().map_err(|e| err(&e))?;
-        let docs = txn.open_table(DOCUMENTS).map_err(|e| err(&e))?;
-        let sets = txn.open_table(SETS).map_err(|e| err(&e))?;
-        let mut out = Vec::new();
-        for entry in docs.iter().map_err(|e| err(&e))? {
-            let (number, record) = entry.map_err(|e| err(&e))?;
-            let record: IndexedDocument =
-                serde_json::from_slice(record.value()).map_err(|e| err(&e))?;
-            let set = sets
-                .get(number.value())
-                .map_err(|e| err(&e))?
-                .map(|s| decode_set(s.value()));
-            out.push((record, set));
-        }
-        Ok(out)
+        let read = || -> StoreResult<Vec<IndexEntry>> {
+            let txn = self.db.begin_read()?;
+            let docs = txn.open_table(DOCUMENTS)?;
+            let sets = txn.open_table(SETS)?;
+            let vectors = txn.open_table(VECTORS)?;
+            let mut out = Vec::new();
+            for entry in docs.iter()? {
+                let (number, record) = entry?;
+                let number = number.value();
+                let shingles = sets.get(number)?.map(|s| decode_set(s.value()));
+                let story_vector = match vectors.get(number)? {
+                    Some(v) => Some(decode_vector(v.value())?.vector),
+                    None => None,
+                };
+                out.push(IndexEntry {
+                    document: serde_json::from_slice(record.value())?,
+                    shingles,
+                    story_vector,
+                });
+            }
+            Ok(out)
+        };
+        read().map_err(|e| err(&e))
     }
+}
+
+/// One document as the index keeps it (see [`IndexReader::documents`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexEntry {
+    /// Its record.
+    pub document: IndexedDocument,
+    /// Its shingle set.
+    pub shingles: Option<Vec<u32>>,
+    /// Its story vector, with the weights it was given when added.
+    pub story_vector: Option<StoryVector>,
 }
 
 fn stats_of(path: &Path, db: &impl ReadableDatabase, stamp: &Stamp) -> Result<IndexStats> {
@@ -535,12 +695,17 @@ fn stats_of(path: &Path, db: &impl ReadableDatabase, stamp: &Stamp) -> Result<In
         .and_then(|t| Ok(t.len()?))
         .map_err(|e| store_error(path, e))?;
     let representatives = documents.saturating_sub(duplicates);
+    let stories = txn
+        .open_table(STORIES)
+        .and_then(|t| Ok(t.len()?))
+        .map_err(|e| store_error(path, e))?;
     let file_bytes = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
     Ok(IndexStats {
         documents,
         representatives,
+        stories,
         file_bytes,
         format_version: stamp.format_version,
         scheme: stamp.scheme.clone(),
@@ -548,39 +713,67 @@ fn stats_of(path: &Path, db: &impl ReadableDatabase, stamp: &Stamp) -> Result<In
     })
 }
 
-/// The verdict on `doc` against the tables as they stand.
-fn decide<I, D, S, B>(
-    ids: &I,
-    docs: &D,
-    sets: &S,
-    bands: &B,
+/// Read-only tables of a committed index, opened once per query.
+struct QueryTables {
+    ids: redb::ReadOnlyTable<&'static str, u64>,
+    docs: redb::ReadOnlyTable<u64, &'static [u8]>,
+    sets: redb::ReadOnlyTable<u64, &'static [u8]>,
+    bands: redb::ReadOnlyMultimapTable<u64, u64>,
+    vectors: redb::ReadOnlyTable<u64, &'static [u8]>,
+    postings: redb::ReadOnlyMultimapTable<u64, u64>,
+    df: redb::ReadOnlyTable<u64, u32>,
+    stories: redb::ReadOnlyTable<u64, u64>,
+}
+
+/// The verdict on `doc` against the committed index; `stats` caches its term frequencies.
+fn decide(
+    t: &QueryTables,
+    stats: &mut TermStats,
     params: &IndexParams,
     doc: &IndexInput<'_>,
-) -> std::result::Result<Verdict, Box<dyn std::error::Error>>
-where
-    I: ReadableTable<&'static str, u64>,
-    D: ReadableTable<u64, &'static [u8]>,
-    S: ReadableTable<u64, &'static [u8]>,
-    B: redb::ReadableMultimapTable<u64, u64>,
-{
-    if let Some(number) = ids.get(doc.id)? {
+) -> StoreResult<Verdict> {
+    if let Some(number) = t.ids.get(doc.id)? {
         return Ok(Verdict::Exists {
             number: number.value(),
         });
     }
     let keys = band_keys(&doc.fingerprint.signature, &params.matching().lsh)?;
-    match_representative(
-        docs,
-        sets,
-        bands,
-        params,
-        &keys,
-        doc.fingerprint.shingles.values(),
-    )
+    let values = doc.fingerprint.shingles.values();
+    if let Some((similarity, of, record)) =
+        match_representative(&t.docs, &t.sets, &t.bands, params, &keys, values)?
+    {
+        return Ok(Verdict::Duplicate {
+            of,
+            of_id: record.id,
+            similarity,
+            story: record.story,
+        });
+    }
+    let config = params.story();
+    stats.load(&t.df, doc.terms)?;
+    let vector = stats.vector(doc.terms, config.max_terms);
+    let joined = match_story(
+        &t.postings,
+        &t.vectors,
+        &t.stories,
+        &t.sets,
+        stats,
+        &config,
+        (&vector, doc.timestamp, values),
+    )?;
+    Ok(match joined {
+        Some((story, similarity, nearest)) => Verdict::Story {
+            story,
+            similarity,
+            nearest,
+            nearest_id: read_record(&t.docs, nearest)?.id,
+        },
+        None => Verdict::New { story: None },
+    })
 }
 
 /// The most similar representative at or above the threshold among the LSH candidates of a
-/// document with these band keys and shingle values, or [`Verdict::New`].
+/// document with these band keys and shingle values: its similarity, number and record.
 fn match_representative<D, S, B>(
     docs: &D,
     sets: &S,
@@ -588,7 +781,7 @@ fn match_representative<D, S, B>(
     params: &IndexParams,
     keys: &[u64],
     values: &[u32],
-) -> std::result::Result<Verdict, Box<dyn std::error::Error>>
+) -> StoreResult<Option<(f64, u64, IndexedDocument)>>
 where
     D: ReadableTable<u64, &'static [u8]>,
     S: ReadableTable<u64, &'static [u8]>,
@@ -613,14 +806,10 @@ where
             best = Some((similarity, number));
         }
     }
-    Ok(match best {
-        Some((similarity, of)) => Verdict::Duplicate {
-            of,
-            of_id: read_record(docs, of)?.id,
-            similarity,
-        },
-        None => Verdict::New,
-    })
+    match best {
+        Some((similarity, of)) => Ok(Some((similarity, of, read_record(docs, of)?))),
+        None => Ok(None),
+    }
 }
 
 fn read_record<D: ReadableTable<u64, &'static [u8]>>(
@@ -644,17 +833,254 @@ fn decode_keys(bytes: &[u8]) -> Vec<u64> {
         .collect()
 }
 
+type StoreResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// Meta key of the number of representatives counted in `df`.
+const STORY_DOCUMENTS: &str = "story_documents";
+/// Meta key of the next story number.
+const NEXT_STORY: &str = "next_story";
+
+fn read_counter<M: ReadableTable<&'static str, &'static [u8]>>(
+    meta: &M,
+    key: &str,
+) -> StoreResult<u64> {
+    Ok(match meta.get(key)? {
+        Some(v) => u64::from_le_bytes(
+            v.value()
+                .try_into()
+                .map_err(|_| format!("corrupt counter `{key}`"))?,
+        ),
+        None => 0,
+    })
+}
+
+/// Document frequencies as a batch sees them: the committed table, read once per term, plus
+/// the representatives added earlier in the batch; written back when the batch ends.
+#[derive(Default)]
+struct TermStats {
+    df: AHashMap<u64, u32>,
+    changed: Vec<u64>,
+    documents: u64,
+}
+
+impl TermStats {
+    fn load<T: ReadableTable<u64, u32>>(
+        &mut self,
+        table: &T,
+        terms: &TermCounts,
+    ) -> StoreResult<()> {
+        for (t, _) in &terms.terms {
+            if !self.df.contains_key(&t.hash) {
+                let df = table.get(t.hash)?.map_or(0, |v| v.value());
+                self.df.insert(t.hash, df);
+            }
+        }
+        Ok(())
+    }
+
+    /// The story vector of `terms`, whose frequencies must be loaded.
+    fn vector(&self, terms: &TermCounts, max_terms: usize) -> StoryVector {
+        let documents = background_documents() + self.documents as usize;
+        StoryVector::with_idf(
+            terms,
+            |h| idf_weight(background_df(h) + self.index_df(h), documents),
+            max_terms,
+        )
+    }
+
+    fn index_df(&self, term: u64) -> u32 {
+        self.df.get(&term).copied().unwrap_or(0)
+    }
+
+    /// Count one more representative holding `terms` (loaded).
+    fn count(&mut self, terms: &TermCounts) {
+        self.documents += 1;
+        for (t, _) in &terms.terms {
+            let df = self.df.entry(t.hash).or_insert(0);
+            *df = df.saturating_add(1);
+            self.changed.push(t.hash);
+        }
+    }
+
+    fn save(&mut self, table: &mut redb::Table<u64, u32>) -> StoreResult<()> {
+        self.changed.sort_unstable();
+        self.changed.dedup();
+        for &t in &self.changed {
+            table.insert(t, self.index_df(t))?;
+        }
+        self.changed.clear();
+        Ok(())
+    }
+}
+
+/// A stored story vector: the document's story, its date, its terms.
+struct StoredVector {
+    story: u64,
+    timestamp: Option<i64>,
+    vector: StoryVector,
+}
+
+const NO_DATE: i64 = i64::MIN;
+
+fn encode_vector(story: u64, timestamp: Option<i64>, vector: &StoryVector) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + vector.terms.len() * 12);
+    out.extend_from_slice(&story.to_le_bytes());
+    out.extend_from_slice(&timestamp.unwrap_or(NO_DATE).to_le_bytes());
+    for &(t, w) in &vector.terms {
+        out.extend_from_slice(&t.to_le_bytes());
+        out.extend_from_slice(&w.to_le_bytes());
+    }
+    out
+}
+
+fn decode_vector(bytes: &[u8]) -> StoreResult<StoredVector> {
+    let corrupt = || "corrupt story vector";
+    let word = |at: usize| -> StoreResult<[u8; 8]> {
+        Ok(bytes
+            .get(at..at + 8)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(corrupt)?)
+    };
+    let story = u64::from_le_bytes(word(0)?);
+    let timestamp = Some(i64::from_le_bytes(word(8)?)).filter(|&t| t != NO_DATE);
+    let rest = bytes.get(16..).ok_or_else(corrupt)?;
+    if rest.len() % 12 != 0 {
+        return Err(corrupt().into());
+    }
+    let terms = rest
+        .chunks_exact(12)
+        .map(|c| {
+            let (t, w) = c.split_at(8);
+            let t: [u8; 8] = t.try_into().unwrap_or_default();
+            let w: [u8; 4] = w.try_into().unwrap_or_default();
+            (u64::from_le_bytes(t), f32::from_le_bytes(w))
+        })
+        .collect();
+    Ok(StoredVector {
+        story,
+        timestamp,
+        vector: StoryVector { terms },
+    })
+}
+
+/// The heaviest [`POSTED_TERMS`] terms of `vector` with their `postings` values: the
+/// document's number and the term's weight in 24 bits.
+fn postings_of(number: u64, vector: &StoryVector) -> Vec<(u64, u64)> {
+    let mut terms = vector.terms.clone();
+    terms.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    terms.truncate(POSTED_TERMS);
+    terms
+        .into_iter()
+        .map(|(t, w)| {
+            let q = (f64::from(w.clamp(0.0, 1.0)) * WEIGHT_SCALE).round() as u64;
+            (t, (number << 24) | q)
+        })
+        .collect()
+}
+
+const WEIGHT_SCALE: f64 = ((1u64 << 24) - 1) as f64;
+
+/// The story `vector` (of a document dated `timestamp`) joins: the one whose representatives
+/// it is most similar to on average, if that reaches the threshold, with the average and the
+/// most similar representative.
+#[allow(clippy::too_many_arguments)]
+fn match_story<P, V, S, T>(
+    postings: &P,
+    vectors: &V,
+    stories: &S,
+    sets: &T,
+    stats: &TermStats,
+    config: &StoryConfig,
+    document: (&StoryVector, Option<i64>, &[u32]),
+) -> StoreResult<Option<(u64, f64, u64)>>
+where
+    P: redb::ReadableMultimapTable<u64, u64>,
+    V: ReadableTable<u64, &'static [u8]>,
+    S: ReadableTable<u64, u64>,
+    T: ReadableTable<u64, &'static [u8]>,
+{
+    let (vector, timestamp, values) = document;
+    // Terms many representatives hold cannot tell stories apart, and reading their postings
+    // would cost more than all the rest: batch clustering skips terms in a tenth of the
+    // corpus; an archive grows without end, so here the bar is a hundredth, at most 1,000.
+    let cap = (stats.documents / 100).clamp(64, MAX_POSTINGS) as u32;
+    let mut partial: AHashMap<u64, f64> = AHashMap::new();
+    for (term, value) in postings_of(0, vector) {
+        if stats.index_df(term) > cap {
+            continue;
+        }
+        let w = (value & 0xFF_FFFF) as f64 / WEIGHT_SCALE;
+        for posting in postings.get(term)? {
+            let posting = posting?.value();
+            let q = (posting & 0xFF_FFFF) as f64 / WEIGHT_SCALE;
+            *partial.entry(posting >> 24).or_default() += w * q;
+        }
+    }
+    // As in batch clustering, a pair whose shared heavy terms give less than half the lowest
+    // edge is not worth reading.
+    let mut candidates: Vec<(u64, f64)> = partial
+        .into_iter()
+        .filter(|&(_, p)| p >= MIN_EDGE * 0.5)
+        .collect();
+    candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    candidates.truncate(MAX_STORY_CANDIDATES);
+    candidates.sort_unstable_by_key(|c| c.0);
+    // story → (sum of cosines, best cosine, its representative)
+    let mut found: Vec<(u64, f64, f64, u64)> = Vec::new();
+    for (number, _) in candidates {
+        let Some(stored) = vectors.get(number)? else {
+            continue;
+        };
+        let other = decode_vector(stored.value())?;
+        if let (Some(window), Some(a), Some(b)) = (config.window, timestamp, other.timestamp) {
+            if a.abs_diff(b) > window.unsigned_abs() {
+                continue;
+            }
+        }
+        // Rewrites of one story carry some of the same sentences, stories of one kind do not:
+        // the cosine is weighed by that evidence as in batch clustering.
+        let cosine = vector.cosine(&other.vector);
+        if cosine < MIN_EDGE {
+            continue;
+        }
+        let shared = match sets.get(number)? {
+            Some(set) => intersection(values, &decode_set(set.value())),
+            None => 0,
+        };
+        let cosine = cosine * passage_evidence(shared / SHINGLES_PER_SENTENCE);
+        match found.iter_mut().find(|f| f.0 == other.story) {
+            Some(f) => {
+                f.1 += cosine;
+                if cosine > f.2 {
+                    (f.2, f.3) = (cosine, number);
+                }
+            }
+            None => found.push((other.story, cosine, cosine, number)),
+        }
+    }
+    let mut best: Option<(u64, f64, u64)> = None;
+    for (story, sum, _, nearest) in found {
+        let size = stories.get(story)?.map_or(1, |v| v.value()).max(1);
+        let average = sum / size as f64;
+        let better = best.is_none_or(|(s, a, _)| average > a || (average == a && story < s));
+        if average >= config.threshold && better {
+            best = Some((story, average, nearest));
+        }
+    }
+    Ok(best)
+}
+
 /// The counter of document numbers: the next number to give. Numbers of removed documents are
 /// not reused, so an old number never names another document.
 const NEXT: &str = "next";
 
 /// Decide on each of `documents` in order, inside one write transaction, and record it. Tables
-/// are opened and the counter read once per batch; band keys are computed once per document.
+/// are opened and the counters read once per batch; band keys are computed once per document.
 fn add_batch(
     txn: &WriteTransaction,
     params: &IndexParams,
     documents: &[IndexInput<'_>],
-) -> std::result::Result<Vec<Verdict>, Box<dyn std::error::Error>> {
+) -> StoreResult<Vec<Verdict>> {
     let mut meta = txn.open_table(META)?;
     let mut ids = txn.open_table(IDS)?;
     let mut docs = txn.open_table(DOCUMENTS)?;
@@ -662,14 +1088,17 @@ fn add_batch(
     let mut keys_table = txn.open_table(KEYS)?;
     let mut bands = txn.open_multimap_table(BANDS)?;
     let mut members = txn.open_multimap_table(MEMBERS)?;
-    let mut next = match meta.get(NEXT)? {
-        Some(v) => u64::from_le_bytes(
-            v.value()
-                .try_into()
-                .map_err(|_| "corrupt document counter")?,
-        ),
-        None => 0,
+    let mut vectors = txn.open_table(VECTORS)?;
+    let mut postings = txn.open_multimap_table(POSTINGS)?;
+    let mut df = txn.open_table(DF)?;
+    let mut stories = txn.open_table(STORIES)?;
+    let mut next = read_counter(&meta, NEXT)?;
+    let mut next_story = read_counter(&meta, NEXT_STORY)?;
+    let mut stats = TermStats {
+        documents: read_counter(&meta, STORY_DOCUMENTS)?,
+        ..TermStats::default()
     };
+    let story_config = params.story();
     let lsh = params.matching().lsh;
     let mut verdicts = Vec::with_capacity(documents.len());
     for doc in documents {
@@ -681,9 +1110,46 @@ fn add_batch(
         }
         let keys = band_keys(&doc.fingerprint.signature, &lsh)?;
         let values = doc.fingerprint.shingles.values();
-        let verdict = match_representative(&docs, &sets, &bands, params, &keys, values)?;
         let number = next;
         next += 1;
+        stats.load(&df, doc.terms)?;
+        let vector = stats.vector(doc.terms, story_config.max_terms);
+        let duplicate = match_representative(&docs, &sets, &bands, params, &keys, values)?;
+        let verdict = match duplicate {
+            Some((similarity, of, record)) => Verdict::Duplicate {
+                of,
+                of_id: record.id,
+                similarity,
+                story: record.story,
+            },
+            None => {
+                let joined = match_story(
+                    &postings,
+                    &vectors,
+                    &stories,
+                    &sets,
+                    &stats,
+                    &story_config,
+                    (&vector, doc.timestamp, values),
+                )?;
+                stats.count(doc.terms);
+                match joined {
+                    Some((story, similarity, nearest)) => Verdict::Story {
+                        story,
+                        similarity,
+                        nearest,
+                        nearest_id: read_record(&docs, nearest)?.id,
+                    },
+                    None => {
+                        next_story += 1;
+                        Verdict::New {
+                            story: Some(next_story - 1),
+                        }
+                    }
+                }
+            }
+        };
+        let story = verdict_story(&verdict).unwrap_or_default();
         let (duplicate_of, similarity) = match &verdict {
             Verdict::Duplicate { of, similarity, .. } => (Some(*of), Some(*similarity)),
             _ => (None, None),
@@ -694,25 +1160,67 @@ fn add_batch(
             date: doc.date.map(str::to_string),
             duplicate_of,
             similarity: similarity.map(|s| (s * 1e4).round() / 1e4),
+            story,
         };
         ids.insert(doc.id, number)?;
         docs.insert(number, serde_json::to_vec(&record)?.as_slice())?;
         sets.insert(number, encode_set(&doc.fingerprint.shingles).as_slice())?;
         keys_table.insert(number, encode_keys(&keys).as_slice())?;
+        vectors.insert(
+            number,
+            encode_vector(story, doc.timestamp, &vector).as_slice(),
+        )?;
         match duplicate_of {
             Some(of) => {
                 members.insert(of, number)?;
             }
-            None => {
-                for (band, &key) in keys.iter().enumerate() {
-                    bands.insert(band_entry(band, key), number)?;
-                }
-            }
+            None => enter_representative(
+                &mut bands,
+                &mut postings,
+                &mut stories,
+                number,
+                &keys,
+                &vector,
+                story,
+            )?,
         }
         verdicts.push(verdict);
     }
+    stats.save(&mut df)?;
     meta.insert(NEXT, next.to_le_bytes().as_slice())?;
+    meta.insert(NEXT_STORY, next_story.to_le_bytes().as_slice())?;
+    meta.insert(STORY_DOCUMENTS, stats.documents.to_le_bytes().as_slice())?;
     Ok(verdicts)
+}
+
+/// The story a verdict puts a document in, if it gives one.
+fn verdict_story(verdict: &Verdict) -> Option<u64> {
+    match verdict {
+        Verdict::Duplicate { story, .. } | Verdict::Story { story, .. } => Some(*story),
+        Verdict::New { story } => *story,
+        Verdict::Exists { .. } => None,
+    }
+}
+
+/// Enter representative `number` in the band and story tables.
+fn enter_representative(
+    bands: &mut redb::MultimapTable<u64, u64>,
+    postings: &mut redb::MultimapTable<u64, u64>,
+    stories: &mut redb::Table<u64, u64>,
+    number: u64,
+    keys: &[u64],
+    vector: &StoryVector,
+    story: u64,
+) -> StoreResult<()> {
+    for (band, &key) in keys.iter().enumerate() {
+        bands.insert(band_entry(band, key), number)?;
+    }
+    for (term, value) in postings_of(number, vector) {
+        postings.insert(term, value)?;
+    }
+    let size = stories.get(story)?.map_or(0, |v| v.value());
+    stories.insert(story, size + 1)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -730,8 +1238,10 @@ mod tests {
             crate::lsh::DEFAULT_FN_WEIGHT,
         )
         .unwrap();
-        IndexParams::new(&signature, &matching)
+        IndexParams::new(&signature, &matching, &StoryConfig::default())
     }
+
+    static NO_TERMS: TermCounts = TermCounts { terms: Vec::new() };
 
     fn fresh() -> (tempfile::TempDir, Index, Fingerprinter) {
         let dir = tempfile::tempdir().unwrap();
@@ -746,6 +1256,8 @@ mod tests {
             outlet: None,
             date: None,
             fingerprint,
+            timestamp: None,
+            terms: &NO_TERMS,
         }
     }
 
@@ -764,12 +1276,12 @@ mod tests {
         let verdicts = index
             .add(&[input("a", &a), input("b", &copy), input("c", &other)])
             .unwrap();
-        assert_eq!(verdicts[0], Verdict::New);
+        assert_eq!(verdicts[0], Verdict::New { story: Some(0) });
         assert!(
-            matches!(&verdicts[1], Verdict::Duplicate { of: 0, of_id, similarity } if of_id == "a" && *similarity >= 0.8),
+            matches!(&verdicts[1], Verdict::Duplicate { of: 0, of_id, similarity, story: 0 } if of_id == "a" && *similarity >= 0.8),
             "{verdicts:?}"
         );
-        assert_eq!(verdicts[2], Verdict::New);
+        assert_eq!(verdicts[2], Verdict::New { story: Some(1) });
         // Adding again changes nothing.
         let again = index.add(&[input("b", &copy)]).unwrap();
         assert_eq!(again, [Verdict::Exists { number: 1 }]);
@@ -800,7 +1312,10 @@ mod tests {
             panic!("{removed:?}")
         };
         // b, added first, is now the representative, and c its near-duplicate.
-        assert_eq!(redecided[0], ("b".to_string(), Verdict::New));
+        assert_eq!(
+            redecided[0],
+            ("b".to_string(), Verdict::New { story: Some(0) })
+        );
         assert!(
             matches!(&redecided[1], (id, Verdict::Duplicate { of_id, .. }) if id == "c" && of_id == "b")
         );
@@ -814,6 +1329,33 @@ mod tests {
         );
         index.compact().unwrap();
         assert_eq!(index.stats().unwrap().documents, 3);
+    }
+
+    #[test]
+    fn story_vectors_and_postings_round_trip() {
+        let vector = StoryVector {
+            terms: (0..40u64)
+                .map(|t| (t * 7919, 1.0 / (t as f32 + 2.0)))
+                .collect(),
+        };
+        for timestamp in [None, Some(-5), Some(1_769_644_800)] {
+            let stored = decode_vector(&encode_vector(42, timestamp, &vector)).unwrap();
+            assert_eq!((stored.story, stored.timestamp), (42, timestamp));
+            assert_eq!(stored.vector, vector);
+        }
+        assert!(
+            decode_vector(&[0; 20]).is_err(),
+            "a torn record is an error"
+        );
+        let postings = postings_of(1 << 39, &vector);
+        assert_eq!(postings.len(), POSTED_TERMS);
+        // The heaviest terms, each with the document's number and its weight to 1e-7.
+        assert_eq!(postings[0].0, 0);
+        for (term, value) in postings {
+            assert_eq!(value >> 24, 1 << 39);
+            let w = vector.terms.iter().find(|t| t.0 == term).unwrap().1;
+            assert!(((value & 0xFF_FFFF) as f64 / WEIGHT_SCALE - f64::from(w)).abs() < 1e-7);
+        }
     }
 
     #[test]

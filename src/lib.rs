@@ -31,6 +31,7 @@
 //! | all of the story and passage stages in order | [`analysis`] | [`analysis::ArticleAnalysis`] |
 //! | reports (cluster, story and passage) | [`report`] | [`report::PassageReport`] |
 //! | compare two documents (shared word runs) | [`compare`] | [`compare::Comparison`] |
+//! | persistent near-duplicate and story index (redb) | [`index`] | [`index::Verdict`] |
 //!
 //! [`synth`] generates syndicated corpora with known ground truth for tests and benchmarks.
 //!

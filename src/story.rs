@@ -138,9 +138,26 @@ impl Idf {
     /// `ln((N + 1) / (df + 0.5)) + 1`: always positive, so a term every document shares still
     /// counts a little.
     pub fn weight(&self, term: u64) -> f32 {
-        let n = self.documents as f64;
-        (((n + 1.0) / (self.df(term) as f64 + 0.5)).ln() + 1.0) as f32
+        idf_weight(self.df(term), self.documents)
     }
+}
+
+/// The inverse document frequency of a term held by `df` of `documents` documents:
+/// `ln((N + 1) / (df + 0.5)) + 1`.
+pub fn idf_weight(df: u32, documents: usize) -> f32 {
+    let n = documents as f64;
+    (((n + 1.0) / (df as f64 + 0.5)).ln() + 1.0) as f32
+}
+
+/// Document frequency of `term` in the background news corpus, and that corpus's size: what
+/// every IDF starts from.
+pub fn background_df(term: u64) -> u32 {
+    background().1.get(&term).copied().unwrap_or(0)
+}
+
+/// Number of documents of the background news corpus.
+pub fn background_documents() -> usize {
+    background().0
 }
 
 /// How much a term kind says about which event a text reports.
@@ -163,12 +180,22 @@ pub struct StoryVector {
 impl StoryVector {
     /// Build the vector of `counts`, keeping the `max_terms` heaviest terms.
     pub fn new(counts: &TermCounts, idf: &Idf, max_terms: usize) -> Self {
+        Self::with_idf(counts, |term| idf.weight(term), max_terms)
+    }
+
+    /// Build the vector of `counts` with `idf` giving each term's inverse document frequency,
+    /// keeping the `max_terms` heaviest terms.
+    pub fn with_idf(
+        counts: &TermCounts,
+        mut idf: impl FnMut(u64) -> f32,
+        max_terms: usize,
+    ) -> Self {
         let mut terms: Vec<(u64, f32)> = counts
             .terms
             .iter()
             .map(|(t, n)| {
                 let tf = 1.0 + (*n as f32).ln();
-                (t.hash, tf * idf.weight(t.hash) * kind_weight(t.kind))
+                (t.hash, tf * idf(t.hash) * kind_weight(t.kind))
             })
             .collect();
         if terms.len() > max_terms {

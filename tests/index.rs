@@ -330,3 +330,95 @@ fn remove_redecides_copies_and_compact_keeps_answers() {
     assert_eq!(removed["status"], "duplicate");
     assert_eq!(removed["duplicate_of"], "capital-amazon-openai");
 }
+
+/// A rewrite joins the story of the article it rewrites, an article about another event starts
+/// its own, a copy is in its original's story, and a query says the same without writing.
+#[test]
+fn rewrites_join_an_indexed_story_and_copies_share_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = path(&dir.path().join("ix"));
+    ok(&["index", "create", &index, "-q"]);
+    let added = verdicts("add", &index, &["data/stories.jsonl"]);
+    let line = |id: &str| added.iter().find(|l| l["id"] == id).unwrap().clone();
+    for (rewrite, original) in [
+        ("quake-chile-rewrite", "quake-chile-wire"),
+        ("rehab-lovato-rewrite", "rehab-lovato"),
+    ] {
+        let l = line(rewrite);
+        assert_eq!(l["status"], "story", "{l}");
+        assert_eq!(l["nearest"], original, "{l}");
+        assert_eq!(l["story"], line(original)["story"]);
+        assert!(l["similarity"].as_f64().unwrap() >= 0.25, "{l}");
+    }
+    // Same kind of event, other event: a story of its own.
+    for other in [
+        "quake-turkey",
+        "rehab-affleck",
+        "layoffs-meta",
+        "earnings-amazon",
+    ] {
+        assert_eq!(line(other)["status"], "new", "{other}");
+    }
+    let stories: std::collections::BTreeSet<u64> =
+        added.iter().map(|l| l["story"].as_u64().unwrap()).collect();
+    assert_eq!(stories.len(), 7, "{added:?}");
+    assert_eq!(stats(&index)["stories"], 7);
+
+    // A copy of the rewrite under another id: a near-duplicate, in the same story.
+    let text = std::fs::read_to_string("data/stories.jsonl").unwrap();
+    let rewrite = text
+        .lines()
+        .find(|l| l.contains("\"quake-chile-rewrite\""))
+        .unwrap()
+        .replace("\"quake-chile-rewrite\"", "\"quake-chile-again\"");
+    let again = dir.path().join("again.jsonl");
+    std::fs::write(&again, format!("{rewrite}\n")).unwrap();
+    let query = verdicts("query", &index, &[&path(&again)]);
+    assert_eq!(query[0]["status"], "duplicate");
+    assert_eq!(query[0]["duplicate_of"], "quake-chile-rewrite");
+    assert_eq!(query[0]["story"], line("quake-chile-wire")["story"]);
+    assert_eq!(stats(&index)["documents"], 9, "a query writes nothing");
+}
+
+/// Story decisions depend on the documents before each one, not on how they were batched:
+/// adding a corpus one document per call builds the same index as adding it in one call.
+#[test]
+fn stories_do_not_depend_on_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = path(&dir.path().join("whole"));
+    let piecewise = path(&dir.path().join("piecewise"));
+    ok(&["index", "create", &whole, "-q"]);
+    ok(&["index", "create", &piecewise, "-q"]);
+    verdicts(
+        "add",
+        &whole,
+        &["data/stories.jsonl", "data/dev/rewrites.jsonl"],
+    );
+    let mut n = 0;
+    for file in ["data/stories.jsonl", "data/dev/rewrites.jsonl"] {
+        for line in std::fs::read_to_string(file).unwrap().lines() {
+            let one = dir.path().join(format!("one-{n}.jsonl"));
+            std::fs::write(&one, format!("{line}\n")).unwrap();
+            verdicts("add", &piecewise, &[&path(&one)]);
+            n += 1;
+        }
+    }
+    let documents = |p: &str| {
+        IndexReader::open(Path::new(p))
+            .unwrap()
+            .documents()
+            .unwrap()
+    };
+    let all = documents(&whole);
+    assert_eq!(all.len(), n);
+    assert!(
+        all.iter().any(|d| d.document.duplicate_of.is_none()
+            && all
+                .iter()
+                .filter(|e| e.document.story == d.document.story)
+                .count()
+                > 1),
+        "some story has several articles"
+    );
+    assert_eq!(all, documents(&piecewise));
+}

@@ -51,8 +51,8 @@ pub struct IndexArgs {
 pub enum IndexCommand {
     /// Create an index in DIR; its parameters are fixed from then on.
     Create(IndexCreateArgs),
-    /// Add documents: each is new, a near-duplicate of an indexed one, or already indexed (a
-    /// no-op, so a retry after a failure is safe).
+    /// Add documents: each is a near-duplicate of an indexed one, part of an indexed story,
+    /// new (starting a story), or already indexed (a no-op, so a retry after a failure is safe).
     Add(IndexAddArgs),
     /// What `add` would say, without writing (another process may be adding meanwhile).
     Query(IndexAddArgs),
@@ -90,6 +90,8 @@ pub struct IndexCreateArgs {
     pub sketch: SketchArgs,
     #[command(flatten)]
     pub matching: MatchArgs,
+    #[command(flatten)]
+    pub story: StoryArgs,
 }
 
 /// Output formats of `index add` and `index query`.
@@ -98,8 +100,10 @@ pub enum IndexFormat {
     /// One readable line per input record.
     #[default]
     Text,
-    /// One JSON object per input record: `id`, `status` (new, duplicate, exists), and for a
-    /// duplicate `duplicate_of` and `similarity`; skipped records have `source` and `skipped`.
+    /// One JSON object per input record: `id`, `status` (new, story, duplicate, exists) and
+    /// `story`; for a duplicate `duplicate_of` and `similarity` (Jaccard), for a member of an
+    /// indexed story `nearest` and `similarity` (average cosine); skipped records have
+    /// `source` and `skipped`.
     Jsonl,
 }
 

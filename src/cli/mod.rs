@@ -132,6 +132,7 @@ fn stream_options(input: &InputArgs, params: SignatureParams) -> StreamOptions {
         params,
         keep_raw: false,
         keep_text: false,
+        story_terms: false,
     }
 }
 

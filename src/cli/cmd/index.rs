@@ -9,11 +9,13 @@ use crate::cli::args::{
     IndexRemoveArgs, IndexStatsArgs,
 };
 use crate::cli::{
-    match_config, open_output, signature_params, stream_options, write_json, SkipLog, Ui,
+    match_config, open_output, signature_params, story_config, stream_options, write_json, SkipLog,
+    Ui,
 };
 use anyhow::Result;
-use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome};
+use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome, StreamOptions};
 use reprint::index::{Index, IndexInput, IndexParams, IndexReader, Removal, Verdict};
+use reprint::story::TermCounts;
 use reprint::Skipped;
 use serde::Serialize;
 use std::io::Write;
@@ -38,20 +40,33 @@ fn create(args: IndexCreateArgs, ui: &Ui) -> Result<()> {
     }
     let signature = signature_params(&args.sketch)?;
     let matching = match_config(&args.matching, &signature)?;
-    let params = IndexParams::new(&signature, &matching);
+    let story = story_config(&args.story)?;
+    let params = IndexParams::new(&signature, &matching, &story);
     Index::create(&args.dir, params)?;
     ui.summary(&format!(
         "reprint: created an index in {} (threshold {}, {} permutations, {}-word shingles, \
-         seed {}, {} bands x {} rows)",
+         seed {}, {} bands x {} rows; stories at {} within {})",
         args.dir.display(),
         params.threshold,
         params.num_perm,
         params.shingle_size,
         params.seed,
         params.bands,
-        params.rows
+        params.rows,
+        params.story_threshold,
+        window_text(params.story_window)
     ));
     Ok(())
+}
+
+/// A story window as `create` was given it.
+fn window_text(window: Option<i64>) -> String {
+    match window {
+        None => "any span".into(),
+        Some(w) if w % 86_400 == 0 => format!("{}d", w / 86_400),
+        Some(w) if w % 3_600 == 0 => format!("{}h", w / 3_600),
+        Some(w) => format!("{w}s"),
+    }
 }
 
 /// One line of `add` or `query` output.
@@ -62,7 +77,11 @@ struct VerdictLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    story: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     duplicate_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nearest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     similarity: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +99,7 @@ enum Pending {
 #[derive(Default)]
 struct Counts {
     new: usize,
+    story: usize,
     duplicate: usize,
     exists: usize,
     skipped: usize,
@@ -114,7 +134,11 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
         Handle::Reader(IndexReader::open(&args.dir)?)
     };
     let params = handle.params();
-    let options = stream_options(&args.input, params.signature());
+    let options = StreamOptions {
+        story_terms: true,
+        ..stream_options(&args.input, params.signature())
+    };
+    let no_terms = TermCounts::default();
     let mut out = open_output(args.output.as_deref())?;
     let out_name = args
         .output
@@ -149,6 +173,8 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
                     outlet: d.outlet.as_deref(),
                     date: d.date.as_deref(),
                     fingerprint: &d.fingerprint,
+                    timestamp: d.timestamp,
+                    terms: d.story_terms.as_ref().unwrap_or(&no_terms),
                 }),
                 Pending::Skipped(_) => None,
             })
@@ -161,7 +187,9 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
                     VerdictLine {
                         id: s.id.as_deref(),
                         status: None,
+                        story: None,
                         duplicate_of: None,
+                        nearest: None,
                         similarity: None,
                         source: Some(&s.source),
                         skipped: Some(&s.reason),
@@ -183,10 +211,12 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
     })?;
     out.flush()?;
     ui.summary(&format!(
-        "reprint: {} documents {}: {} new, {} near-duplicates, {} already indexed, {} skipped",
-        counts.new + counts.duplicate + counts.exists,
+        "reprint: {} documents {}: {} new stories, {} in an indexed story, {} near-duplicates, \
+         {} already indexed, {} skipped",
+        counts.new + counts.story + counts.duplicate + counts.exists,
         if write { "added" } else { "queried" },
         counts.new,
+        counts.story,
         counts.duplicate,
         counts.exists,
         counts.skipped
@@ -195,34 +225,53 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
 }
 
 fn line_of<'a>(id: &'a str, verdict: Verdict, counts: &mut Counts) -> VerdictLine<'a> {
-    let (status, duplicate_of, similarity) = match verdict {
-        Verdict::New => {
+    let round = |x: f64| (x * 1e4).round() / 1e4;
+    let mut line = VerdictLine {
+        id: Some(id),
+        status: None,
+        story: None,
+        duplicate_of: None,
+        nearest: None,
+        similarity: None,
+        source: None,
+        skipped: None,
+    };
+    match verdict {
+        Verdict::New { story } => {
             counts.new += 1;
-            ("new", None, None)
+            line.status = Some("new");
+            line.story = story;
+        }
+        Verdict::Story {
+            story,
+            similarity,
+            nearest_id,
+            ..
+        } => {
+            counts.story += 1;
+            line.status = Some("story");
+            line.story = Some(story);
+            line.nearest = Some(nearest_id);
+            line.similarity = Some(round(similarity));
         }
         Verdict::Exists { .. } => {
             counts.exists += 1;
-            ("exists", None, None)
+            line.status = Some("exists");
         }
         Verdict::Duplicate {
-            of_id, similarity, ..
+            of_id,
+            similarity,
+            story,
+            ..
         } => {
             counts.duplicate += 1;
-            (
-                "duplicate",
-                Some(of_id),
-                Some((similarity * 1e4).round() / 1e4),
-            )
+            line.status = Some("duplicate");
+            line.story = Some(story);
+            line.duplicate_of = Some(of_id);
+            line.similarity = Some(round(similarity));
         }
-    };
-    VerdictLine {
-        id: Some(id),
-        status: Some(status),
-        duplicate_of,
-        similarity,
-        source: None,
-        skipped: None,
     }
+    line
 }
 
 fn write_line(
@@ -238,12 +287,28 @@ fn write_line(
         IndexFormat::Text => match (line.status, line.skipped) {
             (Some("duplicate"), _) => writeln!(
                 out,
-                "duplicate  {}  of {} ({:.4})",
+                "duplicate  {}  of {} ({:.4}), story {}",
                 line.id.unwrap_or(""),
                 line.duplicate_of.as_deref().unwrap_or(""),
+                line.similarity.unwrap_or(0.0),
+                line.story.unwrap_or(0)
+            ),
+            (Some("story"), _) => writeln!(
+                out,
+                "story      {}  in story {}, nearest {} (average {:.4})",
+                line.id.unwrap_or(""),
+                line.story.unwrap_or(0),
+                line.nearest.as_deref().unwrap_or(""),
                 line.similarity.unwrap_or(0.0)
             ),
-            (Some(status), _) => writeln!(out, "{status:<9}  {}", line.id.unwrap_or("")),
+            (Some(status), _) => match line.story {
+                Some(story) => writeln!(
+                    out,
+                    "{status:<9}  {}  starts story {story}",
+                    line.id.unwrap_or("")
+                ),
+                None => writeln!(out, "{status:<9}  {}", line.id.unwrap_or("")),
+            },
             (None, reason) => writeln!(
                 out,
                 "skipped    {}: {}",
@@ -270,6 +335,7 @@ fn stats(args: IndexStatsArgs) -> Result<()> {
                 "near-duplicates {}",
                 stats.documents - stats.representatives
             )?;
+            writeln!(out, "stories     {}", stats.stories)?;
             writeln!(
                 out,
                 "on disk     {} bytes ({} per document)",
@@ -280,6 +346,13 @@ fn stats(args: IndexStatsArgs) -> Result<()> {
                 out,
                 "parameters  threshold {}, {} permutations, {}-word shingles, seed {}, {} bands x {} rows",
                 p.threshold, p.num_perm, p.shingle_size, p.seed, p.bands, p.rows
+            )?;
+            writeln!(
+                out,
+                "story rule  average cosine {} within {}, {} terms per vector",
+                p.story_threshold,
+                window_text(p.story_window),
+                p.story_terms
             )?;
             writeln!(
                 out,
