@@ -25,7 +25,8 @@
 //!
 //! - `vectors`: number → its story (a number), date and story vector (term hash, weight);
 //! - `postings`: term → representatives whose heaviest terms include it, with its weight;
-//! - `df`: term → how many representatives hold it; `stories`: story → its representatives.
+//! - `df`: term → how many representatives hold it; `stories`: story → how many
+//!   representatives it has; `story_members`: story → their numbers (a multimap).
 //!
 //! Every document keeps its set and keys, so that removing a representative can re-decide its
 //! near-duplicates: each, in the order they were added, becomes a near-duplicate of another
@@ -38,10 +39,13 @@
 //! articles it is most similar to on average (cosine, with articles it shares no heavy term
 //! with, or dated outside the window, counting as zero), when that average reaches the story
 //! threshold, the same test average-link clustering merges by; otherwise it starts a story. A
-//! near-duplicate is in its representative's story. Story numbers never change once given, so
-//! a pipeline can key on them; the price is that two stories are never merged afterwards, where
-//! a batch `report` over the same articles might merge them. Removing a document leaves the
-//! term statistics as they were.
+//! near-duplicate is in its representative's story. When a document qualifies for several
+//! stories, each of the others is merged into its best one if the average similarity over all
+//! pairs across the two (the document included) reaches the threshold, again average-link's
+//! test; the merged story takes the oldest number. The index keeps no sentences, so the
+//! passage evidence that weighs a pair's cosine counts shared shingles instead of aligned
+//! sentences. Removing a document leaves the term statistics as they were and never splits a
+//! story.
 
 use crate::analysis::passage_evidence;
 use crate::candidates::band_keys;
@@ -57,7 +61,7 @@ use crate::verify::{intersection, Measure, ShingleSet};
 use ahash::AHashMap;
 use redb::{
     ConcurrencyMode, Database, MultimapTableDefinition, ReadOnlyDatabase, ReadableDatabase,
-    ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
+    ReadableMultimapTable, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -79,6 +83,8 @@ const VECTORS: TableDefinition<u64, &[u8]> = TableDefinition::new("vectors");
 const POSTINGS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("postings");
 const DF: TableDefinition<u64, u32> = TableDefinition::new("df");
 const STORIES: TableDefinition<u64, u64> = TableDefinition::new("stories");
+const STORY_MEMBERS: MultimapTableDefinition<u64, u64> =
+    MultimapTableDefinition::new("story_members");
 
 /// Heaviest terms of a representative entered in `postings`: enough for two rewrites of one
 /// story to share one, few enough that adding stays cheap.
@@ -89,6 +95,8 @@ const MAX_STORY_CANDIDATES: usize = 100;
 /// clustering aligns sentences; the index keeps no sentences, so the shingles two articles
 /// share stand in for them (a kept sentence of 12 words shares 8 five-word shingles).
 const SHINGLES_PER_SENTENCE: usize = 8;
+/// Most pairs compared to decide whether two stories are one (larger stories stay apart).
+const MAX_MERGE_PAIRS: usize = 1000;
 /// Terms held by more representatives than this are not used to find story candidates.
 const MAX_POSTINGS: u64 = 1000;
 
@@ -221,6 +229,9 @@ pub enum Verdict {
         nearest: u64,
         /// That representative's id.
         nearest_id: String,
+        /// Stories this document showed to be the same story, now merged into `story` (their
+        /// articles' story numbers change to `story`).
+        merged: Vec<u64>,
     },
     /// Like nothing indexed: it becomes (or would become) a representative starting a story.
     New {
@@ -400,6 +411,8 @@ impl Index {
                 .map_err(|e| store_error(&path, e))?;
             txn.open_table(DF).map_err(|e| store_error(&path, e))?;
             txn.open_table(STORIES).map_err(|e| store_error(&path, e))?;
+            txn.open_multimap_table(STORY_MEMBERS)
+                .map_err(|e| store_error(&path, e))?;
         }
         txn.commit().map_err(|e| store_error(&path, e))?;
         Ok(Index { path, db, stamp })
@@ -483,6 +496,7 @@ fn remove_one(txn: &WriteTransaction, params: &IndexParams, id: &str) -> StoreRe
     let mut vectors = txn.open_table(VECTORS)?;
     let mut postings = txn.open_multimap_table(POSTINGS)?;
     let mut stories = txn.open_table(STORIES)?;
+    let mut story_members = txn.open_multimap_table(STORY_MEMBERS)?;
     let record = read_record(&docs, number)?;
     docs.remove(number)?;
     sets.remove(number)?;
@@ -506,6 +520,7 @@ fn remove_one(txn: &WriteTransaction, params: &IndexParams, id: &str) -> StoreRe
     for (term, value) in postings_of(number, &vector) {
         postings.remove(term, value)?;
     }
+    story_members.remove(record.story, number)?;
     let size = stories.get(record.story)?.map_or(0, |v| v.value());
     if size > 1 {
         stories.insert(record.story, size - 1)?;
@@ -555,9 +570,8 @@ fn remove_one(txn: &WriteTransaction, params: &IndexParams, id: &str) -> StoreRe
                     orphan.duplicate_of = None;
                     orphan.similarity = None;
                     enter_representative(
-                        &mut bands,
-                        &mut postings,
-                        &mut stories,
+                        (&mut bands, &mut postings),
+                        (&mut stories, &mut story_members),
                         m,
                         &orphan_keys,
                         &stored.vector,
@@ -623,6 +637,7 @@ impl IndexReader {
                     postings: txn.open_multimap_table(POSTINGS)?,
                     df: txn.open_table(DF)?,
                     stories: txn.open_table(STORIES)?,
+                    story_members: txn.open_multimap_table(STORY_MEMBERS)?,
                 },
                 read_counter(&meta, STORY_DOCUMENTS)?,
             ))
@@ -723,6 +738,7 @@ struct QueryTables {
     postings: redb::ReadOnlyMultimapTable<u64, u64>,
     df: redb::ReadOnlyTable<u64, u32>,
     stories: redb::ReadOnlyTable<u64, u64>,
+    story_members: redb::ReadOnlyMultimapTable<u64, u64>,
 }
 
 /// The verdict on `doc` against the committed index; `stats` caches its term frequencies.
@@ -752,22 +768,20 @@ fn decide(
     let config = params.story();
     stats.load(&t.df, doc.terms)?;
     let vector = stats.vector(doc.terms, config.max_terms);
-    let joined = match_story(
-        &t.postings,
-        &t.vectors,
-        &t.stories,
-        &t.sets,
-        stats,
-        &config,
-        (&vector, doc.timestamp, values),
-    )?;
-    Ok(match joined {
-        Some((story, similarity, nearest)) => Verdict::Story {
-            story,
-            similarity,
-            nearest,
-            nearest_id: read_record(&t.docs, nearest)?.id,
-        },
+    let tables = StoryTables {
+        postings: &t.postings,
+        vectors: &t.vectors,
+        stories: &t.stories,
+        sets: &t.sets,
+        members: &t.story_members,
+    };
+    let document = StoryDocument {
+        vector: &vector,
+        timestamp: doc.timestamp,
+        values,
+    };
+    Ok(match tables.decide(stats, &config, document)? {
+        Some(m) => story_verdict(m, &t.docs)?,
         None => Verdict::New { story: None },
     })
 }
@@ -980,94 +994,223 @@ fn postings_of(number: u64, vector: &StoryVector) -> Vec<(u64, u64)> {
 
 const WEIGHT_SCALE: f64 = ((1u64 << 24) - 1) as f64;
 
-/// The story `vector` (of a document dated `timestamp`) joins: the one whose representatives
-/// it is most similar to on average, if that reaches the threshold, with the average and the
-/// most similar representative.
-#[allow(clippy::too_many_arguments)]
-fn match_story<P, V, S, T>(
-    postings: &P,
-    vectors: &V,
-    stories: &S,
-    sets: &T,
-    stats: &TermStats,
-    config: &StoryConfig,
-    document: (&StoryVector, Option<i64>, &[u32]),
-) -> StoreResult<Option<(u64, f64, u64)>>
+/// The tables story matching reads, from a write or a read transaction.
+struct StoryTables<'t, P, V, S, T, M> {
+    postings: &'t P,
+    vectors: &'t V,
+    stories: &'t S,
+    sets: &'t T,
+    members: &'t M,
+}
+
+/// What story matching needs of one article: its story vector, date and shingle set.
+#[derive(Clone, Copy)]
+struct StoryDocument<'d> {
+    vector: &'d StoryVector,
+    timestamp: Option<i64>,
+    values: &'d [u32],
+}
+
+/// A representative as loaded for story matching: its stored vector and its shingle set.
+type Loaded = (StoredVector, Vec<u32>);
+
+fn view(loaded: &Loaded) -> StoryDocument<'_> {
+    StoryDocument {
+        vector: &loaded.0.vector,
+        timestamp: loaded.0.timestamp,
+        values: &loaded.1,
+    }
+}
+
+/// The similarity of two articles as story clustering weighs it: the cosine of their story
+/// vectors times the passage evidence, 0 when they are dated outside the window or their cosine
+/// is below the lowest edge.
+fn story_similarity(config: &StoryConfig, a: StoryDocument<'_>, b: StoryDocument<'_>) -> f64 {
+    if let (Some(window), Some(x), Some(y)) = (config.window, a.timestamp, b.timestamp) {
+        if x.abs_diff(y) > window.unsigned_abs() {
+            return 0.0;
+        }
+    }
+    let cosine = a.vector.cosine(b.vector);
+    if cosine < MIN_EDGE {
+        return 0.0;
+    }
+    // Rewrites of one story carry some of the same sentences, stories of one kind do not: the
+    // cosine is weighed by that evidence as in batch clustering, with the shingles two articles
+    // share standing in for sentences.
+    let shared = intersection(a.values, b.values);
+    cosine * passage_evidence(shared / SHINGLES_PER_SENTENCE)
+}
+
+/// Where a document goes among the stories: the story it joins, its average similarity with
+/// that story's representatives, the nearest of them, and older stories that it shows to be
+/// the same story (merged into the lowest number).
+#[derive(Debug, Clone, PartialEq)]
+struct StoryMatch {
+    story: u64,
+    similarity: f64,
+    nearest: u64,
+    merged: Vec<u64>,
+}
+
+impl<P, V, S, T, M> StoryTables<'_, P, V, S, T, M>
 where
     P: redb::ReadableMultimapTable<u64, u64>,
     V: ReadableTable<u64, &'static [u8]>,
     S: ReadableTable<u64, u64>,
     T: ReadableTable<u64, &'static [u8]>,
+    M: redb::ReadableMultimapTable<u64, u64>,
 {
-    let (vector, timestamp, values) = document;
-    // Terms many representatives hold cannot tell stories apart, and reading their postings
-    // would cost more than all the rest: batch clustering skips terms in a tenth of the
-    // corpus; an archive grows without end, so here the bar is a hundredth, at most 1,000.
-    let cap = (stats.documents / 100).clamp(64, MAX_POSTINGS) as u32;
-    let mut partial: AHashMap<u64, f64> = AHashMap::new();
-    for (term, value) in postings_of(0, vector) {
-        if stats.index_df(term) > cap {
-            continue;
-        }
-        let w = (value & 0xFF_FFFF) as f64 / WEIGHT_SCALE;
-        for posting in postings.get(term)? {
-            let posting = posting?.value();
-            let q = (posting & 0xFF_FFFF) as f64 / WEIGHT_SCALE;
-            *partial.entry(posting >> 24).or_default() += w * q;
-        }
-    }
-    // As in batch clustering, a pair whose shared heavy terms give less than half the lowest
-    // edge is not worth reading.
-    let mut candidates: Vec<(u64, f64)> = partial
-        .into_iter()
-        .filter(|&(_, p)| p >= MIN_EDGE * 0.5)
-        .collect();
-    candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    candidates.truncate(MAX_STORY_CANDIDATES);
-    candidates.sort_unstable_by_key(|c| c.0);
-    // story → (sum of cosines, best cosine, its representative)
-    let mut found: Vec<(u64, f64, f64, u64)> = Vec::new();
-    for (number, _) in candidates {
-        let Some(stored) = vectors.get(number)? else {
-            continue;
+    /// The stored vector, date and shingle set of representative `number`.
+    fn load(&self, number: u64) -> StoreResult<Option<Loaded>> {
+        let Some(stored) = self.vectors.get(number)? else {
+            return Ok(None);
         };
-        let other = decode_vector(stored.value())?;
-        if let (Some(window), Some(a), Some(b)) = (config.window, timestamp, other.timestamp) {
-            if a.abs_diff(b) > window.unsigned_abs() {
+        let stored = decode_vector(stored.value())?;
+        let values = self
+            .sets
+            .get(number)?
+            .map(|s| decode_set(s.value()))
+            .unwrap_or_default();
+        Ok(Some((stored, values)))
+    }
+
+    fn size(&self, story: u64) -> StoreResult<u64> {
+        Ok(self.stories.get(story)?.map_or(0, |v| v.value()))
+    }
+
+    /// Where `document` goes: see [`StoryMatch`]; `None` when it starts a story.
+    fn decide(
+        &self,
+        stats: &TermStats,
+        config: &StoryConfig,
+        document: StoryDocument<'_>,
+    ) -> StoreResult<Option<StoryMatch>> {
+        // Terms many representatives hold cannot tell stories apart, and reading their
+        // postings would cost more than all the rest: batch clustering skips terms in a tenth
+        // of the corpus; an archive grows without end, so here the bar is a hundredth, at most
+        // 1,000.
+        let cap = (stats.documents / 100).clamp(64, MAX_POSTINGS) as u32;
+        let mut partial: AHashMap<u64, f64> = AHashMap::new();
+        for (term, value) in postings_of(0, document.vector) {
+            if stats.index_df(term) > cap {
                 continue;
             }
+            let w = (value & 0xFF_FFFF) as f64 / WEIGHT_SCALE;
+            for posting in self.postings.get(term)? {
+                let posting = posting?.value();
+                let q = (posting & 0xFF_FFFF) as f64 / WEIGHT_SCALE;
+                *partial.entry(posting >> 24).or_default() += w * q;
+            }
         }
-        // Rewrites of one story carry some of the same sentences, stories of one kind do not:
-        // the cosine is weighed by that evidence as in batch clustering.
-        let cosine = vector.cosine(&other.vector);
-        if cosine < MIN_EDGE {
-            continue;
+        // As in batch clustering, a pair whose shared heavy terms give less than half the
+        // lowest edge is not worth reading.
+        let mut candidates: Vec<(u64, f64)> = partial
+            .into_iter()
+            .filter(|&(_, p)| p >= MIN_EDGE * 0.5)
+            .collect();
+        candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        candidates.truncate(MAX_STORY_CANDIDATES);
+        candidates.sort_unstable_by_key(|c| c.0);
+        // story → (sum of similarities, best similarity, its representative)
+        let mut found: Vec<(u64, f64, f64, u64)> = Vec::new();
+        for (number, _) in candidates {
+            let Some(loaded) = self.load(number)? else {
+                continue;
+            };
+            let other = &loaded.0;
+            let similarity = story_similarity(config, document, view(&loaded));
+            if similarity <= 0.0 {
+                continue;
+            }
+            match found.iter_mut().find(|f| f.0 == other.story) {
+                Some(f) => {
+                    f.1 += similarity;
+                    if similarity > f.2 {
+                        (f.2, f.3) = (similarity, number);
+                    }
+                }
+                None => found.push((other.story, similarity, similarity, number)),
+            }
         }
-        let shared = match sets.get(number)? {
-            Some(set) => intersection(values, &decode_set(set.value())),
-            None => 0,
+        // Average over every representative of the story: one missing link counts as zero.
+        let mut qualifying: Vec<(u64, f64, u64)> = Vec::new();
+        for (story, sum, _, nearest) in found {
+            let average = sum / self.size(story)?.max(1) as f64;
+            if average >= config.threshold {
+                qualifying.push((story, average, nearest));
+            }
+        }
+        qualifying.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let Some(&(story, similarity, nearest)) = qualifying.first() else {
+            return Ok(None);
         };
-        let cosine = cosine * passage_evidence(shared / SHINGLES_PER_SENTENCE);
-        match found.iter_mut().find(|f| f.0 == other.story) {
-            Some(f) => {
-                f.1 += cosine;
-                if cosine > f.2 {
-                    (f.2, f.3) = (cosine, number);
+        let others = self.merges(config, document, story, &qualifying[1..])?;
+        // The oldest number stands for the merged story.
+        let survivor = others.iter().copied().fold(story, u64::min);
+        Ok(Some(StoryMatch {
+            story: survivor,
+            similarity,
+            nearest,
+            merged: std::iter::once(story)
+                .chain(others)
+                .filter(|&s| s != survivor)
+                .collect(),
+        }))
+    }
+
+    /// The other qualifying stories that average-link clustering would merge with `story` once
+    /// `document` is in it: one at a time, best first, each when the average similarity over all
+    /// pairs across the two reaches the threshold. Stories too large to compare pair by pair
+    /// are left apart.
+    fn merges(
+        &self,
+        config: &StoryConfig,
+        document: StoryDocument<'_>,
+        story: u64,
+        others: &[(u64, f64, u64)],
+    ) -> StoreResult<Vec<u64>> {
+        if others.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut group = self.representatives(story)?;
+        if group.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut merged = Vec::new();
+        for &(other, _, _) in others {
+            let them = self.representatives(other)?;
+            if (group.len() + 1) * them.len() > MAX_MERGE_PAIRS || them.is_empty() {
+                continue;
+            }
+            let mut sum = 0.0;
+            for b in &them {
+                sum += story_similarity(config, document, view(b));
+                for a in &group {
+                    sum += story_similarity(config, view(a), view(b));
                 }
             }
-            None => found.push((other.story, cosine, cosine, number)),
+            if sum / ((group.len() + 1) * them.len()) as f64 >= config.threshold {
+                merged.push(other);
+                group.extend(them);
+            }
         }
+        Ok(merged)
     }
-    let mut best: Option<(u64, f64, u64)> = None;
-    for (story, sum, _, nearest) in found {
-        let size = stories.get(story)?.map_or(1, |v| v.value()).max(1);
-        let average = sum / size as f64;
-        let better = best.is_none_or(|(s, a, _)| average > a || (average == a && story < s));
-        if average >= config.threshold && better {
-            best = Some((story, average, nearest));
+
+    /// Every representative of `story`, loaded, in number order.
+    fn representatives(&self, story: u64) -> StoreResult<Vec<Loaded>> {
+        let mut out = Vec::new();
+        for number in self.members.get(story)? {
+            if out.len() > MAX_MERGE_PAIRS {
+                break;
+            }
+            if let Some(loaded) = self.load(number?.value())? {
+                out.push(loaded);
+            }
         }
+        Ok(out)
     }
-    Ok(best)
 }
 
 /// The counter of document numbers: the next number to give. Numbers of removed documents are
@@ -1092,6 +1235,7 @@ fn add_batch(
     let mut postings = txn.open_multimap_table(POSTINGS)?;
     let mut df = txn.open_table(DF)?;
     let mut stories = txn.open_table(STORIES)?;
+    let mut story_members = txn.open_multimap_table(STORY_MEMBERS)?;
     let mut next = read_counter(&meta, NEXT)?;
     let mut next_story = read_counter(&meta, NEXT_STORY)?;
     let mut stats = TermStats {
@@ -1123,23 +1267,35 @@ fn add_batch(
                 story: record.story,
             },
             None => {
-                let joined = match_story(
-                    &postings,
-                    &vectors,
-                    &stories,
-                    &sets,
-                    &stats,
-                    &story_config,
-                    (&vector, doc.timestamp, values),
-                )?;
+                let tables = StoryTables {
+                    postings: &postings,
+                    vectors: &vectors,
+                    stories: &stories,
+                    sets: &sets,
+                    members: &story_members,
+                };
+                let document = StoryDocument {
+                    vector: &vector,
+                    timestamp: doc.timestamp,
+                    values,
+                };
+                let joined = tables.decide(&stats, &story_config, document)?;
                 stats.count(doc.terms);
                 match joined {
-                    Some((story, similarity, nearest)) => Verdict::Story {
-                        story,
-                        similarity,
-                        nearest,
-                        nearest_id: read_record(&docs, nearest)?.id,
-                    },
+                    Some(m) => {
+                        for &gone in &m.merged {
+                            merge_story(
+                                gone,
+                                m.story,
+                                &mut docs,
+                                &mut vectors,
+                                &mut stories,
+                                &mut story_members,
+                                &members,
+                            )?;
+                        }
+                        story_verdict(m, &docs)?
+                    }
                     None => {
                         next_story += 1;
                         Verdict::New {
@@ -1175,9 +1331,8 @@ fn add_batch(
                 members.insert(of, number)?;
             }
             None => enter_representative(
-                &mut bands,
-                &mut postings,
-                &mut stories,
+                (&mut bands, &mut postings),
+                (&mut stories, &mut story_members),
                 number,
                 &keys,
                 &vector,
@@ -1202,11 +1357,13 @@ fn verdict_story(verdict: &Verdict) -> Option<u64> {
     }
 }
 
-/// Enter representative `number` in the band and story tables.
+type Multimap<'t> = redb::MultimapTable<'t, u64, u64>;
+
+/// Enter representative `number` in the band table (`bands`), the term postings (`postings`)
+/// and its story (`stories`, `story_members`).
 fn enter_representative(
-    bands: &mut redb::MultimapTable<u64, u64>,
-    postings: &mut redb::MultimapTable<u64, u64>,
-    stories: &mut redb::Table<u64, u64>,
+    (bands, postings): (&mut Multimap<'_>, &mut Multimap<'_>),
+    (stories, story_members): (&mut redb::Table<u64, u64>, &mut Multimap<'_>),
     number: u64,
     keys: &[u64],
     vector: &StoryVector,
@@ -1220,6 +1377,65 @@ fn enter_representative(
     }
     let size = stories.get(story)?.map_or(0, |v| v.value());
     stories.insert(story, size + 1)?;
+    story_members.insert(story, number)?;
+    Ok(())
+}
+
+/// The verdict of a document that joins an indexed story.
+fn story_verdict<D: ReadableTable<u64, &'static [u8]>>(
+    m: StoryMatch,
+    docs: &D,
+) -> StoreResult<Verdict> {
+    Ok(Verdict::Story {
+        story: m.story,
+        similarity: m.similarity,
+        nearest: m.nearest,
+        nearest_id: read_record(docs, m.nearest)?.id,
+        merged: m.merged,
+    })
+}
+
+/// Move every article of story `gone` (representatives and their near-duplicates) into story
+/// `into`.
+fn merge_story(
+    gone: u64,
+    into: u64,
+    docs: &mut redb::Table<u64, &[u8]>,
+    vectors: &mut redb::Table<u64, &[u8]>,
+    stories: &mut redb::Table<u64, u64>,
+    story_members: &mut Multimap<'_>,
+    members: &Multimap<'_>,
+) -> StoreResult<()> {
+    let mut moved: Vec<u64> = Vec::new();
+    let mut reps: Vec<u64> = Vec::new();
+    for rep in story_members.remove_all(gone)? {
+        reps.push(rep?.value());
+    }
+    for rep in reps {
+        moved.push(rep);
+        for copy in members.get(rep)? {
+            moved.push(copy?.value());
+        }
+        story_members.insert(into, rep)?;
+    }
+    for number in moved {
+        let mut record = read_record(docs, number)?;
+        record.story = into;
+        docs.insert(number, serde_json::to_vec(&record)?.as_slice())?;
+        let stored = match vectors.get(number)? {
+            Some(v) => Some(decode_vector(v.value())?),
+            None => None,
+        };
+        if let Some(stored) = stored {
+            vectors.insert(
+                number,
+                encode_vector(into, stored.timestamp, &stored.vector).as_slice(),
+            )?;
+        }
+    }
+    let size = stories.remove(gone)?.map_or(0, |v| v.value());
+    let kept = stories.get(into)?.map_or(0, |v| v.value());
+    stories.insert(into, kept + size)?;
     Ok(())
 }
 

@@ -422,3 +422,55 @@ fn stories_do_not_depend_on_batches() {
     );
     assert_eq!(all, documents(&piecewise));
 }
+
+/// Two rewrites of one story that did not recognise each other start two stories; a third that
+/// is close to both shows they are one, and the younger story is merged into the older: every
+/// article, copies included, ends with the older number.
+#[test]
+fn an_article_that_bridges_two_stories_merges_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = path(&dir.path().join("ix"));
+    ok(&["index", "create", &index, "-q"]);
+    let rewrites = std::fs::read_to_string("data/dev/rewrites.jsonl").unwrap();
+    let line = |id: &str| {
+        rewrites
+            .lines()
+            .find(|l| l.contains(&format!("\"id\": \"{id}\"")))
+            .unwrap()
+            .to_string()
+    };
+    let copy = line("rw-abc-244-2").replace("\"rw-abc-244-2\"", "\"rw-abc-244-2-copy\"");
+    let input = dir.path().join("bridge.jsonl");
+    std::fs::write(
+        &input,
+        [
+            line("rw-abc-244-3"),
+            line("rw-abc-244-2"),
+            copy,
+            line("rw-abc-244-1"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let added = verdicts("add", &index, &[&path(&input)]);
+    let statuses: Vec<&str> = added
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["new", "new", "duplicate", "story"], "{added:?}");
+    assert_eq!(added[1]["story"], 1);
+    assert_eq!(added[3]["story"], 0);
+    assert_eq!(added[3]["merged"], serde_json::json!([1]));
+    let documents = IndexReader::open(Path::new(&index))
+        .unwrap()
+        .documents()
+        .unwrap();
+    assert!(
+        documents.iter().all(|d| d.document.story == 0),
+        "{documents:?}"
+    );
+    assert_eq!(stats(&index)["stories"], 1);
+    // Removing the bridge leaves one story: a merge is not undone.
+    ok(&["index", "remove", &index, "rw-abc-244-1", "-q"]);
+    assert_eq!(stats(&index)["stories"], 1);
+}

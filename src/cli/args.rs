@@ -102,8 +102,9 @@ pub enum IndexFormat {
     Text,
     /// One JSON object per input record: `id`, `status` (new, story, duplicate, exists) and
     /// `story`; for a duplicate `duplicate_of` and `similarity` (Jaccard), for a member of an
-    /// indexed story `nearest` and `similarity` (average cosine); skipped records have
-    /// `source` and `skipped`.
+    /// indexed story `nearest`, `similarity` (average cosine) and `merged` (older stories it
+    /// showed to be the same, now numbered `story`); skipped records have `source` and
+    /// `skipped`.
     Jsonl,
 }
 

@@ -84,6 +84,9 @@ struct VerdictLine<'a> {
     nearest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     similarity: Option<f64>,
+    /// Older stories this document showed to be its story, merged into it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    merged: Vec<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -191,6 +194,7 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
                         duplicate_of: None,
                         nearest: None,
                         similarity: None,
+                        merged: Vec::new(),
                         source: Some(&s.source),
                         skipped: Some(&s.reason),
                     }
@@ -233,6 +237,7 @@ fn line_of<'a>(id: &'a str, verdict: Verdict, counts: &mut Counts) -> VerdictLin
         duplicate_of: None,
         nearest: None,
         similarity: None,
+        merged: Vec::new(),
         source: None,
         skipped: None,
     };
@@ -246,6 +251,7 @@ fn line_of<'a>(id: &'a str, verdict: Verdict, counts: &mut Counts) -> VerdictLin
             story,
             similarity,
             nearest_id,
+            merged,
             ..
         } => {
             counts.story += 1;
@@ -253,6 +259,7 @@ fn line_of<'a>(id: &'a str, verdict: Verdict, counts: &mut Counts) -> VerdictLin
             line.story = Some(story);
             line.nearest = Some(nearest_id);
             line.similarity = Some(round(similarity));
+            line.merged = merged;
         }
         Verdict::Exists { .. } => {
             counts.exists += 1;
@@ -293,14 +300,21 @@ fn write_line(
                 line.similarity.unwrap_or(0.0),
                 line.story.unwrap_or(0)
             ),
-            (Some("story"), _) => writeln!(
-                out,
-                "story      {}  in story {}, nearest {} (average {:.4})",
-                line.id.unwrap_or(""),
-                line.story.unwrap_or(0),
-                line.nearest.as_deref().unwrap_or(""),
-                line.similarity.unwrap_or(0.0)
-            ),
+            (Some("story"), _) => {
+                write!(
+                    out,
+                    "story      {}  in story {}, nearest {} (average {:.4})",
+                    line.id.unwrap_or(""),
+                    line.story.unwrap_or(0),
+                    line.nearest.as_deref().unwrap_or(""),
+                    line.similarity.unwrap_or(0.0)
+                )?;
+                if !line.merged.is_empty() {
+                    let merged: Vec<String> = line.merged.iter().map(u64::to_string).collect();
+                    write!(out, ", merging stories {}", merged.join(", "))?;
+                }
+                writeln!(out)
+            }
             (Some(status), _) => match line.story {
                 Some(story) => writeln!(
                     out,
