@@ -98,7 +98,7 @@ const SHINGLES_PER_SENTENCE: usize = 8;
 /// Most pairs compared to decide whether two stories are one (larger stories stay apart).
 const MAX_MERGE_PAIRS: usize = 1000;
 /// Terms held by more representatives than this are not used to find story candidates.
-const MAX_POSTINGS: u64 = 1000;
+const MAX_POSTINGS: u64 = 250;
 
 /// Everything fixed when an index is created; every later `add` and `query` uses exactly these.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -121,6 +121,9 @@ pub struct IndexParams {
     pub story_window: Option<i64>,
     /// Terms kept per story vector.
     pub story_terms: usize,
+    /// Whether stories are matched at all; without, every representative is a story of its own
+    /// and adding costs what near-duplicate matching costs.
+    pub stories: bool,
 }
 
 impl IndexParams {
@@ -136,6 +139,7 @@ impl IndexParams {
             story_threshold: story.threshold,
             story_window: story.window,
             story_terms: story.max_terms,
+            stories: true,
         }
     }
 
@@ -766,8 +770,9 @@ fn decide(
         });
     }
     let config = params.story();
-    stats.load(&t.df, doc.terms)?;
-    let vector = stats.vector(doc.terms, config.max_terms);
+    let terms = if params.stories { doc.terms } else { &NO_TERMS };
+    stats.load(&t.df, terms)?;
+    let vector = stats.vector(terms, config.max_terms);
     let tables = StoryTables {
         postings: &t.postings,
         vectors: &t.vectors,
@@ -848,6 +853,9 @@ fn decode_keys(bytes: &[u8]) -> Vec<u64> {
 }
 
 type StoreResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The terms of every document of an index without stories.
+static NO_TERMS: TermCounts = TermCounts { terms: Vec::new() };
 
 /// Meta key of the number of representatives counted in `df`.
 const STORY_DOCUMENTS: &str = "story_documents";
@@ -1026,20 +1034,30 @@ fn view(loaded: &Loaded) -> StoryDocument<'_> {
 /// vectors times the passage evidence, 0 when they are dated outside the window or their cosine
 /// is below the lowest edge.
 fn story_similarity(config: &StoryConfig, a: StoryDocument<'_>, b: StoryDocument<'_>) -> f64 {
-    if let (Some(window), Some(x), Some(y)) = (config.window, a.timestamp, b.timestamp) {
+    story_cosine(config, (a.vector, a.timestamp), (b.vector, b.timestamp))
+        .map_or(0.0, |cosine| cosine * shared_text(a.values, b.values))
+}
+
+/// The cosine of two dated story vectors, `None` when they are dated outside the window or it
+/// is below the lowest edge.
+fn story_cosine(
+    config: &StoryConfig,
+    (a, a_date): (&StoryVector, Option<i64>),
+    (b, b_date): (&StoryVector, Option<i64>),
+) -> Option<f64> {
+    if let (Some(window), Some(x), Some(y)) = (config.window, a_date, b_date) {
         if x.abs_diff(y) > window.unsigned_abs() {
-            return 0.0;
+            return None;
         }
     }
-    let cosine = a.vector.cosine(b.vector);
-    if cosine < MIN_EDGE {
-        return 0.0;
-    }
-    // Rewrites of one story carry some of the same sentences, stories of one kind do not: the
-    // cosine is weighed by that evidence as in batch clustering, with the shingles two articles
-    // share standing in for sentences.
-    let shared = intersection(a.values, b.values);
-    cosine * passage_evidence(shared / SHINGLES_PER_SENTENCE)
+    Some(a.cosine(b)).filter(|&c| c >= MIN_EDGE)
+}
+
+/// The passage evidence of two shingle sets. Rewrites of one story carry some of the same
+/// sentences, stories of one kind do not: the cosine is weighed by that evidence as in batch
+/// clustering, with the shingles two articles share standing in for sentences.
+fn shared_text(a: &[u32], b: &[u32]) -> f64 {
+    passage_evidence(intersection(a, b) / SHINGLES_PER_SENTENCE)
 }
 
 /// Where a document goes among the stories: the story it joins, its average similarity with
@@ -1063,16 +1081,25 @@ where
 {
     /// The stored vector, date and shingle set of representative `number`.
     fn load(&self, number: u64) -> StoreResult<Option<Loaded>> {
-        let Some(stored) = self.vectors.get(number)? else {
+        let Some(stored) = self.vector(number)? else {
             return Ok(None);
         };
-        let stored = decode_vector(stored.value())?;
-        let values = self
+        Ok(Some((stored, self.set(number)?)))
+    }
+
+    fn vector(&self, number: u64) -> StoreResult<Option<StoredVector>> {
+        match self.vectors.get(number)? {
+            Some(stored) => Ok(Some(decode_vector(stored.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    fn set(&self, number: u64) -> StoreResult<Vec<u32>> {
+        Ok(self
             .sets
             .get(number)?
             .map(|s| decode_set(s.value()))
-            .unwrap_or_default();
-        Ok(Some((stored, values)))
+            .unwrap_or_default())
     }
 
     fn size(&self, story: u64) -> StoreResult<u64> {
@@ -1089,7 +1116,7 @@ where
         // Terms many representatives hold cannot tell stories apart, and reading their
         // postings would cost more than all the rest: batch clustering skips terms in a tenth
         // of the corpus; an archive grows without end, so here the bar is a hundredth, at most
-        // 1,000.
+        // 250.
         let cap = (stats.documents / 100).clamp(64, MAX_POSTINGS) as u32;
         let mut partial: AHashMap<u64, f64> = AHashMap::new();
         for (term, value) in postings_of(0, document.vector) {
@@ -1115,14 +1142,18 @@ where
         // story → (sum of similarities, best similarity, its representative)
         let mut found: Vec<(u64, f64, f64, u64)> = Vec::new();
         for (number, _) in candidates {
-            let Some(loaded) = self.load(number)? else {
+            let Some(other) = self.vector(number)? else {
                 continue;
             };
-            let other = &loaded.0;
-            let similarity = story_similarity(config, document, view(&loaded));
-            if similarity <= 0.0 {
+            // Most candidates fall here, before their shingle set is read.
+            let Some(cosine) = story_cosine(
+                config,
+                (document.vector, document.timestamp),
+                (&other.vector, other.timestamp),
+            ) else {
                 continue;
-            }
+            };
+            let similarity = cosine * shared_text(document.values, &self.set(number)?);
             match found.iter_mut().find(|f| f.0 == other.story) {
                 Some(f) => {
                     f.1 += similarity;
@@ -1256,8 +1287,9 @@ fn add_batch(
         let values = doc.fingerprint.shingles.values();
         let number = next;
         next += 1;
-        stats.load(&df, doc.terms)?;
-        let vector = stats.vector(doc.terms, story_config.max_terms);
+        let terms = if params.stories { doc.terms } else { &NO_TERMS };
+        stats.load(&df, terms)?;
+        let vector = stats.vector(terms, story_config.max_terms);
         let duplicate = match_representative(&docs, &sets, &bands, params, &keys, values)?;
         let verdict = match duplicate {
             Some((similarity, of, record)) => Verdict::Duplicate {
@@ -1280,7 +1312,7 @@ fn add_batch(
                     values,
                 };
                 let joined = tables.decide(&stats, &story_config, document)?;
-                stats.count(doc.terms);
+                stats.count(terms);
                 match joined {
                     Some(m) => {
                         for &gone in &m.merged {
@@ -1456,8 +1488,6 @@ mod tests {
         .unwrap();
         IndexParams::new(&signature, &matching, &StoryConfig::default())
     }
-
-    static NO_TERMS: TermCounts = TermCounts { terms: Vec::new() };
 
     fn fresh() -> (tempfile::TempDir, Index, Fingerprinter) {
         let dir = tempfile::tempdir().unwrap();

@@ -474,3 +474,41 @@ fn an_article_that_bridges_two_stories_merges_them() {
     ok(&["index", "remove", &index, "rw-abc-244-1", "-q"]);
     assert_eq!(stats(&index)["stories"], 1);
 }
+
+/// An index created with `--no-stories` matches near-duplicates only: every representative is a
+/// story of its own, and a copy is in its original's.
+#[test]
+fn without_stories_every_representative_is_its_own_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = path(&dir.path().join("ix"));
+    ok(&["index", "create", &index, "--no-stories", "-q"]);
+    let added = verdicts(
+        "add",
+        &index,
+        &["data/stories.jsonl", "data/seeds", "data/syndicated.jsonl"],
+    );
+    let representatives: Vec<&Value> = added
+        .iter()
+        .filter(|l| l["status"] != "duplicate")
+        .collect();
+    assert!(
+        representatives.iter().all(|l| l["status"] == "new"),
+        "{added:?}"
+    );
+    let stories: std::collections::BTreeSet<u64> = representatives
+        .iter()
+        .map(|l| l["story"].as_u64().unwrap())
+        .collect();
+    assert_eq!(stories.len(), representatives.len());
+    let copy = added
+        .iter()
+        .find(|l| l["id"] == "capital-amazon-openai")
+        .unwrap();
+    let original = added
+        .iter()
+        .find(|l| l["id"] == "003_4645c990ff64489e")
+        .unwrap();
+    assert_eq!(copy["story"], original["story"]);
+    let text = String::from_utf8_lossy(&ok(&["index", "stats", &index]).stdout).into_owned();
+    assert!(text.contains("--no-stories"), "{text}");
+}

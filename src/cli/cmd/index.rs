@@ -41,11 +41,23 @@ fn create(args: IndexCreateArgs, ui: &Ui) -> Result<()> {
     let signature = signature_params(&args.sketch)?;
     let matching = match_config(&args.matching, &signature)?;
     let story = story_config(&args.story)?;
-    let params = IndexParams::new(&signature, &matching, &story);
+    let params = IndexParams {
+        stories: !args.no_stories,
+        ..IndexParams::new(&signature, &matching, &story)
+    };
     Index::create(&args.dir, params)?;
+    let stories = if params.stories {
+        format!(
+            "stories at {} within {}",
+            params.story_threshold,
+            window_text(params.story_window)
+        )
+    } else {
+        "no stories".into()
+    };
     ui.summary(&format!(
         "reprint: created an index in {} (threshold {}, {} permutations, {}-word shingles, \
-         seed {}, {} bands x {} rows; stories at {} within {})",
+         seed {}, {} bands x {} rows; {stories})",
         args.dir.display(),
         params.threshold,
         params.num_perm,
@@ -53,8 +65,6 @@ fn create(args: IndexCreateArgs, ui: &Ui) -> Result<()> {
         params.seed,
         params.bands,
         params.rows,
-        params.story_threshold,
-        window_text(params.story_window)
     ));
     Ok(())
 }
@@ -138,7 +148,7 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
     };
     let params = handle.params();
     let options = StreamOptions {
-        story_terms: true,
+        story_terms: params.stories,
         ..stream_options(&args.input, params.signature())
     };
     let no_terms = TermCounts::default();
@@ -361,13 +371,17 @@ fn stats(args: IndexStatsArgs) -> Result<()> {
                 "parameters  threshold {}, {} permutations, {}-word shingles, seed {}, {} bands x {} rows",
                 p.threshold, p.num_perm, p.shingle_size, p.seed, p.bands, p.rows
             )?;
-            writeln!(
-                out,
-                "story rule  average cosine {} within {}, {} terms per vector",
-                p.story_threshold,
-                window_text(p.story_window),
-                p.story_terms
-            )?;
+            if p.stories {
+                writeln!(
+                    out,
+                    "story rule  average cosine {} within {}, {} terms per vector",
+                    p.story_threshold,
+                    window_text(p.story_window),
+                    p.story_terms
+                )?;
+            } else {
+                writeln!(out, "story rule  none (created with --no-stories)")?;
+            }
             writeln!(
                 out,
                 "format      {} ({})",
