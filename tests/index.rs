@@ -82,6 +82,22 @@ fn add_reports_new_duplicate_and_exists_and_readding_is_a_no_op() {
     assert_eq!(copy["status"], "duplicate");
     assert_eq!(copy["duplicate_of"], "003_4645c990ff64489e");
     assert!(copy["similarity"].as_f64().unwrap() >= 0.8);
+    // The five seeds and their syndicated copies tell one story: 002 starts a second one,
+    // which 003 shows to be the same.
+    let seed_three = first
+        .iter()
+        .find(|l| l["id"] == "003_4645c990ff64489e")
+        .unwrap();
+    assert_eq!(seed_three["merged"], serde_json::json!([1]), "{first:?}");
+    let documents = IndexReader::open(Path::new(&index))
+        .unwrap()
+        .documents()
+        .unwrap();
+    assert_eq!(documents.len(), 9);
+    assert!(
+        documents.iter().all(|d| d.document.story == 0),
+        "{documents:?}"
+    );
     // The same add again: every document is already there, and nothing changes.
     let before = IndexReader::open(Path::new(&index))
         .unwrap()
