@@ -580,7 +580,7 @@ fn remove_one(txn: &WriteTransaction, params: &IndexParams, id: &str) -> StoreRe
                         (&mut stories, &mut story_members),
                         m,
                         &orphan_keys,
-                        &stored.vector,
+                        (&stored.vector, None),
                         orphan.story,
                     )?;
                     Verdict::New {
@@ -1369,7 +1369,7 @@ fn add_batch(
                 (&mut stories, &mut story_members),
                 number,
                 &keys,
-                &vector,
+                (&vector, Some(&stats)),
                 story,
             )?,
         }
@@ -1400,13 +1400,18 @@ fn enter_representative(
     (stories, story_members): (&mut redb::Table<u64, u64>, &mut Multimap<'_>),
     number: u64,
     keys: &[u64],
-    vector: &StoryVector,
+    (vector, stats): (&StoryVector, Option<&TermStats>),
     story: u64,
 ) -> StoreResult<()> {
     for (band, &key) in keys.iter().enumerate() {
         bands.insert(band_entry(band, key), number)?;
     }
     for (term, value) in postings_of(number, vector) {
+        // A term held by more representatives than any query reads (frequencies only grow)
+        // is never looked up again: its list is left as it is, which saves most inserts.
+        if stats.is_some_and(|s| u64::from(s.index_df(term)) > MAX_POSTINGS) {
+            continue;
+        }
         postings.insert(term, value)?;
     }
     let size = stories.get(story)?.map_or(0, |v| v.value());
