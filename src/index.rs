@@ -1,5 +1,5 @@
-//! A persistent, appendable near-duplicate index in one directory: check today's scrape against
-//! everything seen before without reading the archive again.
+//! A persistent, appendable near-duplicate and story index in one directory: check today's
+//! scrape against everything seen before without reading the archive again.
 //!
 //! Main choice: the store is redb, an embedded ACID key-value store in pure Rust. Every batch of
 //! added documents is one write transaction, so a crash (even `kill -9`) loses at most the batch
@@ -17,14 +17,15 @@
 //! Tables:
 //! - `meta`: the format version and the parameters, fixed when the index is created;
 //! - `ids`: document id → document number (numbers count up from 0 in the order of adding);
-//! - `documents`: number → the document's record (id, outlet, date, representative, similarity);
+//! - `documents`: number → the document's record (id, outlet, date, representative, similarity,
+//!   story);
 //! - `sets`: number → its shingle set (sorted `u32`, little-endian);
 //! - `keys`: number → its LSH band keys (`u64`, little-endian);
 //! - `bands`: (band, key) → representative numbers (a multimap);
-//! - `members`: representative number → the numbers of its near-duplicates (a multimap).
-//!
+//! - `members`: representative number → the numbers of its near-duplicates (a multimap);
 //! - `vectors`: number → its story (a number), date and story vector (term hash, weight);
-//! - `postings`: term → representatives whose heaviest terms include it, with its weight;
+//! - `postings`: term → representatives whose heaviest terms include it, with its weight (a
+//!   multimap; a term past the most postings any query reads gets no more);
 //! - `df`: term → how many representatives hold it; `stories`: story → how many
 //!   representatives it has; `story_members`: story → their numbers (a multimap).
 //!
