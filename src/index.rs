@@ -397,31 +397,27 @@ impl Index {
             scheme: SCHEME.to_string(),
             params,
         };
-        let bytes = serde_json::to_vec(&stamp).map_err(|e| store_error(&path, e))?;
-        let txn = db.begin_write().map_err(|e| store_error(&path, e))?;
-        {
-            let mut meta = txn.open_table(META).map_err(|e| store_error(&path, e))?;
-            meta.insert("stamp", bytes.as_slice())
-                .map_err(|e| store_error(&path, e))?;
-            // Create every table now, so that readers find them even in an empty index.
-            txn.open_table(IDS).map_err(|e| store_error(&path, e))?;
-            txn.open_table(DOCUMENTS)
-                .map_err(|e| store_error(&path, e))?;
-            txn.open_table(SETS).map_err(|e| store_error(&path, e))?;
-            txn.open_multimap_table(BANDS)
-                .map_err(|e| store_error(&path, e))?;
-            txn.open_table(KEYS).map_err(|e| store_error(&path, e))?;
-            txn.open_multimap_table(MEMBERS)
-                .map_err(|e| store_error(&path, e))?;
-            txn.open_table(VECTORS).map_err(|e| store_error(&path, e))?;
-            txn.open_multimap_table(POSTINGS)
-                .map_err(|e| store_error(&path, e))?;
-            txn.open_table(DF).map_err(|e| store_error(&path, e))?;
-            txn.open_table(STORIES).map_err(|e| store_error(&path, e))?;
-            txn.open_multimap_table(STORY_MEMBERS)
-                .map_err(|e| store_error(&path, e))?;
-        }
-        txn.commit().map_err(|e| store_error(&path, e))?;
+        let init = || -> StoreResult<()> {
+            let txn = db.begin_write()?;
+            {
+                let mut meta = txn.open_table(META)?;
+                meta.insert("stamp", serde_json::to_vec(&stamp)?.as_slice())?;
+                // Create every table now, so that readers find them even in an empty index.
+                txn.open_table(IDS)?;
+                txn.open_table(DOCUMENTS)?;
+                txn.open_table(SETS)?;
+                txn.open_table(KEYS)?;
+                txn.open_table(VECTORS)?;
+                txn.open_table(DF)?;
+                txn.open_table(STORIES)?;
+                for multimap in [BANDS, MEMBERS, POSTINGS, STORY_MEMBERS] {
+                    txn.open_multimap_table(multimap)?;
+                }
+            }
+            txn.commit()?;
+            Ok(())
+        };
+        init().map_err(|e| store_error(&path, e))?;
         Ok(Index { path, db, stamp })
     }
 
@@ -988,13 +984,18 @@ fn decode_vector(bytes: &[u8]) -> StoreResult<StoredVector> {
     })
 }
 
-/// The heaviest [`POSTED_TERMS`] terms of `vector` with their `postings` values: the
-/// document's number and the term's weight in 24 bits.
-fn postings_of(number: u64, vector: &StoryVector) -> Vec<(u64, u64)> {
+/// The heaviest [`POSTED_TERMS`] terms of `vector` with their weights, heaviest first.
+fn heaviest_terms(vector: &StoryVector) -> Vec<(u64, f32)> {
     let mut terms = vector.terms.clone();
     terms.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     terms.truncate(POSTED_TERMS);
     terms
+}
+
+/// The [`heaviest_terms`] of `vector` with their `postings` values: the document's number and
+/// the term's weight in 24 bits.
+fn postings_of(number: u64, vector: &StoryVector) -> Vec<(u64, u64)> {
+    heaviest_terms(vector)
         .into_iter()
         .map(|(t, w)| {
             let q = (f64::from(w.clamp(0.0, 1.0)) * WEIGHT_SCALE).round() as u64;
@@ -1122,11 +1123,11 @@ where
         // 250.
         let cap = (stats.documents / 100).clamp(64, MAX_POSTINGS) as u32;
         let mut partial: AHashMap<u64, f64> = AHashMap::new();
-        for (term, value) in postings_of(0, document.vector) {
+        for (term, w) in heaviest_terms(document.vector) {
             if stats.index_df(term) > cap {
                 continue;
             }
-            let w = (value & 0xFF_FFFF) as f64 / WEIGHT_SCALE;
+            let w = f64::from(w);
             for posting in self.postings.get(term)? {
                 let posting = posting?.value();
                 let q = (posting & 0xFF_FFFF) as f64 / WEIGHT_SCALE;
