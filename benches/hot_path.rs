@@ -6,6 +6,7 @@
 #![allow(clippy::expect_used, missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use reprint::analysis::story_terms;
 use reprint::shingle::for_each_shingle;
 use reprint::tokenize::{for_each_word, Tokenizer};
 use reprint::{Fingerprinter, SignatureParams};
@@ -132,6 +133,19 @@ fn hot_path(c: &mut Criterion) {
                 n += f.tokens;
             }
             assert_eq!(n, expected_words);
+        })
+    });
+
+    // What `index add` computes per document besides its fingerprint: the story terms of the
+    // text its own evidence does not call boilerplate.
+    let expected_terms: usize = docs.iter().map(|d| story_terms(d).terms.len()).sum();
+    group.bench_function("story_terms", |b| {
+        b.iter(|| {
+            let n: usize = docs
+                .iter()
+                .map(|d| story_terms(black_box(d)).terms.len())
+                .sum();
+            assert_eq!(n, expected_terms);
         })
     });
     group.finish();

@@ -16,9 +16,11 @@
 //! the result does not depend on the number of threads.
 
 use crate::align::{align_group, SentenceMatch, SentenceRef, SentenceTerms};
-use crate::boilerplate::{block_key, classify_blocks, BoilerplateReason, TemplateCounter};
+use crate::boilerplate::{
+    block_key, judge_blocks, BlockJudgement, BlockTerms, BoilerplateReason, TemplateCounter,
+};
 use crate::passage::{build_passages, Partner, Passage};
-use crate::segment::{segment, Segmentation};
+use crate::segment::{segment, segment_blocks, Segmentation};
 use crate::story::{average_link, story_edges, Idf, StoryConfig, StoryVector, TermCounts};
 use crate::terms::{Term, TermExtractor};
 use ahash::{AHashMap, AHashSet};
@@ -93,7 +95,10 @@ const STORY_VERBATIM_MIN_WORDS: usize = 4;
 
 fn prepare(text: &str) -> Prepared {
     let segmentation = segment(text);
-    let boilerplate = classify_blocks(text, &segmentation);
+    let BlockJudgement {
+        verdicts: boilerplate,
+        terms,
+    } = judge_blocks(text, &segmentation);
     let block_keys: Vec<Option<u64>> = segmentation
         .blocks
         .iter()
@@ -113,7 +118,7 @@ fn prepare(text: &str) -> Prepared {
     let counts = content_counts(
         text,
         &segmentation,
-        &boilerplate,
+        (&boilerplate, &terms),
         &block_keys,
         &AHashSet::new(),
     );
@@ -127,10 +132,11 @@ fn prepare(text: &str) -> Prepared {
 }
 
 /// Term counts of the content blocks of a document, leaving out blocks whose key is in `skip`.
+/// `known` holds the terms of some blocks already extracted.
 fn content_counts(
     text: &str,
     segmentation: &Segmentation,
-    boilerplate: &[Option<BoilerplateReason>],
+    (boilerplate, known): (&[Option<BoilerplateReason>], &BlockTerms),
     block_keys: &[Option<u64>],
     skip: &AHashSet<u64>,
 ) -> TermCounts {
@@ -139,7 +145,10 @@ fn content_counts(
     for (b, block) in segmentation.blocks.iter().enumerate() {
         let skipped = block_keys[b].is_some_and(|k| skip.contains(&k));
         if boilerplate[b].is_none() && !skipped {
-            extractor.for_each_term(block.span.of(text), |t| terms.push(t));
+            match known.of(b) {
+                Some(known) => terms.extend_from_slice(known),
+                None => extractor.for_each_term(block.span.of(text), |t| terms.push(t)),
+            }
         }
     }
     TermCounts::from_terms(terms)
@@ -149,13 +158,13 @@ fn content_counts(
 /// every block its own evidence does not call boilerplate. (A batch run also leaves out blocks
 /// that other documents show to be templates; a single document cannot know those.)
 pub fn story_terms(text: &str) -> TermCounts {
-    let segmentation = segment(text);
-    let boilerplate = classify_blocks(text, &segmentation);
+    let segmentation = segment_blocks(text);
+    let judged = judge_blocks(text, &segmentation);
     let no_keys = vec![None; segmentation.blocks.len()];
     content_counts(
         text,
         &segmentation,
-        &boilerplate,
+        (&judged.verdicts, &judged.terms),
         &no_keys,
         &AHashSet::new(),
     )
@@ -246,7 +255,7 @@ pub fn analyze(
                     p.counts = content_counts(
                         d.text,
                         &p.segmentation,
-                        &p.boilerplate,
+                        (&p.boilerplate, &BlockTerms::default()),
                         &p.block_keys,
                         &suspects,
                     );

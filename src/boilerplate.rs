@@ -10,10 +10,11 @@
 //! a block found in several stories, or in two stories of one outlet, is a template.
 
 use crate::segment::Segmentation;
-use crate::terms::{is_stopword, TermExtractor};
+use crate::terms::{is_stopword, Term, TermExtractor};
 use crate::tokenize::{for_each_word, normalize_into};
 use ahash::{AHashMap, AHashSet};
 use serde::Serialize;
+use std::ops::Range;
 use xxhash_rust::xxh3::Xxh3;
 
 /// Why a block is boilerplate.
@@ -154,18 +155,24 @@ impl BlockShape {
         let mut lower = String::new();
         for_each_word(text, |_, w| {
             words += 1;
-            normalize_into(w, &mut buf);
-            if is_stopword(&buf) {
-                stopwords += 1;
+            // Stop words only matter to headlines, which are short.
+            if words <= HEADLINE_MAX_WORDS {
+                normalize_into(w, &mut buf);
+                if is_stopword(&buf) {
+                    stopwords += 1;
+                }
             }
         });
-        // Normalized lower case keeps cue matching simple ("ALSO READ:", curly quotes).
-        for c in text.chars().take(400) {
-            let c = match c {
-                '’' | '‘' => '\'',
-                c => c,
-            };
-            lower.extend(c.to_lowercase());
+        // Normalized lower case keeps cue matching simple ("ALSO READ:", curly quotes). Only
+        // short blocks are matched against cues.
+        if words <= CUE_MAX_WORDS {
+            for c in text.chars().take(400) {
+                let c = match c {
+                    '’' | '‘' => '\'',
+                    c => c,
+                };
+                lower.extend(c.to_lowercase());
+            }
         }
         let closed = text
             .trim_end_matches(['"', '”', '’', ')', '*'])
@@ -211,6 +218,38 @@ impl BlockShape {
 
 /// Judge every block of a document on its own evidence: `Some(reason)` for boilerplate.
 pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<BoilerplateReason>> {
+    judge_blocks(text, seg).verdicts
+}
+
+/// The terms of some blocks of a document, as [`TermExtractor::for_each_term`] gives them,
+/// kept so that a later stage need not extract them again.
+#[derive(Debug, Clone, Default)]
+pub struct BlockTerms {
+    terms: Vec<Term>,
+    /// Per block, its range in `terms` when it was extracted.
+    ranges: Vec<Option<Range<usize>>>,
+}
+
+impl BlockTerms {
+    /// The terms of block `block`, if they were kept.
+    pub fn of(&self, block: usize) -> Option<&[Term]> {
+        let range = self.ranges.get(block)?.clone()?;
+        self.terms.get(range)
+    }
+}
+
+/// A document's blocks judged: [`classify_blocks`]'s verdicts, and the terms the judging
+/// extracted (the article body's).
+#[derive(Debug, Clone, Default)]
+pub struct BlockJudgement {
+    /// Per block, why it is boilerplate, or `None` for content.
+    pub verdicts: Vec<Option<BoilerplateReason>>,
+    /// The terms of the body blocks, extracted on the way.
+    pub terms: BlockTerms,
+}
+
+/// [`classify_blocks`], keeping the terms it extracted.
+pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
     let shapes: Vec<BlockShape> = seg
         .blocks
         .iter()
@@ -229,12 +268,18 @@ pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<Boilerplate
         })
         .collect();
 
-    // Short blocks repeated verbatim within the document.
+    // Short blocks repeated verbatim within the document. Equal keys mean equal word counts,
+    // so long blocks need no key.
     let mut seen: AHashMap<u64, usize> = AHashMap::new();
     let keys: Vec<Option<u64>> = seg
         .blocks
         .iter()
-        .map(|b| block_key(b.span.of(text)))
+        .zip(&shapes)
+        .map(|(b, shape)| {
+            (shape.words <= HEADLINE_MAX_WORDS)
+                .then(|| block_key(b.span.of(text)))
+                .flatten()
+        })
         .collect();
     for k in keys.iter().flatten() {
         *seen.entry(*k).or_default() += 1;
@@ -290,7 +335,8 @@ pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<Boilerplate
         .filter(|(i, s)| s.is_paragraph() && verdicts[*i].is_none())
         .map(|(i, _)| i)
         .next_back();
-    let body_terms = body_terms(text, seg, &verdicts, last_paragraph);
+    let terms = body_terms(text, seg, &verdicts, last_paragraph);
+    let body_terms: AHashSet<u64> = terms.terms.iter().map(|t| t.hash).collect();
     let mut extractor = TermExtractor::new();
     // Counted once: marking a headline below does not change its shape.
     let tail_count = tail_headlines(&shapes, &verdicts, last_paragraph);
@@ -321,7 +367,7 @@ pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<Boilerplate
             verdicts[i] = Some(BoilerplateReason::RelatedHeadlines);
         }
     }
-    verdicts
+    BlockJudgement { verdicts, terms }
 }
 
 /// Is `text` a line of three or more short items between bars or bullets ("Home | World | Sport")?
@@ -351,18 +397,21 @@ fn body_terms(
     seg: &Segmentation,
     verdicts: &[Option<BoilerplateReason>],
     last_paragraph: Option<usize>,
-) -> AHashSet<u64> {
+) -> BlockTerms {
     let mut extractor = TermExtractor::new();
-    let mut terms = AHashSet::new();
+    let mut out = BlockTerms {
+        terms: Vec::new(),
+        ranges: vec![None; seg.blocks.len()],
+    };
     let end = last_paragraph.map_or(0, |p| p + 1);
     for (i, block) in seg.blocks.iter().enumerate().take(end) {
         if verdicts[i].is_none() {
-            extractor.for_each_term(block.span.of(text), |t| {
-                terms.insert(t.hash);
-            });
+            let start = out.terms.len();
+            extractor.for_each_term(block.span.of(text), |t| out.terms.push(t));
+            out.ranges[i] = Some(start..out.terms.len());
         }
     }
-    terms
+    out
 }
 
 /// A key for a block's wording (normalized words, in order); `None` for fewer than two words.

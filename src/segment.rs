@@ -80,6 +80,16 @@ const ABBREVIATIONS: &[&str] = &[
 
 /// Cut `text` into blocks and sentences.
 pub fn segment(text: &str) -> Segmentation {
+    segment_with(text, true)
+}
+
+/// Cut `text` into blocks only: the blocks of [`segment`], each with an empty sentence range.
+/// Judging boilerplate needs no sentences, and the sentence bounds cost as much as the rest.
+pub fn segment_blocks(text: &str) -> Segmentation {
+    segment_with(text, false)
+}
+
+fn segment_with(text: &str, with_sentences: bool) -> Segmentation {
     let mut seg = Segmentation::default();
     for line in lines(text) {
         let line_text = line.of(text);
@@ -88,7 +98,9 @@ pub fn segment(text: &str) -> Segmentation {
             continues(prev, line_text)
         });
         let first_sentence = seg.sentences.len();
-        sentences(text, line, &mut seg.sentences);
+        if with_sentences {
+            sentences(text, line, &mut seg.sentences);
+        }
         match seg.blocks.last_mut() {
             Some(block) if joins_previous => {
                 // The wrapped line's first piece finishes the previous line's last sentence.
@@ -310,6 +322,11 @@ mod tests {
             for (i, ch) in text.char_indices() {
                 proptest::prop_assert!(covered[i] || ch.is_whitespace(), "{:?} at {} not covered", ch, i);
             }
+            // Blocks alone are the same blocks.
+            let spans = |seg: &Segmentation| seg.blocks.iter().map(|b| b.span).collect::<Vec<_>>();
+            let blocks = segment_blocks(&text);
+            proptest::prop_assert_eq!(spans(&blocks), spans(&seg));
+            proptest::prop_assert!(blocks.sentences.is_empty());
         }
     }
 }
