@@ -85,6 +85,7 @@ pub mod synth;
 pub mod terms;
 pub mod tokenize;
 pub mod verify;
+pub mod warc;
 
 pub use document::{Document, Skipped};
 pub use error::{Error, Result};

@@ -1,4 +1,5 @@
-//! Reading documents: directories of text files, JSONL (plain, `.gz`, `.zst`) and standard input.
+//! Reading documents: directories of text files, JSONL (plain, `.gz`, `.zst`), web archives
+//! (WARC/WET, see [`crate::warc`]) and standard input.
 //!
 //! Reading is split in two so that the expensive half runs in parallel: [`InputReader`] walks the
 //! inputs in order on one thread and yields cheap [`RawRecord`]s (a JSONL line, a file's bytes);
@@ -8,6 +9,7 @@
 //! without being built, which keeps parsing cheap for wide records.
 
 use crate::document::{Document, Origin, Skipped};
+use crate::warc::WarcSource;
 use ahash::AHashMap;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use std::borrow::Cow;
@@ -77,6 +79,20 @@ pub enum RawRecord {
         /// The file's bytes, not yet checked for UTF-8.
         bytes: Vec<u8>,
     },
+    /// One record of a web archive (a WET `conversion` record): text, with the id, outlet and
+    /// date its headers give.
+    Archived {
+        /// Where the record starts.
+        origin: Origin,
+        /// The record's target URI.
+        id: String,
+        /// The URI's host.
+        outlet: Option<String>,
+        /// The record's `WARC-Date`.
+        date: Option<String>,
+        /// The text's bytes, not yet checked for UTF-8.
+        bytes: Vec<u8>,
+    },
     /// Something that could not be read at all (a missing path, a truncated archive).
     Unreadable(Skipped),
 }
@@ -86,7 +102,7 @@ impl RawRecord {
     pub fn len(&self) -> usize {
         match self {
             RawRecord::JsonLine { line, .. } => line.len(),
-            RawRecord::File { bytes, .. } => bytes.len(),
+            RawRecord::File { bytes, .. } | RawRecord::Archived { bytes, .. } => bytes.len(),
             RawRecord::Unreadable(_) => 0,
         }
     }
@@ -101,31 +117,32 @@ impl RawRecord {
         match self {
             RawRecord::Unreadable(skipped) => Err(skipped),
             RawRecord::File { origin, id, bytes } => {
-                if bytes.contains(&0) {
-                    return Err(Skipped::new(
-                        origin,
-                        Some(id),
-                        "binary file (contains NUL bytes)",
-                    ));
-                }
-                match String::from_utf8(bytes) {
-                    Ok(text) => Ok(Document {
-                        id,
-                        text,
-                        outlet: None,
-                        date: None,
-                        origin,
-                        raw: None,
-                    }),
-                    Err(e) => Err(Skipped::new(
-                        origin,
-                        Some(id),
-                        format!(
-                            "not valid UTF-8 (first bad byte at offset {})",
-                            e.utf8_error().valid_up_to()
-                        ),
-                    )),
-                }
+                let text = text_of(&origin, &id, bytes, "file")?;
+                Ok(Document {
+                    id,
+                    text,
+                    outlet: None,
+                    date: None,
+                    origin,
+                    raw: None,
+                })
+            }
+            RawRecord::Archived {
+                origin,
+                id,
+                outlet,
+                date,
+                bytes,
+            } => {
+                let text = text_of(&origin, &id, bytes, "record")?;
+                Ok(Document {
+                    id,
+                    text,
+                    outlet,
+                    date,
+                    origin,
+                    raw: None,
+                })
             }
             RawRecord::JsonLine { origin, line } => {
                 let picked = parse_fields(&line, fields)
@@ -164,6 +181,27 @@ impl RawRecord {
             }
         }
     }
+}
+
+/// A whole-file or archived document's text: valid UTF-8 without NUL bytes.
+fn text_of(origin: &Origin, id: &str, bytes: Vec<u8>, what: &str) -> Result<String, Skipped> {
+    if bytes.contains(&0) {
+        return Err(Skipped::new(
+            origin,
+            Some(id.to_string()),
+            format!("binary {what} (contains NUL bytes)"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Skipped::new(
+            origin,
+            Some(id.to_string()),
+            format!(
+                "not valid UTF-8 (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
 }
 
 /// The fields picked out of one JSONL object.
@@ -333,6 +371,7 @@ enum InputKind {
     Stdin,
     Directory,
     Jsonl(Compression),
+    Warc(Compression),
     TextFile,
 }
 
@@ -361,6 +400,9 @@ fn classify(path: &Path) -> InputKind {
     } else {
         (name.as_str(), Compression::None)
     };
+    if stem.ends_with(".warc") || stem.ends_with(".wet") {
+        return InputKind::Warc(compression);
+    }
     let jsonl = [".jsonl", ".ndjson", ".json"]
         .iter()
         .any(|ext| stem.ends_with(ext));
@@ -385,6 +427,7 @@ pub struct InputReader {
 
 enum Source {
     Lines(LineSource),
+    Warc(WarcSource),
     /// A directory's entries in path order; files are read only when their turn comes.
     Directory(VecDeque<DirEntry>),
     Pending(VecDeque<RawRecord>),
@@ -428,29 +471,17 @@ impl InputReader {
                 Ok(entries) => Source::Directory(entries),
                 Err(e) => unreadable(describe_io(&e)),
             },
-            InputKind::Jsonl(compression) => match File::open(path) {
-                Err(e) => unreadable(describe_io(&e)),
-                Ok(file) => {
-                    let reader: Box<dyn BufRead + Send> = match compression {
-                        Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER, file)),
-                        Compression::Gzip => Box::new(BufReader::with_capacity(
-                            READ_BUFFER,
-                            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
-                                READ_BUFFER,
-                                file,
-                            )),
-                        )),
-                        Compression::Zstd => match zstd::Decoder::new(file) {
-                            Ok(decoder) => Box::new(BufReader::with_capacity(READ_BUFFER, decoder)),
-                            Err(e) => return unreadable(format!("cannot start zstd: {e}")),
-                        },
-                    };
-                    Source::Lines(LineSource {
-                        file: name,
-                        reader,
-                        line_no: 0,
-                    })
-                }
+            InputKind::Jsonl(compression) => match open_decoded(path, compression) {
+                Err(reason) => unreadable(reason),
+                Ok(reader) => Source::Lines(LineSource {
+                    file: name,
+                    reader,
+                    line_no: 0,
+                }),
+            },
+            InputKind::Warc(compression) => match open_decoded(path, compression) {
+                Err(reason) => unreadable(reason),
+                Ok(reader) => Source::Warc(WarcSource::new(name, reader)),
             },
             InputKind::TextFile => {
                 let id = path
@@ -480,6 +511,7 @@ impl Iterator for InputReader {
                     DirEntry::Problem(skipped) => RawRecord::Unreadable(skipped),
                 }),
                 Some(Source::Lines(lines)) => lines.next_record(),
+                Some(Source::Warc(records)) => records.next_record(),
             };
             match record {
                 Some(record) => return Some(record),
@@ -545,6 +577,23 @@ impl LineSource {
             }
         }
     }
+}
+
+/// `path` opened and decompressed as its name says; the reason when it cannot be.
+fn open_decoded(path: &Path, compression: Compression) -> Result<Box<dyn BufRead + Send>, String> {
+    let file = File::open(path).map_err(|e| describe_io(&e))?;
+    Ok(match compression {
+        Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER, file)),
+        // Concatenated members, as `cat a.gz b.gz` and per-record WARC compression make.
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            READ_BUFFER,
+            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, file)),
+        )),
+        Compression::Zstd => match zstd::Decoder::new(file) {
+            Ok(decoder) => Box::new(BufReader::with_capacity(READ_BUFFER, decoder)),
+            Err(e) => return Err(format!("cannot start zstd: {e}")),
+        },
+    })
 }
 
 fn describe_io(e: &io::Error) -> String {
@@ -726,6 +775,14 @@ mod tests {
             InputKind::Jsonl(Compression::None)
         );
         assert_eq!(classify(Path::new("story.txt")), InputKind::TextFile);
+        assert_eq!(
+            classify(Path::new("CC-MAIN-2026-47-00001.warc.wet.gz")),
+            InputKind::Warc(Compression::Gzip)
+        );
+        assert_eq!(
+            classify(Path::new("crawl.WARC")),
+            InputKind::Warc(Compression::None)
+        );
     }
 
     #[test]

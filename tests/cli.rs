@@ -1426,3 +1426,92 @@ fn compare_two_documents_of_a_feed_by_id() {
         stderr(&out)
     );
 }
+
+/// One WARC record, as Common Crawl writes them.
+fn warc_record(kind: &str, uri: &str, body: &str) -> String {
+    format!(
+        "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\n\
+         WARC-Date: 2026-11-20T08:00:00Z\r\nWARC-Record-ID: <urn:uuid:{}>\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}\r\n\r\n",
+        uri.len(),
+        body.len()
+    )
+}
+
+#[test]
+fn wet_archive_records_are_documents_named_by_uri() {
+    let dir = tempdir();
+    let original = seed_text(0);
+    let records = [
+        warc_record("warcinfo", "", "software: test\r\n"),
+        warc_record("conversion", "https://www.wire.test/story", &original),
+        warc_record(
+            "response",
+            "https://www.wire.test/page",
+            "HTTP/1.1 200 OK\r\n\r\n<p/>",
+        ),
+        warc_record(
+            "conversion",
+            "https://Copier.test:443/a?x=1",
+            &near_copy(&original),
+        ),
+        warc_record("conversion", "https://other.test/b", &seed_text(3)),
+    ];
+    // Each record its own gzip member, as in Common Crawl's files.
+    let wet = dir.path().join("CC-MAIN-test.warc.wet.gz");
+    write(
+        &wet,
+        records
+            .iter()
+            .flat_map(|r| gzip(r.as_bytes()))
+            .collect::<Vec<u8>>(),
+    );
+
+    let out = run(&["cluster", &path_str(&wet), "--format", "jsonl"]);
+    assert_code(&out, 0);
+    let lines = jsonl(&out);
+    let ids: Vec<&str> = lines.iter().filter_map(|l| l["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "https://www.wire.test/story",
+            "https://www.wire.test/page",
+            "https://Copier.test:443/a?x=1",
+            "https://other.test/b"
+        ],
+        "every record but the archive's own information is accounted for, in order"
+    );
+    assert_eq!(lines[0]["cluster"], lines[2]["cluster"], "the copy");
+    assert_ne!(lines[0]["cluster"], lines[3]["cluster"]);
+    let skipped = &lines[1];
+    assert!(skipped["cluster"].is_null());
+    assert!(
+        skipped["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("response record"),
+        "{skipped}"
+    );
+
+    // Outlets are the hosts: the report's outlet table names them.
+    let out = run(&["report", &path_str(&wet), "--format", "json"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    for host in ["www.wire.test", "copier.test", "other.test"] {
+        assert!(
+            text.contains(&format!("\"{host}\"")),
+            "outlet {host} in report"
+        );
+    }
+
+    // A record cut short ends the archive with the line named, keeping what came before.
+    let cut = dir.path().join("cut.wet");
+    let whole = records[..2].concat();
+    write(&cut, &whole.as_bytes()[..whole.len() - 100]);
+    let out = run(&["cluster", &path_str(&cut), "--format", "jsonl"]);
+    let lines = jsonl(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let source = lines[0]["source"].as_str().unwrap();
+    assert!(source.ends_with("cut.wet:12"), "{source}");
+    assert!(lines[0]["skipped"].as_str().unwrap().contains("ends early"));
+}

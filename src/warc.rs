@@ -1,0 +1,354 @@
+//! Reading web archives: WARC and WET files (Common Crawl), plain or gzipped, record by record.
+//!
+//! A WET file holds one `conversion` record per crawled page: the page's text, as extracted by
+//! the crawler. Each becomes one document, with the record's `WARC-Target-URI` as its id, that
+//! URI's host as its outlet and `WARC-Date` as its date. Other records are not articles:
+//! `warcinfo`, `request` and `metadata` records are passed over, while `response` and `resource`
+//! records (pages as fetched, HTML) are reported as skipped with the reason, so that a WARC file
+//! given by mistake for its WET file says so instead of yielding nothing. Common Crawl compresses
+//! each record as its own gzip member; the reader decodes every member (`MultiGzDecoder`).
+//!
+//! The format is read as the WARC 1.0/1.1 standard lays it out: a version line, header lines up
+//! to an empty line, exactly `Content-Length` bytes of block, then two line ends. A record that
+//! breaks that layout ends the file with one skip naming the line, since nothing after it can be
+//! found reliably.
+
+use crate::document::{Origin, Skipped};
+use crate::read::RawRecord;
+use std::io::{self, BufRead, Read};
+use std::sync::Arc;
+
+/// Records of one WARC or WET input, in order.
+pub struct WarcSource {
+    file: Arc<str>,
+    reader: Box<dyn BufRead + Send>,
+    /// Lines read so far, so that a record or a problem can be named by its line.
+    line_no: u64,
+}
+
+/// The headers of one record that reading needs.
+#[derive(Debug, Default)]
+struct Headers {
+    kind: Option<String>,
+    target: Option<String>,
+    date: Option<String>,
+    record_id: Option<String>,
+    length: Option<String>,
+}
+
+impl WarcSource {
+    /// Records from `reader` (already decompressed), for the input named `file`.
+    pub fn new(file: Arc<str>, reader: Box<dyn BufRead + Send>) -> Self {
+        WarcSource {
+            file,
+            reader,
+            line_no: 0,
+        }
+    }
+
+    /// The next document or skip; `None` at the end of the input.
+    pub fn next_record(&mut self) -> Option<RawRecord> {
+        match self.read_record() {
+            Ok(record) => record,
+            Err(skipped) => {
+                // Nothing after a broken record can be found reliably: end this input.
+                self.reader = Box::new(io::empty());
+                Some(RawRecord::Unreadable(skipped))
+            }
+        }
+    }
+
+    fn origin(&self, line: u64) -> Origin {
+        Origin {
+            file: Arc::clone(&self.file),
+            line: Some(line),
+        }
+    }
+
+    fn broken(&self, line: u64, reason: impl Into<String>) -> Skipped {
+        let reason = reason.into();
+        Skipped::new(
+            self.origin(line),
+            None,
+            format!("{reason}; nothing after this was read"),
+        )
+    }
+
+    /// One line, without its line end; `None` at the end of the input.
+    fn line(&mut self) -> Result<Option<Vec<u8>>, Skipped> {
+        let mut buf = Vec::new();
+        loop {
+            match self.reader.read_until(b'\n', &mut buf) {
+                Ok(0) => return Ok(None),
+                Ok(_) => {
+                    self.line_no += 1;
+                    while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                        buf.pop();
+                    }
+                    return Ok(Some(buf));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.broken(self.line_no + 1, read_error(&e))),
+            }
+        }
+    }
+
+    /// Read records until one is a document or a reported skip.
+    fn read_record(&mut self) -> Result<Option<RawRecord>, Skipped> {
+        loop {
+            // Records are separated by blank lines.
+            let first = loop {
+                match self.line()? {
+                    None => return Ok(None),
+                    Some(l) if l.iter().all(u8::is_ascii_whitespace) => continue,
+                    Some(l) => break l,
+                }
+            };
+            let start = self.line_no;
+            if !first.starts_with(b"WARC/") {
+                let shown: String = String::from_utf8_lossy(&first).chars().take(40).collect();
+                return Err(self.broken(
+                    start,
+                    format!("expected a WARC record (a `WARC/1.0` line), found `{shown}`"),
+                ));
+            }
+            let headers = self.headers(start)?;
+            let length = headers
+                .length
+                .as_deref()
+                .ok_or_else(|| self.broken(start, "record has no Content-Length header"))?;
+            let length: u64 = length.trim().parse().map_err(|_| {
+                self.broken(start, format!("Content-Length `{length}` is not a number"))
+            })?;
+            let mut block = Vec::new();
+            let read = (&mut self.reader)
+                .take(length)
+                .read_to_end(&mut block)
+                .map_err(|e| self.broken(start, read_error(&e)))?;
+            if (read as u64) < length {
+                return Err(self.broken(
+                    start,
+                    format!(
+                        "input ends early: the record announces {length} bytes, {read} are there \
+                         (truncated or corrupt file)"
+                    ),
+                ));
+            }
+            self.line_no += block.iter().filter(|&&b| b == b'\n').count() as u64;
+            let origin = self.origin(start);
+            let id = headers.target.or(headers.record_id);
+            match headers
+                .kind
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("conversion") => {
+                    let Some(id) = id else {
+                        return Ok(Some(RawRecord::Unreadable(Skipped::new(
+                            origin,
+                            None,
+                            "conversion record without WARC-Target-URI or WARC-Record-ID",
+                        ))));
+                    };
+                    return Ok(Some(RawRecord::Archived {
+                        origin,
+                        outlet: host_of(&id),
+                        id,
+                        date: headers.date,
+                        bytes: block,
+                    }));
+                }
+                Some(kind @ ("response" | "resource")) => {
+                    return Ok(Some(RawRecord::Unreadable(Skipped::new(
+                        origin,
+                        id,
+                        format!(
+                            "WARC {kind} record: only conversion records (the text of WET \
+                             files) are read"
+                        ),
+                    ))));
+                }
+                // warcinfo, request, metadata, revisit, continuation: not articles.
+                _ => continue,
+            }
+        }
+    }
+
+    /// Header lines up to the empty line that ends them.
+    fn headers(&mut self, start: u64) -> Result<Headers, Skipped> {
+        let mut headers = Headers::default();
+        loop {
+            let Some(line) = self.line()? else {
+                return Err(self.broken(start, "input ends inside a record's headers"));
+            };
+            if line.is_empty() {
+                return Ok(headers);
+            }
+            let line = String::from_utf8_lossy(&line);
+            let Some((name, value)) = line.split_once(':') else {
+                // Folded continuation lines carry nothing reading needs.
+                continue;
+            };
+            let value = Some(value.trim().to_string());
+            match name.trim().to_ascii_lowercase().as_str() {
+                "warc-type" => headers.kind = value,
+                "warc-target-uri" => headers.target = value.map(|v| unbracket(&v)),
+                "warc-date" => headers.date = value,
+                "warc-record-id" => headers.record_id = value,
+                "content-length" => headers.length = value,
+                _ => {}
+            }
+        }
+    }
+}
+
+fn read_error(e: &io::Error) -> String {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        "input ends early (truncated or corrupt compressed file)".to_string()
+    } else {
+        format!("read error: {e}")
+    }
+}
+
+/// WARC 1.0 wrote some URIs in angle brackets.
+fn unbracket(uri: &str) -> String {
+    uri.strip_prefix('<')
+        .and_then(|u| u.strip_suffix('>'))
+        .unwrap_or(uri)
+        .to_string()
+}
+
+/// The host of a URI (`https://user@News.Example.com:443/a` gives `news.example.com`), or
+/// `None` when it has none.
+pub fn host_of(uri: &str) -> Option<String> {
+    let (_, rest) = uri.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = match host.strip_prefix('[') {
+        // An IPv6 literal keeps its colons.
+        Some(v6) => v6.split(']').next()?,
+        None => host.split(':').next()?,
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: &str, uri: &str, body: &str) -> String {
+        format!(
+            "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\n\
+             WARC-Date: 2026-11-20T08:00:00Z\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\n\r\n{body}\r\n\r\n",
+            body.len()
+        )
+    }
+
+    fn read_all(text: &str) -> Vec<RawRecord> {
+        let mut source = WarcSource::new(
+            Arc::from("crawl.warc.wet"),
+            Box::new(io::Cursor::new(text.as_bytes().to_vec())),
+        );
+        std::iter::from_fn(|| source.next_record()).collect()
+    }
+
+    #[test]
+    fn conversion_records_become_documents_with_uri_host_and_date() {
+        let wet = format!(
+            "{}{}{}",
+            record("warcinfo", "", "software: test\r\n"),
+            record(
+                "conversion",
+                "https://www.Example.com:8443/a?b",
+                "Line one.\nLine two é.\n"
+            ),
+            record("conversion", "http://news.test/x", "Other text."),
+        );
+        let records = read_all(&wet);
+        assert_eq!(records.len(), 2);
+        let RawRecord::Archived {
+            origin,
+            id,
+            outlet,
+            date,
+            bytes,
+        } = &records[0]
+        else {
+            panic!("expected a document, got {:?}", records[0]);
+        };
+        assert_eq!(id, "https://www.Example.com:8443/a?b");
+        assert_eq!(outlet.as_deref(), Some("www.example.com"));
+        assert_eq!(date.as_deref(), Some("2026-11-20T08:00:00Z"));
+        assert_eq!(bytes, "Line one.\nLine two é.\n".as_bytes());
+        // The warcinfo record and the blank lines after it take lines 1-10.
+        assert_eq!(origin.to_string(), "crawl.warc.wet:11");
+        assert!(
+            matches!(&records[1], RawRecord::Archived { id, .. } if id == "http://news.test/x")
+        );
+    }
+
+    #[test]
+    fn html_records_are_reported_and_requests_passed_over() {
+        let warc = format!(
+            "{}{}",
+            record("request", "https://a.test/", "GET / HTTP/1.1\r\n"),
+            record(
+                "response",
+                "https://a.test/",
+                "HTTP/1.1 200 OK\r\n\r\n<p>x</p>"
+            ),
+        );
+        let records = read_all(&warc);
+        assert_eq!(records.len(), 1);
+        let RawRecord::Unreadable(s) = &records[0] else {
+            panic!("expected a skip");
+        };
+        assert_eq!(s.id.as_deref(), Some("https://a.test/"));
+        assert!(s.reason.contains("response record"), "{}", s.reason);
+    }
+
+    #[test]
+    fn broken_records_end_the_input_with_the_line_named() {
+        // A body shorter than announced.
+        let truncated = record("conversion", "https://a.test/", "Some text.");
+        let truncated = &truncated[..truncated.len() - 8];
+        let records = read_all(truncated);
+        let [RawRecord::Unreadable(s)] = records.as_slice() else {
+            panic!("expected one skip, got {records:?}");
+        };
+        assert_eq!(s.source, "crawl.warc.wet:1");
+        assert!(s.reason.contains("ends early"), "{}", s.reason);
+
+        // Not a WARC file at all, after one good record.
+        let text = format!(
+            "{}not a record\n",
+            record("conversion", "https://a.test/", "Text.")
+        );
+        let records = read_all(&text);
+        assert_eq!(records.len(), 2);
+        let RawRecord::Unreadable(s) = &records[1] else {
+            panic!("expected a skip");
+        };
+        assert!(s.reason.contains("expected a WARC record"), "{}", s.reason);
+
+        let no_length = "WARC/1.0\r\nWARC-Type: conversion\r\n\r\nText\r\n\r\n";
+        let records = read_all(no_length);
+        let [RawRecord::Unreadable(s)] = records.as_slice() else {
+            panic!("expected one skip");
+        };
+        assert!(s.reason.contains("Content-Length"), "{}", s.reason);
+    }
+
+    #[test]
+    fn hosts_of_uris() {
+        assert_eq!(
+            host_of("https://u:p@Host.test:80/x").as_deref(),
+            Some("host.test")
+        );
+        assert_eq!(host_of("http://[::1]:8080/").as_deref(), Some("::1"));
+        assert_eq!(host_of("urn:uuid:1234"), None);
+        assert_eq!(host_of("file:///tmp/x"), None);
+    }
+}
