@@ -71,6 +71,7 @@ pub mod corpus;
 pub mod document;
 pub mod error;
 pub mod fingerprint;
+pub mod html;
 pub mod index;
 pub mod lsh;
 pub mod passage;

@@ -1,5 +1,5 @@
-//! Reading documents: directories of text files, JSONL (plain, `.gz`, `.zst`), web archives
-//! (WARC/WET, see [`crate::warc`]) and standard input.
+//! Reading documents: directories of text files and HTML pages (see [`crate::html`]), JSONL
+//! (plain, `.gz`, `.zst`), web archives (WARC/WET, see [`crate::warc`]) and standard input.
 //!
 //! Reading is split in two so that the expensive half runs in parallel: [`InputReader`] walks the
 //! inputs in order on one thread and yields cheap [`RawRecord`]s (a JSONL line, a file's bytes);
@@ -9,6 +9,7 @@
 //! without being built, which keeps parsing cheap for wide records.
 
 use crate::document::{Document, Origin, Skipped};
+use crate::html::article_text;
 use crate::warc::WarcSource;
 use ahash::AHashMap;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -78,6 +79,8 @@ pub enum RawRecord {
         id: String,
         /// The file's bytes, not yet checked for UTF-8.
         bytes: Vec<u8>,
+        /// An HTML page (`.html`, `.htm`, `.xhtml`), whose article text is the document.
+        html: bool,
     },
     /// One record of a web archive (a WET `conversion` record): text, with the id, outlet and
     /// date its headers give.
@@ -116,8 +119,19 @@ impl RawRecord {
     pub fn into_document(self, fields: &FieldNames, keep_raw: bool) -> Result<Document, Skipped> {
         match self {
             RawRecord::Unreadable(skipped) => Err(skipped),
-            RawRecord::File { origin, id, bytes } => {
+            RawRecord::File {
+                origin,
+                id,
+                bytes,
+                html,
+            } => {
                 let text = text_of(&origin, &id, bytes, "file")?;
+                let text = if html {
+                    article_text(&text)
+                        .map_err(|e| Skipped::new(&origin, Some(id.clone()), e.to_string()))?
+                } else {
+                    text
+                };
                 Ok(Document {
                     id,
                     text,
@@ -604,6 +618,15 @@ fn describe_io(e: &io::Error) -> String {
     }
 }
 
+/// Is `path` named as an HTML page?
+fn is_html(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["html", "htm", "xhtml"]
+            .iter()
+            .any(|h| e.eq_ignore_ascii_case(h))
+    })
+}
+
 fn read_file(path: &Path, id: String) -> RawRecord {
     let origin = Origin {
         file: Arc::from(path.to_string_lossy().as_ref()),
@@ -611,7 +634,12 @@ fn read_file(path: &Path, id: String) -> RawRecord {
     };
     let mut bytes = Vec::new();
     match File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)) {
-        Ok(_) => RawRecord::File { origin, id, bytes },
+        Ok(_) => RawRecord::File {
+            origin,
+            id,
+            bytes,
+            html: is_html(path),
+        },
         Err(e) => RawRecord::Unreadable(Skipped::new(origin, Some(id), describe_io(&e))),
     }
 }

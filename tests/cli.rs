@@ -1515,3 +1515,95 @@ fn wet_archive_records_are_documents_named_by_uri() {
     assert!(source.ends_with("cut.wet:12"), "{source}");
     assert!(lines[0]["skipped"].as_str().unwrap().contains("ends early"));
 }
+
+/// `text` as an article page of a made-up site: its paragraphs in `<p>`s inside `<article>`,
+/// with the site's navigation, scripts and a related-stories list around them.
+fn article_page(site: &str, text: &str) -> String {
+    let paragraphs: String = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let escaped = l.replace('&', "&amp;").replace('<', "&lt;");
+            format!("<p>{escaped}</p>\n")
+        })
+        .collect();
+    format!(
+        "<!doctype html><html><head><title>{site}</title><script>var ad = '<p>ad</p>';</script>\
+         </head><body><nav><a href='/'>{site} home</a> | <a href='/tech'>Tech</a></nav>\
+         <article>{paragraphs}<aside><h3>Related stories</h3><ul><li>Another {site} story</li>\
+         </ul></aside></article><footer>© {site}</footer></body></html>"
+    )
+}
+
+#[test]
+fn html_pages_give_their_article_text() {
+    let dir = tempdir();
+    let pages = dir.path().join("pages");
+    std::fs::create_dir(&pages).unwrap();
+    write(&pages.join("a.html"), article_page("Site A", &seed_text(0)));
+    write(
+        &pages.join("b.HTM"),
+        article_page("Site B", &near_copy(&seed_text(0))),
+    );
+    write(&pages.join("c.html"), article_page("Site C", &seed_text(3)));
+    let deep = "<div>".repeat(3000) + "x" + &"</div>".repeat(3000);
+    write(&pages.join("deep.html"), deep);
+
+    // The text reprint reads, which report offsets refer to.
+    let out = run(&["dedup", &path_str(&pages), "--annotate"]);
+    assert_code(&out, 0);
+    let lines = jsonl(&out);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let text_a = lines[0]["text"].as_str().unwrap();
+    assert!(text_a.starts_with("Amazon is reportedly"), "{text_a}");
+    for furniture in ["Site A home", "var ad", "<p>", "© Site A"] {
+        assert!(!text_a.contains(furniture), "{furniture:?} left in");
+    }
+    assert!(text_a.contains("Related stories\nAnother Site A story\n"));
+    assert_eq!(lines[1]["id"], "b");
+    assert_eq!(
+        lines[1]["duplicate_of"], "a",
+        "the copy in another template"
+    );
+    assert!(
+        stderr(&out).contains("nested 3000 deep"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Passages lie inside the extracted text, and the site's related list is boilerplate.
+    let out = run(&["report", &path_str(&pages), "--format", "json"]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    let doc = report["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "a")
+        .unwrap();
+    let counted: u64 = doc["bytes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert!(
+        counted > 0 && counted as usize <= text_a.len(),
+        "{}",
+        doc["bytes"]
+    );
+    let passages = doc["passages"].as_array().unwrap();
+    assert!(!passages.is_empty());
+    for p in passages {
+        let (start, end) = (p["start"].as_u64().unwrap(), p["end"].as_u64().unwrap());
+        assert!(start < end && end as usize <= text_a.len(), "{p}");
+    }
+    let related = text_a.find("Related stories").unwrap() as u64;
+    assert!(
+        passages
+            .iter()
+            .any(|p| p["start"].as_u64() == Some(related) && p["status"] == "boilerplate"),
+        "{passages:?}"
+    );
+    assert_eq!(report["skipped"].as_array().unwrap().len(), 1);
+}

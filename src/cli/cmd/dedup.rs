@@ -108,10 +108,15 @@ fn refuse_to_overwrite_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// A document built from a text file rather than a JSONL line.
+/// A document read from a file or an archive rather than a JSONL line: the text reprint read
+/// (an HTML page's article text), which every offset reprint reports refers to.
 #[derive(Serialize)]
 struct FileRecord<'a> {
     id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outlet: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<&'a str>,
     text: &'a str,
 }
 
@@ -128,6 +133,8 @@ fn write_record(
         None => {
             owned = serde_json::to_string(&FileRecord {
                 id: &doc.id,
+                outlet: doc.outlet.as_deref(),
+                date: doc.date.as_deref(),
                 text: doc.text.as_deref().unwrap_or_default(),
             })
             .map_err(|e| reprint::Error::io("-", e.into()))?;

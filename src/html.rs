@@ -1,0 +1,276 @@
+//! The text of an HTML article page, as reprint reads it: one line per block.
+//!
+//! Pages are parsed as browsers parse them (`scraper`, on html5ever), so broken markup and
+//! entities come out as a reader sees them. The text comes from the page's main `<article>` (the
+//! outermost one with the most text), else its `<main>`, else its `<body>`. Inside it, scripts,
+//! styles, navigation, forms and other things that are not prose are left out; every block
+//! element (paragraph, heading, list item, table row, `<br>`) ends a line, and white space
+//! within a line is collapsed. What remains of a site's furniture ("Related stories", share
+//! links) is kept on purpose: judging boilerplate is reprint's job, and it reports what it
+//! judged. Every offset reprint reports for such a document is a byte offset into this
+//! extracted text, which `report` includes.
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+
+/// Elements whose content is never article prose.
+const LEFT_OUT: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe", "object",
+    "embed", "canvas", "video", "audio", "nav", "form", "button", "select", "textarea", "input",
+    "label",
+];
+
+/// Elements that start and end a line of their own.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "aside",
+    "figure",
+    "figcaption",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "caption",
+    "hr",
+    "br",
+    "main",
+    "address",
+    "details",
+    "summary",
+    "center",
+];
+
+/// Deepest nesting of elements a page may have. A browser's parser stops nesting at 512
+/// (Chromium); article pages stay far below. The parser's scope checks walk the stack of open
+/// elements for each new one, so a page nested a hundred thousand deep would take minutes.
+pub const MAX_NESTING: usize = 2_000;
+
+/// Why a page was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageError {
+    /// Elements nested deeper than [`MAX_NESTING`] (at least this deep).
+    TooDeep(usize),
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PageError::TooDeep(depth) => write!(
+                f,
+                "HTML elements nested {depth} deep (more than {MAX_NESTING}): not an article page"
+            ),
+        }
+    }
+}
+
+/// The article text of an HTML page: one line per block, words separated by single spaces.
+pub fn article_text(html: &str) -> Result<String, PageError> {
+    let depth = nesting(html);
+    if depth > MAX_NESTING {
+        return Err(PageError::TooDeep(depth));
+    }
+    let page = Html::parse_document(html);
+    let root = main_block(&page).unwrap_or_else(|| page.tree.root());
+    let mut text = String::new();
+    let mut line = String::new();
+    // Depth inside a left-out element: its events are passed over until it closes.
+    let mut left_out = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) if left_out > 0 || LEFT_OUT.contains(&e.name()) => left_out += 1,
+                Node::Element(e) if BLOCKS.contains(&e.name()) => end_line(&mut line, &mut text),
+                Node::Text(t) if left_out == 0 => line.push_str(t),
+                _ => {}
+            },
+            Edge::Close(node) => match node.value() {
+                Node::Element(_) if left_out > 0 => left_out -= 1,
+                Node::Element(e) if BLOCKS.contains(&e.name()) => end_line(&mut line, &mut text),
+                _ => {}
+            },
+        }
+    }
+    end_line(&mut line, &mut text);
+    Ok(text)
+}
+
+/// Elements without content, and elements whose end tag pages often leave out (the parser
+/// closes them itself): neither deepens a page.
+const NOT_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
+    "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body",
+];
+
+/// How deep a page's other elements nest, by counting start and end tags in one pass: what
+/// the parser would build for them, without building it. Quotes and comments are not parsed,
+/// so it is an estimate; only a page thousands deep is refused by it.
+fn nesting(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+        i += offset + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let len = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if len == 0 {
+            continue;
+        }
+        let name = html
+            .get(start..start + len)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if NOT_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        let end = bytes[start + len..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map_or(bytes.len(), |p| start + len + p);
+        let self_closing = end > 0 && bytes.get(end - 1) == Some(&b'/');
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+        i = end.min(bytes.len());
+    }
+    deepest
+}
+
+/// Move `line`, its white space collapsed, to the end of `text` as one line; nothing if blank.
+fn end_line(line: &mut String, text: &mut String) {
+    let mut words = line.split_whitespace();
+    if let Some(first) = words.next() {
+        text.push_str(first);
+        for w in words {
+            text.push(' ');
+            text.push_str(w);
+        }
+        text.push('\n');
+    }
+    line.clear();
+}
+
+/// The node the article's text comes from: the outermost `<article>` with the most text, else
+/// the first `<main>`, else `<body>`.
+fn main_block(page: &Html) -> Option<ego_tree::NodeRef<'_, Node>> {
+    let root = page.tree.root();
+    // One pass: text bytes per outermost article (nested ones count towards theirs).
+    let mut articles: Vec<(ego_tree::NodeRef<'_, Node>, usize)> = Vec::new();
+    let mut open_article: Option<ego_tree::NodeId> = None;
+    let (mut main, mut body) = (None, None);
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) if e.name() == "article" && open_article.is_none() => {
+                    open_article = Some(node.id());
+                    articles.push((node, 0));
+                }
+                Node::Element(e) if e.name() == "main" && main.is_none() => main = Some(node),
+                Node::Element(e) if e.name() == "body" && body.is_none() => body = Some(node),
+                Node::Text(t) if open_article.is_some() => {
+                    if let Some(last) = articles.last_mut() {
+                        last.1 += t.trim().len();
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if open_article == Some(node.id()) {
+                    open_article = None;
+                }
+            }
+        }
+    }
+    // The first of equals, so that the choice never depends on more than the page.
+    let best = articles
+        .iter()
+        .filter(|(_, len)| *len > 0)
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.id().cmp(&a.0.id())))
+        .map(|(node, _)| *node);
+    best.or(main).or(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_lines_and_furniture_is_left_out() {
+        let page = r#"<!doctype html><html><head><title>T</title><style>p{}</style></head>
+            <body><nav><a href="/">Home</a> | <a href="/w">World</a></nav>
+            <article><h1>Storm  hits
+              coast</h1><p>The storm &amp; its <b>winds</b> arrived on Monday.<br>Power is out.</p>
+            <script>var x = "<p>not text</p>";</script>
+            <ul><li>Also read: Earlier storms</li><li>Leave a Reply</li></ul></article>
+            <footer>© Site</footer></body></html>"#;
+        assert_eq!(
+            article_text(page).unwrap(),
+            "Storm hits coast\nThe storm & its winds arrived on Monday.\nPower is out.\n\
+             Also read: Earlier storms\nLeave a Reply\n"
+        );
+    }
+
+    #[test]
+    fn the_article_with_most_text_else_main_else_body() {
+        let two = "<body><article><p>Short teaser.</p></article>\
+                   <article><p>The long article text is here, with more words.</p></article></body>";
+        assert_eq!(
+            article_text(two).unwrap(),
+            "The long article text is here, with more words.\n"
+        );
+        let main = "<body><div>Menu</div><main><p>Main text.</p></main></body>";
+        assert_eq!(article_text(main).unwrap(), "Main text.\n");
+        let body = "<p>Just a paragraph</p>text after";
+        assert_eq!(
+            article_text(body).unwrap(),
+            "Just a paragraph\ntext after\n"
+        );
+        assert_eq!(article_text("").unwrap(), "");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_and_broken_markup_read() {
+        let nested = |n: usize| "<div>".repeat(n) + "deep text" + &"</div>".repeat(n);
+        assert_eq!(article_text(&nested(MAX_NESTING)).unwrap(), "deep text\n");
+        let started = std::time::Instant::now();
+        assert_eq!(
+            article_text(&nested(200_000)),
+            Err(PageError::TooDeep(200_000))
+        );
+        assert!(started.elapsed().as_secs() < 5, "the refusal is cheap");
+        // Paragraphs and list items left open do not nest; nor do void or self-closed tags.
+        let open = "<p>x<li>y<br><img/><span/>".repeat(10_000);
+        assert!(article_text(&open).is_ok());
+        let broken = "<p>one <b>two <i>three</p><p>four";
+        assert_eq!(article_text(broken).unwrap(), "one two three\nfour\n");
+        // An estimate: quotes and comments are not parsed.
+        assert_eq!(nesting("<div a='>'><div></div></div><!-- <div> -->"), 2);
+    }
+}
