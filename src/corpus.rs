@@ -145,7 +145,7 @@ pub fn fingerprint_inputs(
     // Fail on bad parameters before starting any thread.
     Fingerprinter::new(options.params)?;
     let (sender, receiver) = mpsc::sync_channel::<RawRecord>(CHANNEL_RECORDS);
-    let reader = InputReader::new(inputs);
+    let reader = InputReader::new(inputs, &options.fields);
     let budget = Arc::new(ByteBudget::default());
     let _close = CloseOnDrop(Arc::clone(&budget));
     let reader_budget = Arc::clone(&budget);

@@ -66,6 +66,7 @@ pub mod analysis;
 pub mod boilerplate;
 pub mod candidates;
 pub mod cluster;
+pub mod columnar;
 pub mod compare;
 pub mod corpus;
 pub mod document;

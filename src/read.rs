@@ -1,5 +1,6 @@
 //! Reading documents: directories of text files and HTML pages (see [`crate::html`]), JSONL
-//! (plain, `.gz`, `.zst`), web archives (WARC/WET, see [`crate::warc`]) and standard input.
+//! (plain, `.gz`, `.zst`), web archives (WARC/WET, see [`crate::warc`]), Parquet tables (see
+//! [`crate::columnar`]) and standard input.
 //!
 //! Reading is split in two so that the expensive half runs in parallel: [`InputReader`] walks the
 //! inputs in order on one thread and yields cheap [`RawRecord`]s (a JSONL line, a file's bytes);
@@ -8,6 +9,7 @@
 //! JSONL lines are parsed by picking only the configured fields; every other field is skipped
 //! without being built, which keeps parsing cheap for wide records.
 
+use crate::columnar::ParquetSource;
 use crate::document::{Document, Origin, Skipped};
 use crate::html::article_text;
 use crate::warc::WarcSource;
@@ -50,7 +52,7 @@ impl Default for FieldNames {
 
 impl FieldNames {
     /// Priority of `key` as an outlet field: lower is better; `None` if it is not one.
-    fn outlet_rank(&self, key: &str) -> Option<u8> {
+    pub(crate) fn outlet_rank(&self, key: &str) -> Option<u8> {
         match &self.outlet {
             Some(name) => (name == key).then_some(0),
             None => ["outlet", "source", "site"]
@@ -82,16 +84,16 @@ pub enum RawRecord {
         /// An HTML page (`.html`, `.htm`, `.xhtml`), whose article text is the document.
         html: bool,
     },
-    /// One record of a web archive (a WET `conversion` record): text, with the id, outlet and
-    /// date its headers give.
-    Archived {
-        /// Where the record starts.
+    /// A record whose fields come separated: a web archive's `conversion` record (id its
+    /// target URI, outlet that URI's host, date its `WARC-Date`) or a Parquet row.
+    Fields {
+        /// Where the record is (its first line, or its row).
         origin: Origin,
-        /// The record's target URI.
+        /// The document id.
         id: String,
-        /// The URI's host.
+        /// The outlet, when known.
         outlet: Option<String>,
-        /// The record's `WARC-Date`.
+        /// The date as given, when known.
         date: Option<String>,
         /// The text's bytes, not yet checked for UTF-8.
         bytes: Vec<u8>,
@@ -105,7 +107,7 @@ impl RawRecord {
     pub fn len(&self) -> usize {
         match self {
             RawRecord::JsonLine { line, .. } => line.len(),
-            RawRecord::File { bytes, .. } | RawRecord::Archived { bytes, .. } => bytes.len(),
+            RawRecord::File { bytes, .. } | RawRecord::Fields { bytes, .. } => bytes.len(),
             RawRecord::Unreadable(_) => 0,
         }
     }
@@ -141,7 +143,7 @@ impl RawRecord {
                     raw: None,
                 })
             }
-            RawRecord::Archived {
+            RawRecord::Fields {
                 origin,
                 id,
                 outlet,
@@ -386,6 +388,7 @@ enum InputKind {
     Directory,
     Jsonl(Compression),
     Warc(Compression),
+    Parquet,
     TextFile,
 }
 
@@ -414,6 +417,9 @@ fn classify(path: &Path) -> InputKind {
     } else {
         (name.as_str(), Compression::None)
     };
+    if compression == Compression::None && (stem.ends_with(".parquet") || stem.ends_with(".pq")) {
+        return InputKind::Parquet;
+    }
     if stem.ends_with(".warc") || stem.ends_with(".wet") {
         return InputKind::Warc(compression);
     }
@@ -437,11 +443,14 @@ fn classify(path: &Path) -> InputKind {
 pub struct InputReader {
     inputs: VecDeque<PathBuf>,
     current: Option<Source>,
+    /// Parquet columns are picked as the file is opened, by these names.
+    fields: FieldNames,
 }
 
 enum Source {
     Lines(LineSource),
     Warc(WarcSource),
+    Parquet(Box<ParquetSource>),
     /// A directory's entries in path order; files are read only when their turn comes.
     Directory(VecDeque<DirEntry>),
     Pending(VecDeque<RawRecord>),
@@ -460,15 +469,17 @@ struct LineSource {
 }
 
 impl InputReader {
-    /// A reader over `inputs` (paths, or `-` for standard input), read in the order given.
-    pub fn new<P: AsRef<Path>>(inputs: &[P]) -> Self {
+    /// A reader over `inputs` (paths, or `-` for standard input), read in the order given;
+    /// `fields` names the columns of Parquet inputs.
+    pub fn new<P: AsRef<Path>>(inputs: &[P], fields: &FieldNames) -> Self {
         InputReader {
             inputs: inputs.iter().map(|p| p.as_ref().to_path_buf()).collect(),
             current: None,
+            fields: fields.clone(),
         }
     }
 
-    fn open(path: &Path) -> Source {
+    fn open(path: &Path, fields: &FieldNames) -> Source {
         let name: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
         let unreadable = |reason: String| {
             Source::Pending(VecDeque::from([RawRecord::Unreadable(Skipped::new(
@@ -497,6 +508,13 @@ impl InputReader {
                 Err(reason) => unreadable(reason),
                 Ok(reader) => Source::Warc(WarcSource::new(name, reader)),
             },
+            InputKind::Parquet => match File::open(path) {
+                Err(e) => unreadable(describe_io(&e)),
+                Ok(file) => match ParquetSource::open(Arc::clone(&name), file, fields) {
+                    Ok(source) => Source::Parquet(Box::new(source)),
+                    Err(reason) => unreadable(reason),
+                },
+            },
             InputKind::TextFile => {
                 let id = path
                     .file_stem()
@@ -516,7 +534,7 @@ impl Iterator for InputReader {
             let record = match &mut self.current {
                 None => {
                     let path = self.inputs.pop_front()?;
-                    self.current = Some(Self::open(&path));
+                    self.current = Some(Self::open(&path, &self.fields));
                     continue;
                 }
                 Some(Source::Pending(records)) => records.pop_front(),
@@ -526,6 +544,7 @@ impl Iterator for InputReader {
                 }),
                 Some(Source::Lines(lines)) => lines.next_record(),
                 Some(Source::Warc(records)) => records.next_record(),
+                Some(Source::Parquet(rows)) => rows.next_record(),
             };
             match record {
                 Some(record) => return Some(record),
@@ -811,6 +830,7 @@ mod tests {
             classify(Path::new("crawl.WARC")),
             InputKind::Warc(Compression::None)
         );
+        assert_eq!(classify(Path::new("part-0.parquet")), InputKind::Parquet);
     }
 
     #[test]

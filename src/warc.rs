@@ -151,7 +151,7 @@ impl WarcSource {
                             "conversion record without WARC-Target-URI or WARC-Record-ID",
                         ))));
                     };
-                    return Ok(Some(RawRecord::Archived {
+                    return Ok(Some(RawRecord::Fields {
                         origin,
                         outlet: host_of(&id),
                         id,
@@ -268,7 +268,7 @@ mod tests {
         );
         let records = read_all(&wet);
         assert_eq!(records.len(), 2);
-        let RawRecord::Archived {
+        let RawRecord::Fields {
             origin,
             id,
             outlet,
@@ -284,9 +284,7 @@ mod tests {
         assert_eq!(bytes, "Line one.\nLine two é.\n".as_bytes());
         // The warcinfo record and the blank lines after it take lines 1-10.
         assert_eq!(origin.to_string(), "crawl.warc.wet:11");
-        assert!(
-            matches!(&records[1], RawRecord::Archived { id, .. } if id == "http://news.test/x")
-        );
+        assert!(matches!(&records[1], RawRecord::Fields { id, .. } if id == "http://news.test/x"));
     }
 
     #[test]

@@ -1607,3 +1607,156 @@ fn html_pages_give_their_article_text() {
     );
     assert_eq!(report["skipped"].as_array().unwrap().len(), 1);
 }
+
+/// A Parquet table as archives keep them: an integer id, the text under another name, a
+/// source, a timestamp, and a column reprint does not read. One row's text is null.
+fn parquet_archive(path: &Path, rows: &[(i64, Option<String>)]) {
+    use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+    use parquet::file::writer::SerializedFileWriter;
+    let schema = parquet::schema::parser::parse_message_type(
+        "message archive {
+            REQUIRED INT64 id;
+            OPTIONAL BYTE_ARRAY body (UTF8);
+            REQUIRED BYTE_ARRAY source (UTF8);
+            REQUIRED INT64 published (TIMESTAMP_MILLIS);
+            REQUIRED INT32 words;
+        }",
+    )
+    .unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer =
+        SerializedFileWriter::new(file, std::sync::Arc::new(schema), Default::default()).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let bodies: Vec<ByteArray> = rows
+        .iter()
+        .filter_map(|r| r.1.as_ref().map(|t| ByteArray::from(t.as_str())))
+        .collect();
+    let levels: Vec<i16> = rows.iter().map(|r| i16::from(r.1.is_some())).collect();
+    let sources: Vec<ByteArray> = rows
+        .iter()
+        .map(|r| ByteArray::from(if r.0 == 2 { "Copier" } else { "Wire" }))
+        .collect();
+    // 2026-11-20T08:00:00Z
+    let published = vec![1_795_161_600_000i64; rows.len()];
+    let words = vec![7i32; rows.len()];
+    let mut column = 0;
+    while let Some(mut w) = group.next_column().unwrap() {
+        match column {
+            0 => w.typed::<Int64Type>().write_batch(&ids, None, None),
+            1 => w
+                .typed::<ByteArrayType>()
+                .write_batch(&bodies, Some(&levels), None),
+            2 => w.typed::<ByteArrayType>().write_batch(&sources, None, None),
+            3 => w.typed::<Int64Type>().write_batch(&published, None, None),
+            _ => w.typed::<Int32Type>().write_batch(&words, None, None),
+        }
+        .unwrap();
+        w.close().unwrap();
+        column += 1;
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn parquet_in_and_out() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let dir = tempdir();
+    let input = dir.path().join("archive.parquet");
+    let original = seed_text(0);
+    parquet_archive(
+        &input,
+        &[
+            (1, Some(original.clone())),
+            (2, Some(near_copy(&original))),
+            (3, Some(seed_text(3))),
+            (4, None),
+        ],
+    );
+    let output = dir.path().join("clusters.parquet");
+    let out = run(&[
+        "cluster",
+        &path_str(&input),
+        "--text-field",
+        "body",
+        "--format",
+        "parquet",
+        "-o",
+        &path_str(&output),
+    ]);
+    assert_code(&out, 0);
+
+    // Read the table back as another engine would.
+    let reader = SerializedFileReader::new(std::fs::File::open(&output).unwrap()).unwrap();
+    let schema = reader.metadata().file_metadata().schema_descr();
+    let cluster = schema.column(1);
+    assert_eq!(cluster.name(), "cluster");
+    assert_eq!(cluster.physical_type(), parquet::basic::Type::INT64);
+    let rows: Vec<Value> = reader
+        .into_iter()
+        .map(|r| {
+            let row = r.unwrap();
+            let mut object = serde_json::Map::new();
+            for (name, field) in row.get_column_iter() {
+                let value = match field {
+                    parquet::record::Field::Str(s) => Value::from(s.as_str()),
+                    parquet::record::Field::Long(n) => Value::from(*n),
+                    parquet::record::Field::Null => Value::Null,
+                    other => panic!("unexpected cell {other:?}"),
+                };
+                object.insert(name.clone(), value);
+            }
+            Value::Object(object)
+        })
+        .collect();
+    assert_eq!(rows.len(), 4, "every input row accounted for: {rows:?}");
+    assert_eq!(rows[0]["id"], "1");
+    assert_eq!(rows[0]["cluster"], rows[1]["cluster"], "the copy");
+    assert_ne!(rows[0]["cluster"], rows[2]["cluster"]);
+    assert!(rows[3]["cluster"].is_null());
+    assert_eq!(rows[3]["id"], "4");
+    assert!(rows[3]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("archive.parquet:4"));
+    assert_eq!(rows[3]["skipped"], "column `body` is null");
+    assert!(rows[0]["skipped"].is_null());
+
+    // The same rows as JSONL; outlets and timestamps come through to the report.
+    let jsonl_out = run(&[
+        "cluster",
+        &path_str(&input),
+        "--text-field",
+        "body",
+        "--format",
+        "jsonl",
+    ]);
+    let lines = jsonl(&jsonl_out);
+    for (line, row) in lines.iter().zip(&rows) {
+        assert_eq!(line["id"], row["id"]);
+        assert_eq!(line["cluster"], row["cluster"]);
+    }
+    let report = json(&run(&[
+        "report",
+        &path_str(&input),
+        "--text-field",
+        "body",
+        "--date-field",
+        "published",
+        "--format",
+        "json",
+    ]));
+    let docs = report["documents"].as_array().unwrap();
+    assert_eq!(docs[1]["outlet"], "Copier");
+    assert_eq!(docs[0]["date"], "2026-11-20T08:00:00Z");
+
+    // A table without the text column says which columns it has.
+    let out = run(&["cluster", &path_str(&input), "--on-error", "fail"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("no column `text` (columns: id, body, source, published, words)"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -181,6 +181,9 @@ pub enum ClusterFormat {
     Json,
     /// One `{"id","cluster"}` line per input document, in input order.
     Jsonl,
+    /// The same rows as a Parquet table: `id`, `cluster` (INT64), and `source` and `skipped`
+    /// for a skipped record.
+    Parquet,
 }
 
 /// What `cluster` groups.
@@ -218,16 +221,16 @@ pub enum Format {
 /// Where documents come from and how their fields are named.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// JSONL field holding the document id.
+    /// JSONL field (or Parquet column) holding the document id.
     #[arg(long, default_value = "id", value_name = "NAME")]
     pub id_field: String,
-    /// JSONL field holding the text.
+    /// JSONL field (or Parquet column) holding the text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
-    /// JSONL field holding the outlet [default: outlet, else source, else site].
+    /// JSONL field (or Parquet column) holding the outlet [default: outlet, else source, else site].
     #[arg(long, value_name = "NAME")]
     pub outlet_field: Option<String>,
-    /// JSONL field holding the publication date (ISO 8601).
+    /// JSONL field (or Parquet column) holding the publication date (ISO 8601, or a Parquet timestamp).
     #[arg(long, default_value = "date", value_name = "NAME")]
     pub date_field: String,
     /// What to do with bad input (malformed line, missing text, duplicate id, empty document…).

@@ -13,6 +13,7 @@ use reprint::candidates::band_keys;
 use reprint::cluster::{
     cluster_sets, short_keys, visit_order, ClusterInput, Keep, Membership, OnDisk,
 };
+use reprint::columnar::write_clusters;
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
 use reprint::shingle_store::{ShingleStore, StoredSet};
 use std::collections::HashSet;
@@ -129,9 +130,10 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     match args.format {
         ClusterFormat::Text => report.write_text(&mut out)?,
         ClusterFormat::Json => write_json(&mut out, &report)?,
-        ClusterFormat::Jsonl => {
-            for entry in &entries {
-                let line = match *entry {
+        ClusterFormat::Jsonl | ClusterFormat::Parquet => {
+            let lines: Vec<ClusterLine> = entries
+                .iter()
+                .map(|entry| match *entry {
                     Entry::Document(i) => ClusterLine {
                         id: Some(&report.documents[i].id),
                         cluster: Some(report.documents[i].cluster),
@@ -147,9 +149,22 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
                             skipped: Some(&s.reason),
                         }
                     }
-                };
-                serde_json::to_writer(&mut out, &line)?;
-                writeln!(out)?;
+                })
+                .collect();
+            if args.format == ClusterFormat::Parquet {
+                // The writer needs a sendable sink; the table is small beside the input.
+                let mut table = Vec::new();
+                let name = args
+                    .output
+                    .as_ref()
+                    .map_or_else(|| "-".to_string(), |p| p.display().to_string());
+                write_clusters(&mut table, &name, &lines)?;
+                out.write_all(&table)?;
+            } else {
+                for line in &lines {
+                    serde_json::to_writer(&mut out, line)?;
+                    writeln!(out)?;
+                }
             }
         }
     }

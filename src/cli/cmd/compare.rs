@@ -59,7 +59,7 @@ fn read_text(path: &Path) -> Result<String> {
 fn find_documents(args: &CompareArgs) -> Result<(String, String)> {
     let fields = stream_options(&args.input, SignatureParams::default()).fields;
     let (mut a, mut b) = (None, None);
-    for record in InputReader::new(&args.from) {
+    for record in InputReader::new(&args.from, &fields) {
         if a.is_some() && b.is_some() {
             break;
         }

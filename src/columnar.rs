@@ -1,0 +1,320 @@
+//! Parquet in and out: documents from a table's columns, cluster assignments to a table.
+//!
+//! Archives kept for Spark, DuckDB or pandas are Parquet tables. Reading takes only the columns
+//! the field names pick (`id`, `text`, `outlet`/`source`/`site`, `date`, or as renamed), one row
+//! group at a time, so a wide table costs no more than its text. Numbers written are signed
+//! 64-bit integers (`INT64`), the type every engine reads without a cast; unsigned types would
+//! read back negative or fail in some. The crate is `parquet` without Arrow: rows and column
+//! writers are all reprint needs, and Arrow would double the build.
+
+use crate::document::{Origin, Skipped};
+use crate::read::{FieldNames, RawRecord};
+use crate::report::ClusterLine;
+use parquet::basic::{LogicalType, Repetition, Type as PhysicalType};
+use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::record::Field;
+use parquet::schema::types::Type;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::Write;
+use std::sync::Arc;
+
+/// Rows of one Parquet file as records, read one row group at a time.
+pub struct ParquetSource {
+    file: Arc<str>,
+    reader: SerializedFileReader<File>,
+    /// The columns read.
+    projection: Type,
+    fields: FieldNames,
+    next_group: usize,
+    /// Rows read so far (the 1-based row number of the last one).
+    row: u64,
+    pending: VecDeque<RawRecord>,
+}
+
+impl ParquetSource {
+    /// Open `file` (named `name` in messages) and check that it has the text and id columns.
+    pub fn open(name: Arc<str>, file: File, fields: &FieldNames) -> Result<Self, String> {
+        let reader = SerializedFileReader::new(file).map_err(|e| format!("not Parquet: {e}"))?;
+        let schema = reader.metadata().file_metadata().schema();
+        let columns: Vec<_> = schema
+            .get_fields()
+            .iter()
+            .filter(|f| {
+                let name = f.name();
+                name == fields.id
+                    || name == fields.text
+                    || name == fields.date
+                    || fields.outlet_rank(name).is_some()
+            })
+            .cloned()
+            .collect();
+        for needed in [&fields.id, &fields.text] {
+            if !columns.iter().any(|c| c.name() == needed) {
+                let all: Vec<&str> = schema.get_fields().iter().map(|f| f.name()).collect();
+                return Err(format!(
+                    "no column `{needed}` (columns: {}); name it with --{}-field",
+                    all.join(", "),
+                    if needed == &fields.id { "id" } else { "text" }
+                ));
+            }
+        }
+        let projection = Type::group_type_builder(schema.name())
+            .with_fields(columns)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(ParquetSource {
+            file: name,
+            reader,
+            projection,
+            fields: fields.clone(),
+            next_group: 0,
+            row: 0,
+            pending: VecDeque::new(),
+        })
+    }
+
+    /// The next row's record; `None` after the last row group.
+    pub fn next_record(&mut self) -> Option<RawRecord> {
+        while self.pending.is_empty() {
+            if self.next_group >= self.reader.metadata().num_row_groups() {
+                return None;
+            }
+            let group = self.next_group;
+            self.next_group += 1;
+            if let Err(reason) = self.read_group(group) {
+                // A broken row group: say so, and end the file, as its rows cannot be counted.
+                self.next_group = usize::MAX;
+                self.pending.push_back(RawRecord::Unreadable(Skipped::new(
+                    self.origin(self.row + 1),
+                    None,
+                    format!("row group {group}: {reason}; nothing after this was read"),
+                )));
+            }
+        }
+        self.pending.pop_front()
+    }
+
+    fn origin(&self, row: u64) -> Origin {
+        Origin {
+            file: Arc::clone(&self.file),
+            line: Some(row),
+        }
+    }
+
+    fn read_group(&mut self, group: usize) -> Result<(), String> {
+        let reader = self
+            .reader
+            .get_row_group(group)
+            .map_err(|e| e.to_string())?;
+        let rows = reader
+            .get_row_iter(Some(self.projection.clone()))
+            .map_err(|e| e.to_string())?;
+        let mut records = VecDeque::new();
+        for row in rows {
+            let row = row.map_err(|e| e.to_string())?;
+            self.row += 1;
+            let origin = self.origin(self.row);
+            let (mut id, mut text, mut date) = (None, None, None);
+            let mut outlet: Option<(u8, String)> = None;
+            for (name, value) in row.get_column_iter() {
+                if *name == self.fields.id {
+                    id = scalar(value);
+                } else if *name == self.fields.text {
+                    text = Some(match value {
+                        Field::Str(s) => Ok(s.clone().into_bytes()),
+                        Field::Bytes(b) => Ok(b.data().to_vec()),
+                        Field::Null => Err("is null"),
+                        _ => Err("is not a string"),
+                    });
+                } else if *name == self.fields.date {
+                    date = date_of(value);
+                } else if let Some(rank) = self.fields.outlet_rank(name) {
+                    if let Some(o) = scalar(value) {
+                        if outlet.as_ref().is_none_or(|(r, _)| rank < *r) {
+                            outlet = Some((rank, o));
+                        }
+                    }
+                }
+            }
+            let record = match (id, text) {
+                (None, _) => RawRecord::Unreadable(Skipped::new(
+                    origin,
+                    None,
+                    format!("column `{}` is null", self.fields.id),
+                )),
+                (Some(id), Some(Ok(bytes))) => RawRecord::Fields {
+                    origin,
+                    id,
+                    outlet: outlet.map(|(_, o)| o),
+                    date,
+                    bytes,
+                },
+                (Some(id), problem) => {
+                    let what = match problem {
+                        Some(Err(what)) => what,
+                        _ => "is missing",
+                    };
+                    RawRecord::Unreadable(Skipped::new(
+                        origin,
+                        Some(id),
+                        format!("column `{}` {what}", self.fields.text),
+                    ))
+                }
+            };
+            records.push_back(record);
+        }
+        self.pending = records;
+        Ok(())
+    }
+}
+
+/// A string or integer cell as text.
+fn scalar(value: &Field) -> Option<String> {
+    match value {
+        Field::Str(s) => Some(s.clone()),
+        Field::Byte(n) => Some(n.to_string()),
+        Field::Short(n) => Some(n.to_string()),
+        Field::Int(n) => Some(n.to_string()),
+        Field::Long(n) => Some(n.to_string()),
+        Field::UByte(n) => Some(n.to_string()),
+        Field::UShort(n) => Some(n.to_string()),
+        Field::UInt(n) => Some(n.to_string()),
+        Field::ULong(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A date cell as ISO 8601: a string as it is, a timestamp in UTC, a date as a day.
+fn date_of(value: &Field) -> Option<String> {
+    let utc = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    };
+    match value {
+        Field::Str(s) => Some(s.clone()),
+        Field::TimestampMillis(ms) => utc(chrono::DateTime::from_timestamp_millis(*ms)),
+        Field::TimestampMicros(us) => utc(chrono::DateTime::from_timestamp_micros(*us)),
+        Field::Date(days) => chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+            .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::days(i64::from(*days))))
+            .map(|d| d.to_string()),
+        _ => None,
+    }
+}
+
+/// Rows written per row group: large enough for good compression, small enough that readers
+/// can work in parallel on a million rows.
+const ROWS_PER_GROUP: usize = 1 << 17;
+
+/// Write cluster assignments as a Parquet table, one row per input record in input order:
+/// `id` (string), `cluster` (`INT64`), and for a skipped record `source` and `skipped` (the
+/// reason), null otherwise, like the JSONL lines.
+pub fn write_clusters<W: Write + Send>(
+    out: W,
+    name: &str,
+    lines: &[ClusterLine<'_>],
+) -> crate::Result<()> {
+    let err = |e: parquet::errors::ParquetError| output_error(name, e);
+    let string = |name: &str| {
+        Type::primitive_type_builder(name, PhysicalType::BYTE_ARRAY)
+            .with_repetition(Repetition::OPTIONAL)
+            .with_logical_type(Some(LogicalType::String))
+            .build()
+            .map(Arc::new)
+    };
+    let cluster = Type::primitive_type_builder("cluster", PhysicalType::INT64)
+        .with_repetition(Repetition::OPTIONAL)
+        .build()
+        .map(Arc::new)
+        .map_err(err)?;
+    let schema = Type::group_type_builder("clusters")
+        .with_fields(vec![
+            string("id").map_err(err)?,
+            cluster,
+            string("source").map_err(err)?,
+            string("skipped").map_err(err)?,
+        ])
+        .build()
+        .map_err(err)?;
+    let properties = WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .build();
+    let mut writer =
+        SerializedFileWriter::new(out, Arc::new(schema), Arc::new(properties)).map_err(err)?;
+    for group in lines.chunks(ROWS_PER_GROUP) {
+        let mut rows = writer.next_row_group().map_err(err)?;
+        let strings: [Vec<Option<&str>>; 3] = [
+            group.iter().map(|l| l.id).collect(),
+            group.iter().map(|l| l.source).collect(),
+            group.iter().map(|l| l.skipped).collect(),
+        ];
+        let clusters: Vec<Option<i64>> = group
+            .iter()
+            .map(|l| l.cluster.and_then(|c| i64::try_from(c).ok()))
+            .collect();
+        let mut column = 0;
+        while let Some(mut writer) = rows.next_column().map_err(err)? {
+            if column == 1 {
+                write_optional::<Int64Type, _>(&mut writer, &clusters, |&c| c).map_err(err)?;
+            } else {
+                let cells = &strings[if column == 0 { 0 } else { column - 1 }];
+                write_optional::<ByteArrayType, _>(&mut writer, cells, |s| {
+                    ByteArray::from(s.as_bytes().to_vec())
+                })
+                .map_err(err)?;
+            }
+            writer.close().map_err(err)?;
+            column += 1;
+        }
+        rows.close().map_err(err)?;
+    }
+    writer.close().map_err(err)?;
+    Ok(())
+}
+
+/// Write one optional column: the present values, and a definition level per row.
+fn write_optional<T, V>(
+    writer: &mut parquet::file::writer::SerializedColumnWriter<'_>,
+    cells: &[Option<V>],
+    value: impl Fn(&V) -> T::T,
+) -> parquet::errors::Result<()>
+where
+    T: parquet::data_type::DataType,
+{
+    let values: Vec<T::T> = cells.iter().flatten().map(value).collect();
+    let levels: Vec<i16> = cells.iter().map(|c| i16::from(c.is_some())).collect();
+    writer
+        .typed::<T>()
+        .write_batch(&values, Some(&levels), None)?;
+    Ok(())
+}
+
+/// A Parquet writing error as an output error on `name`.
+fn output_error(name: &str, e: parquet::errors::ParquetError) -> crate::Error {
+    match e {
+        parquet::errors::ParquetError::External(inner) => {
+            crate::Error::io(name, std::io::Error::other(inner))
+        }
+        other => crate::Error::io(name, std::io::Error::other(other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_as_text_and_dates_as_iso_8601() {
+        assert_eq!(scalar(&Field::Long(-7)).as_deref(), Some("-7"));
+        assert_eq!(scalar(&Field::Str("a".into())).as_deref(), Some("a"));
+        assert_eq!(scalar(&Field::Null), None);
+        assert_eq!(
+            date_of(&Field::TimestampMicros(1_795_161_600_000_001)).as_deref(),
+            Some("2026-11-20T08:00:00.000001Z")
+        );
+        assert_eq!(date_of(&Field::Date(20_412)).as_deref(), Some("2025-11-20"));
+        assert_eq!(date_of(&Field::Bool(true)), None);
+    }
+}
