@@ -274,6 +274,189 @@ pub fn write_clusters<W: Write + Send>(
     Ok(())
 }
 
+/// One row of a signature table: a document's signature and band keys, or a skipped record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignatureRow {
+    /// The document id (`None` for a skipped record that had none).
+    pub id: Option<String>,
+    /// The outlet, when known.
+    pub outlet: Option<String>,
+    /// The date as given, when known.
+    pub date: Option<String>,
+    /// LSH band keys, one per band (empty for a skipped record).
+    pub band_keys: Vec<u64>,
+    /// MinHash values (empty for a skipped record).
+    pub minhash: Vec<u32>,
+    /// Where a skipped record came from.
+    pub source: Option<String>,
+    /// Why it was skipped.
+    pub skipped: Option<String>,
+}
+
+/// Rows per row group of a signature table: each row holds about a kilobyte, so groups are
+/// kept smaller than cluster tables' to bound what is buffered.
+const SIGNATURE_ROWS_PER_GROUP: usize = 1 << 15;
+
+/// The key of the stamp in a signature table's key-value metadata.
+pub const STAMP_KEY: &str = "reprint.stamp";
+
+/// A signature table being written: `id`, `outlet`, `date`, `band_keys` and `minhash`
+/// (repeated `INT64`: band keys as their two's-complement bits, MinHash values widened), and
+/// `source` and `skipped` for a skipped record. `stamp` goes into the file's metadata under
+/// [`STAMP_KEY`].
+pub struct SignatureWriter<W: Write + Send> {
+    writer: SerializedFileWriter<W>,
+    name: String,
+    rows: Vec<SignatureRow>,
+}
+
+impl<W: Write + Send> SignatureWriter<W> {
+    /// Start a table on `out` (named `name` in messages), stamped with `stamp`.
+    pub fn new(out: W, name: &str, stamp: &str) -> crate::Result<Self> {
+        let err = |e| output_error(name, e);
+        let schema = parquet::schema::parser::parse_message_type(
+            "message signatures {
+                OPTIONAL BYTE_ARRAY id (UTF8);
+                OPTIONAL BYTE_ARRAY outlet (UTF8);
+                OPTIONAL BYTE_ARRAY date (UTF8);
+                REPEATED INT64 band_keys;
+                REPEATED INT64 minhash;
+                OPTIONAL BYTE_ARRAY source (UTF8);
+                OPTIONAL BYTE_ARRAY skipped (UTF8);
+            }",
+        )
+        .map_err(err)?;
+        let properties = WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .set_key_value_metadata(Some(vec![parquet::file::metadata::KeyValue::new(
+                STAMP_KEY.to_string(),
+                stamp.to_string(),
+            )]))
+            .build();
+        let writer =
+            SerializedFileWriter::new(out, Arc::new(schema), Arc::new(properties)).map_err(err)?;
+        Ok(SignatureWriter {
+            writer,
+            name: name.to_string(),
+            rows: Vec::new(),
+        })
+    }
+
+    /// Add a row; rows are written a row group at a time.
+    pub fn push(&mut self, row: SignatureRow) -> crate::Result<()> {
+        self.rows.push(row);
+        if self.rows.len() >= SIGNATURE_ROWS_PER_GROUP {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> crate::Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let name = self.name.clone();
+        let err = |e| output_error(&name, e);
+        let rows = std::mem::take(&mut self.rows);
+        let mut group = self.writer.next_row_group().map_err(err)?;
+        let strings = |f: fn(&SignatureRow) -> Option<&str>| -> Vec<Option<&str>> {
+            rows.iter().map(f).collect()
+        };
+        let mut column = 0;
+        while let Some(mut writer) = group.next_column().map_err(err)? {
+            let bytes = |s: &&str| ByteArray::from(s.as_bytes().to_vec());
+            match column {
+                0 => write_optional::<ByteArrayType, _>(
+                    &mut writer,
+                    &strings(|r| r.id.as_deref()),
+                    bytes,
+                ),
+                1 => write_optional::<ByteArrayType, _>(
+                    &mut writer,
+                    &strings(|r| r.outlet.as_deref()),
+                    bytes,
+                ),
+                2 => write_optional::<ByteArrayType, _>(
+                    &mut writer,
+                    &strings(|r| r.date.as_deref()),
+                    bytes,
+                ),
+                3 => write_repeated(
+                    &mut writer,
+                    rows.iter().map(|r| r.band_keys.iter().map(|&k| k as i64)),
+                ),
+                4 => write_repeated(
+                    &mut writer,
+                    rows.iter().map(|r| r.minhash.iter().map(|&v| i64::from(v))),
+                ),
+                5 => write_optional::<ByteArrayType, _>(
+                    &mut writer,
+                    &strings(|r| r.source.as_deref()),
+                    bytes,
+                ),
+                _ => write_optional::<ByteArrayType, _>(
+                    &mut writer,
+                    &strings(|r| r.skipped.as_deref()),
+                    bytes,
+                ),
+            }
+            .map_err(err)?;
+            writer.close().map_err(err)?;
+            column += 1;
+        }
+        group.close().map_err(err)?;
+        Ok(())
+    }
+
+    /// Write what is left and the footer.
+    pub fn finish(mut self) -> crate::Result<()> {
+        self.flush()?;
+        let name = self.name.clone();
+        self.writer.close().map_err(|e| output_error(&name, e))?;
+        Ok(())
+    }
+}
+
+/// The stamp a signature table carries, if it is one.
+pub fn read_stamp(file: File) -> Option<String> {
+    let reader = SerializedFileReader::new(file).ok()?;
+    let metadata = reader.metadata().file_metadata().key_value_metadata()?;
+    metadata
+        .iter()
+        .find(|kv| kv.key == STAMP_KEY)
+        .and_then(|kv| kv.value.clone())
+}
+
+/// Write one repeated `INT64` column: per row, its values (a row without values is one empty
+/// list, written as a single undefined level).
+fn write_repeated<R, V>(
+    writer: &mut parquet::file::writer::SerializedColumnWriter<'_>,
+    rows: R,
+) -> parquet::errors::Result<()>
+where
+    R: Iterator<Item = V>,
+    V: Iterator<Item = i64>,
+{
+    let (mut values, mut definition, mut repetition) = (Vec::new(), Vec::new(), Vec::new());
+    for row in rows {
+        let before = values.len();
+        values.extend(row);
+        if values.len() == before {
+            definition.push(0);
+            repetition.push(0);
+        } else {
+            for i in 0..values.len() - before {
+                definition.push(1);
+                repetition.push(i16::from(i > 0));
+            }
+        }
+    }
+    writer
+        .typed::<Int64Type>()
+        .write_batch(&values, Some(&definition), Some(&repetition))?;
+    Ok(())
+}
+
 /// Write one optional column: the present values, and a definition level per row.
 fn write_optional<T, V>(
     writer: &mut parquet::file::writer::SerializedColumnWriter<'_>,

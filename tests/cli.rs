@@ -1760,3 +1760,147 @@ fn parquet_in_and_out() {
         stderr(&out)
     );
 }
+
+/// The rows of a signature table: (id, band keys, MinHash values, skip reason).
+type SignedRow = (Option<String>, Vec<i64>, Vec<i64>, Option<String>);
+
+fn signature_table(path: &Path) -> (String, Vec<SignedRow>) {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::{Field, ListAccessor};
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let stamp = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .find(|kv| kv.key == "reprint.stamp")
+        .and_then(|kv| kv.value.clone())
+        .unwrap();
+    let rows = reader
+        .into_iter()
+        .map(|row| {
+            let row = row.unwrap();
+            let mut out: SignedRow = (None, vec![], vec![], None);
+            for (name, field) in row.get_column_iter() {
+                let text = |f: &Field| match f {
+                    Field::Str(s) => Some(s.clone()),
+                    _ => None,
+                };
+                let list = |f: &Field| match f {
+                    Field::ListInternal(l) => {
+                        (0..l.len()).map(|i| l.get_long(i).unwrap()).collect()
+                    }
+                    _ => vec![],
+                };
+                match name.as_str() {
+                    "id" => out.0 = text(field),
+                    "band_keys" => out.1 = list(field),
+                    "minhash" => out.2 = list(field),
+                    "skipped" => out.3 = text(field),
+                    _ => {}
+                }
+            }
+            out
+        })
+        .collect();
+    (stamp, rows)
+}
+
+#[test]
+fn sign_writes_one_stamped_table_per_input_and_resumes() {
+    let dir = tempdir();
+    let feed = dir.path().join("feed.jsonl");
+    write(
+        &feed,
+        [
+            record("a", &seed_text(0)),
+            "{\"id\":\"bad\"}".into(),
+            record("b", &seed_text(3)),
+        ]
+        .join("\n"),
+    );
+    let out_dir = dir.path().join("signed");
+    let sign = |extra: &[&str]| {
+        let mut args = vec!["sign".to_string(), path_str(&feed), "data/seeds".into()];
+        args.extend(["-o".to_string(), path_str(&out_dir)]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        run(&args)
+    };
+    let out = sign(&[]);
+    assert_code(&out, 0);
+    let (stamp, rows) = signature_table(&out_dir.join("shard-00000.parquet"));
+    assert!(
+        stamp.contains("\"bands\":16") && stamp.contains("feed.jsonl"),
+        "{stamp}"
+    );
+    assert_eq!(rows.len(), 3, "every record accounted for");
+    assert_eq!(rows[0].0.as_deref(), Some("a"));
+    assert_eq!((rows[0].1.len(), rows[0].2.len()), (16, 128));
+    assert!(rows[0]
+        .2
+        .iter()
+        .all(|&v| (0..=i64::from(u32::MAX)).contains(&v)));
+    assert_eq!(rows[1].3.as_deref(), Some("missing field `text`"));
+    assert!(rows[1].1.is_empty() && rows[1].2.is_empty());
+    let (_, seeds) = signature_table(&out_dir.join("shard-00001.parquet"));
+    assert_eq!(seeds.len(), 5);
+    // The same text signs the same in any shard.
+    assert_eq!(seeds[0].1, rows[0].1);
+    assert_eq!(seeds[0].2, rows[0].2);
+    let first = std::fs::read(out_dir.join("shard-00001.parquet")).unwrap();
+
+    // A rerun keeps both tables; a changed input, or other parameters, sign again.
+    let out = sign(&[]);
+    assert_eq!(
+        stderr(&out).matches("already signed").count(),
+        2,
+        "{}",
+        stderr(&out)
+    );
+    write(&feed, record("a", &seed_text(0)));
+    let out = sign(&[]);
+    assert!(
+        stderr(&out).contains("input or the parameters changed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).matches("already signed").count(), 1);
+    assert_eq!(
+        signature_table(&out_dir.join("shard-00000.parquet"))
+            .1
+            .len(),
+        1
+    );
+    let out = sign(&["--threshold", "0.5"]);
+    assert_eq!(
+        stderr(&out).matches("signing again").count(),
+        2,
+        "{}",
+        stderr(&out)
+    );
+    let out = sign(&[]);
+    assert_code(&out, 0);
+    assert_eq!(
+        std::fs::read(out_dir.join("shard-00001.parquet")).unwrap(),
+        first,
+        "signing is deterministic"
+    );
+
+    // A table cut short (a crash before the rename leaves only a .partial file; this is
+    // worse) is not a table: it is signed again.
+    write(
+        &out_dir.join("shard-00001.parquet"),
+        &first[..first.len() / 2],
+    );
+    let out = sign(&[]);
+    assert_code(&out, 0);
+    assert_eq!(
+        std::fs::read(out_dir.join("shard-00001.parquet")).unwrap(),
+        first
+    );
+
+    let out = run(&["sign", "-", "-o", &path_str(&out_dir)]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("not standard input"));
+}

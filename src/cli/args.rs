@@ -36,6 +36,9 @@ pub enum Command {
     Synth(SynthArgs),
     /// A persistent index in one directory: check new documents against everything seen before.
     Index(IndexArgs),
+    /// Signatures and LSH band keys of every document, one Parquet table per input, for long
+    /// jobs; a rerun skips the inputs already signed.
+    Sign(SignArgs),
 }
 
 /// `reprint index`.
@@ -117,7 +120,7 @@ pub enum IndexFormat {
 pub struct IndexAddArgs {
     /// The index directory.
     pub dir: PathBuf,
-    /// Directories of text files, JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), or - for stdin.
+    /// Directories (text files, HTML pages), JSONL (.jsonl, .gz, .zst), WARC/WET, Parquet, or -.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output format.
@@ -291,7 +294,7 @@ pub struct StoryArgs {
 /// `reprint report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Directories of text files, JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), or - for stdin.
+    /// Directories (text files, HTML pages), JSONL (.jsonl, .gz, .zst), WARC/WET, Parquet, or -.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output format.
@@ -316,7 +319,7 @@ pub struct ReportArgs {
 /// `reprint cluster`.
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
-    /// Directories of text files, JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), or - for stdin.
+    /// Directories (text files, HTML pages), JSONL (.jsonl, .gz, .zst), WARC/WET, Parquet, or -.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output format.
@@ -333,6 +336,23 @@ pub struct ClusterArgs {
     pub level: Level,
     #[command(flatten)]
     pub story: StoryArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub sketch: SketchArgs,
+    #[command(flatten)]
+    pub matching: MatchArgs,
+}
+
+/// `reprint sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Inputs, each one shard: files of any format reprint reads, or directories.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Directory for the tables (`shard-00000.parquet`, … in input order); made if missing.
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]

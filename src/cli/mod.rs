@@ -91,6 +91,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Params(args) => cmd::params::run(args),
         Command::Synth(args) => cmd::synth::run(args),
         Command::Index(args) => cmd::index::run(args, &ui),
+        Command::Sign(args) => cmd::sign::run(args, &ui),
     }
 }
 

@@ -6,4 +6,5 @@ pub mod dedup;
 pub mod index;
 pub mod params;
 pub mod report;
+pub mod sign;
 pub mod synth;

@@ -1,0 +1,128 @@
+//! `reprint sign`: signatures and LSH band keys of every document, one Parquet table per input
+//! (a shard), for long jobs that continue from them and for other engines.
+//!
+//! A shard's table is written beside its final name and renamed into place once complete, so
+//! a table that exists is whole. Each carries a stamp (parameters, signing scheme, and the
+//! input's path, size and modification time): a rerun skips every shard whose table has the
+//! stamp it would write, and signs again one whose input or parameters changed.
+
+use crate::cli::args::SignArgs;
+use crate::cli::{match_config, signature_params, stream_options, SkipLog, Ui};
+use anyhow::{bail, Context, Result};
+use reprint::candidates::band_keys;
+use reprint::columnar::{read_stamp, SignatureRow, SignatureWriter};
+use reprint::corpus::{fingerprint_inputs, Outcome};
+use reprint::signature::SCHEME;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+/// Version of the signature table layout; a change makes every table stale.
+const TABLE_FORMAT: u32 = 1;
+
+pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
+    let params = signature_params(&args.sketch)?;
+    let matching = match_config(&args.matching, &params)?;
+    let options = stream_options(&args.input, params);
+    if args.inputs.iter().any(|p| p.as_os_str() == "-") {
+        bail!("sign reads files, not standard input: a rerun must find each shard's input again");
+    }
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    let mut skips = SkipLog::new(
+        ui,
+        args.input.on_error,
+        "each table's `skipped` column lists all",
+    );
+    let (mut signed, mut reused, mut documents) = (0usize, 0usize, 0usize);
+    for (shard, input) in args.inputs.iter().enumerate() {
+        let table = args.output.join(format!("shard-{shard:05}.parquet"));
+        let stamp = serde_json::json!({
+            "format": TABLE_FORMAT,
+            "scheme": SCHEME,
+            "signature": params,
+            "lsh": matching.lsh,
+            "input": input_identity(input),
+        })
+        .to_string();
+        let existing = File::open(&table).ok().and_then(read_stamp);
+        if existing.as_deref() == Some(stamp.as_str()) {
+            reused += 1;
+            ui.line(&format!(
+                "reprint: {}: {} already signed with these parameters, kept",
+                table.display(),
+                input.display()
+            ));
+            continue;
+        }
+        if existing.is_some() {
+            ui.line(&format!(
+                "reprint: {}: its input or the parameters changed, signing again",
+                table.display()
+            ));
+        }
+        let partial = table.with_extension("parquet.partial");
+        let name = partial.display().to_string();
+        let file = File::create(&partial).map_err(|e| reprint::Error::io(&partial, e))?;
+        let mut writer = SignatureWriter::new(BufWriter::new(file), &name, &stamp)?;
+        let (mut rows, mut skipped) = (0usize, 0usize);
+        fingerprint_inputs(std::slice::from_ref(input), &options, |outcome, _| {
+            let row = match outcome {
+                Outcome::Document(doc) => SignatureRow {
+                    band_keys: band_keys(&doc.fingerprint.signature, &matching.lsh)?,
+                    minhash: doc.fingerprint.signature.values().to_vec(),
+                    id: Some(doc.id),
+                    outlet: doc.outlet,
+                    date: doc.date,
+                    source: None,
+                    skipped: None,
+                },
+                Outcome::Skipped(s) => {
+                    skipped += 1;
+                    skips.record(s.clone())?;
+                    SignatureRow {
+                        id: s.id,
+                        source: Some(s.source),
+                        skipped: Some(s.reason),
+                        ..SignatureRow::default()
+                    }
+                }
+            };
+            rows += 1;
+            ui.progress(documents + rows, 0);
+            writer.push(row)
+        })?;
+        writer.finish()?;
+        std::fs::rename(&partial, &table).map_err(|e| reprint::Error::io(&table, e))?;
+        signed += 1;
+        documents += rows - skipped;
+        ui.line(&format!(
+            "reprint: {}: {} ({} documents, {} skipped)",
+            table.display(),
+            input.display(),
+            rows - skipped,
+            skipped
+        ));
+    }
+    ui.summary(&format!(
+        "reprint sign: {} shards signed ({documents} documents), {reused} already done",
+        signed
+    ));
+    Ok(())
+}
+
+/// What identifies an input between runs: its path as given, its size and its modification
+/// time (a directory's own, so a changed file inside it is not seen: sign files for that).
+fn input_identity(path: &Path) -> serde_json::Value {
+    let meta = std::fs::metadata(path).ok();
+    let modified = meta
+        .as_ref()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| format!("{}.{:09}", d.as_secs(), d.subsec_nanos()));
+    serde_json::json!({
+        "path": path.display().to_string(),
+        "bytes": meta.as_ref().map(std::fs::Metadata::len),
+        "modified": modified,
+    })
+}
