@@ -238,6 +238,58 @@ pub trait ShingleSource: Sync {
         scratch: &mut Scratch,
         f: impl FnOnce(&[u32]) -> R,
     ) -> Result<R>;
+
+    /// The similarity, under `measure`, of a document whose values are `document` with
+    /// document `j`: by default the measure of the two sets.
+    fn similarity_to(
+        &self,
+        measure: Measure,
+        document: &[u32],
+        j: usize,
+        scratch: &mut Scratch,
+    ) -> Result<f64> {
+        self.with_values(j, scratch, |other| measure.of_values(document, other))
+    }
+}
+
+/// MinHash signatures standing in for shingle sets, when only signatures were kept (`reprint
+/// sign`): the similarity is the signatures' estimate of Jaccard, the share of equal values.
+/// Its standard deviation is `sqrt(J(1-J)/values)`: near a threshold of 0.8 with 128 values,
+/// two standard deviations are ±0.07. Containment cannot be estimated from them.
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureValues<'a> {
+    /// Every document's values, one after the other.
+    pub values: &'a [u32],
+    /// Values per document.
+    pub width: usize,
+}
+
+impl ShingleSource for SignatureValues<'_> {
+    fn with_values<R>(
+        &self,
+        i: usize,
+        _scratch: &mut Scratch,
+        f: impl FnOnce(&[u32]) -> R,
+    ) -> Result<R> {
+        let start = i * self.width;
+        self.values
+            .get(start..start + self.width)
+            .map(f)
+            .ok_or_else(|| Error::InvalidParameter(format!("no signature for document {i}")))
+    }
+
+    fn similarity_to(
+        &self,
+        _measure: Measure,
+        document: &[u32],
+        j: usize,
+        scratch: &mut Scratch,
+    ) -> Result<f64> {
+        self.with_values(j, scratch, |other| {
+            let equal = document.iter().zip(other).filter(|(a, b)| a == b).count();
+            equal as f64 / document.len().max(1) as f64
+        })
+    }
 }
 
 /// Shingle sets held in memory, by document.
@@ -406,9 +458,8 @@ fn best_leader<S: ShingleSource>(
         let mut best: Option<(usize, f64)> = None;
         for leader in candidates {
             let leader = leader as usize;
-            let similarity = sets.with_values(leader_item[leader], rep, |representative| {
-                config.measure.of_values(document, representative)
-            })?;
+            let similarity =
+                sets.similarity_to(config.measure, document, leader_item[leader], rep)?;
             if similarity >= config.threshold && best.is_none_or(|(_, s)| similarity > s) {
                 best = Some((leader, similarity));
             }

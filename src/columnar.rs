@@ -427,6 +427,77 @@ pub fn read_stamp(file: File) -> Option<String> {
         .and_then(|kv| kv.value.clone())
 }
 
+/// Read a signature table written by [`SignatureWriter`], row by row, in order; returns its
+/// stamp. `path` names the table in errors.
+pub fn read_signature_table(
+    path: &std::path::Path,
+    mut f: impl FnMut(SignatureRow) -> crate::Result<()>,
+) -> crate::Result<String> {
+    let bad = |reason: String| crate::Error::BadInput {
+        origin: path.display().to_string(),
+        reason,
+    };
+    let file = File::open(path).map_err(|e| crate::Error::io(path, e))?;
+    let reader =
+        SerializedFileReader::new(file).map_err(|e| bad(format!("not a signature table: {e}")))?;
+    let stamp = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|kv| kv.key == STAMP_KEY))
+        .and_then(|kv| kv.value.clone())
+        .ok_or_else(|| bad("no reprint stamp: not written by reprint sign".into()))?;
+    for group in 0..reader.metadata().num_row_groups() {
+        let rows = reader
+            .get_row_group(group)
+            .and_then(|g| g.get_row_iter(None).map(|rows| rows.collect::<Vec<_>>()))
+            .map_err(|e| bad(format!("row group {group}: {e}")))?;
+        for row in rows {
+            let row = row.map_err(|e| bad(format!("row group {group}: {e}")))?;
+            let mut out = SignatureRow::default();
+            for (name, value) in row.get_column_iter() {
+                let text = match value {
+                    Field::Str(s) => Some(s.clone()),
+                    _ => None,
+                };
+                let numbers = || -> crate::Result<Vec<i64>> {
+                    match value {
+                        Field::ListInternal(list) => (0..list.len())
+                            .map(|i| {
+                                parquet::record::ListAccessor::get_long(list, i)
+                                    .map_err(|e| bad(format!("column `{name}`: {e}")))
+                            })
+                            .collect(),
+                        _ => Ok(Vec::new()),
+                    }
+                };
+                match name.as_str() {
+                    "id" => out.id = text,
+                    "outlet" => out.outlet = text,
+                    "date" => out.date = text,
+                    "source" => out.source = text,
+                    "skipped" => out.skipped = text,
+                    "band_keys" => {
+                        out.band_keys = numbers()?.into_iter().map(|k| k as u64).collect()
+                    }
+                    "minhash" => {
+                        out.minhash = numbers()?
+                            .into_iter()
+                            .map(|v| {
+                                u32::try_from(v)
+                                    .map_err(|_| bad(format!("MinHash value {v} out of range")))
+                            })
+                            .collect::<crate::Result<_>>()?
+                    }
+                    _ => {}
+                }
+            }
+            f(out)?;
+        }
+    }
+    Ok(stamp)
+}
+
 /// Write one repeated `INT64` column: per row, its values (a row without values is one empty
 /// list, written as a single undefined level).
 fn write_repeated<R, V>(

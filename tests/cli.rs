@@ -1904,3 +1904,97 @@ fn sign_writes_one_stamped_table_per_input_and_resumes() {
     assert_code(&out, 1);
     assert!(stderr(&out).contains("not standard input"));
 }
+
+#[test]
+fn cluster_continues_from_signature_tables() {
+    let dir = tempdir();
+    let feed = dir.path().join("feed.jsonl");
+    let original = seed_text(0);
+    write(
+        &feed,
+        [
+            record("copy", &near_copy(&original)),
+            "{\"id\":\"bad\"}".to_string(),
+            record("other", &seed_text(3)),
+        ]
+        .join("\n"),
+    );
+    // Two shards; the second repeats an id of the first.
+    let again = dir.path().join("again.jsonl");
+    write(
+        &again,
+        [record("orig", &original), record("other", &seed_text(2))].join("\n"),
+    );
+    let signed = dir.path().join("signed");
+    let out = run(&[
+        "sign",
+        &path_str(&again),
+        &path_str(&feed),
+        "-o",
+        &path_str(&signed),
+    ]);
+    assert_code(&out, 0);
+
+    let out = run(&[
+        "cluster",
+        "--from-signatures",
+        &path_str(&signed),
+        "--format",
+        "json",
+    ]);
+    assert_code(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["params"]["verified_by"], "minhash-estimate");
+    let clusters = cluster_of(&report);
+    assert_eq!(clusters.len(), 3, "{clusters:?}");
+    assert_eq!(
+        clusters["orig"], clusters["copy"],
+        "the copy, across shards"
+    );
+    assert_ne!(clusters["orig"], clusters["other"]);
+    let skipped: Vec<&str> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(skipped.contains(&"missing field `text`"));
+    assert!(skipped
+        .iter()
+        .any(|r| r.starts_with("duplicate id (first seen at")));
+
+    // JSONL has a line per record, in shard order, as for inputs.
+    let out = run(&[
+        "cluster",
+        "--from-signatures",
+        &path_str(&signed),
+        "--format",
+        "jsonl",
+    ]);
+    let ids: Vec<Value> = jsonl(&out).iter().map(|l| l["id"].clone()).collect();
+    assert_eq!(ids, ["orig", "other", "copy", "bad", "other"]);
+
+    // Parameters are checked against the stamps.
+    let out = run(&[
+        "cluster",
+        "--from-signatures",
+        &path_str(&signed),
+        "--num-perm",
+        "64",
+    ]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("sign again, or give the same parameters"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "cluster",
+        "--from-signatures",
+        &path_str(&signed),
+        "--level",
+        "story",
+    ]);
+    assert_code(&out, 1);
+}

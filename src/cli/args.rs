@@ -320,8 +320,12 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
     /// Directories (text files, HTML pages), JSONL (.jsonl, .gz, .zst), WARC/WET, Parquet, or -.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "from_signatures", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+    /// Cluster the documents `reprint sign` signed into DIR instead of reading inputs: no text
+    /// is read again, and similarities are the signatures' estimates.
+    #[arg(long, value_name = "DIR", conflicts_with = "inputs")]
+    pub from_signatures: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ClusterFormat::Text)]
     pub format: ClusterFormat,

@@ -30,6 +30,9 @@ pub struct ClusterParams {
     pub threshold: f64,
     /// `jaccard` or `containment`.
     pub measure: Measure,
+    /// How candidates were verified: `exact` (shingle sets), or `minhash-estimate` (from
+    /// signature tables alone, `cluster --from-signatures`), which the similarities then are.
+    pub verified_by: &'static str,
     /// Words per shingle.
     pub shingle_size: usize,
     /// MinHash values per signature.
@@ -93,6 +96,7 @@ impl ClusterParams {
             level: "near-duplicate",
             threshold: matching.threshold,
             measure: matching.measure,
+            verified_by: "exact",
             shingle_size: signature.shingle_size,
             num_perm: signature.num_perm,
             seed: signature.seed,

@@ -2,22 +2,27 @@
 //! JSONL. Shingle sets go to a temporary file as documents are read; memory holds the band keys
 //! and the index.
 
-use crate::cli::args::{ClusterArgs, ClusterFormat, Level};
+use crate::cli::args::{ClusterArgs, ClusterFormat, KeepArg, Level};
+use crate::cli::cmd::sign::table_params;
 use crate::cli::{
     input_names, match_config, open_output, read_documents, signature_params, story_config,
     story_summary, stream_options, write_json, Entry, SkipLog, Ui,
 };
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
 use reprint::candidates::band_keys;
 use reprint::cluster::{
-    cluster_sets, short_keys, visit_order, ClusterInput, Keep, Membership, OnDisk,
+    cluster_sets, short_keys, visit_order, ClusterInput, Keep, Membership, OnDisk, SignatureValues,
 };
-use reprint::columnar::write_clusters;
+use reprint::columnar::{read_signature_table, write_clusters};
+use reprint::corpus::parse_timestamp;
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
 use reprint::shingle_store::{ShingleStore, StoredSet};
-use std::collections::HashSet;
+use reprint::verify::Measure;
+use reprint::Skipped;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What clustering keeps of a document once it is fingerprinted: its LSH band keys and where
@@ -36,6 +41,9 @@ struct Record {
 pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let params = signature_params(&args.sketch)?;
     let matching = match_config(&args.matching, &params)?;
+    if let Some(dir) = &args.from_signatures {
+        return run_from_signatures(&args, dir, ui);
+    }
     let story = story_config(&args.story)?;
     let mut options = stream_options(&args.input, params);
     options.keep_text = args.level == Level::Story;
@@ -126,6 +134,16 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let metas: Vec<DocumentMeta> = records.into_iter().map(|r| r.meta).collect();
     let report = ClusterReport::new(cluster_params, metas, &memberships, skips.skipped);
 
+    write_output(&args, &report, &entries, ui)
+}
+
+/// Write the clusters as `args.format` asks, and the summary line.
+fn write_output(
+    args: &ClusterArgs,
+    report: &ClusterReport,
+    entries: &[Entry],
+    ui: &Ui,
+) -> Result<()> {
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
         ClusterFormat::Text => report.write_text(&mut out)?,
@@ -235,4 +253,125 @@ fn story_memberships(
             }
         })
         .collect())
+}
+
+/// `cluster --from-signatures DIR`: the clusters of the documents signed into DIR's tables,
+/// verified by the signatures' estimate of Jaccard (no text is read again).
+fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
+    let params = signature_params(&args.sketch)?;
+    let matching = match_config(&args.matching, &params)?;
+    if args.level == Level::Story || matches!(matching.measure, Measure::Containment) {
+        bail!("--from-signatures clusters near-duplicates by Jaccard: stories and containment need the texts");
+    }
+    if args.keep == KeepArg::Longest {
+        bail!("--keep longest needs the texts' lengths, which signature tables do not keep");
+    }
+    let mut tables: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".parquet"))
+        })
+        .collect();
+    tables.sort();
+    if tables.is_empty() {
+        bail!(
+            "{}: no signature tables (shard-*.parquet); make them with reprint sign",
+            dir.display()
+        );
+    }
+    let expected = table_params(&params, &matching.lsh);
+    let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
+    let (mut metas, mut timestamps, mut keys, mut values) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut entries = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for table in &tables {
+        let mut row_no = 0u64;
+        let stamp = read_signature_table(table, |row| {
+            row_no += 1;
+            let source = format!("{}:{row_no}", table.display());
+            let skip =
+                |id: Option<String>, source: String, reason: String| Skipped { source, id, reason };
+            let problem = match (&row.skipped, &row.id) {
+                (Some(reason), _) => Some(skip(
+                    row.id.clone(),
+                    row.source.clone().unwrap_or(source.clone()),
+                    reason.clone(),
+                )),
+                (None, None) => Some(skip(None, source.clone(), "row without an id".into())),
+                (None, Some(id)) => match seen.get(id) {
+                    Some(first) => Some(skip(
+                        Some(id.clone()),
+                        source.clone(),
+                        format!("duplicate id (first seen at {first})"),
+                    )),
+                    None if row.band_keys.len() != matching.lsh.bands
+                        || row.minhash.len() != params.num_perm =>
+                    {
+                        Some(skip(
+                            Some(id.clone()),
+                            source.clone(),
+                            "row without a whole signature".into(),
+                        ))
+                    }
+                    None => None,
+                },
+            };
+            if let Some(s) = problem {
+                entries.push(Entry::Skipped(skips.skipped.len()));
+                return skips.record(s);
+            }
+            let id = row.id.unwrap_or_default();
+            seen.insert(id.clone(), source);
+            entries.push(Entry::Document(metas.len()));
+            keys.extend(short_keys(&row.band_keys));
+            values.extend_from_slice(&row.minhash);
+            timestamps.push(row.date.as_deref().and_then(parse_timestamp));
+            metas.push(DocumentMeta {
+                id,
+                outlet: row.outlet.map(Arc::from),
+                date: row.date,
+            });
+            ui.progress(entries.len(), 0);
+            Ok(())
+        })?;
+        let mut made: serde_json::Value = serde_json::from_str(&stamp)
+            .with_context(|| format!("{}: unreadable stamp", table.display()))?;
+        if let Some(made) = made.as_object_mut() {
+            made.remove("input");
+        }
+        if made != expected {
+            bail!(
+                "{}: signed with {made}, but this run asks for {expected}; sign again, or give the same parameters",
+                table.display()
+            );
+        }
+    }
+    let bands = matching.lsh.bands;
+    let inputs: Vec<ClusterInput> = metas
+        .iter()
+        .enumerate()
+        .map(|(i, m)| ClusterInput {
+            id: &m.id,
+            keys: &keys[i * bands..(i + 1) * bands],
+            bytes: 0,
+            timestamp: timestamps[i],
+        })
+        .collect();
+    let signatures = SignatureValues {
+        values: &values,
+        width: params.num_perm,
+    };
+    let keep: Keep = args.keep.into();
+    let memberships = cluster_sets(&inputs, &signatures, &matching, keep)?;
+    drop(inputs);
+    let weights = (args.matching.fp_weight, args.matching.fn_weight);
+    let names = tables.iter().map(|t| t.display().to_string()).collect();
+    let mut cluster_params = ClusterParams::new(&params, &matching, weights, keep, names);
+    cluster_params.verified_by = "minhash-estimate";
+    let report = ClusterReport::new(cluster_params, metas, &memberships, skips.skipped);
+    write_output(args, &report, &entries, ui)
 }

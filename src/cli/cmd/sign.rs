@@ -12,7 +12,8 @@ use anyhow::{bail, Context, Result};
 use reprint::candidates::band_keys;
 use reprint::columnar::{read_stamp, SignatureRow, SignatureWriter};
 use reprint::corpus::{fingerprint_inputs, Outcome};
-use reprint::signature::SCHEME;
+use reprint::lsh::LshParams;
+use reprint::signature::{SignatureParams, SCHEME};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -37,14 +38,9 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
     let (mut signed, mut reused, mut documents) = (0usize, 0usize, 0usize);
     for (shard, input) in args.inputs.iter().enumerate() {
         let table = args.output.join(format!("shard-{shard:05}.parquet"));
-        let stamp = serde_json::json!({
-            "format": TABLE_FORMAT,
-            "scheme": SCHEME,
-            "signature": params,
-            "lsh": matching.lsh,
-            "input": input_identity(input),
-        })
-        .to_string();
+        let mut stamp = table_params(&params, &matching.lsh);
+        stamp["input"] = input_identity(input);
+        let stamp = stamp.to_string();
         let existing = File::open(&table).ok().and_then(read_stamp);
         if existing.as_deref() == Some(stamp.as_str()) {
             reused += 1;
@@ -109,6 +105,17 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
         signed
     ));
     Ok(())
+}
+
+/// What a signature table's stamp says of how it was made, apart from its input: tables are
+/// comparable when these are equal.
+pub fn table_params(params: &SignatureParams, lsh: &LshParams) -> serde_json::Value {
+    serde_json::json!({
+        "format": TABLE_FORMAT,
+        "scheme": SCHEME,
+        "signature": params,
+        "lsh": lsh,
+    })
 }
 
 /// What identifies an input between runs: its path as given, its size and its modification
