@@ -253,29 +253,21 @@ pub trait ShingleSource: Sync {
 }
 
 /// MinHash signatures standing in for shingle sets, when only signatures were kept (`reprint
-/// sign`): the similarity is the signatures' estimate of Jaccard, the share of equal values.
-/// Its standard deviation is `sqrt(J(1-J)/values)`: near a threshold of 0.8 with 128 values,
-/// two standard deviations are ±0.07. Containment cannot be estimated from them.
+/// sign`): `S` gives each document's signature values in order, and the similarity is their
+/// estimate of Jaccard, the share of equal values. Its standard deviation is
+/// `sqrt(J(1-J)/values)`: near a threshold of 0.8 with 128 values, two standard deviations are
+/// ±0.07. Containment cannot be estimated from them.
 #[derive(Debug, Clone, Copy)]
-pub struct SignatureValues<'a> {
-    /// Every document's values, one after the other.
-    pub values: &'a [u32],
-    /// Values per document.
-    pub width: usize,
-}
+pub struct Estimated<S>(pub S);
 
-impl ShingleSource for SignatureValues<'_> {
+impl<S: ShingleSource> ShingleSource for Estimated<S> {
     fn with_values<R>(
         &self,
         i: usize,
-        _scratch: &mut Scratch,
+        scratch: &mut Scratch,
         f: impl FnOnce(&[u32]) -> R,
     ) -> Result<R> {
-        let start = i * self.width;
-        self.values
-            .get(start..start + self.width)
-            .map(f)
-            .ok_or_else(|| Error::InvalidParameter(format!("no signature for document {i}")))
+        self.0.with_values(i, scratch, f)
     }
 
     fn similarity_to(
@@ -285,7 +277,7 @@ impl ShingleSource for SignatureValues<'_> {
         j: usize,
         scratch: &mut Scratch,
     ) -> Result<f64> {
-        self.with_values(j, scratch, |other| {
+        self.0.with_values(j, scratch, |other| {
             let equal = document.iter().zip(other).filter(|(a, b)| a == b).count();
             equal as f64 / document.len().max(1) as f64
         })

@@ -448,9 +448,11 @@ pub fn read_signature_table(
         .and_then(|kv| kv.value.clone())
         .ok_or_else(|| bad("no reprint stamp: not written by reprint sign".into()))?;
     for group in 0..reader.metadata().num_row_groups() {
-        let rows = reader
+        let group_reader = reader
             .get_row_group(group)
-            .and_then(|g| g.get_row_iter(None).map(|rows| rows.collect::<Vec<_>>()))
+            .map_err(|e| bad(format!("row group {group}: {e}")))?;
+        let rows = group_reader
+            .get_row_iter(None)
             .map_err(|e| bad(format!("row group {group}: {e}")))?;
         for row in rows {
             let row = row.map_err(|e| bad(format!("row group {group}: {e}")))?;

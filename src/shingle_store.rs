@@ -55,8 +55,13 @@ impl ShingleStore {
 
     /// Append `set`.
     pub fn push(&mut self, set: &ShingleSet) -> Result<StoredSet> {
+        self.push_values(set.values())
+    }
+
+    /// Append any sequence of values (a MinHash signature, say); they are read back in order.
+    pub fn push_values(&mut self, values: &[u32]) -> Result<StoredSet> {
         self.bytes.clear();
-        for v in set.values() {
+        for v in values {
             self.bytes.extend_from_slice(&v.to_le_bytes());
         }
         self.writer
@@ -64,7 +69,7 @@ impl ShingleStore {
             .map_err(|e| Error::io(WHAT, e))?;
         let stored = StoredSet {
             offset: self.offset,
-            len: u32::try_from(set.len()).map_err(|_| {
+            len: u32::try_from(values.len()).map_err(|_| {
                 Error::InvalidParameter("a document with over 4 billion shingles".into())
             })?,
         };

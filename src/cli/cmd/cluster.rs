@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
 use reprint::candidates::band_keys;
 use reprint::cluster::{
-    cluster_sets, short_keys, visit_order, ClusterInput, Keep, Membership, OnDisk, SignatureValues,
+    cluster_sets, short_keys, visit_order, ClusterInput, Estimated, Keep, Membership, OnDisk,
 };
 use reprint::columnar::{read_signature_table, write_clusters};
 use reprint::corpus::parse_timestamp;
@@ -284,11 +284,14 @@ fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
     }
     let expected = table_params(&params, &matching.lsh);
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
-    let (mut metas, mut timestamps, mut keys, mut values) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut metas, mut timestamps, mut keys) = (Vec::new(), Vec::new(), Vec::new());
+    // Signatures wait in a temporary file, like shingle sets, not in memory.
+    let mut store = ShingleStore::new()?;
+    let mut stored: Vec<StoredSet> = Vec::new();
     let mut entries = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for table in &tables {
+    // Where each id was first seen, as (table, row): formatted only for a repeat.
+    let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
+    for (table_no, table) in tables.iter().enumerate() {
         let mut row_no = 0u64;
         let stamp = read_signature_table(table, |row| {
             row_no += 1;
@@ -302,11 +305,11 @@ fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
                     reason.clone(),
                 )),
                 (None, None) => Some(skip(None, source.clone(), "row without an id".into())),
-                (None, Some(id)) => match seen.get(id) {
+                (None, Some(id)) => match seen.get(id).map(|&(t, r)| (tables[t].display(), r)) {
                     Some(first) => Some(skip(
                         Some(id.clone()),
                         source.clone(),
-                        format!("duplicate id (first seen at {first})"),
+                        format!("duplicate id (first seen at {}:{})", first.0, first.1),
                     )),
                     None if row.band_keys.len() != matching.lsh.bands
                         || row.minhash.len() != params.num_perm =>
@@ -325,10 +328,10 @@ fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
                 return skips.record(s);
             }
             let id = row.id.unwrap_or_default();
-            seen.insert(id.clone(), source);
+            seen.insert(id.clone(), (table_no, row_no));
             entries.push(Entry::Document(metas.len()));
             keys.extend(short_keys(&row.band_keys));
-            values.extend_from_slice(&row.minhash);
+            stored.push(store.push_values(&row.minhash)?);
             timestamps.push(row.date.as_deref().and_then(parse_timestamp));
             metas.push(DocumentMeta {
                 id,
@@ -361,12 +364,14 @@ fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
             timestamp: timestamps[i],
         })
         .collect();
-    let signatures = SignatureValues {
-        values: &values,
-        width: params.num_perm,
-    };
+    let reader = store.finish()?;
+    let signatures = Estimated(OnDisk {
+        reader: &reader,
+        sets: &stored,
+    });
     let keep: Keep = args.keep.into();
     let memberships = cluster_sets(&inputs, &signatures, &matching, keep)?;
+    drop(reader);
     drop(inputs);
     let weights = (args.matching.fp_weight, args.matching.fn_weight);
     let names = tables.iter().map(|t| t.display().to_string()).collect();
