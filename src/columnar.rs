@@ -38,7 +38,9 @@ pub struct ParquetSource {
 impl ParquetSource {
     /// Open `file` (named `name` in messages) and check that it has the text and id columns.
     pub fn open(name: Arc<str>, file: File, fields: &FieldNames) -> Result<Self, String> {
-        let reader = SerializedFileReader::new(file).map_err(|e| format!("not Parquet: {e}"))?;
+        let reader = contained(|| SerializedFileReader::new(file))
+            .map_err(|panic| format!("corrupt Parquet file: {}", shorten(&panic)))?
+            .map_err(|e| format!("not Parquet: {}", shorten(&e.to_string())))?;
         let schema = reader.metadata().file_metadata().schema();
         let columns: Vec<_> = schema
             .get_fields()
@@ -62,6 +64,23 @@ impl ParquetSource {
                 ));
             }
         }
+        // String columns are read as plain bytes, so that one bad cell is one skipped row
+        // (checked as JSONL lines are), not a row group the reader gives up on.
+        let columns = columns
+            .into_iter()
+            .map(|c| match c.as_ref() {
+                Type::PrimitiveType {
+                    basic_info,
+                    physical_type: PhysicalType::BYTE_ARRAY,
+                    ..
+                } => Type::primitive_type_builder(basic_info.name(), PhysicalType::BYTE_ARRAY)
+                    .with_repetition(basic_info.repetition())
+                    .build()
+                    .map(Arc::new),
+                _ => Ok(c),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
         let projection = Type::group_type_builder(schema.name())
             .with_fields(columns)
             .build()
@@ -85,13 +104,21 @@ impl ParquetSource {
             }
             let group = self.next_group;
             self.next_group += 1;
-            if let Err(reason) = self.read_group(group) {
-                // A broken row group: say so, and end the file, as its rows cannot be counted.
+            // The parquet crate panics on some corrupt files: a panic there is that file's
+            // problem, reported as one, never the end of the whole run.
+            let read = contained(|| self.read_group(group))
+                .unwrap_or_else(|panic| Err(format!("corrupt data: {panic}")));
+            if let Err(reason) = read {
+                // A broken row group: say so after the rows read before the break, and end the
+                // file, as the rest cannot be counted.
                 self.next_group = usize::MAX;
                 self.pending.push_back(RawRecord::Unreadable(Skipped::new(
                     self.origin(self.row + 1),
                     None,
-                    format!("row group {group}: {reason}; nothing after this was read"),
+                    format!(
+                        "row group {group}: {}; nothing after this was read",
+                        shorten(&reason)
+                    ),
                 )));
             }
         }
@@ -113,16 +140,34 @@ impl ParquetSource {
         let rows = reader
             .get_row_iter(Some(self.projection.clone()))
             .map_err(|e| e.to_string())?;
-        let mut records = VecDeque::new();
         for row in rows {
-            let row = row.map_err(|e| e.to_string())?;
             self.row += 1;
             let origin = self.origin(self.row);
+            let row = match row {
+                Ok(row) => row,
+                // A cell the reader cannot convert (text that is not UTF-8). The reader cannot
+                // step past it, so the rows after it are counted, not read.
+                Err(e) => {
+                    let total = self.reader.metadata().file_metadata().num_rows();
+                    let rest = u64::try_from(total).unwrap_or(0).saturating_sub(self.row);
+                    self.pending.push_back(RawRecord::Unreadable(Skipped::new(
+                        origin,
+                        None,
+                        format!(
+                            "{}; the {rest} rows after it were not read (the Parquet reader \
+                             cannot go on past a bad cell)",
+                            shorten(&e.to_string())
+                        ),
+                    )));
+                    self.next_group = usize::MAX;
+                    return Ok(());
+                }
+            };
             let (mut id, mut text, mut date) = (None, None, None);
             let mut outlet: Option<(u8, String)> = None;
             for (name, value) in row.get_column_iter() {
                 if *name == self.fields.id {
-                    id = scalar(value);
+                    id = Some(scalar(value));
                 } else if *name == self.fields.text {
                     text = Some(match value {
                         Field::Str(s) => Ok(s.clone().into_bytes()),
@@ -133,27 +178,33 @@ impl ParquetSource {
                 } else if *name == self.fields.date {
                     date = date_of(value);
                 } else if let Some(rank) = self.fields.outlet_rank(name) {
-                    if let Some(o) = scalar(value) {
+                    if let Ok(o) = scalar(value) {
                         if outlet.as_ref().is_none_or(|(r, _)| rank < *r) {
                             outlet = Some((rank, o));
                         }
                     }
                 }
             }
+            let id = match id {
+                Some(Ok(id)) if id.is_empty() => Err("is empty"),
+                Some(Ok(id)) => Ok(id),
+                Some(Err(what)) => Err(what),
+                None => Err("is missing"),
+            };
             let record = match (id, text) {
-                (None, _) => RawRecord::Unreadable(Skipped::new(
+                (Err(what), _) => RawRecord::Unreadable(Skipped::new(
                     origin,
                     None,
-                    format!("column `{}` is null", self.fields.id),
+                    format!("column `{}` {what}", self.fields.id),
                 )),
-                (Some(id), Some(Ok(bytes))) => RawRecord::Fields {
+                (Ok(id), Some(Ok(bytes))) => RawRecord::Fields {
                     origin,
                     id,
                     outlet: outlet.map(|(_, o)| o),
                     date,
                     bytes,
                 },
-                (Some(id), problem) => {
+                (Ok(id), problem) => {
                     let what = match problem {
                         Some(Err(what)) => what,
                         _ => "is missing",
@@ -165,26 +216,38 @@ impl ParquetSource {
                     ))
                 }
             };
-            records.push_back(record);
+            self.pending.push_back(record);
         }
-        self.pending = records;
         Ok(())
     }
 }
 
-/// A string or integer cell as text.
-fn scalar(value: &Field) -> Option<String> {
+/// A string or integer cell as text, or what is wrong with it.
+fn scalar(value: &Field) -> Result<String, &'static str> {
     match value {
-        Field::Str(s) => Some(s.clone()),
-        Field::Byte(n) => Some(n.to_string()),
-        Field::Short(n) => Some(n.to_string()),
-        Field::Int(n) => Some(n.to_string()),
-        Field::Long(n) => Some(n.to_string()),
-        Field::UByte(n) => Some(n.to_string()),
-        Field::UShort(n) => Some(n.to_string()),
-        Field::UInt(n) => Some(n.to_string()),
-        Field::ULong(n) => Some(n.to_string()),
-        _ => None,
+        Field::Str(s) => Ok(s.clone()),
+        Field::Bytes(b) => std::str::from_utf8(b.data())
+            .map(str::to_string)
+            .map_err(|_| "is not valid UTF-8"),
+        Field::Byte(n) => Ok(n.to_string()),
+        Field::Short(n) => Ok(n.to_string()),
+        Field::Int(n) => Ok(n.to_string()),
+        Field::Long(n) => Ok(n.to_string()),
+        Field::UByte(n) => Ok(n.to_string()),
+        Field::UShort(n) => Ok(n.to_string()),
+        Field::UInt(n) => Ok(n.to_string()),
+        Field::ULong(n) => Ok(n.to_string()),
+        Field::Null => Err("is null"),
+        _ => Err("is not a string or an integer"),
+    }
+}
+
+/// An error message cut to a readable length (some quote a whole cell).
+fn shorten(message: &str) -> String {
+    const MAX: usize = 120;
+    match message.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message.to_string(),
     }
 }
 
@@ -195,6 +258,7 @@ fn date_of(value: &Field) -> Option<String> {
     };
     match value {
         Field::Str(s) => Some(s.clone()),
+        Field::Bytes(b) => std::str::from_utf8(b.data()).ok().map(str::to_string),
         Field::TimestampMillis(ms) => utc(chrono::DateTime::from_timestamp_millis(*ms)),
         Field::TimestampMicros(us) => utc(chrono::DateTime::from_timestamp_micros(*us)),
         Field::Date(days) => chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
@@ -417,9 +481,52 @@ impl<W: Write + Send> SignatureWriter<W> {
     }
 }
 
+thread_local! {
+    /// Whether this thread is inside [`contained`], and what the panic there said.
+    static CONTAINED: std::cell::RefCell<Option<Option<String>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f`, turning a panic inside the parquet crate (which has some on corrupt files) into
+/// an error carrying the panic's message: a corrupt file is that file's problem, reported like
+/// any bad input, never a crash or the end of the whole run. While `f` runs, the panic hook
+/// keeps such a panic off the terminal; every other panic is reported as before.
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let quiet = CONTAINED.with(|c| {
+                let mut c = c.borrow_mut();
+                match c.as_mut() {
+                    Some(message) => {
+                        *message = Some(match info.payload().downcast_ref::<&str>() {
+                            Some(s) => (*s).to_string(),
+                            None => info
+                                .payload()
+                                .downcast_ref::<String>()
+                                .cloned()
+                                .unwrap_or_else(|| "the Parquet reader failed".into()),
+                        });
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !quiet {
+                previous(info);
+            }
+        }));
+    });
+    CONTAINED.with(|c| *c.borrow_mut() = Some(None));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let message = CONTAINED.with(|c| c.borrow_mut().take()).flatten();
+    result.map_err(|_| message.unwrap_or_else(|| "the Parquet reader failed".into()))
+}
+
 /// The stamp a signature table carries, if it is one.
 pub fn read_stamp(file: File) -> Option<String> {
-    let reader = SerializedFileReader::new(file).ok()?;
+    let reader = contained(|| SerializedFileReader::new(file)).ok()?.ok()?;
     let metadata = reader.metadata().file_metadata().key_value_metadata()?;
     metadata
         .iter()
@@ -427,15 +534,29 @@ pub fn read_stamp(file: File) -> Option<String> {
         .and_then(|kv| kv.value.clone())
 }
 
-/// Read a signature table written by [`SignatureWriter`], row by row, in order; returns its
-/// stamp. `path` names the table in errors.
+/// Read a signature table written by [`SignatureWriter`]: its stamp goes to `check` first,
+/// then its rows to `f`, in order. `path` names the table in errors.
 pub fn read_signature_table(
     path: &std::path::Path,
+    check: impl FnOnce(&str) -> crate::Result<()>,
     mut f: impl FnMut(SignatureRow) -> crate::Result<()>,
-) -> crate::Result<String> {
+) -> crate::Result<()> {
+    contained(|| read_table(path, check, &mut f)).unwrap_or_else(|panic| {
+        Err(crate::Error::BadInput {
+            origin: path.display().to_string(),
+            reason: format!("corrupt table: {}", shorten(&panic)),
+        })
+    })
+}
+
+fn read_table(
+    path: &std::path::Path,
+    check: impl FnOnce(&str) -> crate::Result<()>,
+    f: &mut impl FnMut(SignatureRow) -> crate::Result<()>,
+) -> crate::Result<()> {
     let bad = |reason: String| crate::Error::BadInput {
         origin: path.display().to_string(),
-        reason,
+        reason: shorten(&reason),
     };
     let file = File::open(path).map_err(|e| crate::Error::io(path, e))?;
     let reader =
@@ -447,6 +568,7 @@ pub fn read_signature_table(
         .and_then(|kv| kv.iter().find(|kv| kv.key == STAMP_KEY))
         .and_then(|kv| kv.value.clone())
         .ok_or_else(|| bad("no reprint stamp: not written by reprint sign".into()))?;
+    check(&stamp)?;
     for group in 0..reader.metadata().num_row_groups() {
         let group_reader = reader
             .get_row_group(group)
@@ -497,7 +619,7 @@ pub fn read_signature_table(
             f(out)?;
         }
     }
-    Ok(stamp)
+    Ok(())
 }
 
 /// Write one repeated `INT64` column: per row, its values (a row without values is one empty
@@ -563,9 +685,17 @@ mod tests {
 
     #[test]
     fn cells_as_text_and_dates_as_iso_8601() {
-        assert_eq!(scalar(&Field::Long(-7)).as_deref(), Some("-7"));
-        assert_eq!(scalar(&Field::Str("a".into())).as_deref(), Some("a"));
-        assert_eq!(scalar(&Field::Null), None);
+        assert_eq!(scalar(&Field::Long(-7)).as_deref(), Ok("-7"));
+        assert_eq!(scalar(&Field::Str("a".into())).as_deref(), Ok("a"));
+        assert_eq!(scalar(&Field::Null), Err("is null"));
+        assert_eq!(
+            scalar(&Field::Double(1.5)),
+            Err("is not a string or an integer")
+        );
+        let bytes = |b: &[u8]| Field::Bytes(parquet::data_type::ByteArray::from(b.to_vec()));
+        assert_eq!(scalar(&bytes(b"x1")).as_deref(), Ok("x1"));
+        assert_eq!(scalar(&bytes(b"\xff")), Err("is not valid UTF-8"));
+        assert_eq!(shorten(&"é".repeat(500)).chars().count(), 121);
         assert_eq!(
             date_of(&Field::TimestampMicros(1_795_161_600_000_001)).as_deref(),
             Some("2026-11-20T08:00:00.000001Z")

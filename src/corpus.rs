@@ -150,7 +150,7 @@ pub fn fingerprint_inputs(
     let _close = CloseOnDrop(Arc::clone(&budget));
     let reader_budget = Arc::clone(&budget);
     // The reader thread ends when the inputs do or when the consumer is gone.
-    std::thread::Builder::new()
+    let reading = std::thread::Builder::new()
         .name("reprint-reader".into())
         .spawn(move || {
             for record in reader {
@@ -205,13 +205,19 @@ pub fn fingerprint_inputs(
             sink(outcome, i == last)?;
         }
     }
-    // The channel also closes if fingerprinting failed; never mistake that for the end of input.
-    fingerprinting.join().map_err(|_| {
+    // The channels also close if a thread failed; never mistake that for the end of input.
+    let stopped = |what: &str| {
         crate::error::Error::io(
-            "fingerprinting thread",
-            std::io::Error::other("fingerprinting stopped unexpectedly; the output is incomplete"),
+            format!("{what} thread"),
+            std::io::Error::other(format!(
+                "{what} stopped unexpectedly; the output is incomplete"
+            )),
         )
-    })
+    };
+    fingerprinting
+        .join()
+        .map_err(|_| stopped("fingerprinting"))?;
+    reading.join().map_err(|_| stopped("reading"))
 }
 
 fn process_batch(batch: Vec<RawRecord>, options: &StreamOptions) -> Vec<Outcome> {

@@ -70,6 +70,8 @@ pub const MAX_NESTING: usize = 2_000;
 pub enum PageError {
     /// Elements nested deeper than [`MAX_NESTING`] (at least this deep).
     TooDeep(usize),
+    /// A tag with more than [`MAX_ATTRIBUTES`] attributes (about this many).
+    TooManyAttributes(usize),
 }
 
 impl std::fmt::Display for PageError {
@@ -79,15 +81,22 @@ impl std::fmt::Display for PageError {
                 f,
                 "HTML elements nested {depth} deep (more than {MAX_NESTING}): not an article page"
             ),
+            PageError::TooManyAttributes(n) => write!(
+                f,
+                "an HTML tag with {n} attributes (more than {MAX_ATTRIBUTES}): not an article page"
+            ),
         }
     }
 }
 
 /// The article text of an HTML page: one line per block, words separated by single spaces.
 pub fn article_text(html: &str) -> Result<String, PageError> {
-    let depth = nesting(html);
+    let (depth, attributes) = shape(html);
     if depth > MAX_NESTING {
         return Err(PageError::TooDeep(depth));
+    }
+    if attributes > MAX_ATTRIBUTES {
+        return Err(PageError::TooManyAttributes(attributes));
     }
     let page = Html::parse_document(html);
     let root = main_block(&page).unwrap_or_else(|| page.tree.root());
@@ -100,6 +109,8 @@ pub fn article_text(html: &str) -> Result<String, PageError> {
             Edge::Open(node) => match node.value() {
                 Node::Element(e) if left_out > 0 || LEFT_OUT.contains(&e.name()) => left_out += 1,
                 Node::Element(e) if BLOCKS.contains(&e.name()) => end_line(&mut line, &mut text),
+                // Cells of a row share its line, apart.
+                Node::Element(e) if matches!(e.name(), "td" | "th") => line.push(' '),
                 Node::Text(t) if left_out == 0 => line.push_str(t),
                 _ => {}
             },
@@ -122,18 +133,43 @@ const NOT_NESTING: &[&str] = &[
     "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body",
 ];
 
-/// How deep a page's other elements nest, by counting start and end tags in one pass: what
-/// the parser would build for them, without building it. Quotes and comments are not parsed,
-/// so it is an estimate; only a page thousands deep is refused by it.
-fn nesting(html: &str) -> usize {
+/// Elements whose content is text up to their end tag, never markup.
+const RAW_TEXT: &[&str] = &[
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
+];
+
+/// Most attributes a tag may have: the parser checks each new attribute against the tag's
+/// others, so a tag with hundreds of thousands takes minutes.
+pub const MAX_ATTRIBUTES: usize = 10_000;
+
+/// What the parser would face, measured in one pass without building anything: how deep
+/// elements nest and the most attributes on one tag. Comments and raw-text elements are
+/// stepped over; `/>` closes only void elements and, inside `<svg>` or `<math>`, foreign ones,
+/// as in browsers. Quotes are not parsed, so both figures are estimates; only pages thousands
+/// deep, or with thousands of attributes on a tag, are refused on them.
+fn shape(html: &str) -> (usize, usize) {
     let bytes = html.as_bytes();
-    let (mut depth, mut deepest) = (0usize, 0usize);
+    let lower_at = |at: usize, what: &str| {
+        bytes
+            .get(at..at + what.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(what.as_bytes()))
+    };
+    let (mut depth, mut deepest, mut most_attributes, mut foreign) = (0usize, 0, 0, 0usize);
     let mut i = 0;
-    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+    while let Some(offset) = bytes
+        .get(i..)
+        .and_then(|b| b.iter().position(|&b| b == b'<'))
+    {
         i += offset + 1;
+        if lower_at(i, "!--") {
+            i = find(bytes, i + 3, b"-->").map_or(bytes.len(), |p| p + 3);
+            continue;
+        }
         let closing = bytes.get(i) == Some(&b'/');
         let start = if closing { i + 1 } else { i };
-        let len = bytes[start..]
+        let len = bytes
+            .get(start..)
+            .unwrap_or_default()
             .iter()
             .take_while(|b| b.is_ascii_alphanumeric())
             .count();
@@ -144,23 +180,66 @@ fn nesting(html: &str) -> usize {
             .get(start..start + len)
             .unwrap_or("")
             .to_ascii_lowercase();
-        if NOT_NESTING.contains(&name.as_str()) {
+        let end = bytes
+            .get(start + len..)
+            .and_then(|b| b.iter().position(|&b| b == b'>'))
+            .map_or(bytes.len(), |p| start + len + p);
+        let attributes = bytes
+            .get(start + len..end)
+            .unwrap_or_default()
+            .iter()
+            .filter(|&&b| b == b'=')
+            .count();
+        most_attributes = most_attributes.max(attributes);
+        i = end.min(bytes.len());
+        let is_foreign_root = name == "svg" || name == "math";
+        if closing {
+            if is_foreign_root {
+                foreign = foreign.saturating_sub(1);
+            }
+            if !NOT_NESTING.contains(&name.as_str()) {
+                depth = depth.saturating_sub(1);
+            }
             continue;
         }
-        let end = bytes[start + len..]
-            .iter()
-            .position(|&b| b == b'>')
-            .map_or(bytes.len(), |p| start + len + p);
         let self_closing = end > 0 && bytes.get(end - 1) == Some(&b'/');
-        if closing {
-            depth = depth.saturating_sub(1);
-        } else if !self_closing {
-            depth += 1;
-            deepest = deepest.max(depth);
+        if NOT_NESTING.contains(&name.as_str()) || (self_closing && foreign > 0) {
+            continue;
         }
-        i = end.min(bytes.len());
+        depth += 1;
+        deepest = deepest.max(depth);
+        if is_foreign_root && !self_closing {
+            foreign += 1;
+        }
+        if RAW_TEXT.contains(&name.as_str()) {
+            // Its text ends at its end tag; what looks like markup inside is not.
+            let close = format!("</{name}");
+            let mut at = i;
+            loop {
+                match find(bytes, at, b"</") {
+                    Some(p) if lower_at(p, &close) => {
+                        i = p;
+                        break;
+                    }
+                    Some(p) => at = p + 2,
+                    None => {
+                        i = bytes.len();
+                        break;
+                    }
+                }
+            }
+        }
     }
-    deepest
+    (deepest, most_attributes)
+}
+
+/// Where `needle` first occurs in `bytes` at or after `from`.
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
 }
 
 /// Move `line`, its white space collapsed, to the end of `text` as one line; nothing if blank.
@@ -265,12 +344,43 @@ mod tests {
             Err(PageError::TooDeep(200_000))
         );
         assert!(started.elapsed().as_secs() < 5, "the refusal is cheap");
-        // Paragraphs and list items left open do not nest; nor do void or self-closed tags.
-        let open = "<p>x<li>y<br><img/><span/>".repeat(10_000);
+        // Paragraphs and list items left open do not nest, nor do void tags; `<div/>` does, as
+        // in browsers; end tags inside comments and scripts do not count.
+        let open = "<p>x<li>y<br><img/>".repeat(10_000);
         assert!(article_text(&open).is_ok());
+        assert_eq!(shape(&"<div/>".repeat(3_000)).0, 3_000);
+        assert_eq!(shape(&"<div><!-- </div> -->".repeat(3_000)).0, 3_000);
+        // (The last script sits one deeper than the last div.)
+        assert_eq!(
+            shape(&"<div><script>'</div>'</script>".repeat(3_000)).0,
+            3_001
+        );
+        // Self-closed inside SVG is closed.
+        let icons = format!("<svg>{}</svg>", "<path d='M0'/>".repeat(5_000));
+        assert_eq!(shape(&icons).0, 1);
         let broken = "<p>one <b>two <i>three</p><p>four";
         assert_eq!(article_text(broken).unwrap(), "one two three\nfour\n");
-        // An estimate: quotes and comments are not parsed.
-        assert_eq!(nesting("<div a='>'><div></div></div><!-- <div> -->"), 2);
+        // An estimate: quotes are not parsed.
+        assert_eq!(shape("<div a='>'><div></div></div>").0, 2);
+    }
+
+    #[test]
+    fn adversarial_pages_are_refused_quickly() {
+        let started = std::time::Instant::now();
+        let attributes: String = (0..50_000).map(|i| format!(" a{i}=1")).collect();
+        assert_eq!(
+            article_text(&format!("<p{attributes}>x</p>")),
+            Err(PageError::TooManyAttributes(50_000))
+        );
+        assert!(article_text(&"<div/>".repeat(150_000)).is_err());
+        assert!(article_text(&"<div><!-- </div> -->".repeat(100_000)).is_err());
+        assert!(started.elapsed().as_secs() < 5, "refusals are cheap");
+    }
+
+    #[test]
+    fn table_cells_stay_apart() {
+        let table =
+            "<table><tr><th>Revenue</th><th>Profit</th></tr><tr><td>5</td><td>1</td></tr></table>";
+        assert_eq!(article_text(table).unwrap(), "Revenue Profit\n5 1\n");
     }
 }

@@ -150,6 +150,9 @@ impl RawRecord {
                 date,
                 bytes,
             } => {
+                if id.is_empty() {
+                    return Err(Skipped::new(origin, None, "the record's id is empty"));
+                }
                 let text = text_of(&origin, &id, bytes, "record")?;
                 Ok(Document {
                     id,

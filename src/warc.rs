@@ -18,6 +18,9 @@ use crate::read::RawRecord;
 use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 
+/// Longest header line read.
+const MAX_LINE: usize = 64 << 10;
+
 /// Records of one WARC or WET input, in order.
 pub struct WarcSource {
     file: Arc<str>,
@@ -78,8 +81,18 @@ impl WarcSource {
     fn line(&mut self) -> Result<Option<Vec<u8>>, Skipped> {
         let mut buf = Vec::new();
         loop {
-            match self.reader.read_until(b'\n', &mut buf) {
+            // A header line is short; a file without line ends is not read whole to find out.
+            match (&mut self.reader)
+                .take(MAX_LINE as u64)
+                .read_until(b'\n', &mut buf)
+            {
                 Ok(0) => return Ok(None),
+                Ok(_) if buf.len() >= MAX_LINE && buf.last() != Some(&b'\n') => {
+                    return Err(self.broken(
+                        self.line_no + 1,
+                        format!("a line longer than {MAX_LINE} bytes where WARC headers belong"),
+                    ));
+                }
                 Ok(_) => {
                     self.line_no += 1;
                     while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
@@ -135,8 +148,23 @@ impl WarcSource {
                 ));
             }
             self.line_no += block.iter().filter(|&&b| b == b'\n').count() as u64;
+            // The block ends where Content-Length says only if a blank line follows it.
+            if let Some(after) = self.line()? {
+                if !after.iter().all(u8::is_ascii_whitespace) {
+                    return Err(self.broken(
+                        start,
+                        format!(
+                            "the record's block does not end after its Content-Length \
+                             ({length} bytes)"
+                        ),
+                    ));
+                }
+            }
             let origin = self.origin(start);
-            let id = headers.target.or(headers.record_id);
+            let id = headers
+                .target
+                .filter(|t| !t.is_empty())
+                .or(headers.record_id.filter(|r| !r.is_empty()));
             match headers
                 .kind
                 .as_deref()
@@ -169,8 +197,17 @@ impl WarcSource {
                         ),
                     ))));
                 }
-                // warcinfo, request, metadata, revisit, continuation: not articles.
-                _ => continue,
+                // Not articles, and not mistaken for them.
+                Some("warcinfo" | "request" | "metadata" | "revisit" | "continuation") => continue,
+                other => {
+                    let reason = match other {
+                        Some(kind) => format!("WARC record of unknown type `{kind}`"),
+                        None => "WARC record without a WARC-Type".to_string(),
+                    };
+                    return Ok(Some(RawRecord::Unreadable(Skipped::new(
+                        origin, id, reason,
+                    ))));
+                }
             }
         }
     }
@@ -187,8 +224,18 @@ impl WarcSource {
             }
             let line = String::from_utf8_lossy(&line);
             let Some((name, value)) = line.split_once(':') else {
-                // Folded continuation lines carry nothing reading needs.
-                continue;
+                // Folded continuation lines carry nothing reading needs; anything else means
+                // the headers are not what they seem (a missing blank line, a wrong length).
+                if line.starts_with([' ', '\t']) {
+                    continue;
+                }
+                return Err(self.broken(
+                    self.line_no,
+                    format!(
+                        "header line without a colon: `{}`",
+                        line.chars().take(40).collect::<String>()
+                    ),
+                ));
             };
             let value = Some(value.trim().to_string());
             match name.trim().to_ascii_lowercase().as_str() {
@@ -337,6 +384,65 @@ mod tests {
             panic!("expected one skip");
         };
         assert!(s.reason.contains("Content-Length"), "{}", s.reason);
+    }
+
+    #[test]
+    fn records_that_break_the_layout_or_name_no_type_are_reported() {
+        // Content-Length shorter than the block: what follows is not a blank line.
+        let short = "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: http://s/\r\n\
+                     Content-Length: 3\r\n\r\nhello world\r\n\r\n";
+        let [RawRecord::Unreadable(s)] = &read_all(short)[..] else {
+            panic!("expected one skip");
+        };
+        assert!(
+            s.reason.contains("does not end after its Content-Length"),
+            "{}",
+            s.reason
+        );
+        // No blank line after the headers.
+        let unended = "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: 5\r\nhello\r\n";
+        let [RawRecord::Unreadable(s)] = &read_all(unended)[..] else {
+            panic!("expected one skip");
+        };
+        assert!(
+            s.reason.contains("header line without a colon"),
+            "{}",
+            s.reason
+        );
+        // A missing or unknown type is reported, not passed over.
+        let odd = format!(
+            "{}{}",
+            record("convresion", "http://typo/", "Text."),
+            record("conversion", "http://ok/", "Text.").replace("WARC-Type: conversion\r\n", "")
+        );
+        let reasons: Vec<String> = read_all(&odd)
+            .into_iter()
+            .map(|r| match r {
+                RawRecord::Unreadable(s) => s.reason,
+                other => panic!("expected skips, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "WARC record of unknown type `convresion`",
+                "WARC record without a WARC-Type"
+            ]
+        );
+        // An empty target URI falls back to the record id.
+        let empty = record("conversion", "", "Text.").replace(
+            "Content-Type",
+            "WARC-Record-ID: <urn:uuid:7>\r\nContent-Type",
+        );
+        assert!(
+            matches!(&read_all(&empty)[..], [RawRecord::Fields { id, .. }] if id == "<urn:uuid:7>")
+        );
+        // A file without line ends is not read whole.
+        let endless = "x".repeat(MAX_LINE * 3);
+        let [RawRecord::Unreadable(s)] = &read_all(&endless)[..] else {
+            panic!("expected one skip");
+        };
+        assert!(s.reason.contains("longer than"), "{}", s.reason);
     }
 
     #[test]

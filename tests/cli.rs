@@ -1903,6 +1903,14 @@ fn sign_writes_one_stamped_table_per_input_and_resumes() {
     let out = run(&["sign", "-", "-o", &path_str(&out_dir)]);
     assert_code(&out, 1);
     assert!(stderr(&out).contains("not standard input"));
+
+    // Fewer inputs than last time: the tables past them go, so that clustering the directory
+    // reads this run's shards only. Quiet means quiet.
+    let out = run(&["-q", "sign", &path_str(&feed), "-o", &path_str(&out_dir)]);
+    assert_code(&out, 0);
+    assert_eq!(stderr(&out), "");
+    assert!(!out_dir.join("shard-00001.parquet").exists());
+    assert!(out_dir.join("shard-00000.parquet").exists());
 }
 
 #[test]
@@ -1997,4 +2005,50 @@ fn cluster_continues_from_signature_tables() {
         "story",
     ]);
     assert_code(&out, 1);
+}
+
+/// Parquet files corrupted by a fuzzer, each of which once panicked the reader thread and cut
+/// the run short with exit code 0 (the parquet crate panics on some corrupt files).
+#[test]
+fn corrupt_parquet_is_reported_and_the_other_inputs_kept() {
+    for corrupt in [
+        "data/bad/parquet/corrupt-footer.parquet",
+        "data/bad/parquet/corrupt-dictionary.parquet",
+        "data/bad/parquet/corrupt-second-group.parquet",
+    ] {
+        let out = run(&[corrupt, "data/stories.jsonl"].iter().fold(
+            vec!["cluster", "--format", "jsonl"],
+            |mut args, a| {
+                args.push(a);
+                args
+            },
+        ));
+        assert_code(&out, 0);
+        let lines = jsonl(&out);
+        let stories = lines
+            .iter()
+            .filter(|l| l["cluster"].is_number() && !l["id"].as_str().unwrap().starts_with("doc"))
+            .count();
+        assert_eq!(
+            stories, 9,
+            "{corrupt}: every record of the next input is kept"
+        );
+        assert!(
+            lines.iter().any(
+                |l| l["source"].as_str().is_some_and(|s| s.starts_with(corrupt))
+                    && l["skipped"].as_str().unwrap().contains("corrupt")
+            ),
+            "{corrupt}: {lines:?}"
+        );
+    }
+    // A corrupt signature table stops `cluster --from-signatures` with an error, not a panic.
+    let dir = tempdir();
+    std::fs::copy(
+        "data/bad/parquet/corrupt-signatures.parquet",
+        dir.path().join("shard-00000.parquet"),
+    )
+    .unwrap();
+    let out = run(&["cluster", "--from-signatures", &path_str(dir.path())]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("corrupt table"), "{}", stderr(&out));
 }

@@ -195,6 +195,13 @@ impl Ui {
         }
     }
 
+    /// A line of news about the run (not a warning), unless quiet.
+    fn note(&self, line: &str) {
+        if !self.quiet {
+            self.line(line);
+        }
+    }
+
     /// The closing summary, unless quiet.
     fn summary(&self, line: &str) {
         if let Some(bar) = &self.progress {

@@ -293,7 +293,25 @@ fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
     let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
     for (table_no, table) in tables.iter().enumerate() {
         let mut row_no = 0u64;
-        let stamp = read_signature_table(table, |row| {
+        let check = |stamp: &str| -> reprint::Result<()> {
+            let unfit = |reason: String| reprint::Error::BadInput {
+                origin: table.display().to_string(),
+                reason,
+            };
+            let mut made: serde_json::Value =
+                serde_json::from_str(stamp).map_err(|e| unfit(format!("unreadable stamp: {e}")))?;
+            if let Some(made) = made.as_object_mut() {
+                made.remove("input");
+            }
+            if made != expected {
+                return Err(unfit(format!(
+                    "signed with {made}, but this run asks for {expected}; sign again, or give \
+                     the same parameters"
+                )));
+            }
+            Ok(())
+        };
+        read_signature_table(table, check, |row| {
             row_no += 1;
             let source = format!("{}:{row_no}", table.display());
             let skip =
@@ -341,17 +359,6 @@ fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
             ui.progress(entries.len(), 0);
             Ok(())
         })?;
-        let mut made: serde_json::Value = serde_json::from_str(&stamp)
-            .with_context(|| format!("{}: unreadable stamp", table.display()))?;
-        if let Some(made) = made.as_object_mut() {
-            made.remove("input");
-        }
-        if made != expected {
-            bail!(
-                "{}: signed with {made}, but this run asks for {expected}; sign again, or give the same parameters",
-                table.display()
-            );
-        }
     }
     let bands = matching.lsh.bands;
     let inputs: Vec<ClusterInput> = metas

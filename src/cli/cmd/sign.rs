@@ -30,6 +30,27 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
     }
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("cannot create {}", args.output.display()))?;
+    // Tables past this run's inputs are left from an earlier run with more: `cluster
+    // --from-signatures` reads every table in the directory, so they must go.
+    let stale: Vec<_> = std::fs::read_dir(&args.output)
+        .with_context(|| format!("cannot read {}", args.output.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix("shard-"))
+                .and_then(|n| n.strip_suffix(".parquet"))
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n >= args.inputs.len())
+        })
+        .collect();
+    for path in stale {
+        std::fs::remove_file(&path).map_err(|e| reprint::Error::io(&path, e))?;
+        ui.note(&format!(
+            "reprint: {}: left from an earlier run with more inputs, removed",
+            path.display()
+        ));
+    }
     let mut skips = SkipLog::new(
         ui,
         args.input.on_error,
@@ -44,7 +65,7 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
         let existing = File::open(&table).ok().and_then(read_stamp);
         if existing.as_deref() == Some(stamp.as_str()) {
             reused += 1;
-            ui.line(&format!(
+            ui.note(&format!(
                 "reprint: {}: {} already signed with these parameters, kept",
                 table.display(),
                 input.display()
@@ -52,7 +73,7 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
             continue;
         }
         if existing.is_some() {
-            ui.line(&format!(
+            ui.note(&format!(
                 "reprint: {}: its input or the parameters changed, signing again",
                 table.display()
             ));
@@ -60,39 +81,47 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
         let partial = table.with_extension("parquet.partial");
         let name = partial.display().to_string();
         let file = File::create(&partial).map_err(|e| reprint::Error::io(&partial, e))?;
-        let mut writer = SignatureWriter::new(BufWriter::new(file), &name, &stamp)?;
         let (mut rows, mut skipped) = (0usize, 0usize);
-        fingerprint_inputs(std::slice::from_ref(input), &options, |outcome, _| {
-            let row = match outcome {
-                Outcome::Document(doc) => SignatureRow {
-                    band_keys: band_keys(&doc.fingerprint.signature, &matching.lsh)?,
-                    minhash: doc.fingerprint.signature.values().to_vec(),
-                    id: Some(doc.id),
-                    outlet: doc.outlet,
-                    date: doc.date,
-                    source: None,
-                    skipped: None,
-                },
-                Outcome::Skipped(s) => {
-                    skipped += 1;
-                    skips.record(s.clone())?;
-                    SignatureRow {
-                        id: s.id,
-                        source: Some(s.source),
-                        skipped: Some(s.reason),
-                        ..SignatureRow::default()
+        let sign_shard = || -> Result<()> {
+            let mut writer = SignatureWriter::new(BufWriter::new(file), &name, &stamp)?;
+            fingerprint_inputs(std::slice::from_ref(input), &options, |outcome, _| {
+                let row = match outcome {
+                    Outcome::Document(doc) => SignatureRow {
+                        band_keys: band_keys(&doc.fingerprint.signature, &matching.lsh)?,
+                        minhash: doc.fingerprint.signature.values().to_vec(),
+                        id: Some(doc.id),
+                        outlet: doc.outlet,
+                        date: doc.date,
+                        source: None,
+                        skipped: None,
+                    },
+                    Outcome::Skipped(s) => {
+                        skipped += 1;
+                        skips.record(s.clone())?;
+                        SignatureRow {
+                            id: s.id,
+                            source: Some(s.source),
+                            skipped: Some(s.reason),
+                            ..SignatureRow::default()
+                        }
                     }
-                }
-            };
-            rows += 1;
-            ui.progress(documents + rows, 0);
-            writer.push(row)
-        })?;
-        writer.finish()?;
+                };
+                rows += 1;
+                ui.progress(documents + rows, 0);
+                writer.push(row)
+            })?;
+            writer.finish()?;
+            Ok(())
+        };
+        if let Err(e) = sign_shard() {
+            // An unfinished table must not be mistaken for one later.
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
         std::fs::rename(&partial, &table).map_err(|e| reprint::Error::io(&table, e))?;
         signed += 1;
         documents += rows - skipped;
-        ui.line(&format!(
+        ui.note(&format!(
             "reprint: {}: {} ({} documents, {} skipped)",
             table.display(),
             input.display(),
