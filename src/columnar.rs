@@ -5,7 +5,9 @@
 //! group at a time, so a wide table costs no more than its text. Numbers written are signed
 //! 64-bit integers (`INT64`), the type every engine reads without a cast; unsigned types would
 //! read back negative or fail in some. The crate is `parquet` without Arrow: rows and column
-//! writers are all reprint needs, and Arrow would double the build.
+//! writers are all reprint needs, and Arrow would double the build. That crate panics on some
+//! corrupt files, so every call into it runs contained (see `contained`): the panic becomes the
+//! file's reported problem, and a panic hook, installed once, keeps it off the terminal.
 
 use crate::document::{Origin, Skipped};
 use crate::read::{FieldNames, RawRecord};
