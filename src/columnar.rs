@@ -205,6 +205,7 @@ impl ParquetSource {
                     outlet: outlet.map(|(_, o)| o),
                     date,
                     bytes,
+                    html: false,
                 },
                 (Ok(id), problem) => {
                     let what = match problem {

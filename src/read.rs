@@ -97,6 +97,9 @@ pub enum RawRecord {
         date: Option<String>,
         /// The text's bytes, not yet checked for UTF-8.
         bytes: Vec<u8>,
+        /// The bytes are an HTML page (a WARC `response` record), whose article text is the
+        /// document.
+        html: bool,
     },
     /// Something that could not be read at all (a missing path, a truncated archive).
     Unreadable(Skipped),
@@ -149,11 +152,18 @@ impl RawRecord {
                 outlet,
                 date,
                 bytes,
+                html,
             } => {
                 if id.is_empty() {
                     return Err(Skipped::new(origin, None, "the record's id is empty"));
                 }
                 let text = text_of(&origin, &id, bytes, "record")?;
+                let text = if html {
+                    article_text(&text)
+                        .map_err(|e| Skipped::new(&origin, Some(id.clone()), e.to_string()))?
+                } else {
+                    text
+                };
                 Ok(Document {
                     id,
                     text,

@@ -2,11 +2,14 @@
 //!
 //! A WET file holds one `conversion` record per crawled page: the page's text, as extracted by
 //! the crawler. Each becomes one document, with the record's `WARC-Target-URI` as its id, that
-//! URI's host as its outlet and `WARC-Date` as its date. Other records are not articles:
-//! `warcinfo`, `request` and `metadata` records are passed over, while `response` and `resource`
-//! records (pages as fetched, HTML) are reported as skipped with the reason, so that a WARC file
-//! given by mistake for its WET file says so instead of yielding nothing. Common Crawl compresses
-//! each record as its own gzip member; the reader decodes every member (`MultiGzDecoder`).
+//! URI's host as its outlet and `WARC-Date` as its date. A WARC file's `response` records are
+//! pages as fetched: one that is an HTTP 2xx answer with a UTF-8 (or unlabelled) HTML page,
+//! sent plain, chunked or gzip/deflate-compressed, becomes a document the same way, its text
+//! the page's article text (see [`crate::html`]); any other response is reported as skipped
+//! with the reason (a 404, an image, another charset). `warcinfo`, `request`, `metadata`,
+//! `revisit` and `continuation` records are not articles and are passed over; a record of no
+//! or another type is reported. Common Crawl compresses each record as its own gzip member;
+//! the reader decodes every member (`MultiGzDecoder`).
 //!
 //! The format is read as the WARC 1.0/1.1 standard lays it out: a version line, header lines up
 //! to an empty line, exactly `Content-Length` bytes of block, then two line ends. A record that
@@ -37,6 +40,7 @@ struct Headers {
     date: Option<String>,
     record_id: Option<String>,
     length: Option<String>,
+    content_type: Option<String>,
 }
 
 impl WarcSource {
@@ -185,6 +189,33 @@ impl WarcSource {
                         id,
                         date: headers.date,
                         bytes: block,
+                        html: false,
+                    }));
+                }
+                Some("response")
+                    if headers.content_type.as_deref().is_some_and(|t| {
+                        t.to_ascii_lowercase().starts_with("application/http")
+                    }) =>
+                {
+                    let Some(id) = id else {
+                        return Ok(Some(RawRecord::Unreadable(Skipped::new(
+                            origin,
+                            None,
+                            "response record without WARC-Target-URI or WARC-Record-ID",
+                        ))));
+                    };
+                    return Ok(Some(match html_page(&block) {
+                        Ok(page) => RawRecord::Fields {
+                            origin,
+                            outlet: host_of(&id),
+                            id,
+                            date: headers.date,
+                            bytes: page,
+                            html: true,
+                        },
+                        Err(reason) => {
+                            RawRecord::Unreadable(Skipped::new(origin, Some(id), reason))
+                        }
                     }));
                 }
                 Some(kind @ ("response" | "resource")) => {
@@ -192,8 +223,8 @@ impl WarcSource {
                         origin,
                         id,
                         format!(
-                            "WARC {kind} record: only conversion records (the text of WET \
-                             files) are read"
+                            "WARC {kind} record that is not an HTTP response: only HTTP \
+                             responses and conversion records (the text of WET files) are read"
                         ),
                     ))));
                 }
@@ -244,10 +275,111 @@ impl WarcSource {
                 "warc-date" => headers.date = value,
                 "warc-record-id" => headers.record_id = value,
                 "content-length" => headers.length = value,
+                "content-type" => headers.content_type = value,
                 _ => {}
             }
         }
     }
+}
+
+/// Largest page read from a compressed HTTP response: a page is never this big, a
+/// decompression bomb is.
+const MAX_PAGE: u64 = 64 << 20;
+
+/// The HTML page an HTTP response carries, or why it is not read: a page answers 2xx, says it
+/// is HTML, is UTF-8 (or says no charset), and is sent plain, chunked, or gzip/deflate
+/// compressed. Common Crawl stores payloads decoded and renames the headers that said
+/// otherwise (`X-Crawler-Content-Encoding`), which therefore do not count here.
+fn html_page(block: &[u8]) -> Result<Vec<u8>, String> {
+    let split = find(block, b"\r\n\r\n")
+        .map(|p| (p, 4))
+        .or_else(|| find(block, b"\n\n").map(|p| (p, 2)))
+        .ok_or("HTTP response without the blank line that ends its headers")?;
+    let head = String::from_utf8_lossy(&block[..split.0]);
+    let body = &block[split.0 + split.1..];
+    let mut lines = head.lines();
+    let status = lines.next().unwrap_or("");
+    let code: u16 = status
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "not an HTTP status line: `{}`",
+                status.chars().take(40).collect::<String>()
+            )
+        })?;
+    if !(200..300).contains(&code) {
+        return Err(format!("HTTP {code} response, not a page"));
+    }
+    let header = |name: &str| {
+        lines
+            .clone()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_ascii_lowercase())
+    };
+    let content_type = header("content-type").unwrap_or_default();
+    if !(content_type.starts_with("text/html") || content_type.starts_with("application/xhtml")) {
+        return Err(format!("not an HTML page (Content-Type `{content_type}`)"));
+    }
+    if let Some((_, charset)) = content_type.split_once("charset=") {
+        let charset = charset.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+        if !matches!(charset, "utf-8" | "utf8" | "us-ascii") {
+            return Err(format!("page in charset `{charset}`: only UTF-8 is read"));
+        }
+    }
+    let body = match header("transfer-encoding").as_deref() {
+        None | Some("identity") => body.to_vec(),
+        Some("chunked") => unchunk(body)?,
+        Some(other) => return Err(format!("Transfer-Encoding `{other}` is not read")),
+    };
+    let limited = |reader: &mut dyn Read| -> Result<Vec<u8>, String> {
+        let mut page = Vec::new();
+        reader
+            .take(MAX_PAGE + 1)
+            .read_to_end(&mut page)
+            .map_err(|e| format!("compressed page does not decompress: {e}"))?;
+        if page.len() as u64 > MAX_PAGE {
+            return Err(format!("page over {} MB once decompressed", MAX_PAGE >> 20));
+        }
+        Ok(page)
+    };
+    match header("content-encoding").as_deref() {
+        None | Some("identity") => Ok(body),
+        Some("gzip" | "x-gzip") => limited(&mut flate2::read::MultiGzDecoder::new(&body[..])),
+        Some("deflate") => limited(&mut flate2::read::ZlibDecoder::new(&body[..])),
+        Some(other) => Err(format!("Content-Encoding `{other}` is not read")),
+    }
+}
+
+/// The body of a chunked HTTP message.
+fn unchunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    loop {
+        let end = find(body, b"\r\n").ok_or("chunked body cut short")?;
+        let size = String::from_utf8_lossy(&body[..end]);
+        let size = size.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size, 16).map_err(|_| {
+            format!(
+                "bad chunk size `{}`",
+                size.chars().take(20).collect::<String>()
+            )
+        })?;
+        body = &body[end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        let chunk = body.get(..size).ok_or("chunked body cut short")?;
+        out.extend_from_slice(chunk);
+        body = body.get(size..).unwrap_or_default();
+        body = body.strip_prefix(b"\r\n").unwrap_or(body);
+    }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn read_error(e: &io::Error) -> String {
@@ -321,6 +453,7 @@ mod tests {
             outlet,
             date,
             bytes,
+            html: false,
         } = &records[0]
         else {
             panic!("expected a document, got {:?}", records[0]);
@@ -332,6 +465,89 @@ mod tests {
         // The warcinfo record and the blank lines after it take lines 1-10.
         assert_eq!(origin.to_string(), "crawl.warc.wet:11");
         assert!(matches!(&records[1], RawRecord::Fields { id, .. } if id == "http://news.test/x"));
+    }
+
+    /// A WARC response record carrying `http` (status line, headers, blank line, body).
+    fn response(uri: &str, http: &[u8]) -> Vec<u8> {
+        let mut r = format!(
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\n\
+             Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
+            http.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(http);
+        r.extend_from_slice(b"\r\n\r\n");
+        r
+    }
+
+    fn read_bytes(bytes: Vec<u8>) -> Vec<RawRecord> {
+        let mut source = WarcSource::new(Arc::from("crawl.warc"), Box::new(io::Cursor::new(bytes)));
+        std::iter::from_fn(|| source.next_record()).collect()
+    }
+
+    #[test]
+    fn http_responses_with_html_pages_are_documents() {
+        let page = b"<html><body><article><p>Storm hits the coast.</p></article></body></html>";
+        let plain = [
+            &b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n"[..],
+            page,
+        ]
+        .concat();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, page).unwrap();
+        let gzipped = [
+            &b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n"[..],
+            &gz.finish().unwrap(),
+        ]
+        .concat();
+        let (a, b) = page.split_at(20);
+        let chunked = [
+            &b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"[..],
+            format!("{:x}\r\n", a.len()).as_bytes(),
+            a,
+            b"\r\n",
+            format!("{:x};ext=1\r\n", b.len()).as_bytes(),
+            b,
+            b"\r\n0\r\n\r\n",
+        ]
+        .concat();
+        let missing = b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\nGone".to_vec();
+        let image = b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG".to_vec();
+        let latin =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\nx".to_vec();
+        let archive: Vec<u8> = [
+            response("http://a/", &plain),
+            response("http://b/", &gzipped),
+            response("http://c/", &chunked),
+            response("http://d/", &missing),
+            response("http://e/", &image),
+            response("http://f/", &latin),
+        ]
+        .concat();
+        let records = read_bytes(archive);
+        assert_eq!(records.len(), 6);
+        for record in &records[..3] {
+            let RawRecord::Fields { bytes, html, .. } = record else {
+                panic!("expected a page, got {record:?}");
+            };
+            assert!(*html);
+            assert_eq!(bytes, page);
+        }
+        let reasons: Vec<&str> = records[3..]
+            .iter()
+            .map(|r| match r {
+                RawRecord::Unreadable(s) => s.reason.as_str(),
+                other => panic!("expected a skip, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "HTTP 404 response, not a page",
+                "not an HTML page (Content-Type `image/png`)",
+                "page in charset `iso-8859-1`: only UTF-8 is read"
+            ]
+        );
     }
 
     #[test]
