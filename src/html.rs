@@ -89,6 +89,65 @@ impl std::fmt::Display for PageError {
     }
 }
 
+/// A page's bytes as text. UTF-8 is taken as it is; other bytes are decoded (`encoding_rs`,
+/// the WHATWG encodings browsers use) from the charset `declared` by the server, else the one
+/// the page declares in its first 1,024 bytes (`<meta charset>` or `http-equiv`), as browsers
+/// look for it. Bytes that are not UTF-8 and name no known charset are refused.
+pub fn page_text(bytes: Vec<u8>, declared: Option<&str>) -> Result<String, String> {
+    let label = |l: &str| {
+        encoding_rs::Encoding::for_label(l.trim().as_bytes()).ok_or_else(|| {
+            format!(
+                "unknown charset `{}`",
+                l.chars().take(40).collect::<String>()
+            )
+        })
+    };
+    let encoding = match declared {
+        Some(declared) => Some(label(declared)?),
+        None => None,
+    };
+    let bytes = match (encoding, String::from_utf8(bytes)) {
+        (None, Ok(text)) => return Ok(text),
+        (Some(e), Ok(text)) if e == encoding_rs::UTF_8 => return Ok(text),
+        (_, Err(e)) => e.into_bytes(),
+        (Some(_), Ok(text)) => text.into_bytes(),
+    };
+    let encoding = match encoding {
+        Some(e) => e,
+        None => match meta_charset(&bytes) {
+            Some(l) => label(&l)?,
+            None => {
+                return Err(format!(
+                    "not valid UTF-8 (first bad byte at offset {}) and no charset declared",
+                    bytes.utf8_chunks().next().map_or(0, |c| c.valid().len())
+                ))
+            }
+        },
+    };
+    let (text, _) = encoding.decode_without_bom_handling(&bytes);
+    Ok(text.into_owned())
+}
+
+/// The charset a page declares in its first 1,024 bytes, as an HTML parser prescans for it.
+fn meta_charset(bytes: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(bytes.get(..1024).unwrap_or(bytes)).to_ascii_lowercase();
+    let mut rest = head.as_str();
+    while let Some(at) = rest.find("<meta") {
+        rest = &rest[at + 5..];
+        let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+        if let Some(at) = tag.find("charset=") {
+            let value = tag[at + 8..].trim_start_matches(['"', '\'', ' ']);
+            let end = value
+                .find(|c: char| c == '"' || c == '\'' || c == ';' || c == '/' || c.is_whitespace())
+                .unwrap_or(value.len());
+            if end > 0 {
+                return Some(value[..end].to_string());
+            }
+        }
+    }
+    None
+}
+
 /// The article text of an HTML page: one line per block, words separated by single spaces.
 pub fn article_text(html: &str) -> Result<String, PageError> {
     let (depth, attributes) = shape(html);
@@ -375,6 +434,29 @@ mod tests {
         assert!(article_text(&"<div/>".repeat(150_000)).is_err());
         assert!(article_text(&"<div><!-- </div> -->".repeat(100_000)).is_err());
         assert!(started.elapsed().as_secs() < 5, "refusals are cheap");
+    }
+
+    #[test]
+    fn pages_in_other_charsets_are_decoded() {
+        let meta =
+            b"<html><head><meta charset=\"windows-1252\"></head><p>Caf\xe9 \x93quoted\x94</p>";
+        assert!(page_text(meta.to_vec(), None)
+            .unwrap()
+            .contains("Café “quoted”"));
+        let equiv = b"<meta http-equiv='Content-Type' content='text/html; charset=ISO-8859-1'>\xe9";
+        assert!(page_text(equiv.to_vec(), None).unwrap().ends_with('é'));
+        // The server's charset wins; UTF-8 stays as it is.
+        assert_eq!(page_text(b"\xe9".to_vec(), Some("latin1")).unwrap(), "é");
+        assert_eq!(page_text("é".as_bytes().to_vec(), None).unwrap(), "é");
+        let undeclared = page_text(b"ok \xe9".to_vec(), None).unwrap_err();
+        assert!(
+            undeclared.contains("offset 3") && undeclared.contains("no charset"),
+            "{undeclared}"
+        );
+        assert_eq!(
+            page_text(b"x".to_vec(), Some("klingon")).unwrap_err(),
+            "unknown charset `klingon`"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use crate::columnar::ParquetSource;
 use crate::document::{Document, Origin, Skipped};
-use crate::html::article_text;
+use crate::html::{article_text, page_text};
 use crate::warc::WarcSource;
 use ahash::AHashMap;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -130,12 +130,10 @@ impl RawRecord {
                 bytes,
                 html,
             } => {
-                let text = text_of(&origin, &id, bytes, "file")?;
                 let text = if html {
-                    article_text(&text)
-                        .map_err(|e| Skipped::new(&origin, Some(id.clone()), e.to_string()))?
+                    page(&origin, &id, bytes)?
                 } else {
-                    text
+                    text_of(&origin, &id, bytes, "file")?
                 };
                 Ok(Document {
                     id,
@@ -157,12 +155,10 @@ impl RawRecord {
                 if id.is_empty() {
                     return Err(Skipped::new(origin, None, "the record's id is empty"));
                 }
-                let text = text_of(&origin, &id, bytes, "record")?;
                 let text = if html {
-                    article_text(&text)
-                        .map_err(|e| Skipped::new(&origin, Some(id.clone()), e.to_string()))?
+                    page(&origin, &id, bytes)?
                 } else {
-                    text
+                    text_of(&origin, &id, bytes, "record")?
                 };
                 Ok(Document {
                     id,
@@ -210,6 +206,16 @@ impl RawRecord {
             }
         }
     }
+}
+
+/// An HTML page's article text: no NUL bytes, decoded from the charset it declares.
+fn page(origin: &Origin, id: &str, bytes: Vec<u8>) -> Result<String, Skipped> {
+    let skip = |reason: String| Skipped::new(origin, Some(id.to_string()), reason);
+    if bytes.contains(&0) {
+        return Err(skip("binary page (contains NUL bytes)".into()));
+    }
+    let text = page_text(bytes, None).map_err(skip)?;
+    article_text(&text).map_err(|e| skip(e.to_string()))
 }
 
 /// A whole-file or archived document's text: valid UTF-8 without NUL bytes.

@@ -287,7 +287,7 @@ impl WarcSource {
 const MAX_PAGE: u64 = 64 << 20;
 
 /// The HTML page an HTTP response carries, or why it is not read: a page answers 2xx, says it
-/// is HTML, is UTF-8 (or says no charset), and is sent plain, chunked, or gzip/deflate
+/// is HTML in a known charset (decoded to UTF-8 here), and is sent plain, chunked, or gzip/deflate
 /// compressed. Common Crawl stores payloads decoded and renames the headers that said
 /// otherwise (`X-Crawler-Content-Encoding`), which therefore do not count here.
 fn html_page(block: &[u8]) -> Result<Vec<u8>, String> {
@@ -323,12 +323,13 @@ fn html_page(block: &[u8]) -> Result<Vec<u8>, String> {
     if !(content_type.starts_with("text/html") || content_type.starts_with("application/xhtml")) {
         return Err(format!("not an HTML page (Content-Type `{content_type}`)"));
     }
-    if let Some((_, charset)) = content_type.split_once("charset=") {
-        let charset = charset.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
-        if !matches!(charset, "utf-8" | "utf8" | "us-ascii") {
-            return Err(format!("page in charset `{charset}`: only UTF-8 is read"));
-        }
-    }
+    let charset = content_type.split_once("charset=").map(|(_, c)| {
+        c.split(';')
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace())
+            .to_string()
+    });
     let body = match header("transfer-encoding").as_deref() {
         None | Some("identity") => body.to_vec(),
         Some("chunked") => unchunk(body)?,
@@ -345,11 +346,16 @@ fn html_page(block: &[u8]) -> Result<Vec<u8>, String> {
         }
         Ok(page)
     };
-    match header("content-encoding").as_deref() {
-        None | Some("identity") => Ok(body),
-        Some("gzip" | "x-gzip") => limited(&mut flate2::read::MultiGzDecoder::new(&body[..])),
-        Some("deflate") => limited(&mut flate2::read::ZlibDecoder::new(&body[..])),
-        Some(other) => Err(format!("Content-Encoding `{other}` is not read")),
+    let page = match header("content-encoding").as_deref() {
+        None | Some("identity") => body,
+        Some("gzip" | "x-gzip") => limited(&mut flate2::read::MultiGzDecoder::new(&body[..]))?,
+        Some("deflate") => limited(&mut flate2::read::ZlibDecoder::new(&body[..]))?,
+        Some(other) => return Err(format!("Content-Encoding `{other}` is not read")),
+    };
+    // The server's charset wins over the page's own, as in browsers; UTF-8 bytes go on.
+    match charset {
+        Some(charset) => Ok(crate::html::page_text(page, Some(&charset))?.into_bytes()),
+        None => Ok(page),
     }
 }
 
@@ -514,7 +520,10 @@ mod tests {
         let missing = b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\nGone".to_vec();
         let image = b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG".to_vec();
         let latin =
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\nx".to_vec();
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\ncaf\xe9"
+                .to_vec();
+        let klingon =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=klingon\r\n\r\nx".to_vec();
         let archive: Vec<u8> = [
             response("http://a/", &plain),
             response("http://b/", &gzipped),
@@ -522,10 +531,15 @@ mod tests {
             response("http://d/", &missing),
             response("http://e/", &image),
             response("http://f/", &latin),
+            response("http://g/", &klingon),
         ]
         .concat();
         let records = read_bytes(archive);
-        assert_eq!(records.len(), 6);
+        assert_eq!(records.len(), 7);
+        // Another charset is decoded to UTF-8.
+        assert!(
+            matches!(&records[5], RawRecord::Fields { bytes, .. } if bytes == "café".as_bytes())
+        );
         for record in &records[..3] {
             let RawRecord::Fields { bytes, html, .. } = record else {
                 panic!("expected a page, got {record:?}");
@@ -533,8 +547,8 @@ mod tests {
             assert!(*html);
             assert_eq!(bytes, page);
         }
-        let reasons: Vec<&str> = records[3..]
-            .iter()
+        let reasons: Vec<&str> = [&records[3], &records[4], &records[6]]
+            .into_iter()
             .map(|r| match r {
                 RawRecord::Unreadable(s) => s.reason.as_str(),
                 other => panic!("expected a skip, got {other:?}"),
@@ -545,7 +559,7 @@ mod tests {
             [
                 "HTTP 404 response, not a page",
                 "not an HTML page (Content-Type `image/png`)",
-                "page in charset `iso-8859-1`: only UTF-8 is read"
+                "unknown charset `klingon`"
             ]
         );
     }
