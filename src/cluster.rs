@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprint;
 use crate::lsh::LshParams;
 use crate::shingle_store::{StoreReader, StoredSet};
+use crate::signature::estimated_jaccard;
 use crate::verify::{Measure, ShingleSet};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -277,10 +278,8 @@ impl<S: ShingleSource> ShingleSource for Estimated<S> {
         j: usize,
         scratch: &mut Scratch,
     ) -> Result<f64> {
-        self.0.with_values(j, scratch, |other| {
-            let equal = document.iter().zip(other).filter(|(a, b)| a == b).count();
-            equal as f64 / document.len().max(1) as f64
-        })
+        self.0
+            .with_values(j, scratch, |other| estimated_jaccard(document, other))
     }
 }
 

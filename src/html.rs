@@ -294,11 +294,7 @@ fn shape(html: &str) -> (usize, usize) {
 
 /// Where `needle` first occurs in `bytes` at or after `from`.
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
+    memchr::memmem::find(bytes.get(from..)?, needle).map(|p| from + p)
 }
 
 /// Move `line`, its white space collapsed, to the end of `text` as one line; nothing if blank.

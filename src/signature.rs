@@ -115,14 +115,15 @@ impl Signature {
     /// Estimated Jaccard similarity: the share of positions where both signatures agree.
     pub fn jaccard(&self, other: &Signature) -> Result<f64> {
         self.params.check_compatible(&other.params)?;
-        let equal = self
-            .values
-            .iter()
-            .zip(other.values.iter())
-            .filter(|(a, b)| a == b)
-            .count();
-        Ok(equal as f64 / self.values.len() as f64)
+        Ok(estimated_jaccard(&self.values, &other.values))
     }
+}
+
+/// The Jaccard estimate of two signatures' values made with the same parameters: the share of
+/// positions where they agree (0 for empty values).
+pub fn estimated_jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let equal = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    equal as f64 / a.len().max(1) as f64
 }
 
 /// Builds signatures; reused across documents so that signing allocates only the result.

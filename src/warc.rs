@@ -18,6 +18,7 @@
 
 use crate::document::{Origin, Skipped};
 use crate::read::RawRecord;
+use memchr::memmem;
 use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 
@@ -291,9 +292,9 @@ const MAX_PAGE: u64 = 64 << 20;
 /// compressed. Common Crawl stores payloads decoded and renames the headers that said
 /// otherwise (`X-Crawler-Content-Encoding`), which therefore do not count here.
 fn html_page(block: &[u8]) -> Result<Vec<u8>, String> {
-    let split = find(block, b"\r\n\r\n")
+    let split = memmem::find(block, b"\r\n\r\n")
         .map(|p| (p, 4))
-        .or_else(|| find(block, b"\n\n").map(|p| (p, 2)))
+        .or_else(|| memmem::find(block, b"\n\n").map(|p| (p, 2)))
         .ok_or("HTTP response without the blank line that ends its headers")?;
     let head = String::from_utf8_lossy(&block[..split.0]);
     let body = &block[split.0 + split.1..];
@@ -363,7 +364,7 @@ fn html_page(block: &[u8]) -> Result<Vec<u8>, String> {
 fn unchunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     loop {
-        let end = find(body, b"\r\n").ok_or("chunked body cut short")?;
+        let end = memmem::find(body, b"\r\n").ok_or("chunked body cut short")?;
         let size = String::from_utf8_lossy(&body[..end]);
         let size = size.split(';').next().unwrap_or("").trim();
         let size = usize::from_str_radix(size, 16).map_err(|_| {
@@ -381,11 +382,6 @@ fn unchunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
         body = body.get(size..).unwrap_or_default();
         body = body.strip_prefix(b"\r\n").unwrap_or(body);
     }
-}
-
-/// Where `needle` first occurs in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn read_error(e: &io::Error) -> String {

@@ -3,21 +3,23 @@
 //! and the index.
 
 use crate::cli::args::{ClusterArgs, ClusterFormat, KeepArg, Level};
-use crate::cli::cmd::sign::table_params;
+use crate::cli::cmd::sign::{shard_tables, table_params};
 use crate::cli::{
     input_names, match_config, open_output, read_documents, signature_params, story_config,
     story_summary, stream_options, write_json, Entry, SkipLog, Ui,
 };
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
 use reprint::candidates::band_keys;
 use reprint::cluster::{
-    cluster_sets, short_keys, visit_order, ClusterInput, Estimated, Keep, Membership, OnDisk,
+    cluster_sets, short_keys, visit_order, ClusterInput, Estimated, Keep, MatchConfig, Membership,
+    OnDisk,
 };
 use reprint::columnar::{read_signature_table, write_clusters};
 use reprint::corpus::parse_timestamp;
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
 use reprint::shingle_store::{ShingleStore, StoredSet};
+use reprint::signature::SignatureParams;
 use reprint::verify::Measure;
 use reprint::Skipped;
 use std::collections::{HashMap, HashSet};
@@ -42,7 +44,7 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let params = signature_params(&args.sketch)?;
     let matching = match_config(&args.matching, &params)?;
     if let Some(dir) = &args.from_signatures {
-        return run_from_signatures(&args, dir, ui);
+        return run_from_signatures(&args, dir, (params, matching), ui);
     }
     let story = story_config(&args.story)?;
     let mut options = stream_options(&args.input, params);
@@ -257,25 +259,19 @@ fn story_memberships(
 
 /// `cluster --from-signatures DIR`: the clusters of the documents signed into DIR's tables,
 /// verified by the signatures' estimate of Jaccard (no text is read again).
-fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
-    let params = signature_params(&args.sketch)?;
-    let matching = match_config(&args.matching, &params)?;
+fn run_from_signatures(
+    args: &ClusterArgs,
+    dir: &Path,
+    (params, matching): (SignatureParams, MatchConfig),
+    ui: &Ui,
+) -> Result<()> {
     if args.level == Level::Story || matches!(matching.measure, Measure::Containment) {
         bail!("--from-signatures clusters near-duplicates by Jaccard: stories and containment need the texts");
     }
     if args.keep == KeepArg::Longest {
         bail!("--keep longest needs the texts' lengths, which signature tables do not keep");
     }
-    let mut tables: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".parquet"))
-        })
-        .collect();
-    tables.sort();
+    let tables: Vec<PathBuf> = shard_tables(dir)?.into_iter().map(|(_, p)| p).collect();
     if tables.is_empty() {
         bail!(
             "{}: no signature tables (shard-*.parquet); make them with reprint sign",
@@ -313,20 +309,21 @@ fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
         };
         read_signature_table(table, check, |row| {
             row_no += 1;
-            let source = format!("{}:{row_no}", table.display());
+            // The row's place, formatted only for a row that is skipped.
+            let here = || format!("{}:{row_no}", table.display());
             let skip =
                 |id: Option<String>, source: String, reason: String| Skipped { source, id, reason };
             let problem = match (&row.skipped, &row.id) {
                 (Some(reason), _) => Some(skip(
                     row.id.clone(),
-                    row.source.clone().unwrap_or(source.clone()),
+                    row.source.clone().unwrap_or_else(here),
                     reason.clone(),
                 )),
-                (None, None) => Some(skip(None, source.clone(), "row without an id".into())),
+                (None, None) => Some(skip(None, here(), "row without an id".into())),
                 (None, Some(id)) => match seen.get(id).map(|&(t, r)| (tables[t].display(), r)) {
                     Some(first) => Some(skip(
                         Some(id.clone()),
-                        source.clone(),
+                        here(),
                         format!("duplicate id (first seen at {}:{})", first.0, first.1),
                     )),
                     None if row.band_keys.len() != matching.lsh.bands
@@ -334,7 +331,7 @@ fn run_from_signatures(args: &ClusterArgs, dir: &Path, ui: &Ui) -> Result<()> {
                     {
                         Some(skip(
                             Some(id.clone()),
-                            source.clone(),
+                            here(),
                             "row without a whole signature".into(),
                         ))
                     }

@@ -16,7 +16,7 @@ use reprint::lsh::LshParams;
 use reprint::signature::{SignatureParams, SCHEME};
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Version of the signature table layout; a change makes every table stale.
 const TABLE_FORMAT: u32 = 1;
@@ -32,19 +32,10 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
         .with_context(|| format!("cannot create {}", args.output.display()))?;
     // Tables past this run's inputs are left from an earlier run with more: `cluster
     // --from-signatures` reads every table in the directory, so they must go.
-    let stale: Vec<_> = std::fs::read_dir(&args.output)
-        .with_context(|| format!("cannot read {}", args.output.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.strip_prefix("shard-"))
-                .and_then(|n| n.strip_suffix(".parquet"))
-                .and_then(|n| n.parse::<usize>().ok())
-                .is_some_and(|n| n >= args.inputs.len())
-        })
-        .collect();
-    for path in stale {
+    let stale = shard_tables(&args.output)?
+        .into_iter()
+        .filter(|&(n, _)| n >= args.inputs.len());
+    for (_, path) in stale {
         std::fs::remove_file(&path).map_err(|e| reprint::Error::io(&path, e))?;
         ui.note(&format!(
             "reprint: {}: left from an earlier run with more inputs, removed",
@@ -58,7 +49,7 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
     );
     let (mut signed, mut reused, mut documents) = (0usize, 0usize, 0usize);
     for (shard, input) in args.inputs.iter().enumerate() {
-        let table = args.output.join(format!("shard-{shard:05}.parquet"));
+        let table = args.output.join(shard_name(shard));
         let mut stamp = table_params(&params, &matching.lsh);
         stamp["input"] = input_identity(input);
         let stamp = stamp.to_string();
@@ -134,6 +125,31 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
         signed
     ));
     Ok(())
+}
+
+/// The file name of shard `n`'s table.
+fn shard_name(n: usize) -> String {
+    format!("shard-{n:05}.parquet")
+}
+
+/// The signature tables in `dir` (`shard-NNNNN.parquet`), with their shard numbers, in order.
+pub fn shard_tables(dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
+    let mut tables: Vec<(usize, PathBuf)> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            let n = p
+                .file_name()?
+                .to_str()?
+                .strip_prefix("shard-")?
+                .strip_suffix(".parquet")?
+                .parse()
+                .ok()?;
+            Some((n, p))
+        })
+        .collect();
+    tables.sort();
+    Ok(tables)
 }
 
 /// What a signature table's stamp says of how it was made, apart from its input: tables are
