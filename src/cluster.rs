@@ -15,6 +15,7 @@
 //! lookups and a handful of set intersections per document. The expensive part, fingerprinting,
 //! runs in parallel before it. Results depend only on the input and the options.
 
+use crate::bucket::{BucketGrouper, PairSorter};
 use crate::candidates::{band_keys, BandIndex, DocIndex};
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprint;
@@ -428,6 +429,202 @@ pub fn cluster_sets<S: ShingleSource>(
     Ok(number_clusters(&placed))
 }
 
+/// Cluster documents as [`cluster_sets`] does, with candidates found in buckets grouped on
+/// disk instead of an in-memory index (see [`crate::bucket`]): the same clusters, with the
+/// sorts held to about `budget` bytes. `add_buckets` gives the grouper every bucket (band key)
+/// that documents share; the inputs' `keys` are not read.
+///
+/// The first pass visits documents in representative order, as [`cluster_sets`] does, and
+/// holds only the representatives of buckets that a document still to come shares. The
+/// second look needs every representative a member shares a bucket with, later ones too:
+/// those pairs are written out per bucket and sorted by member, then verified in parallel.
+pub fn cluster_buckets<S: ShingleSource>(
+    inputs: &[ClusterInput<'_>],
+    add_buckets: impl FnOnce(&mut BucketGrouper<'_>) -> Result<()>,
+    sets: &S,
+    config: &MatchConfig,
+    keep: Keep,
+    budget: usize,
+) -> Result<Vec<Membership>> {
+    let order = visit_order(inputs, keep);
+    let mut positions = vec![0u32; inputs.len()];
+    for (position, &i) in order.iter().enumerate() {
+        positions[i] = doc_index(position)?;
+    }
+    let mut grouper = BucketGrouper::new(&positions, budget / 2)?;
+    add_buckets(&mut grouper)?;
+    let mut shared = grouper.finish()?;
+
+    let mut open = OpenLeaders::default();
+    let mut leader_item: Vec<usize> = Vec::new();
+    let mut placed: Vec<(usize, f64)> = vec![(usize::MAX, 0.0); inputs.len()];
+    let (mut doc, mut rep) = (Scratch::default(), Scratch::default());
+    let (mut mine, mut candidates) = (Vec::new(), Vec::new());
+    for (position, &i) in order.iter().enumerate() {
+        shared.next_document(position, &mut mine)?;
+        candidates.clear();
+        for b in &mine {
+            open.extend_into(b.bucket, &mut candidates);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        match best_of(
+            i,
+            &candidates,
+            sets,
+            &leader_item,
+            config,
+            &mut doc,
+            &mut rep,
+        )? {
+            Some((leader, similarity)) => placed[i] = (leader_item[leader], similarity),
+            None => {
+                let leader = doc_index(leader_item.len())?;
+                for b in mine.iter().filter(|b| !b.closes) {
+                    open.push(b.bucket, leader);
+                }
+                leader_item.push(i);
+                placed[i] = (i, 1.0);
+            }
+        }
+        for b in mine.iter().filter(|b| b.closes) {
+            open.close(b.bucket);
+        }
+    }
+    drop(open);
+
+    // Second look, as in `cluster_sets`: every representative sharing a bucket with a member.
+    let mut pairs = PairSorter::new(budget / 2);
+    shared.for_each_bucket(|docs| {
+        let is_leader = |d: &&u32| placed[**d as usize].0 == **d as usize;
+        for &member in docs.iter().filter(|d| !is_leader(d)) {
+            for &leader in docs.iter().filter(is_leader) {
+                pairs.push(member, positions[leader as usize])?;
+            }
+        }
+        Ok(())
+    })?;
+    drop(shared);
+    let mut batch: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    let mut batch_leaders: Vec<DocIndex> = Vec::new();
+    let mut moves: Vec<(usize, (usize, f64))> = Vec::new();
+    let mut verify = |batch: &mut Vec<(usize, std::ops::Range<usize>)>,
+                      leaders: &mut Vec<DocIndex>|
+     -> Result<()> {
+        let found: Vec<Option<(usize, (usize, f64))>> = batch
+            .par_iter()
+            .map_init(
+                || (Scratch::default(), Scratch::default()),
+                |(doc, rep), (i, range)| {
+                    let found = best_of(
+                        *i,
+                        &leaders[range.clone()],
+                        sets,
+                        &leader_item,
+                        config,
+                        doc,
+                        rep,
+                    )?;
+                    Ok(found.and_then(|(leader, similarity)| {
+                        let best = leader_item[leader];
+                        (best != placed[*i].0 && similarity > placed[*i].1)
+                            .then_some((*i, (best, similarity)))
+                    }))
+                },
+            )
+            .collect::<Result<_>>()?;
+        moves.extend(found.into_iter().flatten());
+        batch.clear();
+        leaders.clear();
+        Ok(())
+    };
+    pairs.for_each_member(|member, leader_positions| {
+        let start = batch_leaders.len();
+        for &p in leader_positions {
+            // Representatives were numbered in visit order: their positions are sorted.
+            if let Ok(n) = leader_item.binary_search_by_key(&p, |&i| positions[i]) {
+                batch_leaders.push(doc_index(n)?);
+            }
+        }
+        batch.push((member as usize, start..batch_leaders.len()));
+        if batch.len() >= SECOND_LOOK_BATCH {
+            verify(&mut batch, &mut batch_leaders)?;
+        }
+        Ok(())
+    })?;
+    verify(&mut batch, &mut batch_leaders)?;
+    for (i, place) in moves {
+        placed[i] = place;
+    }
+    Ok(number_clusters(&placed))
+}
+
+/// Members verified together in the second look of [`cluster_buckets`]: enough to keep both
+/// cores busy, few enough that their candidate lists stay small.
+const SECOND_LOOK_BATCH: usize = 1 << 13;
+
+/// The representatives of each open shared bucket, by bucket number. A bucket with one
+/// representative, the common case, takes one map entry; more go to a side list, whose slot
+/// is reused once the bucket closes.
+#[derive(Debug, Default)]
+struct OpenLeaders {
+    buckets: ahash::AHashMap<u32, u32>,
+    lists: Vec<Vec<DocIndex>>,
+    free: Vec<u32>,
+}
+
+impl OpenLeaders {
+    fn extend_into(&self, bucket: u32, out: &mut Vec<DocIndex>) {
+        match self.buckets.get(&bucket) {
+            Some(&slot) if slot & MANY == 0 => out.push(slot),
+            Some(&slot) => {
+                if let Some(list) = self.lists.get((slot & !MANY) as usize) {
+                    out.extend_from_slice(list);
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn push(&mut self, bucket: u32, leader: DocIndex) {
+        let Some(slot) = self.buckets.get_mut(&bucket) else {
+            self.buckets.insert(bucket, leader);
+            return;
+        };
+        if *slot & MANY == 0 {
+            let pair = vec![*slot, leader];
+            let list = match self.free.pop() {
+                Some(list) => {
+                    self.lists[list as usize] = pair;
+                    list
+                }
+                None => {
+                    self.lists.push(pair);
+                    (self.lists.len() - 1) as u32
+                }
+            };
+            *slot = MANY | list;
+        } else if let Some(list) = self.lists.get_mut((*slot & !MANY) as usize) {
+            list.push(leader);
+        }
+    }
+
+    fn close(&mut self, bucket: u32) {
+        if let Some(slot) = self.buckets.remove(&bucket) {
+            if slot & MANY != 0 {
+                let list = slot & !MANY;
+                if let Some(l) = self.lists.get_mut(list as usize) {
+                    *l = Vec::new();
+                    self.free.push(list);
+                }
+            }
+        }
+    }
+}
+
+/// Marks a slot of [`OpenLeaders`] as a side list rather than one representative.
+const MANY: u32 = 1 << 31;
+
 /// The most similar representative of document `i` at or above the threshold (ties to the
 /// earlier representative), among its LSH candidates.
 #[allow(clippy::too_many_arguments)]
@@ -442,12 +639,26 @@ fn best_leader<S: ShingleSource>(
     rep: &mut Scratch,
 ) -> Result<Option<(usize, f64)>> {
     let candidates = index.candidates(inputs[i].keys);
+    best_of(i, &candidates, sets, leader_item, config, doc, rep)
+}
+
+/// The most similar of `candidates` (representative numbers, increasing) to document `i` at
+/// or above the threshold; ties go to the earlier representative.
+fn best_of<S: ShingleSource>(
+    i: usize,
+    candidates: &[DocIndex],
+    sets: &S,
+    leader_item: &[usize],
+    config: &MatchConfig,
+    doc: &mut Scratch,
+    rep: &mut Scratch,
+) -> Result<Option<(usize, f64)>> {
     if candidates.is_empty() {
         return Ok(None);
     }
     sets.with_values(i, doc, |document| {
         let mut best: Option<(usize, f64)> = None;
-        for leader in candidates {
+        for &leader in candidates {
             let leader = leader as usize;
             let similarity =
                 sets.similarity_to(config.measure, document, leader_item[leader], rep)?;
@@ -602,6 +813,71 @@ mod tests {
         assert_eq!(m[1].representative, 2, "{m:?}");
         assert!(m[1].similarity > 0.9);
         assert_ne!(m[0].cluster, m[1].cluster);
+    }
+
+    #[test]
+    fn buckets_on_disk_give_the_clusters_of_the_index_in_memory() {
+        use crate::bucket::KeySorter;
+        // Families of overlapping word windows: near-duplicates, near misses and strangers.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let texts: Vec<String> = (0..400)
+            .map(|_| {
+                let family = next(40) as usize * 1000;
+                let start = family + next(60) as usize;
+                words(start..start + 150 + next(100) as usize)
+            })
+            .collect();
+        let mut f = Fingerprinter::new(SignatureParams::default()).unwrap();
+        let fps: Vec<Fingerprint> = texts.iter().map(|t| f.fingerprint(t).unwrap()).collect();
+        let ids: Vec<String> = (0..fps.len()).map(|i| format!("d{i}")).collect();
+        for (measure, threshold) in [(Measure::Jaccard, 0.8), (Measure::Containment, 0.7)] {
+            let config = MatchConfig::new(threshold, measure, 128, 0.5, 0.5).unwrap();
+            let keys: Vec<Vec<u32>> = fps
+                .iter()
+                .map(|fp| short_keys(&band_keys(&fp.signature, &config.lsh).unwrap()))
+                .collect();
+            let inputs: Vec<ClusterInput> = (0..fps.len())
+                .map(|i| ClusterInput {
+                    id: &ids[i],
+                    keys: &keys[i],
+                    bytes: texts[i].len(),
+                    timestamp: Some(next(5) as i64),
+                })
+                .collect();
+            let sets: Vec<&ShingleSet> = fps.iter().map(|fp| &fp.shingles).collect();
+            for keep in [Keep::First, Keep::Earliest, Keep::Longest] {
+                let in_memory = cluster_sets(&inputs, &InMemory(&sets), &config, keep).unwrap();
+                let mut moved = 0;
+                for budget in [1, 1 << 30] {
+                    let grouped = |grouper: &mut BucketGrouper| {
+                        let mut sorter = KeySorter::new(budget);
+                        for (i, k) in keys.iter().enumerate() {
+                            sorter.push(i, k)?;
+                        }
+                        sorter
+                            .finish()?
+                            .for_each_shared(|_, _, docs| grouper.add(docs))
+                    };
+                    let on_disk =
+                        cluster_buckets(&inputs, grouped, &InMemory(&sets), &config, keep, budget)
+                            .unwrap();
+                    assert_eq!(on_disk, in_memory, "{measure:?} {keep:?} budget {budget}");
+                    moved += 1;
+                }
+                let clusters = in_memory.iter().map(|m| m.cluster).max().unwrap() + 1;
+                assert!(
+                    clusters > 40 && clusters < 350,
+                    "{clusters} clusters: a real test"
+                );
+                assert_eq!(moved, 2);
+            }
+        }
     }
 
     #[test]

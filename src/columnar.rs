@@ -360,39 +360,46 @@ pub struct SignatureRow {
     pub skipped: Option<String>,
 }
 
-/// Rows per row group of a signature table: each row holds about a kilobyte, so groups are
-/// kept smaller than cluster tables' to bound what is buffered.
-const SIGNATURE_ROWS_PER_GROUP: usize = 1 << 15;
-
 /// The key of the stamp in a signature table's key-value metadata.
 pub const STAMP_KEY: &str = "reprint.stamp";
 
-/// A signature table being written: `id`, `outlet`, `date`, `band_keys` and `minhash`
-/// (repeated `INT64`: band keys as their two's-complement bits, MinHash values widened), and
-/// `source` and `skipped` for a skipped record. `stamp` goes into the file's metadata under
-/// [`STAMP_KEY`].
-pub struct SignatureWriter<W: Write + Send> {
-    writer: SerializedFileWriter<W>,
-    name: String,
-    rows: Vec<SignatureRow>,
+/// A row of a table that reprint writes with a stamp: its schema, and how a column of a row
+/// group is written.
+pub trait TableRow: Sized {
+    /// The Parquet schema, in the message-type syntax.
+    const SCHEMA: &'static str;
+    /// Rows per row group.
+    const ROWS_PER_GROUP: usize;
+    /// Write column number `column` of `rows`.
+    fn write_column(
+        rows: &[Self],
+        column: usize,
+        writer: &mut parquet::file::writer::SerializedColumnWriter<'_>,
+    ) -> parquet::errors::Result<()>;
 }
 
-impl<W: Write + Send> SignatureWriter<W> {
+/// A stamped table being written: `stamp` goes into the file's metadata under [`STAMP_KEY`],
+/// rows are written a row group at a time.
+pub struct StampedWriter<W: Write + Send, R: TableRow> {
+    writer: SerializedFileWriter<W>,
+    name: String,
+    rows: Vec<R>,
+}
+
+/// A signature table being written: `id`, `outlet`, `date`, `band_keys` and `minhash`
+/// (repeated `INT64`: band keys as their two's-complement bits, MinHash values widened), and
+/// `source` and `skipped` for a skipped record.
+pub type SignatureWriter<W> = StampedWriter<W, SignatureRow>;
+
+/// A bucket table being written: `band`, `key` (`INT64`) and `rows` (repeated `INT64`), one
+/// row per bucket that two or more documents share.
+pub type BucketWriter<W> = StampedWriter<W, BucketRow>;
+
+impl<W: Write + Send, R: TableRow> StampedWriter<W, R> {
     /// Start a table on `out` (named `name` in messages), stamped with `stamp`.
     pub fn new(out: W, name: &str, stamp: &str) -> crate::Result<Self> {
         let err = |e| output_error(name, e);
-        let schema = parquet::schema::parser::parse_message_type(
-            "message signatures {
-                OPTIONAL BYTE_ARRAY id (UTF8);
-                OPTIONAL BYTE_ARRAY outlet (UTF8);
-                OPTIONAL BYTE_ARRAY date (UTF8);
-                REPEATED INT64 band_keys;
-                REPEATED INT64 minhash;
-                OPTIONAL BYTE_ARRAY source (UTF8);
-                OPTIONAL BYTE_ARRAY skipped (UTF8);
-            }",
-        )
-        .map_err(err)?;
+        let schema = parquet::schema::parser::parse_message_type(R::SCHEMA).map_err(err)?;
         let properties = WriterProperties::builder()
             .set_compression(parquet::basic::Compression::SNAPPY)
             .set_key_value_metadata(Some(vec![parquet::file::metadata::KeyValue::new(
@@ -402,17 +409,17 @@ impl<W: Write + Send> SignatureWriter<W> {
             .build();
         let writer =
             SerializedFileWriter::new(out, Arc::new(schema), Arc::new(properties)).map_err(err)?;
-        Ok(SignatureWriter {
+        Ok(StampedWriter {
             writer,
             name: name.to_string(),
             rows: Vec::new(),
         })
     }
 
-    /// Add a row; rows are written a row group at a time.
-    pub fn push(&mut self, row: SignatureRow) -> crate::Result<()> {
+    /// Add a row.
+    pub fn push(&mut self, row: R) -> crate::Result<()> {
         self.rows.push(row);
-        if self.rows.len() >= SIGNATURE_ROWS_PER_GROUP {
+        if self.rows.len() >= R::ROWS_PER_GROUP {
             self.flush()?;
         }
         Ok(())
@@ -426,48 +433,9 @@ impl<W: Write + Send> SignatureWriter<W> {
         let err = |e| output_error(&name, e);
         let rows = std::mem::take(&mut self.rows);
         let mut group = self.writer.next_row_group().map_err(err)?;
-        let strings = |f: fn(&SignatureRow) -> Option<&str>| -> Vec<Option<&str>> {
-            rows.iter().map(f).collect()
-        };
         let mut column = 0;
         while let Some(mut writer) = group.next_column().map_err(err)? {
-            let bytes = |s: &&str| ByteArray::from(s.as_bytes().to_vec());
-            match column {
-                0 => write_optional::<ByteArrayType, _>(
-                    &mut writer,
-                    &strings(|r| r.id.as_deref()),
-                    bytes,
-                ),
-                1 => write_optional::<ByteArrayType, _>(
-                    &mut writer,
-                    &strings(|r| r.outlet.as_deref()),
-                    bytes,
-                ),
-                2 => write_optional::<ByteArrayType, _>(
-                    &mut writer,
-                    &strings(|r| r.date.as_deref()),
-                    bytes,
-                ),
-                3 => write_repeated(
-                    &mut writer,
-                    rows.iter().map(|r| r.band_keys.iter().map(|&k| k as i64)),
-                ),
-                4 => write_repeated(
-                    &mut writer,
-                    rows.iter().map(|r| r.minhash.iter().map(|&v| i64::from(v))),
-                ),
-                5 => write_optional::<ByteArrayType, _>(
-                    &mut writer,
-                    &strings(|r| r.source.as_deref()),
-                    bytes,
-                ),
-                _ => write_optional::<ByteArrayType, _>(
-                    &mut writer,
-                    &strings(|r| r.skipped.as_deref()),
-                    bytes,
-                ),
-            }
-            .map_err(err)?;
+            R::write_column(&rows, column, &mut writer).map_err(err)?;
             writer.close().map_err(err)?;
             column += 1;
         }
@@ -482,6 +450,121 @@ impl<W: Write + Send> SignatureWriter<W> {
         self.writer.close().map_err(|e| output_error(&name, e))?;
         Ok(())
     }
+}
+
+impl TableRow for SignatureRow {
+    const SCHEMA: &'static str = "message signatures {
+        OPTIONAL BYTE_ARRAY id (UTF8);
+        OPTIONAL BYTE_ARRAY outlet (UTF8);
+        OPTIONAL BYTE_ARRAY date (UTF8);
+        REPEATED INT64 band_keys;
+        REPEATED INT64 minhash;
+        OPTIONAL BYTE_ARRAY source (UTF8);
+        OPTIONAL BYTE_ARRAY skipped (UTF8);
+    }";
+    // Each row holds about a kilobyte: groups smaller than cluster tables' bound what is
+    // buffered.
+    const ROWS_PER_GROUP: usize = 1 << 15;
+
+    fn write_column(
+        rows: &[Self],
+        column: usize,
+        writer: &mut parquet::file::writer::SerializedColumnWriter<'_>,
+    ) -> parquet::errors::Result<()> {
+        let text = |f: fn(&SignatureRow) -> Option<&str>| -> Vec<Option<&str>> {
+            rows.iter().map(f).collect()
+        };
+        let bytes = |s: &&str| ByteArray::from(s.as_bytes().to_vec());
+        match column {
+            0 => write_optional::<ByteArrayType, _>(writer, &text(|r| r.id.as_deref()), bytes),
+            1 => write_optional::<ByteArrayType, _>(writer, &text(|r| r.outlet.as_deref()), bytes),
+            2 => write_optional::<ByteArrayType, _>(writer, &text(|r| r.date.as_deref()), bytes),
+            3 => write_repeated(
+                writer,
+                rows.iter().map(|r| r.band_keys.iter().map(|&k| k as i64)),
+            ),
+            4 => write_repeated(
+                writer,
+                rows.iter().map(|r| r.minhash.iter().map(|&v| i64::from(v))),
+            ),
+            5 => write_optional::<ByteArrayType, _>(writer, &text(|r| r.source.as_deref()), bytes),
+            _ => write_optional::<ByteArrayType, _>(writer, &text(|r| r.skipped.as_deref()), bytes),
+        }
+    }
+}
+
+/// One bucket of a bucket table: the documents (by row across the signature tables, in order)
+/// that share a band key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketRow {
+    /// The band.
+    pub band: u32,
+    /// The band key's low 32 bits, which buckets are grouped by.
+    pub key: u32,
+    /// The rows that share it, counted over every row of the signature tables in table order
+    /// from 0 (skipped records included), increasing.
+    pub rows: Vec<u64>,
+}
+
+impl TableRow for BucketRow {
+    const SCHEMA: &'static str = "message buckets {
+        REQUIRED INT64 band;
+        REQUIRED INT64 key;
+        REPEATED INT64 rows;
+    }";
+    // Most buckets hold two or three rows.
+    const ROWS_PER_GROUP: usize = 1 << 16;
+
+    fn write_column(
+        rows: &[Self],
+        column: usize,
+        writer: &mut parquet::file::writer::SerializedColumnWriter<'_>,
+    ) -> parquet::errors::Result<()> {
+        match column {
+            0 | 1 => {
+                let values: Vec<i64> = rows
+                    .iter()
+                    .map(|b| i64::from(if column == 0 { b.band } else { b.key }))
+                    .collect();
+                writer
+                    .typed::<Int64Type>()
+                    .write_batch(&values, None, None)
+                    .map(|_| ())
+            }
+            _ => write_repeated(
+                writer,
+                rows.iter().map(|b| b.rows.iter().map(|&r| r as i64)),
+            ),
+        }
+    }
+}
+
+/// Read a bucket table written by [`BucketWriter`]: its stamp goes to `check` first, then its
+/// buckets to `f`, in order. `path` names the table in errors.
+pub fn read_bucket_table(
+    path: &std::path::Path,
+    check: impl FnOnce(&str) -> crate::Result<()>,
+    mut f: impl FnMut(BucketRow) -> crate::Result<()>,
+) -> crate::Result<()> {
+    read_stamped(path, "bucket table", check, &mut |row, bad| {
+        let mut out = BucketRow::default();
+        for (name, value) in row.get_column_iter() {
+            let number =
+                |v: i64| u32::try_from(v).map_err(|_| bad(format!("{name} {v} out of range")));
+            match (name.as_str(), value) {
+                ("band", Field::Long(v)) => out.band = number(*v)?,
+                ("key", Field::Long(v)) => out.key = number(*v)?,
+                ("rows", _) => {
+                    out.rows = longs(value, name, bad)?
+                        .into_iter()
+                        .map(|r| u64::try_from(r).map_err(|_| bad(format!("row {r} out of range"))))
+                        .collect::<crate::Result<_>>()?
+                }
+                _ => {}
+            }
+        }
+        f(out)
+    })
 }
 
 thread_local! {
@@ -544,7 +627,66 @@ pub fn read_signature_table(
     check: impl FnOnce(&str) -> crate::Result<()>,
     mut f: impl FnMut(SignatureRow) -> crate::Result<()>,
 ) -> crate::Result<()> {
-    contained(|| read_table(path, check, &mut f)).unwrap_or_else(|panic| {
+    read_stamped(path, "signature table", check, &mut |row, bad| {
+        let mut out = SignatureRow::default();
+        for (name, value) in row.get_column_iter() {
+            let text = match value {
+                Field::Str(s) => Some(s.clone()),
+                _ => None,
+            };
+            match name.as_str() {
+                "id" => out.id = text,
+                "outlet" => out.outlet = text,
+                "date" => out.date = text,
+                "source" => out.source = text,
+                "skipped" => out.skipped = text,
+                "band_keys" => {
+                    out.band_keys = longs(value, name, bad)?
+                        .into_iter()
+                        .map(|k| k as u64)
+                        .collect()
+                }
+                "minhash" => {
+                    out.minhash = longs(value, name, bad)?
+                        .into_iter()
+                        .map(|v| {
+                            u32::try_from(v)
+                                .map_err(|_| bad(format!("MinHash value {v} out of range")))
+                        })
+                        .collect::<crate::Result<_>>()?
+                }
+                _ => {}
+            }
+        }
+        f(out)
+    })
+}
+
+/// How a row reader reports a problem: as bad input on the table.
+type Bad<'a> = &'a dyn Fn(String) -> crate::Error;
+
+/// The values of a repeated `INT64` cell (none for any other cell).
+fn longs(value: &Field, name: &str, bad: Bad<'_>) -> crate::Result<Vec<i64>> {
+    match value {
+        Field::ListInternal(list) => (0..list.len())
+            .map(|i| {
+                parquet::record::ListAccessor::get_long(list, i)
+                    .map_err(|e| bad(format!("column `{name}`: {e}")))
+            })
+            .collect(),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Read a table that reprint wrote (`what` names its kind): its stamp to `check`, then every
+/// row to `f`, with panics of the parquet crate contained as errors on the table.
+fn read_stamped(
+    path: &std::path::Path,
+    what: &str,
+    check: impl FnOnce(&str) -> crate::Result<()>,
+    f: &mut dyn FnMut(&parquet::record::Row, Bad<'_>) -> crate::Result<()>,
+) -> crate::Result<()> {
+    contained(|| read_table(path, what, check, f)).unwrap_or_else(|panic| {
         Err(crate::Error::BadInput {
             origin: path.display().to_string(),
             reason: format!("corrupt table: {}", shorten(&panic)),
@@ -554,23 +696,23 @@ pub fn read_signature_table(
 
 fn read_table(
     path: &std::path::Path,
+    what: &str,
     check: impl FnOnce(&str) -> crate::Result<()>,
-    f: &mut impl FnMut(SignatureRow) -> crate::Result<()>,
+    f: &mut dyn FnMut(&parquet::record::Row, Bad<'_>) -> crate::Result<()>,
 ) -> crate::Result<()> {
     let bad = |reason: String| crate::Error::BadInput {
         origin: path.display().to_string(),
         reason: shorten(&reason),
     };
     let file = File::open(path).map_err(|e| crate::Error::io(path, e))?;
-    let reader =
-        SerializedFileReader::new(file).map_err(|e| bad(format!("not a signature table: {e}")))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| bad(format!("not a {what}: {e}")))?;
     let stamp = reader
         .metadata()
         .file_metadata()
         .key_value_metadata()
         .and_then(|kv| kv.iter().find(|kv| kv.key == STAMP_KEY))
         .and_then(|kv| kv.value.clone())
-        .ok_or_else(|| bad("no reprint stamp: not written by reprint sign".into()))?;
+        .ok_or_else(|| bad(format!("no reprint stamp: not a {what} written by reprint")))?;
     check(&stamp)?;
     for group in 0..reader.metadata().num_row_groups() {
         let group_reader = reader
@@ -581,45 +723,7 @@ fn read_table(
             .map_err(|e| bad(format!("row group {group}: {e}")))?;
         for row in rows {
             let row = row.map_err(|e| bad(format!("row group {group}: {e}")))?;
-            let mut out = SignatureRow::default();
-            for (name, value) in row.get_column_iter() {
-                let text = match value {
-                    Field::Str(s) => Some(s.clone()),
-                    _ => None,
-                };
-                let numbers = || -> crate::Result<Vec<i64>> {
-                    match value {
-                        Field::ListInternal(list) => (0..list.len())
-                            .map(|i| {
-                                parquet::record::ListAccessor::get_long(list, i)
-                                    .map_err(|e| bad(format!("column `{name}`: {e}")))
-                            })
-                            .collect(),
-                        _ => Ok(Vec::new()),
-                    }
-                };
-                match name.as_str() {
-                    "id" => out.id = text,
-                    "outlet" => out.outlet = text,
-                    "date" => out.date = text,
-                    "source" => out.source = text,
-                    "skipped" => out.skipped = text,
-                    "band_keys" => {
-                        out.band_keys = numbers()?.into_iter().map(|k| k as u64).collect()
-                    }
-                    "minhash" => {
-                        out.minhash = numbers()?
-                            .into_iter()
-                            .map(|v| {
-                                u32::try_from(v)
-                                    .map_err(|_| bad(format!("MinHash value {v} out of range")))
-                            })
-                            .collect::<crate::Result<_>>()?
-                    }
-                    _ => {}
-                }
-            }
-            f(out)?;
+            f(&row, &bad)?;
         }
     }
     Ok(())

@@ -20,6 +20,7 @@
 //! | all of the above over inputs, in parallel | [`corpus`] | [`corpus::Outcome`] |
 //! | choose LSH bands × rows from a threshold | [`lsh`] | [`LshParams`] |
 //! | find candidates (LSH band index) | [`candidates`] | [`candidates::BandIndex`] |
+//! | find candidates within a memory budget (external sort) | [`bucket`] | [`bucket::SharedBuckets`] |
 //! | verify (exact Jaccard or containment) | [`verify`] | [`verify::ShingleSet`] |
 //! | cluster (leader clustering, no chaining) | [`cluster`] | [`cluster::LeaderIndex`] |
 //! | segment into blocks and sentences | [`segment`] | [`segment::Segmentation`] |
@@ -64,6 +65,7 @@
 pub mod align;
 pub mod analysis;
 pub mod boilerplate;
+pub mod bucket;
 pub mod candidates;
 pub mod cluster;
 pub mod columnar;

@@ -2052,3 +2052,141 @@ fn corrupt_parquet_is_reported_and_the_other_inputs_kept() {
     assert_code(&out, 1);
     assert!(stderr(&out).contains("corrupt table"), "{}", stderr(&out));
 }
+
+/// Split a JSONL file's lines into two files, first half and second half.
+fn split_in_two(path: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = lines.split_at(lines.len() / 2);
+    let (pa, pb) = (dir.join("part-a.jsonl"), dir.join("part-b.jsonl"));
+    write(&pa, a.join("\n"));
+    write(&pb, b.join("\n"));
+    (pa, pb)
+}
+
+#[test]
+fn memory_limit_spills_and_gives_the_same_clusters() {
+    let dir = tempdir();
+    let corpus = synth_corpus(dir.path(), 3000, 7);
+    for keep in ["first", "earliest", "longest"] {
+        let cluster = |extra: &[&str]| {
+            let mut args = vec!["cluster", corpus.to_str().unwrap(), "--format", "jsonl"];
+            args.extend(["--keep", keep]);
+            args.extend(extra);
+            run(&args)
+        };
+        let in_memory = cluster(&[]);
+        assert_code(&in_memory, 0);
+        // 64 KiB holds a few thousand band keys: the sorts spill many times.
+        let spilled = cluster(&["--memory-limit", "64K"]);
+        assert_code(&spilled, 0);
+        assert!(
+            stderr(&spilled).contains("runs spilled") && !stderr(&spilled).contains("(0 runs"),
+            "{}",
+            stderr(&spilled)
+        );
+        assert_eq!(stdout(&spilled), stdout(&in_memory), "--keep {keep}");
+        let lines = jsonl(&in_memory);
+        assert_eq!(lines.len(), 3000);
+        let clusters: BTreeSet<u64> = lines
+            .iter()
+            .map(|l| l["cluster"].as_u64().unwrap())
+            .collect();
+        assert!(
+            clusters.len() < 2900,
+            "a corpus with copies: {}",
+            clusters.len()
+        );
+    }
+    let out = run(&["cluster", "data/seeds", "--memory-limit", "lots"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("not a size"), "{}", stderr(&out));
+    let out = run(&[
+        "cluster",
+        "data/seeds",
+        "--memory-limit",
+        "1G",
+        "--level",
+        "story",
+    ]);
+    assert_code(&out, 1);
+}
+
+#[test]
+fn bucket_table_is_used_while_current() {
+    let dir = tempdir();
+    let corpus = synth_corpus(dir.path(), 2000, 11);
+    let (a, b) = split_in_two(&corpus, dir.path());
+    let signed = dir.path().join("signed");
+    let sign = || {
+        run(&[
+            "sign",
+            &path_str(&a),
+            &path_str(&b),
+            "-o",
+            &path_str(&signed),
+        ])
+    };
+    assert_code(&sign(), 0);
+    let from_signatures = |extra: &[&str]| {
+        let mut args = vec!["cluster", "--from-signatures", signed.to_str().unwrap()];
+        args.extend(["--format", "jsonl"]);
+        args.extend(extra);
+        run(&args)
+    };
+    let direct = from_signatures(&[]);
+    assert_code(&direct, 0);
+
+    let out = run(&["bucket", &path_str(&signed), "--memory-limit", "64K"]);
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("shared buckets"), "{}", stderr(&out));
+    let table = signed.join("buckets.parquet");
+    let mut buckets = 0;
+    reprint::columnar::read_bucket_table(
+        &table,
+        |_| Ok(()),
+        |bucket| {
+            assert!(bucket.rows.len() >= 2 && bucket.rows.windows(2).all(|w| w[0] < w[1]));
+            assert!(bucket.rows.iter().all(|&r| r < 2000) && bucket.band < 16);
+            buckets += 1;
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert!(buckets > 100, "{buckets}");
+
+    // Clustering continues from the table, with the same answer, in memory or spilled.
+    let continued = from_signatures(&[]);
+    assert!(
+        stderr(&continued).contains("candidates from"),
+        "{}",
+        stderr(&continued)
+    );
+    assert_eq!(stdout(&continued), stdout(&direct));
+    let spilled = from_signatures(&["--memory-limit", "64K"]);
+    assert_eq!(stdout(&spilled), stdout(&direct));
+
+    // A rerun keeps the table; other parameters are refused.
+    let out = run(&["bucket", &path_str(&signed)]);
+    assert!(stderr(&out).contains("already grouped"), "{}", stderr(&out));
+    let out = run(&["bucket", &path_str(&signed), "--num-perm", "64"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("sign again"), "{}", stderr(&out));
+
+    // A shard signed again makes the table stale: it is not used, and the answer is still right.
+    write(
+        &b,
+        std::fs::read_to_string(&b)
+            .unwrap()
+            .lines()
+            .take(100)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    assert_code(&sign(), 0);
+    let fresh = from_signatures(&[]);
+    assert!(stderr(&fresh).contains("not used"), "{}", stderr(&fresh));
+    assert_eq!(jsonl(&fresh).len(), 1100);
+    std::fs::remove_file(&table).unwrap();
+    assert_eq!(stdout(&from_signatures(&[])), stdout(&fresh));
+}

@@ -39,6 +39,9 @@ pub enum Command {
     /// Signatures and LSH band keys of every document, one Parquet table per input, for long
     /// jobs; a rerun skips the inputs already signed.
     Sign(SignArgs),
+    /// Group the band keys of `reprint sign`'s tables into shared buckets (DIR/buckets.parquet),
+    /// for `cluster --from-signatures` to continue from; a rerun keeps a table still current.
+    Bucket(BucketArgs),
 }
 
 /// `reprint index`.
@@ -340,12 +343,64 @@ pub struct ClusterArgs {
     pub level: Level,
     #[command(flatten)]
     pub story: StoryArgs,
+    /// Hold memory to about SIZE (512M, 2G, …): band keys and candidate buckets are sorted
+    /// through temporary files (in TMPDIR) instead of kept in an index; the clusters are the
+    /// same. Near-duplicate level only.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub sketch: SketchArgs,
     #[command(flatten)]
     pub matching: MatchArgs,
+}
+
+/// `reprint bucket`.
+#[derive(Debug, Args)]
+pub struct BucketArgs {
+    /// Directory of signature tables written by `reprint sign`; `buckets.parquet` is written
+    /// into it.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Hold memory to about SIZE (512M, 2G, …) while sorting band keys.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
+    #[command(flatten)]
+    pub sketch: SketchArgs,
+    #[command(flatten)]
+    pub matching: MatchArgs,
+}
+
+/// A size in bytes: a number with an optional unit, K, M, G or T (powers of 1024; `KB`,
+/// `MiB` and the like are read the same way).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 512M or 2G"))?;
+    let unit = unit.trim().to_ascii_uppercase();
+    let power = match unit.trim_end_matches(['B']).trim_end_matches('I') {
+        "" => 0,
+        "K" => 1,
+        "M" => 2,
+        "G" => 3,
+        "T" => 4,
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown unit `{unit}` (use K, M, G or T)"
+            ))
+        }
+    };
+    let bytes = number * 1024f64.powi(power);
+    if !(bytes >= 1.0 && bytes < usize::MAX as f64) {
+        return Err(format!("`{text}` is not a size reprint can use"));
+    }
+    Ok(bytes as usize)
 }
 
 /// `reprint sign`.
@@ -436,4 +491,21 @@ pub struct SynthArgs {
     /// Write to FILE instead of stdout (.gz and .zst compress).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("800mb"), Ok(800 << 20));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("2Q").is_err());
+        assert!(parse_size("0").is_err());
+    }
 }

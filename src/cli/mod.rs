@@ -92,6 +92,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Synth(args) => cmd::synth::run(args),
         Command::Index(args) => cmd::index::run(args, &ui),
         Command::Sign(args) => cmd::sign::run(args, &ui),
+        Command::Bucket(args) => cmd::bucket::run(args, &ui),
     }
 }
 

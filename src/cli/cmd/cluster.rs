@@ -3,19 +3,21 @@
 //! and the index.
 
 use crate::cli::args::{ClusterArgs, ClusterFormat, KeepArg, Level};
-use crate::cli::cmd::sign::{shard_tables, table_params};
+use crate::cli::cmd::bucket::UNBOUNDED;
+use crate::cli::cmd::sign::{bucket_stamp, read_shards, shard_tables, table_params, BUCKET_TABLE};
 use crate::cli::{
     input_names, match_config, open_output, read_documents, signature_params, story_config,
     story_summary, stream_options, write_json, Entry, SkipLog, Ui,
 };
 use anyhow::{bail, Result};
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::bucket::{BucketGrouper, KeySorter};
 use reprint::candidates::band_keys;
 use reprint::cluster::{
-    cluster_sets, short_keys, visit_order, ClusterInput, Estimated, Keep, MatchConfig, Membership,
-    OnDisk,
+    cluster_buckets, cluster_sets, short_keys, visit_order, ClusterInput, Estimated, Keep,
+    MatchConfig, Membership, OnDisk,
 };
-use reprint::columnar::{read_signature_table, write_clusters};
+use reprint::columnar::{read_bucket_table, read_stamp, write_clusters};
 use reprint::corpus::parse_timestamp;
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
 use reprint::shingle_store::{ShingleStore, StoredSet};
@@ -23,8 +25,12 @@ use reprint::signature::SignatureParams;
 use reprint::verify::Measure;
 use reprint::Skipped;
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// A signature table row that is no document (skipped, or a repeated id).
+const NO_DOCUMENT: u32 = u32::MAX;
 use std::sync::Arc;
 
 /// What clustering keeps of a document once it is fingerprinted: its LSH band keys and where
@@ -47,6 +53,9 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
         return run_from_signatures(&args, dir, (params, matching), ui);
     }
     let story = story_config(&args.story)?;
+    if args.memory_limit.is_some() && args.level == Level::Story {
+        bail!("--memory-limit bounds near-duplicate clustering; --level story holds every text in memory");
+    }
     let mut options = stream_options(&args.input, params);
     options.keep_text = args.level == Level::Story;
     let keep: Keep = args.keep.into();
@@ -55,14 +64,20 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let mut store = ShingleStore::new()?;
     let bands = matching.lsh.bands;
     let keep_text = options.keep_text;
+    // Band keys go to an external sort under --memory-limit, else to one flat array.
+    let mut spill = args.memory_limit.map(|limit| KeySorter::new(limit / 2));
+    let mut documents = 0usize;
     let mut all_keys: Vec<u32> = Vec::new();
     let mut outlets: HashSet<Arc<str>> = HashSet::new();
     let mut texts: Vec<String> = Vec::new();
     let (records, entries) = read_documents(&args.inputs, &options, ui, &mut skips, |doc| {
-        let keys = band_keys(&doc.fingerprint.signature, &matching.lsh)?;
+        let keys = short_keys(&band_keys(&doc.fingerprint.signature, &matching.lsh)?);
         let start = all_keys.len();
-        all_keys.extend(short_keys(&keys));
-        debug_assert_eq!(all_keys.len() - start, bands);
+        match spill.as_mut() {
+            Some(sorter) => sorter.push(documents, &keys)?,
+            None => all_keys.extend(keys),
+        }
+        documents += 1;
         let outlet = doc.outlet.map(|o| match outlets.get(o.as_str()) {
             Some(shared) => Arc::clone(shared),
             None => {
@@ -102,22 +117,30 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
         .iter()
         .map(|r| ClusterInput {
             id: &r.meta.id,
-            keys: &all_keys[r.keys..r.keys + bands],
+            keys: all_keys.get(r.keys..r.keys + bands).unwrap_or_default(),
             bytes: r.bytes,
             timestamp: r.timestamp,
         })
         .collect();
     let sets: Vec<StoredSet> = records.iter().map(|r| r.set).collect();
     let reader = store.finish()?;
-    let mut memberships = cluster_sets(
-        &inputs,
-        &OnDisk {
-            reader: &reader,
-            sets: &sets,
-        },
-        &matching,
-        keep,
-    )?;
+    let sets = OnDisk {
+        reader: &reader,
+        sets: &sets,
+    };
+    let mut memberships = match (spill, args.memory_limit) {
+        (Some(sorter), Some(limit)) => {
+            let sorted = sorter.finish()?;
+            let spilled = sorted.spilled_files();
+            let grouped = |g: &mut BucketGrouper| sorted.for_each_shared(|_, _, d| g.add(d));
+            let m = cluster_buckets(&inputs, grouped, &sets, &matching, keep, limit / 2)?;
+            ui.note(&format!(
+                "reprint: band keys sorted within --memory-limit ({spilled} runs spilled)"
+            ));
+            m
+        }
+        _ => cluster_sets(&inputs, &sets, &matching, keep)?,
+    };
     drop(reader);
     let weights = (args.matching.fp_weight, args.matching.fn_weight);
     let mut cluster_params =
@@ -134,45 +157,76 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     }
     drop(inputs);
     let metas: Vec<DocumentMeta> = records.into_iter().map(|r| r.meta).collect();
-    let report = ClusterReport::new(cluster_params, metas, &memberships, skips.skipped);
-
-    write_output(&args, &report, &entries, ui)
+    let result = Clustered {
+        params: cluster_params,
+        metas,
+        memberships,
+        skipped: skips.skipped,
+    };
+    write_output(&args, result, &entries, ui)
 }
 
-/// Write the clusters as `args.format` asks, and the summary line.
-fn write_output(
-    args: &ClusterArgs,
-    report: &ClusterReport,
-    entries: &[Entry],
-    ui: &Ui,
-) -> Result<()> {
+/// What a clustering run found, before it is written.
+struct Clustered {
+    params: ClusterParams,
+    metas: Vec<DocumentMeta>,
+    memberships: Vec<Membership>,
+    skipped: Vec<Skipped>,
+}
+
+/// Write the clusters as `args.format` asks, and the summary line. Only the text and JSON
+/// reports are assembled whole (ids repeated per cluster); a line per record is written
+/// straight from the memberships, so archives stay within their memory.
+fn write_output(args: &ClusterArgs, result: Clustered, entries: &[Entry], ui: &Ui) -> Result<()> {
+    let documents = result.memberships.len();
+    let skipped = result.skipped.len();
+    let clusters = result.memberships.iter().map(|m| m.cluster + 1).max();
+    let mut sizes = vec![0usize; clusters.unwrap_or(0)];
+    for m in &result.memberships {
+        sizes[m.cluster] += 1;
+    }
+    let duplicates = result
+        .memberships
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| m.representative != *i)
+        .count();
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
-        ClusterFormat::Text => report.write_text(&mut out)?,
-        ClusterFormat::Json => write_json(&mut out, &report)?,
+        ClusterFormat::Text | ClusterFormat::Json => {
+            let report = ClusterReport::new(
+                result.params,
+                result.metas,
+                &result.memberships,
+                result.skipped,
+            );
+            if args.format == ClusterFormat::Text {
+                report.write_text(&mut out)?;
+            } else {
+                write_json(&mut out, &report)?;
+            }
+        }
         ClusterFormat::Jsonl | ClusterFormat::Parquet => {
-            let lines: Vec<ClusterLine> = entries
-                .iter()
-                .map(|entry| match *entry {
-                    Entry::Document(i) => ClusterLine {
-                        id: Some(&report.documents[i].id),
-                        cluster: Some(report.documents[i].cluster),
-                        source: None,
-                        skipped: None,
-                    },
-                    Entry::Skipped(i) => {
-                        let s = &report.skipped[i];
-                        ClusterLine {
-                            id: s.id.as_deref(),
-                            cluster: None,
-                            source: Some(&s.source),
-                            skipped: Some(&s.reason),
-                        }
+            let lines = entries.iter().map(|entry| match *entry {
+                Entry::Document(i) => ClusterLine {
+                    id: Some(&result.metas[i].id),
+                    cluster: Some(result.memberships[i].cluster),
+                    source: None,
+                    skipped: None,
+                },
+                Entry::Skipped(i) => {
+                    let s = &result.skipped[i];
+                    ClusterLine {
+                        id: s.id.as_deref(),
+                        cluster: None,
+                        source: Some(&s.source),
+                        skipped: Some(&s.reason),
                     }
-                })
-                .collect();
+                }
+            });
             if args.format == ClusterFormat::Parquet {
                 // The writer needs a sendable sink; the table is small beside the input.
+                let lines: Vec<ClusterLine> = lines.collect();
                 let mut table = Vec::new();
                 let name = args
                     .output
@@ -181,8 +235,8 @@ fn write_output(
                 write_clusters(&mut table, &name, &lines)?;
                 out.write_all(&table)?;
             } else {
-                for line in &lines {
-                    serde_json::to_writer(&mut out, line)?;
+                for line in lines {
+                    serde_json::to_writer(&mut out, &line)?;
                     writeln!(out)?;
                 }
             }
@@ -191,17 +245,11 @@ fn write_output(
     out.flush()?;
     let summary = match args.level {
         Level::NearDuplicate => format!(
-            "reprint: {} documents in {} clusters ({} near-duplicates), {} skipped",
-            report.documents.len(),
-            report.clusters.len(),
-            report.duplicates(),
-            report.skipped.len()
+            "reprint: {documents} documents in {} clusters ({duplicates} near-duplicates), \
+             {skipped} skipped",
+            sizes.len(),
         ),
-        Level::Story => story_summary(
-            report.documents.len(),
-            report.clusters.iter().map(|c| c.documents.len()),
-            report.skipped.len(),
-        ),
+        Level::Story => story_summary(documents, sizes.into_iter(), skipped),
     };
     ui.summary(&summary);
     Ok(())
@@ -271,99 +319,112 @@ fn run_from_signatures(
     if args.keep == KeepArg::Longest {
         bail!("--keep longest needs the texts' lengths, which signature tables do not keep");
     }
-    let tables: Vec<PathBuf> = shard_tables(dir)?.into_iter().map(|(_, p)| p).collect();
-    if tables.is_empty() {
-        bail!(
-            "{}: no signature tables (shard-*.parquet); make them with reprint sign",
-            dir.display()
-        );
-    }
     let expected = table_params(&params, &matching.lsh);
+    let budget = args.memory_limit.map_or(UNBOUNDED, |m| m / 2);
+    // Continue from `reprint bucket`'s table while it is current: its stamp lists the stamps
+    // of the signature tables it was grouped from.
+    let bucket_table = dir.join(BUCKET_TABLE);
+    let names: Vec<PathBuf> = shard_tables(dir)?.into_iter().map(|(_, p)| p).collect();
+    let table_stamps: Option<Vec<String>> = names
+        .iter()
+        .map(|p| File::open(p).ok().and_then(read_stamp))
+        .collect();
+    let grouped_stamp = File::open(&bucket_table).ok().and_then(read_stamp);
+    let from_table = grouped_stamp.is_some()
+        && table_stamps
+            .as_ref()
+            .map(|s| bucket_stamp(s.iter().map(String::as_str)))
+            == grouped_stamp;
+    if grouped_stamp.is_some() && !from_table {
+        ui.note(&format!(
+            "reprint: {} was grouped from other signature tables, not used (run reprint bucket \
+             again)",
+            bucket_table.display()
+        ));
+    }
+    // Band keys: none kept when the bucket table has them, else sorted within the memory
+    // limit, else in memory.
+    let mut spill = (!from_table && args.memory_limit.is_some()).then(|| KeySorter::new(budget));
+    let keep_keys = !from_table && spill.is_none();
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
     let (mut metas, mut timestamps, mut keys) = (Vec::new(), Vec::new(), Vec::new());
     // Signatures wait in a temporary file, like shingle sets, not in memory.
     let mut store = ShingleStore::new()?;
     let mut stored: Vec<StoredSet> = Vec::new();
     let mut entries = Vec::new();
+    // Each table row's document (NO_DOCUMENT for a skipped row), for a bucket table's rows.
+    let mut row_document: Vec<u32> = Vec::new();
     // Where each id was first seen, as (table, row): formatted only for a repeat.
     let mut seen: HashMap<String, (usize, u64)> = HashMap::new();
-    for (table_no, table) in tables.iter().enumerate() {
-        let mut row_no = 0u64;
-        let check = |stamp: &str| -> reprint::Result<()> {
-            let unfit = |reason: String| reprint::Error::BadInput {
-                origin: table.display().to_string(),
-                reason,
-            };
-            let mut made: serde_json::Value =
-                serde_json::from_str(stamp).map_err(|e| unfit(format!("unreadable stamp: {e}")))?;
-            if let Some(made) = made.as_object_mut() {
-                made.remove("input");
-            }
-            if made != expected {
-                return Err(unfit(format!(
-                    "signed with {made}, but this run asks for {expected}; sign again, or give \
-                     the same parameters"
-                )));
-            }
-            Ok(())
-        };
-        read_signature_table(table, check, |row| {
-            row_no += 1;
-            // The row's place, formatted only for a row that is skipped.
-            let here = || format!("{}:{row_no}", table.display());
-            let skip =
-                |id: Option<String>, source: String, reason: String| Skipped { source, id, reason };
-            let problem = match (&row.skipped, &row.id) {
-                (Some(reason), _) => Some(skip(
-                    row.id.clone(),
-                    row.source.clone().unwrap_or_else(here),
-                    reason.clone(),
+    let (mut row_no, mut this_table) = (0u64, 0usize);
+    let tables = read_shards(dir, &expected, |table_no, table, row| {
+        if this_table != table_no {
+            (row_no, this_table) = (0, table_no);
+        }
+        row_no += 1;
+        row_document.push(NO_DOCUMENT);
+        // The row's place, formatted only for a row that is skipped.
+        let here = || format!("{}:{row_no}", table.display());
+        let skip =
+            |id: Option<String>, source: String, reason: String| Skipped { source, id, reason };
+        let problem = match (&row.skipped, &row.id) {
+            (Some(reason), _) => Some(skip(
+                row.id.clone(),
+                row.source.clone().unwrap_or_else(here),
+                reason.clone(),
+            )),
+            (None, None) => Some(skip(None, here(), "row without an id".into())),
+            (None, Some(id)) => match seen.get(id).map(|&(t, r)| (names[t].display(), r)) {
+                Some(first) => Some(skip(
+                    Some(id.clone()),
+                    here(),
+                    format!("duplicate id (first seen at {}:{})", first.0, first.1),
                 )),
-                (None, None) => Some(skip(None, here(), "row without an id".into())),
-                (None, Some(id)) => match seen.get(id).map(|&(t, r)| (tables[t].display(), r)) {
-                    Some(first) => Some(skip(
+                None if row.band_keys.len() != matching.lsh.bands
+                    || row.minhash.len() != params.num_perm =>
+                {
+                    Some(skip(
                         Some(id.clone()),
                         here(),
-                        format!("duplicate id (first seen at {}:{})", first.0, first.1),
-                    )),
-                    None if row.band_keys.len() != matching.lsh.bands
-                        || row.minhash.len() != params.num_perm =>
-                    {
-                        Some(skip(
-                            Some(id.clone()),
-                            here(),
-                            "row without a whole signature".into(),
-                        ))
-                    }
-                    None => None,
-                },
-            };
-            if let Some(s) = problem {
-                entries.push(Entry::Skipped(skips.skipped.len()));
-                return skips.record(s);
-            }
-            let id = row.id.unwrap_or_default();
-            seen.insert(id.clone(), (table_no, row_no));
-            entries.push(Entry::Document(metas.len()));
-            keys.extend(short_keys(&row.band_keys));
-            stored.push(store.push_values(&row.minhash)?);
-            timestamps.push(row.date.as_deref().and_then(parse_timestamp));
-            metas.push(DocumentMeta {
-                id,
-                outlet: row.outlet.map(Arc::from),
-                date: row.date,
-            });
-            ui.progress(entries.len(), 0);
-            Ok(())
-        })?;
-    }
+                        "row without a whole signature".into(),
+                    ))
+                }
+                None => None,
+            },
+        };
+        if let Some(s) = problem {
+            entries.push(Entry::Skipped(skips.skipped.len()));
+            return skips.record(s);
+        }
+        let id = row.id.unwrap_or_default();
+        seen.insert(id.clone(), (table_no, row_no));
+        if let Some(last) = row_document.last_mut() {
+            *last = u32::try_from(metas.len()).unwrap_or(NO_DOCUMENT);
+        }
+        entries.push(Entry::Document(metas.len()));
+        match spill.as_mut() {
+            Some(sorter) => sorter.push(metas.len(), &short_keys(&row.band_keys))?,
+            None if keep_keys => keys.extend(short_keys(&row.band_keys)),
+            None => {}
+        }
+        stored.push(store.push_values(&row.minhash)?);
+        timestamps.push(row.date.as_deref().and_then(parse_timestamp));
+        metas.push(DocumentMeta {
+            id,
+            outlet: row.outlet.map(Arc::from),
+            date: row.date,
+        });
+        ui.progress(entries.len(), 0);
+        Ok(())
+    })?;
+    drop(seen);
     let bands = matching.lsh.bands;
     let inputs: Vec<ClusterInput> = metas
         .iter()
         .enumerate()
         .map(|(i, m)| ClusterInput {
             id: &m.id,
-            keys: &keys[i * bands..(i + 1) * bands],
+            keys: keys.get(i * bands..(i + 1) * bands).unwrap_or_default(),
             bytes: 0,
             timestamp: timestamps[i],
         })
@@ -374,13 +435,63 @@ fn run_from_signatures(
         sets: &stored,
     });
     let keep: Keep = args.keep.into();
-    let memberships = cluster_sets(&inputs, &signatures, &matching, keep)?;
+    let read_stamps: Vec<String> = tables.iter().map(|(_, s)| s.clone()).collect();
+    let read_names: Vec<&PathBuf> = tables.iter().map(|(p, _)| p).collect();
+    if read_names != names.iter().collect::<Vec<_>>()
+        || (from_table && table_stamps.as_ref() != Some(&read_stamps))
+    {
+        bail!(
+            "{}: the signature tables changed while they were read",
+            dir.display()
+        );
+    }
+    let memberships = if from_table {
+        ui.note(&format!(
+            "reprint: candidates from {}",
+            bucket_table.display()
+        ));
+        let mut docs: Vec<u32> = Vec::new();
+        let grouped = |g: &mut BucketGrouper| {
+            read_bucket_table(
+                &bucket_table,
+                |_| Ok(()),
+                |bucket| {
+                    docs.clear();
+                    for &row in &bucket.rows {
+                        match usize::try_from(row).ok().and_then(|r| row_document.get(r)) {
+                            Some(&NO_DOCUMENT) => {}
+                            Some(&d) => docs.push(d),
+                            None => {
+                                return Err(reprint::Error::BadInput {
+                                    origin: bucket_table.display().to_string(),
+                                    reason: format!("row {row} is past the signature tables"),
+                                })
+                            }
+                        }
+                    }
+                    g.add(&docs)
+                },
+            )
+        };
+        cluster_buckets(&inputs, grouped, &signatures, &matching, keep, budget)?
+    } else if let Some(sorter) = spill {
+        let sorted = sorter.finish()?;
+        let grouped = |g: &mut BucketGrouper| sorted.for_each_shared(|_, _, d| g.add(d));
+        cluster_buckets(&inputs, grouped, &signatures, &matching, keep, budget)?
+    } else {
+        cluster_sets(&inputs, &signatures, &matching, keep)?
+    };
     drop(reader);
     drop(inputs);
     let weights = (args.matching.fp_weight, args.matching.fn_weight);
-    let names = tables.iter().map(|t| t.display().to_string()).collect();
+    let names = names.iter().map(|t| t.display().to_string()).collect();
     let mut cluster_params = ClusterParams::new(&params, &matching, weights, keep, names);
     cluster_params.verified_by = "minhash-estimate";
-    let report = ClusterReport::new(cluster_params, metas, &memberships, skips.skipped);
-    write_output(args, &report, &entries, ui)
+    let result = Clustered {
+        params: cluster_params,
+        metas,
+        memberships,
+        skipped: skips.skipped,
+    };
+    write_output(args, result, &entries, ui)
 }

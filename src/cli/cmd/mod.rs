@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a `run`.
 
+pub mod bucket;
 pub mod cluster;
 pub mod compare;
 pub mod dedup;

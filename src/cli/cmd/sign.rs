@@ -10,7 +10,7 @@ use crate::cli::args::SignArgs;
 use crate::cli::{match_config, signature_params, stream_options, SkipLog, Ui};
 use anyhow::{bail, Context, Result};
 use reprint::candidates::band_keys;
-use reprint::columnar::{read_stamp, SignatureRow, SignatureWriter};
+use reprint::columnar::{read_signature_table, read_stamp, SignatureRow, SignatureWriter};
 use reprint::corpus::{fingerprint_inputs, Outcome};
 use reprint::lsh::LshParams;
 use reprint::signature::{SignatureParams, SCHEME};
@@ -128,7 +128,7 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
 }
 
 /// The file name of shard `n`'s table.
-fn shard_name(n: usize) -> String {
+pub fn shard_name(n: usize) -> String {
     format!("shard-{n:05}.parquet")
 }
 
@@ -150,6 +150,68 @@ pub fn shard_tables(dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
         .collect();
     tables.sort();
     Ok(tables)
+}
+
+/// Every signature table in `dir`, in shard order, each stamp checked against `expected` (see
+/// [`table_params`]) before its rows: `f(table number, table, row)` per row. Returns each
+/// table with its stamp.
+pub fn read_shards(
+    dir: &Path,
+    expected: &serde_json::Value,
+    mut f: impl FnMut(usize, &Path, SignatureRow) -> reprint::Result<()>,
+) -> Result<Vec<(PathBuf, String)>> {
+    let tables = shard_tables(dir)?;
+    if tables.is_empty() {
+        bail!(
+            "{}: no signature tables (shard-*.parquet); make them with reprint sign",
+            dir.display()
+        );
+    }
+    let mut stamped = Vec::with_capacity(tables.len());
+    for (table_no, (_, table)) in tables.into_iter().enumerate() {
+        let mut stamp = String::new();
+        let check = |made: &str| -> reprint::Result<()> {
+            stamp_fits(made, expected).map_err(|reason| reprint::Error::BadInput {
+                origin: table.display().to_string(),
+                reason,
+            })?;
+            stamp = made.to_string();
+            Ok(())
+        };
+        read_signature_table(&table, check, |row| f(table_no, &table, row))?;
+        stamped.push((table, stamp));
+    }
+    Ok(stamped)
+}
+
+/// Whether a signature table's stamp says it was made with the parameters `expected` (see
+/// [`table_params`]); if not, why.
+pub fn stamp_fits(stamp: &str, expected: &serde_json::Value) -> Result<(), String> {
+    let mut params: serde_json::Value =
+        serde_json::from_str(stamp).map_err(|e| format!("unreadable stamp: {e}"))?;
+    if let Some(params) = params.as_object_mut() {
+        params.remove("input");
+    }
+    if &params != expected {
+        return Err(format!(
+            "signed with {params}, but this run asks for {expected}; sign again, or give the \
+             same parameters"
+        ));
+    }
+    Ok(())
+}
+
+/// The file `reprint bucket` writes beside the signature tables.
+pub const BUCKET_TABLE: &str = "buckets.parquet";
+
+/// The stamp of a bucket table grouped from tables with these stamps (in shard order): it is
+/// current exactly while the signature tables are those.
+pub fn bucket_stamp<'a>(table_stamps: impl IntoIterator<Item = &'a str>) -> String {
+    let tables: Vec<serde_json::Value> = table_stamps
+        .into_iter()
+        .map(|s| serde_json::from_str(s).unwrap_or_else(|_| s.into()))
+        .collect();
+    serde_json::json!({ "format": TABLE_FORMAT, "tables": tables }).to_string()
 }
 
 /// What a signature table's stamp says of how it was made, apart from its input: tables are
