@@ -753,25 +753,55 @@ fn id_below(root: &Path, path: &Path) -> String {
     parts.join("/")
 }
 
-/// Remembers every id seen so that a repeated id is reported instead of silently merged.
-#[derive(Default)]
+/// Ids seen so far, to report repeats: a repeated id would make two documents one in every
+/// output.
+///
+/// An archive's ids are most of what reading keeps per document, so each is held as its
+/// 128-bit xxh3 hash (two ids colliding among a billion has odds of about 10^-21) with where
+/// it was first seen as a file number and a line: 32 bytes a document, where the id itself
+/// and its `Origin` took about 90.
+#[derive(Debug, Default)]
 pub struct IdRegistry {
-    /// Where each id was first seen: an `Origin` shares its file name, so this costs the id and
-    /// a few words per document, not a formatted `file:line` string.
-    seen: AHashMap<String, Origin>,
+    seen: AHashMap<u128, FirstSeen>,
+    files: Vec<Arc<str>>,
 }
+
+/// Where an id was first seen: a file of [`IdRegistry::files`] and a line (`NO_LINE` for a
+/// whole-file document).
+#[derive(Debug, Clone, Copy)]
+struct FirstSeen {
+    file: u32,
+    line: u64,
+}
+
+const NO_LINE: u64 = u64::MAX;
 
 impl IdRegistry {
     /// Record an id seen at `origin`; a repeated id is an error naming where it was first seen.
     pub fn register(&mut self, id: &str, origin: &Origin) -> Result<(), Skipped> {
-        if let Some(first) = self.seen.get(id) {
+        let key = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
+        if let Some(first) = self.seen.get(&key) {
+            let file = self.files.get(first.file as usize).cloned();
+            let first = Origin {
+                file: file.unwrap_or_else(|| Arc::from("?")),
+                line: (first.line != NO_LINE).then_some(first.line),
+            };
             return Err(Skipped::new(
                 origin,
                 Some(id.to_owned()),
                 format!("duplicate id (first seen at {first})"),
             ));
         }
-        self.seen.insert(id.to_owned(), origin.clone());
+        // Records of one file share its name: compare the pointer before the text.
+        let same = |f: &Arc<str>| Arc::ptr_eq(f, &origin.file) || **f == *origin.file;
+        if !self.files.last().is_some_and(same) {
+            self.files.push(Arc::clone(&origin.file));
+        }
+        let first = FirstSeen {
+            file: u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX),
+            line: origin.line.unwrap_or(NO_LINE),
+        };
+        self.seen.insert(key, first);
         Ok(())
     }
 }
@@ -850,6 +880,24 @@ mod tests {
             InputKind::Warc(Compression::None)
         );
         assert_eq!(classify(Path::new("part-0.parquet")), InputKind::Parquet);
+    }
+
+    #[test]
+    fn a_repeated_id_names_where_it_was_first_seen() {
+        let mut ids = IdRegistry::default();
+        let at = |file: &str, line| Origin {
+            file: Arc::from(file),
+            line,
+        };
+        assert!(ids.register("a", &at("one.jsonl", Some(3))).is_ok());
+        assert!(ids.register("b", &at("dir/b.txt", None)).is_ok());
+        assert!(ids.register("c", &at("two.jsonl", Some(1))).is_ok());
+        let repeat = ids.register("a", &at("two.jsonl", Some(9))).unwrap_err();
+        assert_eq!(repeat.reason, "duplicate id (first seen at one.jsonl:3)");
+        assert_eq!(repeat.source, "two.jsonl:9");
+        let repeat = ids.register("b", &at("two.jsonl", Some(10))).unwrap_err();
+        assert_eq!(repeat.reason, "duplicate id (first seen at dir/b.txt)");
+        assert!(ids.register("A", &at("two.jsonl", Some(11))).is_ok());
     }
 
     #[test]
