@@ -19,6 +19,7 @@ use extsort::{ExternalSorter, PushExternalSorter, Sortable, SortedIterator};
 use std::cmp::Ordering;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use tempfile::TempDir;
 
 /// Description used in error messages: the sort's files have no names a user would know.
 const WHAT: &str = "temporary sort file";
@@ -34,16 +35,36 @@ fn segment_items<T>(bytes: usize) -> usize {
 
 type Order<T> = fn(&T, &T) -> Ordering;
 
-/// A budgeted external sort of fixed-size records ordered by `Ord`.
-fn sorter<T: Sortable + Ord>(bytes: usize) -> PushExternalSorter<T, Order<T>> {
-    ExternalSorter::new()
+/// A budgeted external sort of fixed-size records ordered by `Ord`, spilling into its own
+/// temporary directory. The directory must outlive the sort and what it returns: its owner
+/// holds it after them, so that the files are closed before it is removed.
+fn sorter<T: Sortable + Ord>(bytes: usize) -> Result<(PushExternalSorter<T, Order<T>>, TempDir)> {
+    let dir = tempfile::Builder::new()
+        .prefix("reprint-sort")
+        .tempdir()
+        .map_err(sort_error)?;
+    let sorter = ExternalSorter::new()
         .with_segment_size(segment_items::<T>(bytes))
+        .with_sort_dir(dir.path().to_path_buf())
         .with_parallel_sort()
-        .pushed_by(T::cmp as Order<T>)
+        .pushed_by(T::cmp as Order<T>);
+    Ok((sorter, dir))
 }
 
+/// An error of the sorts' temporary files. Every spilled run stays open until the merge, so a
+/// small budget over a large input can run out of file descriptors: that one says what to do.
 fn sort_error(e: std::io::Error) -> Error {
-    Error::io(WHAT, e)
+    const TOO_MANY_OPEN_FILES: i32 = 24;
+    if cfg!(unix) && e.raw_os_error() == Some(TOO_MANY_OPEN_FILES) {
+        return Error::io(
+            format!("{WHAT} (in TMPDIR)"),
+            std::io::Error::other(format!(
+                "{e}: the sort spilled more runs than can be open at once; give a larger \
+                 --memory-limit, or raise `ulimit -n`"
+            )),
+        );
+    }
+    Error::io(format!("{WHAT} (in TMPDIR)"), e)
 }
 
 fn write_u32s<W: Write>(w: &mut W, values: &[u32]) -> std::io::Result<()> {
@@ -92,14 +113,15 @@ fn doc_number(doc: usize) -> Result<u32> {
 /// Collects band keys, one set per document, for grouping by an external sort.
 pub struct KeySorter {
     sorter: PushExternalSorter<KeyEntry, Order<KeyEntry>>,
+    dir: TempDir,
 }
 
 impl KeySorter {
-    /// A sorter that holds at most about `bytes` of keys in memory before spilling them.
-    pub fn new(bytes: usize) -> Self {
-        KeySorter {
-            sorter: sorter(bytes),
-        }
+    /// A sorter that holds at most about `bytes` of keys in memory before spilling them into
+    /// a temporary directory (in `TMPDIR`).
+    pub fn new(bytes: usize) -> Result<Self> {
+        let (sorter, dir) = sorter(bytes)?;
+        Ok(KeySorter { sorter, dir })
     }
 
     /// Add document `doc`'s band keys (as the index keys them: see
@@ -118,13 +140,17 @@ impl KeySorter {
     /// Sort what was pushed.
     pub fn finish(self) -> Result<SortedKeys> {
         let sorted = self.sorter.done().map_err(sort_error)?;
-        Ok(SortedKeys { sorted })
+        Ok(SortedKeys {
+            sorted,
+            _dir: self.dir,
+        })
     }
 }
 
 /// Band keys in bucket order, from [`KeySorter::finish`].
 pub struct SortedKeys {
     sorted: SortedIterator<KeyEntry, Order<KeyEntry>>,
+    _dir: TempDir,
 }
 
 impl SortedKeys {
@@ -138,7 +164,8 @@ impl SortedKeys {
     pub fn for_each_shared(self, mut f: impl FnMut(u32, u32, &[u32]) -> Result<()>) -> Result<()> {
         let mut docs: Vec<u32> = Vec::new();
         let mut bucket: Option<(u32, u32)> = None;
-        for entry in self.sorted {
+        let SortedKeys { sorted, _dir } = self;
+        for entry in sorted {
             let entry = entry.map_err(sort_error)?;
             let this = (entry.band, entry.key);
             if bucket != Some(this) {
@@ -188,6 +215,7 @@ pub struct BucketGrouper<'a> {
     members: BufWriter<File>,
     buckets: u32,
     scratch: Vec<u32>,
+    dir: TempDir,
 }
 
 /// Most shared buckets one run can number (one bit of the sort record is a flag).
@@ -198,17 +226,19 @@ impl<'a> BucketGrouper<'a> {
     /// holding at most about `bytes` of records in memory before spilling them.
     pub fn new(positions: &'a [u32], bytes: usize) -> Result<Self> {
         let file = tempfile::tempfile().map_err(sort_error)?;
+        let (sorter, dir) = sorter(bytes)?;
         Ok(BucketGrouper {
             positions,
-            sorter: sorter(bytes),
+            sorter,
             members: BufWriter::with_capacity(1 << 20, file),
             buckets: 0,
             scratch: Vec::new(),
+            dir,
         })
     }
 
-    /// Add one bucket: the documents that share a band key (in any order; repeats and
-    /// numbers past the documents are an error). A bucket of fewer than two is ignored.
+    /// Add one bucket: the documents that share a band key, in any order. Repeats count once;
+    /// a number past the documents is an error. A bucket of fewer than two is ignored.
     pub fn add(&mut self, docs: &[u32]) -> Result<()> {
         self.scratch.clear();
         self.scratch.extend_from_slice(docs);
@@ -263,6 +293,7 @@ impl<'a> BucketGrouper<'a> {
             pending: None,
             members: file,
             buckets: self.buckets as usize,
+            _dir: self.dir,
         })
     }
 }
@@ -283,6 +314,7 @@ pub struct SharedBuckets {
     pending: Option<SharedEntry>,
     members: File,
     buckets: usize,
+    _dir: TempDir,
 }
 
 /// A shared bucket of the document being visited.
@@ -379,14 +411,14 @@ impl Sortable for PairEntry {
 /// Member–representative pairs, sorted within a budget and read back by member.
 pub struct PairSorter {
     sorter: PushExternalSorter<PairEntry, Order<PairEntry>>,
+    dir: TempDir,
 }
 
 impl PairSorter {
     /// A sorter holding at most about `bytes` of pairs in memory before spilling them.
-    pub fn new(bytes: usize) -> Self {
-        PairSorter {
-            sorter: sorter(bytes),
-        }
+    pub fn new(bytes: usize) -> Result<Self> {
+        let (sorter, dir) = sorter(bytes)?;
+        Ok(PairSorter { sorter, dir })
     }
 
     /// Add a pair: document `member` and the representative visited at `leader_position`.
@@ -402,7 +434,8 @@ impl PairSorter {
     /// Call `f(member, leader positions)` per member with pairs, in increasing member order;
     /// the positions increasing, without repeats.
     pub fn for_each_member(self, mut f: impl FnMut(u32, &[u32]) -> Result<()>) -> Result<()> {
-        let sorted = self.sorter.done().map_err(sort_error)?;
+        let PairSorter { sorter, dir } = self;
+        let sorted = sorter.done().map_err(sort_error)?;
         let mut member: Option<u32> = None;
         let mut leaders: Vec<u32> = Vec::new();
         for entry in sorted {
@@ -421,6 +454,8 @@ impl PairSorter {
         if let Some(m) = member {
             f(m, &leaders)?;
         }
+        // The runs were closed as the merge ended; only now does their directory go.
+        drop(dir);
         Ok(())
     }
 }
@@ -432,7 +467,7 @@ mod tests {
     #[test]
     fn only_shared_buckets_come_out_in_key_order_across_spills() {
         // A tiny budget forces many spilled files.
-        let mut keys = KeySorter::new(1);
+        let mut keys = KeySorter::new(1).unwrap();
         let docs = 3 * MIN_SEGMENT;
         for doc in 0..docs {
             // Band 0: pairs of documents share a key; band 1: every key is unique.
@@ -495,7 +530,7 @@ mod tests {
 
     #[test]
     fn pairs_come_back_by_member_without_repeats() {
-        let mut pairs = PairSorter::new(1);
+        let mut pairs = PairSorter::new(1).unwrap();
         for round in 0..3 {
             for member in (0..2 * MIN_SEGMENT as u32).rev() {
                 pairs.push(member, member % 7 + round % 2).unwrap();

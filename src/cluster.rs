@@ -480,6 +480,11 @@ pub fn cluster_buckets<S: ShingleSource>(
             Some((leader, similarity)) => placed[i] = (leader_item[leader], similarity),
             None => {
                 let leader = doc_index(leader_item.len())?;
+                if leader >= MANY {
+                    return Err(Error::InvalidParameter(format!(
+                        "more than {MANY} representatives in one run"
+                    )));
+                }
                 for b in mine.iter().filter(|b| !b.closes) {
                     open.push(b.bucket, leader);
                 }
@@ -494,12 +499,22 @@ pub fn cluster_buckets<S: ShingleSource>(
     drop(open);
 
     // Second look, as in `cluster_sets`: every representative sharing a bucket with a member.
-    let mut pairs = PairSorter::new(budget / 2);
+    let mut pairs = PairSorter::new(budget / 2)?;
+    let mut leaders_here: Vec<u32> = Vec::new();
     shared.for_each_bucket(|docs| {
-        let is_leader = |d: &&u32| placed[**d as usize].0 == **d as usize;
+        let is_leader = |d: &u32| placed[*d as usize].0 == *d as usize;
+        leaders_here.clear();
+        leaders_here.extend(
+            docs.iter()
+                .filter(|d| is_leader(d))
+                .map(|&d| positions[d as usize]),
+        );
+        if leaders_here.is_empty() {
+            return Ok(());
+        }
         for &member in docs.iter().filter(|d| !is_leader(d)) {
-            for &leader in docs.iter().filter(is_leader) {
-                pairs.push(member, positions[leader as usize])?;
+            for &leader in &leaders_here {
+                pairs.push(member, leader)?;
             }
         }
         Ok(())
@@ -856,7 +871,7 @@ mod tests {
                 let mut moved = 0;
                 for budget in [1, 1 << 30] {
                     let grouped = |grouper: &mut BucketGrouper| {
-                        let mut sorter = KeySorter::new(budget);
+                        let mut sorter = KeySorter::new(budget)?;
                         for (i, k) in keys.iter().enumerate() {
                             sorter.push(i, k)?;
                         }

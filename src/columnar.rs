@@ -548,6 +548,13 @@ pub fn read_bucket_table(
 ) -> crate::Result<()> {
     read_stamped(path, "bucket table", check, &mut |row, bad| {
         let mut out = BucketRow::default();
+        let columns: Vec<&str> = row.get_column_iter().map(|(n, _)| n.as_str()).collect();
+        if !["band", "key", "rows"].iter().all(|c| columns.contains(c)) {
+            return Err(bad(format!(
+                "a bucket needs columns band, key and rows, not {}",
+                columns.join(", ")
+            )));
+        }
         for (name, value) in row.get_column_iter() {
             let number =
                 |v: i64| u32::try_from(v).map_err(|_| bad(format!("{name} {v} out of range")));
@@ -562,6 +569,12 @@ pub fn read_bucket_table(
                 }
                 _ => {}
             }
+        }
+        if out.rows.len() < 2 {
+            return Err(bad(format!(
+                "a bucket of {} rows: only buckets two or more rows share are written",
+                out.rows.len()
+            )));
         }
         f(out)
     })

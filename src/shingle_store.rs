@@ -40,7 +40,7 @@ pub struct ShingleStore {
 }
 
 /// Description used in error messages: the file has no name.
-const WHAT: &str = "temporary shingle store";
+const WHAT: &str = "temporary shingle store (in TMPDIR)";
 
 impl ShingleStore {
     /// A new store in the system's temporary directory (`TMPDIR`).

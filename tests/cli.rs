@@ -2081,7 +2081,8 @@ fn memory_limit_spills_and_gives_the_same_clusters() {
         let spilled = cluster(&["--memory-limit", "64K"]);
         assert_code(&spilled, 0);
         assert!(
-            stderr(&spilled).contains("runs spilled") && !stderr(&spilled).contains("(0 runs"),
+            stderr(&spilled).contains("band-key sort spilled")
+                && !stderr(&spilled).contains("spilled 0 runs"),
             "{}",
             stderr(&spilled)
         );
@@ -2172,6 +2173,54 @@ fn bucket_table_is_used_while_current() {
     let out = run(&["bucket", &path_str(&signed), "--num-perm", "64"]);
     assert_code(&out, 1);
     assert!(stderr(&out).contains("sign again"), "{}", stderr(&out));
+
+    // Tables signed again from an input changed in place, under the same stamps (same size,
+    // same modification time): the keys differ, and the table is refused, not used.
+    let text = std::fs::read_to_string(&a).unwrap();
+    let modified = std::fs::metadata(&a).unwrap().modified().unwrap();
+    let at = text.find(" the ").unwrap();
+    write(&a, format!("{} tha {}", &text[..at], &text[at + 5..]));
+    std::fs::File::options()
+        .write(true)
+        .open(&a)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    std::fs::remove_file(signed.join("shard-00000.parquet")).unwrap();
+    assert_code(&sign(), 0);
+    let out = from_signatures(&[]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("grouped from other band keys"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["bucket", &path_str(&signed)]);
+    assert!(
+        stderr(&out).contains("already grouped"),
+        "the stamps alone: {}",
+        stderr(&out)
+    );
+    std::fs::remove_file(&table).unwrap();
+    assert_code(&run(&["bucket", &path_str(&signed)]), 0);
+    let direct = from_signatures(&[]);
+    assert!(
+        stderr(&direct).contains("candidates from"),
+        "{}",
+        stderr(&direct)
+    );
+
+    // A table that is not one is said so and not used; `bucket` writes it again.
+    write(&table, "not parquet");
+    let out = from_signatures(&[]);
+    assert!(
+        stderr(&out).contains("not a bucket table"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), stdout(&direct));
+    assert_code(&run(&["bucket", &path_str(&signed)]), 0);
+    assert!(stderr(&from_signatures(&[])).contains("candidates from"));
 
     // A shard signed again makes the table stale: it is not used, and the answer is still right.
     write(

@@ -8,18 +8,20 @@
 
 use crate::cli::args::BucketArgs;
 use crate::cli::cmd::sign::{
-    bucket_stamp, read_shards, shard_tables, stamp_fits, table_params, BUCKET_TABLE,
+    bucket_stamp, bucket_tables_match, has_keys, read_shards, shard_tables, stamp_fits,
+    table_params, KeysDigest, BUCKET_TABLE,
 };
 use crate::cli::{match_config, signature_params, Ui};
 use anyhow::{Context, Result};
 use reprint::bucket::KeySorter;
 use reprint::cluster::short_keys;
-use reprint::columnar::{read_stamp, BucketRow, BucketWriter};
+use reprint::columnar::{read_bucket_table, read_stamp, BucketRow, BucketWriter};
 use std::fs::File;
 use std::io::BufWriter;
 
-/// Sort budget when no `--memory-limit` is given: nothing spills.
-pub const UNBOUNDED: usize = usize::MAX / 4;
+/// Sort budget when no `--memory-limit` is given: enough that an archive of millions sorts in
+/// memory, few enough that a hostile bucket table cannot take all of it.
+pub const DEFAULT_SORT_BUDGET: usize = 1 << 30;
 
 pub fn run(args: BucketArgs, ui: &Ui) -> Result<()> {
     let params = signature_params(&args.sketch)?;
@@ -27,66 +29,81 @@ pub fn run(args: BucketArgs, ui: &Ui) -> Result<()> {
     let expected = table_params(&params, &matching.lsh);
     let target = args.dir.join(BUCKET_TABLE);
 
-    // Current already? The stamps alone say, without reading a row.
-    let stamps: Vec<Option<String>> = shard_tables(&args.dir)?
+    // Current already? The stamps say, and the table must read back whole.
+    let stamps: Option<Vec<String>> = shard_tables(&args.dir)?
         .iter()
         .map(|(_, p)| File::open(p).ok().and_then(read_stamp))
         .collect();
-    if let Some(stamps) = stamps.iter().cloned().collect::<Option<Vec<String>>>() {
-        let current = File::open(&target).ok().and_then(read_stamp);
-        if !stamps.is_empty()
+    let existing = File::open(&target).ok().and_then(read_stamp);
+    if let (Some(stamps), Some(existing)) = (&stamps, &existing) {
+        let fits = !stamps.is_empty()
             && stamps.iter().all(|s| stamp_fits(s, &expected).is_ok())
-            && current.as_deref() == Some(bucket_stamp(stamps.iter().map(String::as_str)).as_str())
-        {
-            ui.summary(&format!(
-                "reprint: {}: already grouped from these {} tables, kept",
-                target.display(),
-                stamps.len()
-            ));
-            return Ok(());
+            && bucket_tables_match(existing, stamps);
+        if fits {
+            match read_bucket_table(&target, |_| Ok(()), |_| Ok(())) {
+                Ok(()) => {
+                    ui.summary(&format!(
+                        "reprint: {}: already grouped from these {} tables, kept",
+                        target.display(),
+                        stamps.len()
+                    ));
+                    return Ok(());
+                }
+                Err(e) => ui.note(&format!("reprint: {e}; grouping again")),
+            }
         }
     }
 
-    let budget = args.memory_limit.map_or(UNBOUNDED, |m| m / 2);
-    let mut sorter = KeySorter::new(budget);
+    let budget = args.memory_limit.map_or(DEFAULT_SORT_BUDGET, |m| m / 2);
+    let mut sorter = KeySorter::new(budget)?;
     let bands = matching.lsh.bands;
     let (mut rows, mut keyed) = (0usize, 0usize);
+    let mut digest = KeysDigest::default();
     let tables = read_shards(&args.dir, &expected, |_, _, row| {
-        if row.skipped.is_none() && row.band_keys.len() == bands {
+        if has_keys(&row, bands) {
             sorter.push(rows, &short_keys(&row.band_keys))?;
+            digest.add(rows as u64, &row.band_keys);
             keyed += 1;
         }
         rows += 1;
         ui.progress(rows, 0);
         Ok(())
     })?;
-    let stamp = bucket_stamp(tables.iter().map(|(_, s)| s.as_str()));
+    let stamps: Vec<String> = tables.into_iter().map(|(_, s)| s).collect();
+    let stamp = bucket_stamp(&stamps, &digest);
 
     let partial = args.dir.join(format!("{BUCKET_TABLE}.partial"));
-    let file =
-        File::create(&partial).with_context(|| format!("cannot write {}", partial.display()))?;
-    let name = partial.display().to_string();
-    let mut writer = BucketWriter::new(BufWriter::new(file), &name, &stamp)?;
-    let sorted = sorter.finish()?;
-    let spilled = sorted.spilled_files();
-    let mut buckets = 0usize;
-    sorted.for_each_shared(|band, key, docs| {
-        buckets += 1;
-        writer.push(BucketRow {
-            band,
-            key,
-            rows: docs.iter().map(|&d| u64::from(d)).collect(),
-        })
-    })?;
-    writer.finish()?;
-    std::fs::rename(&partial, &target)
-        .with_context(|| format!("cannot rename {} into place", partial.display()))?;
+    let (mut buckets, mut spilled) = (0usize, 0usize);
+    let write = || -> Result<()> {
+        let file = File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        let name = partial.display().to_string();
+        let mut writer = BucketWriter::new(BufWriter::new(file), &name, &stamp)?;
+        let sorted = sorter.finish()?;
+        spilled = sorted.spilled_files();
+        sorted.for_each_shared(|band, key, docs| {
+            buckets += 1;
+            writer.push(BucketRow {
+                band,
+                key,
+                rows: docs.iter().map(|&d| u64::from(d)).collect(),
+            })
+        })?;
+        writer.finish()?;
+        std::fs::rename(&partial, &target)
+            .with_context(|| format!("cannot rename {} into place", partial.display()))
+    };
+    if let Err(e) = write() {
+        // A half-written table is never left to look like a result.
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
     ui.summary(&format!(
         "reprint: {rows} rows in {} tables ({keyed} signed), {buckets} shared buckets -> {}{}",
-        tables.len(),
+        stamps.len(),
         target.display(),
         if spilled > 0 {
-            format!(" ({spilled} sorted runs spilled)")
+            format!(" (the band-key sort spilled {spilled} runs)")
         } else {
             String::new()
         }

@@ -3,8 +3,11 @@
 //! and the index.
 
 use crate::cli::args::{ClusterArgs, ClusterFormat, KeepArg, Level};
-use crate::cli::cmd::bucket::UNBOUNDED;
-use crate::cli::cmd::sign::{bucket_stamp, read_shards, shard_tables, table_params, BUCKET_TABLE};
+use crate::cli::cmd::bucket::DEFAULT_SORT_BUDGET;
+use crate::cli::cmd::sign::{
+    bucket_keys_match, bucket_tables_match, has_keys, read_shards, shard_tables, table_params,
+    KeysDigest, BUCKET_TABLE,
+};
 use crate::cli::{
     input_names, match_config, open_output, read_documents, signature_params, story_config,
     story_summary, stream_options, write_json, Entry, SkipLog, Ui,
@@ -65,7 +68,10 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let bands = matching.lsh.bands;
     let keep_text = options.keep_text;
     // Band keys go to an external sort under --memory-limit, else to one flat array.
-    let mut spill = args.memory_limit.map(|limit| KeySorter::new(limit / 2));
+    let mut spill = args
+        .memory_limit
+        .map(|limit| KeySorter::new(limit / 2))
+        .transpose()?;
     let mut documents = 0usize;
     let mut all_keys: Vec<u32> = Vec::new();
     let mut outlets: HashSet<Arc<str>> = HashSet::new();
@@ -135,7 +141,7 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
             let grouped = |g: &mut BucketGrouper| sorted.for_each_shared(|_, _, d| g.add(d));
             let m = cluster_buckets(&inputs, grouped, &sets, &matching, keep, limit / 2)?;
             ui.note(&format!(
-                "reprint: band keys sorted within --memory-limit ({spilled} runs spilled)"
+                "reprint: within --memory-limit, the band-key sort spilled {spilled} runs"
             ));
             m
         }
@@ -320,9 +326,9 @@ fn run_from_signatures(
         bail!("--keep longest needs the texts' lengths, which signature tables do not keep");
     }
     let expected = table_params(&params, &matching.lsh);
-    let budget = args.memory_limit.map_or(UNBOUNDED, |m| m / 2);
+    let budget = args.memory_limit.map_or(DEFAULT_SORT_BUDGET, |m| m / 2);
     // Continue from `reprint bucket`'s table while it is current: its stamp lists the stamps
-    // of the signature tables it was grouped from.
+    // of the signature tables it was grouped from (and their keys, checked once read).
     let bucket_table = dir.join(BUCKET_TABLE);
     let names: Vec<PathBuf> = shard_tables(dir)?.into_iter().map(|(_, p)| p).collect();
     let table_stamps: Option<Vec<String>> = names
@@ -330,21 +336,27 @@ fn run_from_signatures(
         .map(|p| File::open(p).ok().and_then(read_stamp))
         .collect();
     let grouped_stamp = File::open(&bucket_table).ok().and_then(read_stamp);
-    let from_table = grouped_stamp.is_some()
-        && table_stamps
-            .as_ref()
-            .map(|s| bucket_stamp(s.iter().map(String::as_str)))
-            == grouped_stamp;
-    if grouped_stamp.is_some() && !from_table {
+    let from_table = match (&grouped_stamp, &table_stamps) {
+        (Some(grouped), Some(stamps)) => bucket_tables_match(grouped, stamps),
+        _ => false,
+    };
+    if !from_table && !names.is_empty() && bucket_table.exists() {
+        let why = if grouped_stamp.is_some() {
+            "was grouped from other signature tables"
+        } else {
+            "is not a bucket table reprint can read"
+        };
         ui.note(&format!(
-            "reprint: {} was grouped from other signature tables, not used (run reprint bucket \
-             again)",
+            "reprint: {} {why}, not used (run reprint bucket again)",
             bucket_table.display()
         ));
     }
     // Band keys: none kept when the bucket table has them, else sorted within the memory
     // limit, else in memory.
-    let mut spill = (!from_table && args.memory_limit.is_some()).then(|| KeySorter::new(budget));
+    let mut spill = (!from_table && args.memory_limit.is_some())
+        .then(|| KeySorter::new(budget))
+        .transpose()?;
+    let mut digest = KeysDigest::default();
     let keep_keys = !from_table && spill.is_none();
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
     let (mut metas, mut timestamps, mut keys) = (Vec::new(), Vec::new(), Vec::new());
@@ -362,6 +374,9 @@ fn run_from_signatures(
             (row_no, this_table) = (0, table_no);
         }
         row_no += 1;
+        if has_keys(&row, matching.lsh.bands) {
+            digest.add(row_document.len() as u64, &row.band_keys);
+        }
         row_document.push(NO_DOCUMENT);
         // The row's place, formatted only for a row that is skipped.
         let here = || format!("{}:{row_no}", table.display());
@@ -446,6 +461,14 @@ fn run_from_signatures(
         );
     }
     let memberships = if from_table {
+        let grouped_stamp = grouped_stamp.unwrap_or_default();
+        if !bucket_keys_match(&grouped_stamp, &digest) {
+            bail!(
+                "{}: grouped from other band keys than the signature tables now hold; run \
+                 reprint bucket again, or remove it",
+                bucket_table.display()
+            );
+        }
         ui.note(&format!(
             "reprint: candidates from {}",
             bucket_table.display()
@@ -472,6 +495,13 @@ fn run_from_signatures(
                     g.add(&docs)
                 },
             )
+            .map_err(|e| match e {
+                reprint::Error::BadInput { origin, reason } => reprint::Error::BadInput {
+                    origin,
+                    reason: format!("{reason}; remove it, or run reprint bucket again"),
+                },
+                other => other,
+            })
         };
         cluster_buckets(&inputs, grouped, &signatures, &matching, keep, budget)?
     } else if let Some(sorter) = spill {

@@ -13,6 +13,7 @@ use reprint::candidates::band_keys;
 use reprint::columnar::{read_signature_table, read_stamp, SignatureRow, SignatureWriter};
 use reprint::corpus::{fingerprint_inputs, Outcome};
 use reprint::lsh::LshParams;
+use reprint::read::FieldNames;
 use reprint::signature::{SignatureParams, SCHEME};
 use std::fs::File;
 use std::io::BufWriter;
@@ -51,7 +52,7 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
     for (shard, input) in args.inputs.iter().enumerate() {
         let table = args.output.join(shard_name(shard));
         let mut stamp = table_params(&params, &matching.lsh);
-        stamp["input"] = input_identity(input);
+        stamp["input"] = input_identity(input, &options.fields);
         let stamp = stamp.to_string();
         let existing = File::open(&table).ok().and_then(read_stamp);
         if existing.as_deref() == Some(stamp.as_str()) {
@@ -204,14 +205,64 @@ pub fn stamp_fits(stamp: &str, expected: &serde_json::Value) -> Result<(), Strin
 /// The file `reprint bucket` writes beside the signature tables.
 pub const BUCKET_TABLE: &str = "buckets.parquet";
 
-/// The stamp of a bucket table grouped from tables with these stamps (in shard order): it is
-/// current exactly while the signature tables are those.
-pub fn bucket_stamp<'a>(table_stamps: impl IntoIterator<Item = &'a str>) -> String {
-    let tables: Vec<serde_json::Value> = table_stamps
-        .into_iter()
-        .map(|s| serde_json::from_str(s).unwrap_or_else(|_| s.into()))
-        .collect();
-    serde_json::json!({ "format": TABLE_FORMAT, "tables": tables }).to_string()
+/// A digest of every band key a bucket table is grouped from, row by row: the table's stamp
+/// carries it, so a table is never used with signature tables whose keys differ, whatever
+/// their stamps say.
+#[derive(Default)]
+pub struct KeysDigest {
+    rows: u64,
+    hasher: xxhash_rust::xxh3::Xxh3,
+}
+
+impl KeysDigest {
+    /// Add the band keys of signature table row `row` (counted across tables from 0).
+    pub fn add(&mut self, row: u64, keys: &[u64]) {
+        self.rows += 1;
+        self.hasher.update(&row.to_le_bytes());
+        for k in keys {
+            self.hasher.update(&k.to_le_bytes());
+        }
+    }
+
+    fn value(&self) -> serde_json::Value {
+        serde_json::json!({ "rows": self.rows, "xxh3": format!("{:016x}", self.hasher.digest()) })
+    }
+}
+
+/// Whether a row of a signature table has band keys to group: a signed document whose keys
+/// are whole.
+pub fn has_keys(row: &SignatureRow, bands: usize) -> bool {
+    row.skipped.is_none() && row.band_keys.len() == bands
+}
+
+/// The stamp of a bucket table grouped from tables with these stamps (in shard order) and
+/// these keys.
+pub fn bucket_stamp(table_stamps: &[String], keys: &KeysDigest) -> String {
+    serde_json::json!({
+        "format": TABLE_FORMAT,
+        "tables": stamps_value(table_stamps),
+        "keys": keys.value(),
+    })
+    .to_string()
+}
+
+fn stamps_value(table_stamps: &[String]) -> serde_json::Value {
+    table_stamps
+        .iter()
+        .map(|s| serde_json::from_str::<serde_json::Value>(s).unwrap_or_else(|_| s.as_str().into()))
+        .collect()
+}
+
+/// Whether a bucket table's stamp says it was grouped from signature tables with these stamps
+/// (the keys are checked once they are read: see [`bucket_keys_match`]).
+pub fn bucket_tables_match(bucket_stamp: &str, table_stamps: &[String]) -> bool {
+    serde_json::from_str::<serde_json::Value>(bucket_stamp)
+        .is_ok_and(|v| v["format"] == TABLE_FORMAT && v["tables"] == stamps_value(table_stamps))
+}
+
+/// Whether a bucket table's stamp names these keys.
+pub fn bucket_keys_match(bucket_stamp: &str, keys: &KeysDigest) -> bool {
+    serde_json::from_str::<serde_json::Value>(bucket_stamp).is_ok_and(|v| v["keys"] == keys.value())
 }
 
 /// What a signature table's stamp says of how it was made, apart from its input: tables are
@@ -226,8 +277,9 @@ pub fn table_params(params: &SignatureParams, lsh: &LshParams) -> serde_json::Va
 }
 
 /// What identifies an input between runs: its path as given, its size and its modification
-/// time (a directory's own, so a changed file inside it is not seen: sign files for that).
-fn input_identity(path: &Path) -> serde_json::Value {
+/// time (a directory's own, so a changed file inside it is not seen: sign files for that),
+/// and which fields were read as id, text, outlet and date.
+fn input_identity(path: &Path, fields: &FieldNames) -> serde_json::Value {
     let meta = std::fs::metadata(path).ok();
     let modified = meta
         .as_ref()
@@ -238,5 +290,11 @@ fn input_identity(path: &Path) -> serde_json::Value {
         "path": path.display().to_string(),
         "bytes": meta.as_ref().map(std::fs::Metadata::len),
         "modified": modified,
+        "fields": {
+            "id": fields.id,
+            "text": fields.text,
+            "outlet": fields.outlet,
+            "date": fields.date,
+        },
     })
 }
