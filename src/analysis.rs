@@ -39,6 +39,28 @@ pub struct ArticleInput<'a> {
     pub representative: usize,
 }
 
+impl<'a> ArticleInput<'a> {
+    /// The inputs for fingerprinted documents: their texts (`texts`, in the same order), outlets
+    /// and dates, and the near-duplicate representatives `memberships` gives them.
+    pub fn of_documents(
+        documents: &'a [crate::corpus::FingerprintedDocument],
+        memberships: &[crate::cluster::Membership],
+        texts: &[&'a str],
+    ) -> Vec<Self> {
+        documents
+            .iter()
+            .zip(memberships)
+            .zip(texts)
+            .map(|((d, m), text)| ArticleInput {
+                text,
+                outlet: d.outlet.as_deref(),
+                timestamp: d.timestamp,
+                representative: m.representative,
+            })
+            .collect()
+    }
+}
+
 /// Parameters of the analysis.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AnalysisConfig {

@@ -30,17 +30,7 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
         .iter()
         .map(|d| d.text.as_deref().unwrap_or(""))
         .collect();
-    let inputs: Vec<ArticleInput> = documents
-        .iter()
-        .zip(&memberships)
-        .zip(&texts)
-        .map(|((d, m), text)| ArticleInput {
-            text,
-            outlet: d.outlet.as_deref(),
-            timestamp: d.timestamp,
-            representative: m.representative,
-        })
-        .collect();
+    let inputs = ArticleInput::of_documents(&documents, &memberships, &texts);
     let analyses = analyze(&inputs, &config)?;
     let weights = (args.matching.fp_weight, args.matching.fn_weight);
     let near = ClusterParams::new(

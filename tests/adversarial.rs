@@ -1,0 +1,332 @@
+//! Adversarial input: whatever a scraper returns gets a document, or a skip that says why,
+//! and documents in = documents out. The heavy cases (a 200 MB line, a million documents,
+//! resource bounds) are `#[ignore]`d here and run by CI in release mode:
+//! `cargo test --release --test adversarial -- --ignored`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::run;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// `reprint cluster INPUT --format jsonl` (plus `extra`): every line, and stderr.
+fn cluster_lines(input: &Path, extra: &[&str]) -> (Vec<Value>, String) {
+    let mut args = vec!["cluster", input.to_str().unwrap(), "--format", "jsonl"];
+    args.extend(extra);
+    let out = run(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (lines, stderr)
+}
+
+/// Cluster per id, and skip reason per id (or per source when there is no id).
+fn outcomes(lines: &[Value]) -> (BTreeMap<String, u64>, BTreeMap<String, String>) {
+    let (mut clusters, mut skips) = (BTreeMap::new(), BTreeMap::new());
+    for l in lines {
+        match l["cluster"].as_u64() {
+            Some(c) => {
+                clusters.insert(l["id"].as_str().unwrap().to_string(), c);
+            }
+            None => {
+                let key = l["id"].as_str().or(l["source"].as_str()).unwrap();
+                skips.insert(key.to_string(), l["skipped"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    (clusters, skips)
+}
+
+const CHINESE: &str =
+    "亚马逊公司正在与一家人工智能研究机构洽谈投资事宜，投资金额可能高达五百亿美元。\
+知情人士表示，谈判由亚马逊首席执行官亲自主导，双方预计将在下个月达成初步协议。\
+分析人士认为，这笔交易将重塑云计算市场格局，并加剧科技巨头之间在人工智能领域的竞争。";
+const CHINESE_OTHER: &str = "刚果民主共和国东部一座矿山发生坍塌事故，造成两百多人死亡。\
+当地官员称，救援工作仍在进行中，但暴雨和道路损毁使救援人员难以抵达现场。\
+联合国呼吁国际社会提供紧急援助，邻国也派出了医疗队伍。";
+const ARABIC: &str = "قالت وزارة الصحة إن فرق الإنقاذ تواصل البحث عن ناجين تحت الأنقاض بعد \
+انهيار المنجم في شرق الكونغو الديمقراطية، وإن عدد القتلى تجاوز مئتي شخص حتى مساء الخميس \
+وفق مصادر محلية وشهود عيان في المنطقة المنكوبة";
+
+#[test]
+fn hostile_records_are_documents_or_reasoned_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let words = "the committee will publish its final report on the budget next week";
+    let mut lines: Vec<Vec<u8>> = vec![
+        json!({"id": "plain", "text": words}).to_string().into(),
+        // Invalid UTF-8 inside the line.
+        [
+            &b"{\"id\":\"latin1\",\"text\":\"caf"[..],
+            &[0xe9],
+            b" au lait\"}",
+        ]
+        .concat(),
+        // NUL as an escape is text; a raw NUL byte inside a string is not JSON.
+        json!({"id": "nul-escaped", "text": format!("{words}\u{0}{words}")})
+            .to_string()
+            .into(),
+        [&b"{\"id\":\"nul-raw\",\"text\":\"a"[..], &[0], b"b\"}"].concat(),
+        b"\0\0\0\0".to_vec(),
+        // A letter under ten thousand combining marks, then words.
+        json!({"id": "combining", "text": format!("a{} {words}", "\u{301}".repeat(10_000))})
+            .to_string()
+            .into(),
+        json!({"id": "rtl", "text": ARABIC}).to_string().into(),
+        json!({"id": "rtl-copy", "text": format!("{ARABIC} المزيد")})
+            .to_string()
+            .into(),
+        json!({"id": "cjk", "text": CHINESE}).to_string().into(),
+        json!({"id": "cjk-copy", "text": format!("{CHINESE}更多新闻请关注本站。")})
+            .to_string()
+            .into(),
+        json!({"id": "cjk-other", "text": CHINESE_OTHER})
+            .to_string()
+            .into(),
+        json!({"id": "punctuation", "text": "!!! ??? ... --- *** ((( ))) ,,, ;;;"})
+            .to_string()
+            .into(),
+        json!({"id": "blank", "text": " \t\n "}).to_string().into(),
+        json!({"id": "twin-a", "text": words}).to_string().into(),
+        json!({"id": "twin-b", "text": words}).to_string().into(),
+        json!({"id": "long-word", "text": "x".repeat(100_000)})
+            .to_string()
+            .into(),
+        json!({"id": "plain", "text": "a repeated id"})
+            .to_string()
+            .into(),
+        b"{\"id\": 7, \"text\": [1, 2]}".to_vec(),
+        b"not json at all".to_vec(),
+    ];
+    let records = lines.len();
+    let input = dir.path().join("hostile.jsonl");
+    for l in &mut lines {
+        l.push(b'\n');
+    }
+    std::fs::write(&input, lines.concat()).unwrap();
+
+    let started = Instant::now();
+    let (out, stderr) = cluster_lines(&input, &[]);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(out.len(), records, "documents in = documents out\n{stderr}");
+    let (clusters, skips) = outcomes(&out);
+    assert_eq!(clusters.len() + skips.len(), records, "{skips:?}");
+    for id in [
+        "nul-escaped",
+        "combining",
+        "rtl",
+        "cjk",
+        "long-word",
+        "twin-a",
+    ] {
+        assert!(clusters.contains_key(id), "{id} is a document: {skips:?}");
+    }
+    // Skips by line number (a line that is not JSON has no id to name it by).
+    let skipped_line = |n: usize| -> String {
+        out.iter()
+            .find(|l| {
+                l["skipped"].is_string()
+                    && l["source"].as_str().unwrap().ends_with(&format!(":{n}"))
+            })
+            .map(|l| l["skipped"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("line {n} is not skipped: {out:?}"))
+    };
+    assert!(skipped_line(2).contains("UTF-8"), "{}", skipped_line(2));
+    for (n, what) in [
+        (4, "raw NUL"),
+        (5, "NUL bytes"),
+        (18, "wrong types"),
+        (19, "not JSON"),
+    ] {
+        assert!(!skipped_line(n).is_empty(), "{what}");
+    }
+    assert!(
+        skipped_line(12).contains("no words"),
+        "{}",
+        skipped_line(12)
+    );
+    assert!(!skipped_line(13).is_empty());
+    assert!(
+        skipped_line(17).starts_with("duplicate id"),
+        "{}",
+        skipped_line(17)
+    );
+    assert_eq!(skips.len(), 8, "{skips:?}");
+    // Identical texts under two ids are one cluster, both listed.
+    assert_eq!(clusters["twin-a"], clusters["twin-b"]);
+    // Scripts without spaces still shingle into meaning: a CJK copy joins its original, and
+    // another CJK story does not; the same for right-to-left text.
+    assert_eq!(clusters["cjk"], clusters["cjk-copy"]);
+    assert_ne!(clusters["cjk"], clusters["cjk-other"]);
+    assert_eq!(clusters["rtl"], clusters["rtl-copy"]);
+    assert_ne!(clusters["rtl"], clusters["cjk"]);
+
+    // The story report reads the same input through every later stage.
+    let out = run(&["report", input.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let documents = report["documents"].as_array().unwrap().len();
+    let skipped = report["skipped"].as_array().unwrap().len();
+    assert_eq!(documents + skipped, records);
+}
+
+#[test]
+fn a_directory_of_traps_is_read_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("scrape");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("story.txt"), "one two three four five six seven").unwrap();
+    std::fs::write(root.join("empty.txt"), "").unwrap();
+    std::fs::write(root.join("binary.bin"), [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{symlink, PermissionsExt};
+        symlink(".", root.join("loop")).unwrap();
+        symlink(root.join("loop"), root.join("loop-of-loop")).unwrap();
+        symlink("nowhere", root.join("gone")).unwrap();
+        let fifo = root.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let locked = root.join("locked.txt");
+        std::fs::write(&locked, "secret words here and there").unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let started = Instant::now();
+    let (out, stderr) = cluster_lines(&root, &[]);
+    assert!(started.elapsed() < Duration::from_secs(30), "{stderr}");
+    let (clusters, skips) = outcomes(&out);
+    assert!(clusters.contains_key("story"), "{clusters:?} {skips:?}");
+    let skipped_reason = |name: &str| {
+        skips
+            .iter()
+            .find(|(k, _)| k.ends_with(name))
+            .map(|(_, v)| v.clone())
+    };
+    assert!(skipped_reason("empty.txt").is_some() || skips.contains_key("empty"));
+    #[cfg(unix)]
+    {
+        assert!(skipped_reason("loop").is_some(), "{skips:?}");
+        assert!(skipped_reason("loop-of-loop").is_some(), "{skips:?}");
+        assert!(skipped_reason("gone").unwrap().contains("broken"));
+        assert!(skipped_reason("pipe")
+            .unwrap()
+            .contains("not a regular file"));
+        // Root reads anything; anyone else gets a skip that says why.
+        let root_user = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0"));
+        if !root_user {
+            assert!(skipped_reason("locked.txt").is_some(), "{skips:?}");
+        }
+        // Every entry is accounted for.
+        assert_eq!(out.len(), 8, "{out:?}");
+    }
+}
+
+/// A heavy case: time `reprint ARGS` (the release binary when run with --release).
+fn timed(args: &[&str]) -> (Duration, std::process::Output) {
+    let started = Instant::now();
+    let out = run(args);
+    let took = started.elapsed();
+    eprintln!("reprint {args:?}: {took:.2?}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (took, out)
+}
+
+#[test]
+#[ignore = "heavy: run in release by CI"]
+fn a_200_mb_single_line_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("huge.jsonl");
+    let sentence = "The minister said talks on the budget would resume after a break. ";
+    let text = sentence.repeat(200 * 1024 * 1024 / sentence.len());
+    let line = json!({"id": "huge", "text": text}).to_string() + "\n";
+    std::fs::write(&input, line).unwrap();
+    let (took, out) = timed(&["cluster", input.to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    assert!(took < Duration::from_secs(120), "{took:?}");
+}
+
+#[test]
+#[ignore = "heavy: run in release by CI"]
+fn a_million_one_word_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("words.jsonl");
+    let mut text = String::new();
+    for i in 0..1_000_000u32 {
+        text.push_str(&format!(
+            "{{\"id\":\"w{i}\",\"text\":\"word{}\"}}\n",
+            i % 1000
+        ));
+    }
+    std::fs::write(&input, text).unwrap();
+    let (took, out) = timed(&["cluster", input.to_str().unwrap(), "--format", "jsonl"]);
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1_000_000, "documents in = documents out");
+    // A thousand distinct words: a thousand clusters of a thousand copies each.
+    let clusters: std::collections::BTreeSet<u64> =
+        lines.iter().filter_map(|l| l["cluster"].as_u64()).collect();
+    assert_eq!(clusters.len(), 1000);
+    assert!(took < Duration::from_secs(120), "{took:?}");
+}
+
+#[test]
+#[ignore = "heavy: run in release by CI"]
+fn no_quadratic_path_on_identical_documents_or_repeated_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let article = std::fs::read_to_string("data/seeds/000_4526b870d124d22a.txt").unwrap();
+    let identical = dir.path().join("identical.jsonl");
+    let lines: String = (0..10_000)
+        .map(|i| json!({"id": format!("i{i}"), "text": article}).to_string() + "\n")
+        .collect();
+    std::fs::write(&identical, lines).unwrap();
+    let sentence = "The minister said the talks would resume on Monday after a short break. ";
+    let repeated = dir.path().join("repeated.jsonl");
+    std::fs::write(
+        &repeated,
+        json!({"id": "repeated", "text": sentence.repeat(100_000)}).to_string()
+            + "\n"
+            + &json!({"id": "article", "text": article}).to_string()
+            + "\n",
+    )
+    .unwrap();
+    let identical = identical.to_str().unwrap();
+    let repeated = repeated.to_str().unwrap();
+    for args in [
+        vec!["cluster", identical, "--format", "jsonl"],
+        vec![
+            "cluster",
+            identical,
+            "--format",
+            "jsonl",
+            "--memory-limit",
+            "64M",
+        ],
+        vec![
+            "cluster", identical, "--level", "story", "--format", "jsonl",
+        ],
+        vec!["report", identical, "--format", "json"],
+        vec!["report", repeated, "--format", "json"],
+        vec!["dedup", identical],
+    ] {
+        let (took, _) = timed(&args);
+        // Linear work here takes seconds; a quadratic path takes many minutes.
+        assert!(took < Duration::from_secs(60), "{args:?}: {took:?}");
+    }
+}
