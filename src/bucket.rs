@@ -85,23 +85,31 @@ fn read_u32s<R: Read, const N: usize>(r: &mut R) -> std::io::Result<[u32; N]> {
     Ok(out)
 }
 
-/// One band key of one document, ordered by bucket (band, key), then document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct KeyEntry {
-    band: u32,
-    key: u32,
-    doc: u32,
+/// A sort record of `u32` fields, ordered field by field and written as little-endian words.
+macro_rules! sort_record {
+    ($(#[$doc:meta])* $name:ident { $($field:ident),+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        struct $name {
+            $($field: u32),+
+        }
+
+        impl Sortable for $name {
+            fn encode<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
+                write_u32s(w, &[$(self.$field),+])
+            }
+
+            fn decode<R: Read>(r: &mut R) -> std::io::Result<Self> {
+                let [$($field),+] = read_u32s(r)?;
+                Ok($name { $($field),+ })
+            }
+        }
+    };
 }
 
-impl Sortable for KeyEntry {
-    fn encode<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
-        write_u32s(w, &[self.band, self.key, self.doc])
-    }
-
-    fn decode<R: Read>(r: &mut R) -> std::io::Result<Self> {
-        let [band, key, doc] = read_u32s::<R, 3>(r)?;
-        Ok(KeyEntry { band, key, doc })
-    }
+sort_record! {
+    /// One band key of one document, ordered by bucket (band, key), then document.
+    KeyEntry { band, key, doc }
 }
 
 /// A document's number as the sorts carry it.
@@ -188,24 +196,11 @@ impl SortedKeys {
     }
 }
 
-/// One shared bucket of one document, ordered by the document's visit position: `bucket`
-/// carries the bucket number shifted left, and a low bit set when no later-visited document
-/// is in the bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct SharedEntry {
-    position: u32,
-    bucket: u32,
-}
-
-impl Sortable for SharedEntry {
-    fn encode<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
-        write_u32s(w, &[self.position, self.bucket])
-    }
-
-    fn decode<R: Read>(r: &mut R) -> std::io::Result<Self> {
-        let [position, bucket] = read_u32s::<R, 2>(r)?;
-        Ok(SharedEntry { position, bucket })
-    }
+sort_record! {
+    /// One shared bucket of one document, ordered by the document's visit position: `bucket`
+    /// carries the bucket number shifted left, and a low bit set when no later-visited
+    /// document is in the bucket.
+    SharedEntry { position, bucket }
 }
 
 /// Numbers shared buckets and sorts each document's buckets into visit order.
@@ -374,10 +369,10 @@ impl SharedBuckets {
         let mut reader = BufReader::with_capacity(1 << 20, &self.members);
         let mut docs: Vec<u32> = Vec::new();
         for _ in 0..self.buckets {
-            let [len] = read_u32s::<_, 1>(&mut reader).map_err(sort_error)?;
+            let [len] = read_u32s(&mut reader).map_err(sort_error)?;
             docs.clear();
             for _ in 0..len {
-                let [d] = read_u32s::<_, 1>(&mut reader).map_err(sort_error)?;
+                let [d] = read_u32s(&mut reader).map_err(sort_error)?;
                 docs.push(d);
             }
             f(&docs)?;
@@ -386,26 +381,10 @@ impl SharedBuckets {
     }
 }
 
-/// A candidate pair for the second look: a member and a representative (by visit position)
-/// sharing a bucket, ordered by member, then representative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct PairEntry {
-    member: u32,
-    leader_position: u32,
-}
-
-impl Sortable for PairEntry {
-    fn encode<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
-        write_u32s(w, &[self.member, self.leader_position])
-    }
-
-    fn decode<R: Read>(r: &mut R) -> std::io::Result<Self> {
-        let [member, leader_position] = read_u32s::<R, 2>(r)?;
-        Ok(PairEntry {
-            member,
-            leader_position,
-        })
-    }
+sort_record! {
+    /// A candidate pair for the second look: a member and a representative (by visit
+    /// position) sharing a bucket, ordered by member, then representative.
+    PairEntry { member, leader_position }
 }
 
 /// Member–representative pairs, sorted within a budget and read back by member.

@@ -53,6 +53,88 @@ fn table_key<K: Into<u64>>(key: K) -> u32 {
     key.into() as u32
 }
 
+/// Documents by a `u32` key. A key with a single document, by far the most common case in
+/// LSH tables, holds it inline in its map slot; more go to a side list, whose place is reused
+/// once the key is removed. Lookups never iterate the map, so its hashing order cannot leak
+/// into results.
+#[derive(Debug, Clone)]
+pub struct DocLists {
+    map: AHashMap<u32, u32>,
+    lists: Vec<Vec<DocIndex>>,
+    free: Vec<u32>,
+}
+
+impl Default for DocLists {
+    fn default() -> Self {
+        // Fixed seeds: lookups never depend on them, but fixed seeds make runs repeatable down
+        // to memory layout, which helps when profiling.
+        DocLists {
+            map: AHashMap::with_hasher(RandomState::with_seeds(1, 2, 3, 4)),
+            lists: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl DocLists {
+    /// Add `doc` (below 2^31) under `key`, after the documents already there; adding the
+    /// document a key last received again does nothing.
+    pub fn push(&mut self, key: u32, doc: DocIndex) -> Result<()> {
+        if doc >= MANY {
+            return Err(Error::InvalidParameter(format!(
+                "an LSH table holds at most {MANY} documents"
+            )));
+        }
+        let slot = self.map.entry(key).or_insert(doc);
+        if *slot == doc {
+            return Ok(());
+        }
+        if *slot & MANY == 0 {
+            let pair = vec![*slot, doc];
+            let list = match self.free.pop() {
+                Some(list) => {
+                    self.lists[list as usize] = pair;
+                    list
+                }
+                None => {
+                    self.lists.push(pair);
+                    (self.lists.len() - 1) as u32
+                }
+            };
+            *slot = MANY | list;
+        } else if let Some(list) = self.lists.get_mut((*slot & !MANY) as usize) {
+            list.push(doc);
+        }
+        Ok(())
+    }
+
+    /// Append the documents under `key` to `out`.
+    pub fn extend_into(&self, key: u32, out: &mut Vec<DocIndex>) {
+        match self.map.get(&key) {
+            Some(&slot) if slot & MANY == 0 => out.push(slot),
+            Some(&slot) => {
+                if let Some(list) = self.lists.get((slot & !MANY) as usize) {
+                    out.extend_from_slice(list);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Forget `key` and its documents.
+    pub fn remove(&mut self, key: u32) {
+        if let Some(slot) = self.map.remove(&key) {
+            if slot & MANY != 0 {
+                let list = slot & !MANY;
+                if let Some(l) = self.lists.get_mut(list as usize) {
+                    *l = Vec::new();
+                    self.free.push(list);
+                }
+            }
+        }
+    }
+}
+
 /// An LSH index: per band, band key → documents.
 ///
 /// Tables key on the low 32 bits of each band key: a stray collision only adds a candidate,
@@ -61,23 +143,16 @@ fn table_key<K: Into<u64>>(key: K) -> u32 {
 #[derive(Debug, Clone)]
 pub struct BandIndex {
     params: LshParams,
-    tables: Vec<AHashMap<u32, u32>>,
-    overflow: Vec<Vec<DocIndex>>,
+    tables: Vec<DocLists>,
     len: usize,
 }
 
 impl BandIndex {
     /// An empty index with these bands × rows.
     pub fn new(params: LshParams) -> Self {
-        // Fixed seeds: lookups never depend on them, but fixed seeds make runs repeatable down
-        // to memory layout, which helps when profiling.
-        let state = RandomState::with_seeds(1, 2, 3, 4);
         BandIndex {
             params,
-            tables: (0..params.bands)
-                .map(|_| AHashMap::with_hasher(state.clone()))
-                .collect(),
-            overflow: Vec::new(),
+            tables: (0..params.bands).map(|_| DocLists::default()).collect(),
             len: 0,
         }
     }
@@ -99,23 +174,8 @@ impl BandIndex {
 
     /// Insert `doc` (below 2^31) under its band keys (as made by [`band_keys`]).
     pub fn insert<K: Copy + Into<u64>>(&mut self, doc: DocIndex, keys: &[K]) -> Result<()> {
-        if doc >= MANY {
-            return Err(Error::InvalidParameter(format!(
-                "the LSH index holds at most {MANY} documents"
-            )));
-        }
         for (table, key) in self.tables.iter_mut().zip(keys) {
-            let slot = table.entry(table_key(*key)).or_insert(doc);
-            if *slot == doc {
-                continue;
-            }
-            if *slot & MANY == 0 {
-                let list = self.overflow.len() as u32;
-                self.overflow.push(vec![*slot, doc]);
-                *slot = MANY | list;
-            } else if let Some(list) = self.overflow.get_mut((*slot & !MANY) as usize) {
-                list.push(doc);
-            }
+            table.push(table_key(*key), doc)?;
         }
         self.len += 1;
         Ok(())
@@ -125,15 +185,7 @@ impl BandIndex {
     pub fn candidates<K: Copy + Into<u64>>(&self, keys: &[K]) -> Vec<DocIndex> {
         let mut out = Vec::new();
         for (table, key) in self.tables.iter().zip(keys) {
-            match table.get(&table_key(*key)) {
-                Some(&slot) if slot & MANY == 0 => out.push(slot),
-                Some(&slot) => {
-                    if let Some(list) = self.overflow.get((slot & !MANY) as usize) {
-                        out.extend_from_slice(list);
-                    }
-                }
-                None => {}
-            }
+            table.extend_into(table_key(*key), &mut out);
         }
         out.sort_unstable();
         out.dedup();

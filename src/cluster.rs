@@ -16,7 +16,7 @@
 //! runs in parallel before it. Results depend only on the input and the options.
 
 use crate::bucket::{BucketGrouper, PairSorter};
-use crate::candidates::{band_keys, BandIndex, DocIndex};
+use crate::candidates::{band_keys, BandIndex, DocIndex, DocLists};
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprint;
 use crate::lsh::LshParams;
@@ -455,7 +455,8 @@ pub fn cluster_buckets<S: ShingleSource>(
     add_buckets(&mut grouper)?;
     let mut shared = grouper.finish()?;
 
-    let mut open = OpenLeaders::default();
+    // The representatives of each shared bucket still open, by bucket number.
+    let mut open = DocLists::default();
     let mut leader_item: Vec<usize> = Vec::new();
     let mut placed: Vec<(usize, f64)> = vec![(usize::MAX, 0.0); inputs.len()];
     let (mut doc, mut rep) = (Scratch::default(), Scratch::default());
@@ -480,20 +481,15 @@ pub fn cluster_buckets<S: ShingleSource>(
             Some((leader, similarity)) => placed[i] = (leader_item[leader], similarity),
             None => {
                 let leader = doc_index(leader_item.len())?;
-                if leader >= MANY {
-                    return Err(Error::InvalidParameter(format!(
-                        "more than {MANY} representatives in one run"
-                    )));
-                }
                 for b in mine.iter().filter(|b| !b.closes) {
-                    open.push(b.bucket, leader);
+                    open.push(b.bucket, leader)?;
                 }
                 leader_item.push(i);
                 placed[i] = (i, 1.0);
             }
         }
         for b in mine.iter().filter(|b| b.closes) {
-            open.close(b.bucket);
+            open.remove(b.bucket);
         }
     }
     drop(open);
@@ -577,68 +573,6 @@ pub fn cluster_buckets<S: ShingleSource>(
 /// Members verified together in the second look of [`cluster_buckets`]: enough to keep both
 /// cores busy, few enough that their candidate lists stay small.
 const SECOND_LOOK_BATCH: usize = 1 << 13;
-
-/// The representatives of each open shared bucket, by bucket number. A bucket with one
-/// representative, the common case, takes one map entry; more go to a side list, whose slot
-/// is reused once the bucket closes.
-#[derive(Debug, Default)]
-struct OpenLeaders {
-    buckets: ahash::AHashMap<u32, u32>,
-    lists: Vec<Vec<DocIndex>>,
-    free: Vec<u32>,
-}
-
-impl OpenLeaders {
-    fn extend_into(&self, bucket: u32, out: &mut Vec<DocIndex>) {
-        match self.buckets.get(&bucket) {
-            Some(&slot) if slot & MANY == 0 => out.push(slot),
-            Some(&slot) => {
-                if let Some(list) = self.lists.get((slot & !MANY) as usize) {
-                    out.extend_from_slice(list);
-                }
-            }
-            None => {}
-        }
-    }
-
-    fn push(&mut self, bucket: u32, leader: DocIndex) {
-        let Some(slot) = self.buckets.get_mut(&bucket) else {
-            self.buckets.insert(bucket, leader);
-            return;
-        };
-        if *slot & MANY == 0 {
-            let pair = vec![*slot, leader];
-            let list = match self.free.pop() {
-                Some(list) => {
-                    self.lists[list as usize] = pair;
-                    list
-                }
-                None => {
-                    self.lists.push(pair);
-                    (self.lists.len() - 1) as u32
-                }
-            };
-            *slot = MANY | list;
-        } else if let Some(list) = self.lists.get_mut((*slot & !MANY) as usize) {
-            list.push(leader);
-        }
-    }
-
-    fn close(&mut self, bucket: u32) {
-        if let Some(slot) = self.buckets.remove(&bucket) {
-            if slot & MANY != 0 {
-                let list = slot & !MANY;
-                if let Some(l) = self.lists.get_mut(list as usize) {
-                    *l = Vec::new();
-                    self.free.push(list);
-                }
-            }
-        }
-    }
-}
-
-/// Marks a slot of [`OpenLeaders`] as a side list rather than one representative.
-const MANY: u32 = 1 << 31;
 
 /// The most similar representative of document `i` at or above the threshold (ties to the
 /// earlier representative), among its LSH candidates.

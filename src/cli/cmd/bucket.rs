@@ -8,14 +8,13 @@
 
 use crate::cli::args::BucketArgs;
 use crate::cli::cmd::sign::{
-    bucket_stamp, bucket_tables_match, has_keys, read_shards, shard_tables, stamp_fits,
-    table_params, KeysDigest, BUCKET_TABLE,
+    bucket_stamp, grouped, has_keys, read_shards, table_params, KeysDigest, BUCKET_TABLE,
 };
 use crate::cli::{match_config, signature_params, Ui};
 use anyhow::{Context, Result};
 use reprint::bucket::KeySorter;
 use reprint::cluster::short_keys;
-use reprint::columnar::{read_bucket_table, read_stamp, BucketRow, BucketWriter};
+use reprint::columnar::{read_bucket_table, BucketRow, BucketWriter};
 use std::fs::File;
 use std::io::BufWriter;
 
@@ -30,27 +29,18 @@ pub fn run(args: BucketArgs, ui: &Ui) -> Result<()> {
     let target = args.dir.join(BUCKET_TABLE);
 
     // Current already? The stamps say, and the table must read back whole.
-    let stamps: Option<Vec<String>> = shard_tables(&args.dir)?
-        .iter()
-        .map(|(_, p)| File::open(p).ok().and_then(read_stamp))
-        .collect();
-    let existing = File::open(&target).ok().and_then(read_stamp);
-    if let (Some(stamps), Some(existing)) = (&stamps, &existing) {
-        let fits = !stamps.is_empty()
-            && stamps.iter().all(|s| stamp_fits(s, &expected).is_ok())
-            && bucket_tables_match(existing, stamps);
-        if fits {
-            match read_bucket_table(&target, |_| Ok(()), |_| Ok(())) {
-                Ok(()) => {
-                    ui.summary(&format!(
-                        "reprint: {}: already grouped from these {} tables, kept",
-                        target.display(),
-                        stamps.len()
-                    ));
-                    return Ok(());
-                }
-                Err(e) => ui.note(&format!("reprint: {e}; grouping again")),
+    let state = grouped(&args.dir, &expected)?;
+    if state.current {
+        match read_bucket_table(&target, |_| Ok(()), |_| Ok(())) {
+            Ok(()) => {
+                ui.summary(&format!(
+                    "reprint: {}: already grouped from these {} tables, kept",
+                    target.display(),
+                    state.tables.len()
+                ));
+                return Ok(());
             }
+            Err(e) => ui.note(&format!("reprint: {e}; grouping again")),
         }
     }
 

@@ -5,8 +5,8 @@
 use crate::cli::args::{ClusterArgs, ClusterFormat, KeepArg, Level};
 use crate::cli::cmd::bucket::DEFAULT_SORT_BUDGET;
 use crate::cli::cmd::sign::{
-    bucket_keys_match, bucket_tables_match, has_keys, read_shards, shard_tables, table_params,
-    KeysDigest, BUCKET_TABLE,
+    bucket_keys_match, grouped, has_keys, read_shards, table_params, Grouped, KeysDigest,
+    BUCKET_TABLE,
 };
 use crate::cli::{
     input_names, match_config, open_output, read_documents, signature_params, story_config,
@@ -20,7 +20,7 @@ use reprint::cluster::{
     cluster_buckets, cluster_sets, short_keys, visit_order, ClusterInput, Estimated, Keep,
     MatchConfig, Membership, OnDisk,
 };
-use reprint::columnar::{read_bucket_table, read_stamp, write_clusters};
+use reprint::columnar::{read_bucket_table, write_clusters};
 use reprint::corpus::parse_timestamp;
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
 use reprint::shingle_store::{ShingleStore, StoredSet};
@@ -28,7 +28,6 @@ use reprint::signature::SignatureParams;
 use reprint::verify::Measure;
 use reprint::Skipped;
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -330,16 +329,12 @@ fn run_from_signatures(
     // Continue from `reprint bucket`'s table while it is current: its stamp lists the stamps
     // of the signature tables it was grouped from (and their keys, checked once read).
     let bucket_table = dir.join(BUCKET_TABLE);
-    let names: Vec<PathBuf> = shard_tables(dir)?.into_iter().map(|(_, p)| p).collect();
-    let table_stamps: Option<Vec<String>> = names
-        .iter()
-        .map(|p| File::open(p).ok().and_then(read_stamp))
-        .collect();
-    let grouped_stamp = File::open(&bucket_table).ok().and_then(read_stamp);
-    let from_table = match (&grouped_stamp, &table_stamps) {
-        (Some(grouped), Some(stamps)) => bucket_tables_match(grouped, stamps),
-        _ => false,
-    };
+    let Grouped {
+        tables: names,
+        table_stamps,
+        bucket_stamp: grouped_stamp,
+        current: from_table,
+    } = grouped(dir, &expected)?;
     if !from_table && !names.is_empty() && bucket_table.exists() {
         let why = if grouped_stamp.is_some() {
             "was grouped from other signature tables"

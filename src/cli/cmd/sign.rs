@@ -255,9 +255,46 @@ fn stamps_value(table_stamps: &[String]) -> serde_json::Value {
 
 /// Whether a bucket table's stamp says it was grouped from signature tables with these stamps
 /// (the keys are checked once they are read: see [`bucket_keys_match`]).
-pub fn bucket_tables_match(bucket_stamp: &str, table_stamps: &[String]) -> bool {
+fn bucket_tables_match(bucket_stamp: &str, table_stamps: &[String]) -> bool {
     serde_json::from_str::<serde_json::Value>(bucket_stamp)
         .is_ok_and(|v| v["format"] == TABLE_FORMAT && v["tables"] == stamps_value(table_stamps))
+}
+
+/// A directory of signature tables, as a stage continuing from its bucket table sees it.
+pub struct Grouped {
+    /// The signature tables, in shard order.
+    pub tables: Vec<PathBuf>,
+    /// Their stamps (`None` if one has none).
+    pub table_stamps: Option<Vec<String>>,
+    /// The bucket table's stamp, if there is a readable one.
+    pub bucket_stamp: Option<String>,
+    /// Whether the bucket table was grouped from these tables, made with the parameters
+    /// `expected` (its keys are checked once read: see [`bucket_keys_match`]).
+    pub current: bool,
+}
+
+/// How `dir`'s bucket table stands against its signature tables.
+pub fn grouped(dir: &Path, expected: &serde_json::Value) -> Result<Grouped> {
+    let tables: Vec<PathBuf> = shard_tables(dir)?.into_iter().map(|(_, p)| p).collect();
+    let table_stamps: Option<Vec<String>> = tables
+        .iter()
+        .map(|p| File::open(p).ok().and_then(read_stamp))
+        .collect();
+    let bucket_stamp = File::open(dir.join(BUCKET_TABLE)).ok().and_then(read_stamp);
+    let current = match (&bucket_stamp, &table_stamps) {
+        (Some(grouped), Some(stamps)) => {
+            !stamps.is_empty()
+                && stamps.iter().all(|s| stamp_fits(s, expected).is_ok())
+                && bucket_tables_match(grouped, stamps)
+        }
+        _ => false,
+    };
+    Ok(Grouped {
+        tables,
+        table_stamps,
+        bucket_stamp,
+        current,
+    })
 }
 
 /// Whether a bucket table's stamp names these keys.
