@@ -15,17 +15,22 @@
 //! one bucket entry each band, not a thousand.
 //!
 //! Tables:
-//! - `meta`: the format version and the parameters, fixed when the index is created;
+//! - `meta`: the format version and the parameters, fixed when the index is created, and the
+//!   counters (next number, next story, fold counter, removals);
 //! - `ids`: document id → document number (numbers count up from 0 in the order of adding);
 //! - `documents`: number → the document's record (id, outlet, date, representative, similarity,
 //!   story);
 //! - `sets`: number → its shingle set (sorted `u32`, little-endian);
 //! - `keys`: number → its LSH band keys (`u64`, little-endian);
-//! - `bands`: (band, key) → representative numbers (a multimap);
+//! - `bands`: (band, key) → representative numbers (a multimap), for the representatives
+//!   numbered below the fold counter; the later ones are held in memory by whoever opens the
+//!   index and folded in every so often (see `recent`), since inserting at random places of
+//!   this table was most of what an `add` wrote;
 //! - `members`: representative number → the numbers of its near-duplicates (a multimap);
 //! - `vectors`: number → its story (a number), date and story vector (term hash, weight);
 //! - `postings`: term → representatives whose heaviest terms include it, with its weight (a
-//!   multimap; a term past the most postings any query reads gets no more);
+//!   multimap; a term past the most postings any query reads gets no more), folded like
+//!   `bands`;
 //! - `df`: term → how many representatives hold it; `stories`: story → how many
 //!   representatives it has; `story_members`: story → their numbers (a multimap).
 //!
@@ -60,15 +65,25 @@ use crate::story::{
 };
 use crate::verify::{intersection, Measure, ShingleSet};
 use ahash::AHashMap;
+pub use recent::FOLD_AT as DEFAULT_FOLD_AT;
+use recent::{Counters, Recent, EDITS, FOLDED, FOLD_AT};
 use redb::{
     ConcurrencyMode, Database, MultimapTableDefinition, ReadOnlyDatabase, ReadableDatabase,
     ReadableMultimapTable, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-/// Version of the index's layout; an index written with another is refused, never misread.
-pub const FORMAT_VERSION: u32 = 3;
+mod recent;
+
+/// Version of the index's layout; an index written with another is refused, never misread
+/// (format 3, the same tables without the fold counter, is read, and upgraded by a writer).
+pub const FORMAT_VERSION: u32 = 4;
+
+/// The oldest format this reprint reads: an index of format 3 holds every representative in
+/// `bands` and `postings`, which format 4 reads as an index folded up to its last number.
+const OLDEST_READ: u32 = 3;
 
 /// The store's file inside the index directory.
 const FILE: &str = "index.redb";
@@ -275,6 +290,10 @@ pub struct IndexStats {
     pub stories: u64,
     /// The index file's size in bytes.
     pub file_bytes: u64,
+    /// Documents added since the last fold: the band entries and postings of their
+    /// representatives are not in the tables yet, and whoever opens the index rebuilds them in
+    /// memory (see `reprint index compact`).
+    pub unfolded_documents: u64,
     /// [`FORMAT_VERSION`].
     pub format_version: u32,
     /// The hashing scheme.
@@ -311,6 +330,11 @@ pub struct Index {
     path: PathBuf,
     db: Database,
     stamp: Stamp,
+    /// The representatives not yet folded into the tables, as of the last commit (`None`:
+    /// rebuild it from the tables).
+    recent: Option<Recent>,
+    /// Fold once this many representatives are held outside the tables.
+    fold_at: u64,
 }
 
 /// An index opened read-only: it may be queried while another process adds.
@@ -318,6 +342,8 @@ pub struct IndexReader {
     path: PathBuf,
     db: ReadOnlyDatabase,
     stamp: Stamp,
+    /// The representatives not yet folded into the tables, as of the last snapshot read.
+    recent: Mutex<Option<Recent>>,
 }
 
 fn file_of(dir: &Path) -> PathBuf {
@@ -356,7 +382,7 @@ fn check_stamp(path: &Path, bytes: Option<&[u8]>) -> Result<Stamp> {
     let bytes = bytes.ok_or_else(|| store_error(path, "not a reprint index (no parameters)"))?;
     let stamp: Stamp = serde_json::from_slice(bytes)
         .map_err(|e| store_error(path, format!("unreadable index parameters: {e}")))?;
-    if stamp.format_version != FORMAT_VERSION {
+    if !(OLDEST_READ..=FORMAT_VERSION).contains(&stamp.format_version) {
         return Err(store_error(
             path,
             format!(
@@ -383,6 +409,16 @@ fn check_stamp(path: &Path, bytes: Option<&[u8]>) -> Result<Stamp> {
 }
 
 impl Index {
+    fn over(path: PathBuf, db: Database, stamp: Stamp) -> Self {
+        Index {
+            path,
+            db,
+            stamp,
+            recent: None,
+            fold_at: FOLD_AT,
+        }
+    }
+
     /// Create an index in `dir` (made if missing) with fixed parameters; an existing index
     /// there is an error, never overwritten.
     pub fn create(dir: &Path, params: IndexParams) -> Result<Self> {
@@ -402,6 +438,7 @@ impl Index {
             {
                 let mut meta = txn.open_table(META)?;
                 meta.insert("stamp", serde_json::to_vec(&stamp)?.as_slice())?;
+                meta.insert(FOLDED, 0u64.to_le_bytes().as_slice())?;
                 // Create every table now, so that readers find them even in an empty index.
                 txn.open_table(IDS)?;
                 txn.open_table(DOCUMENTS)?;
@@ -418,15 +455,20 @@ impl Index {
             Ok(())
         };
         init().map_err(|e| store_error(&path, e))?;
-        Ok(Index { path, db, stamp })
+        Ok(Index::over(path, db, stamp))
     }
 
-    /// Open the index in `dir` for adding.
+    /// Open the index in `dir` for adding. An index of an older format this reprint reads is
+    /// upgraded to this one.
     pub fn open(dir: &Path) -> Result<Self> {
         let path = existing_file(dir)?;
         let db = builder().open(&path).map_err(|e| store_error(&path, e))?;
-        let stamp = read_stamp(&path, &db)?;
-        Ok(Index { path, db, stamp })
+        let mut stamp = read_stamp(&path, &db)?;
+        if stamp.format_version < FORMAT_VERSION {
+            stamp.format_version = FORMAT_VERSION;
+            upgrade(&db, &stamp).map_err(|e| store_error(&path, e))?;
+        }
+        Ok(Index::over(path, db, stamp))
     }
 
     /// The parameters fixed at creation.
@@ -434,16 +476,66 @@ impl Index {
         self.stamp.params
     }
 
+    /// Fold the representatives held outside the band and postings tables into them once there
+    /// are `n` (at least 1; the default is [`DEFAULT_FOLD_AT`]). Larger means fewer folds, but
+    /// more memory and a slower start for every process that opens the index. What the index
+    /// answers does not depend on it.
+    pub fn set_fold_at(&mut self, n: u64) {
+        self.fold_at = n.max(1);
+    }
+
     /// Add `documents` in order, in one transaction: each is checked against the index as it
     /// stands (including the documents before it in this call) and then added, unless its id is
     /// already there. Nothing is written unless the whole call succeeds.
+    ///
+    /// Once enough representatives are held outside the band and postings tables (see
+    /// [`Index::set_fold_at`]), they are folded in, in a second transaction.
     pub fn add(&mut self, documents: &[IndexInput<'_>]) -> Result<Vec<Verdict>> {
-        let path = self.path.clone();
-        let err = |e: &dyn std::fmt::Display| store_error(&path, e);
-        let txn = self.db.begin_write().map_err(|e| err(&e))?;
-        let verdicts = add_batch(&txn, &self.stamp.params, documents).map_err(|e| err(&e))?;
-        txn.commit().map_err(|e| err(&e))?;
+        let params = self.stamp.params;
+        let verdicts = self.write(|txn, recent| add_batch(txn, &params, recent, documents))?;
+        if self
+            .recent
+            .as_ref()
+            .is_some_and(|r| r.representatives() >= self.fold_at)
+        {
+            self.fold()?;
+        }
         Ok(verdicts)
+    }
+
+    /// Fold the representatives held outside the band and postings tables into them.
+    fn fold(&mut self) -> Result<()> {
+        self.write(|txn, recent| recent.fold(txn))
+    }
+
+    /// Run `work` in one write transaction with the recent layer brought up to date, and commit.
+    /// If anything fails the layer is dropped, to be rebuilt from what was committed.
+    fn write<T>(
+        &mut self,
+        work: impl FnOnce(&WriteTransaction, &mut Recent) -> StoreResult<T>,
+    ) -> Result<T> {
+        let mut recent = self.recent.take();
+        let run = || -> StoreResult<(T, Option<Recent>)> {
+            let txn = self.db.begin_write()?;
+            {
+                let meta = txn.open_table(META)?;
+                let counters = Counters::read(&meta)?;
+                let docs = txn.open_table(DOCUMENTS)?;
+                let keys = txn.open_table(KEYS)?;
+                let vectors = txn.open_table(VECTORS)?;
+                let df = txn.open_table(DF)?;
+                Recent::catch_up(&mut recent, counters, (&docs, &keys, &vectors), &df)?;
+            }
+            let Some(layer) = recent.as_mut() else {
+                return Err("no band layer".into());
+            };
+            let out = work(&txn, layer)?;
+            txn.commit()?;
+            Ok((out, recent))
+        };
+        let (out, recent) = run().map_err(|e| store_error(&self.path, e))?;
+        self.recent = recent;
+        Ok(out)
     }
 
     /// Counts and parameters.
@@ -456,22 +548,50 @@ impl Index {
     /// without it: each becomes a near-duplicate of another representative or a representative
     /// itself. Returns, per id, what happened.
     pub fn remove(&mut self, ids: &[&str]) -> Result<Vec<Removal>> {
-        let path = self.path.clone();
-        let err = |e: &dyn std::fmt::Display| store_error(&path, e);
-        let txn = self.db.begin_write().map_err(|e| err(&e))?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(remove_one(&txn, &self.stamp.params, id).map_err(|e| err(&e))?);
-        }
-        txn.commit().map_err(|e| err(&e))?;
-        Ok(out)
+        let params = self.stamp.params;
+        self.write(|txn, recent| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(remove_one(txn, &params, recent, id)?);
+            }
+            if out.iter().any(|r| matches!(r, Removal::Removed { .. })) {
+                let mut meta = txn.open_table(META)?;
+                let edits = read_counter(&meta, EDITS)? + 1;
+                meta.insert(EDITS, edits.to_le_bytes().as_slice())?;
+                recent.edited();
+            }
+            Ok(out)
+        })
     }
 
-    /// Give the space of removed and rewritten pages back to the file system; returns whether
+    /// Fold the representatives held outside the band and postings tables into them, and give
+    /// the space of removed and rewritten pages back to the file system; returns whether
     /// anything was compacted.
     pub fn compact(&mut self) -> Result<bool> {
-        self.db.compact().map_err(|e| store_error(&self.path, e))
+        let folded = self.write(|txn, recent| {
+            let any = recent.representatives() > 0;
+            if any {
+                recent.fold(txn)?;
+            }
+            Ok(any)
+        })?;
+        let compacted = self.db.compact().map_err(|e| store_error(&self.path, e))?;
+        Ok(folded || compacted)
     }
+}
+
+/// Rewrite an older index's stamp as this format's: everything it holds is in the band and
+/// postings tables, so its fold counter is its next number.
+fn upgrade(db: &Database, stamp: &Stamp) -> StoreResult<()> {
+    let txn = db.begin_write()?;
+    {
+        let mut meta = txn.open_table(META)?;
+        let next = read_counter(&meta, NEXT)?;
+        meta.insert("stamp", serde_json::to_vec(stamp)?.as_slice())?;
+        meta.insert(FOLDED, next.to_le_bytes().as_slice())?;
+    }
+    txn.commit()?;
+    Ok(())
 }
 
 /// What removing one id did.
@@ -486,7 +606,12 @@ pub enum Removal {
     },
 }
 
-fn remove_one(txn: &WriteTransaction, params: &IndexParams, id: &str) -> StoreResult<Removal> {
+fn remove_one(
+    txn: &WriteTransaction,
+    params: &IndexParams,
+    recent: &mut Recent,
+    id: &str,
+) -> StoreResult<Removal> {
     let mut ids = txn.open_table(IDS)?;
     let Some(number) = ids.remove(id)?.map(|v| v.value()) else {
         return Ok(Removal::Absent);
@@ -517,11 +642,15 @@ fn remove_one(txn: &WriteTransaction, params: &IndexParams, id: &str) -> StoreRe
             redecided: Vec::new(),
         });
     }
-    for (band, &key) in keys.iter().enumerate() {
-        bands.remove(band_entry(band, key), number)?;
-    }
-    for (term, value) in postings_of(number, &vector) {
-        postings.remove(term, value)?;
+    if number >= recent.folded() {
+        recent.withdraw(number, &keys, &vector);
+    } else {
+        for (band, &key) in keys.iter().enumerate() {
+            bands.remove(band_entry(band, key), number)?;
+        }
+        for (term, value) in postings_of(number, &vector) {
+            postings.remove(term, value)?;
+        }
     }
     story_members.remove(record.story, number)?;
     let size = stories.get(record.story)?.map_or(0, |v| v.value());
@@ -554,37 +683,43 @@ fn remove_one(txn: &WriteTransaction, params: &IndexParams, id: &str) -> StoreRe
                 vector: StoryVector::default(),
             },
         };
-        let verdict =
-            match match_representative(&docs, &sets, &bands, params, &orphan_keys, &values)? {
-                Some((similarity, of, rep)) => {
-                    orphan.duplicate_of = Some(of);
-                    orphan.similarity = Some((similarity * 1e4).round() / 1e4);
-                    orphan.story = rep.story;
-                    members.insert(of, m)?;
-                    Verdict::Duplicate {
-                        of,
-                        of_id: rep.id,
-                        similarity,
-                        story: rep.story,
-                    }
+        let verdict = match match_representative(
+            &docs,
+            &sets,
+            (&bands, recent),
+            params,
+            &orphan_keys,
+            &values,
+        )? {
+            Some((similarity, of, rep)) => {
+                orphan.duplicate_of = Some(of);
+                orphan.similarity = Some((similarity * 1e4).round() / 1e4);
+                orphan.story = rep.story;
+                members.insert(of, m)?;
+                Verdict::Duplicate {
+                    of,
+                    of_id: rep.id,
+                    similarity,
+                    story: rep.story,
                 }
-                None => {
-                    // It takes its representative's place in the story.
-                    orphan.duplicate_of = None;
-                    orphan.similarity = None;
-                    enter_representative(
-                        (&mut bands, &mut postings),
-                        (&mut stories, &mut story_members),
-                        m,
-                        &orphan_keys,
-                        (&stored.vector, None),
-                        orphan.story,
-                    )?;
-                    Verdict::New {
-                        story: Some(orphan.story),
-                    }
+            }
+            None => {
+                // It takes its representative's place in the story.
+                orphan.duplicate_of = None;
+                orphan.similarity = None;
+                enter_representative(
+                    (&mut bands, &mut postings, recent),
+                    (&mut stories, &mut story_members),
+                    m,
+                    &orphan_keys,
+                    (&stored.vector, None),
+                    orphan.story,
+                )?;
+                Verdict::New {
+                    story: Some(orphan.story),
                 }
-            };
+            }
+        };
         stored.story = orphan.story;
         vectors.insert(
             m,
@@ -615,7 +750,12 @@ impl IndexReader {
             }
         };
         let stamp = read_stamp(&path, &db)?;
-        Ok(IndexReader { path, db, stamp })
+        Ok(IndexReader {
+            path,
+            db,
+            stamp,
+            recent: Mutex::new(None),
+        })
     }
 
     /// The parameters fixed at creation.
@@ -628,31 +768,50 @@ impl IndexReader {
     pub fn query(&self, documents: &[IndexInput<'_>]) -> Result<Vec<Verdict>> {
         let err = |e: &dyn std::fmt::Display| store_error(&self.path, e);
         let txn = self.db.begin_read().map_err(|e| err(&e))?;
-        let open = || -> StoreResult<(QueryTables, u64)> {
+        let mut recent = self.recent.lock().map_err(|_| err(&"a query failed"))?;
+        let mut open = || -> StoreResult<(QueryTables, u64)> {
             let meta = txn.open_table(META)?;
+            let docs = txn.open_table(DOCUMENTS)?;
+            let vectors = txn.open_table(VECTORS)?;
+            let keys = txn.open_table(KEYS)?;
+            let df = txn.open_table(DF)?;
+            let counters = Counters::read(&meta)?;
+            Recent::catch_up(&mut recent, counters, (&docs, &keys, &vectors), &df)?;
             Ok((
                 QueryTables {
                     ids: txn.open_table(IDS)?,
-                    docs: txn.open_table(DOCUMENTS)?,
+                    docs,
                     sets: txn.open_table(SETS)?,
                     bands: txn.open_multimap_table(BANDS)?,
-                    vectors: txn.open_table(VECTORS)?,
+                    vectors,
                     postings: txn.open_multimap_table(POSTINGS)?,
-                    df: txn.open_table(DF)?,
+                    df,
                     stories: txn.open_table(STORIES)?,
                     story_members: txn.open_multimap_table(STORY_MEMBERS)?,
                 },
                 read_counter(&meta, STORY_DOCUMENTS)?,
             ))
         };
-        let (tables, story_documents) = open().map_err(|e| err(&e))?;
+        let opened = open();
+        let (tables, story_documents) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                *recent = None;
+                return Err(err(&e));
+            }
+        };
+        let Some(recent) = recent.as_ref() else {
+            return Err(err(&"no band layer"));
+        };
         let mut stats = TermStats {
             documents: story_documents,
             ..TermStats::default()
         };
         documents
             .iter()
-            .map(|doc| decide(&tables, &mut stats, &self.stamp.params, doc).map_err(|e| err(&e)))
+            .map(|doc| {
+                decide(&tables, recent, &mut stats, &self.stamp.params, doc).map_err(|e| err(&e))
+            })
             .collect()
     }
 
@@ -720,11 +879,16 @@ fn stats_of(path: &Path, db: &impl ReadableDatabase, stamp: &Stamp) -> Result<In
     let file_bytes = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
+    let counters = txn
+        .open_table(META)
+        .map_err(|e| store_error(path, e))
+        .and_then(|meta| Counters::read(&meta).map_err(|e| store_error(path, e)))?;
     Ok(IndexStats {
         documents,
         representatives,
         stories,
         file_bytes,
+        unfolded_documents: counters.next.saturating_sub(counters.folded),
         format_version: stamp.format_version,
         scheme: stamp.scheme.clone(),
         params: stamp.params,
@@ -747,6 +911,7 @@ struct QueryTables {
 /// The verdict on `doc` against the committed index; `stats` caches its term frequencies.
 fn decide(
     t: &QueryTables,
+    recent: &Recent,
     stats: &mut TermStats,
     params: &IndexParams,
     doc: &IndexInput<'_>,
@@ -759,7 +924,7 @@ fn decide(
     let keys = band_keys(&doc.fingerprint.signature, &params.matching().lsh)?;
     let values = doc.fingerprint.shingles.values();
     if let Some((similarity, of, record)) =
-        match_representative(&t.docs, &t.sets, &t.bands, params, &keys, values)?
+        match_representative(&t.docs, &t.sets, (&t.bands, recent), params, &keys, values)?
     {
         return Ok(Verdict::Duplicate {
             of,
@@ -773,7 +938,7 @@ fn decide(
     stats.load(&t.df, terms)?;
     let vector = stats.vector(terms, config.max_terms);
     let tables = StoryTables {
-        postings: &t.postings,
+        postings: (&t.postings, recent),
         vectors: &t.vectors,
         stories: &t.stories,
         sets: &t.sets,
@@ -795,7 +960,7 @@ fn decide(
 fn match_representative<D, S, B>(
     docs: &D,
     sets: &S,
-    bands: &B,
+    (bands, recent): (&B, &Recent),
     params: &IndexParams,
     keys: &[u64],
     values: &[u32],
@@ -807,9 +972,11 @@ where
 {
     let mut candidates: Vec<u64> = Vec::new();
     for (band, &key) in keys.iter().enumerate() {
-        for value in bands.get(band_entry(band, key))? {
+        let entry = band_entry(band, key);
+        for value in bands.get(entry)? {
             candidates.push(value?.value());
         }
+        recent.band(entry, &mut candidates);
     }
     candidates.sort_unstable();
     candidates.dedup();
@@ -986,9 +1153,14 @@ fn decode_vector(bytes: &[u8]) -> StoreResult<StoredVector> {
 
 /// The heaviest [`POSTED_TERMS`] terms of `vector` with their weights, heaviest first.
 fn heaviest_terms(vector: &StoryVector) -> Vec<(u64, f32)> {
+    let heavier = |a: &(u64, f32), b: &(u64, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     let mut terms = vector.terms.clone();
-    terms.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    terms.truncate(POSTED_TERMS);
+    // The order is total (ties go to the lower term), so selecting first changes nothing.
+    if terms.len() > POSTED_TERMS {
+        terms.select_nth_unstable_by(POSTED_TERMS - 1, heavier);
+        terms.truncate(POSTED_TERMS);
+    }
+    terms.sort_unstable_by(heavier);
     terms
 }
 
@@ -1008,7 +1180,7 @@ const WEIGHT_SCALE: f64 = ((1u64 << 24) - 1) as f64;
 
 /// The tables story matching reads, from a write or a read transaction.
 struct StoryTables<'t, P, V, S, T, M> {
-    postings: &'t P,
+    postings: (&'t P, &'t Recent),
     vectors: &'t V,
     stories: &'t S,
     sets: &'t T,
@@ -1123,13 +1295,18 @@ where
         // 250.
         let cap = (stats.documents / 100).clamp(64, MAX_POSTINGS) as u32;
         let mut partial: AHashMap<u64, f64> = AHashMap::new();
+        let mut postings: Vec<u64> = Vec::new();
         for (term, w) in heaviest_terms(document.vector) {
             if stats.index_df(term) > cap {
                 continue;
             }
             let w = f64::from(w);
-            for posting in self.postings.get(term)? {
-                let posting = posting?.value();
+            postings.clear();
+            for posting in self.postings.0.get(term)? {
+                postings.push(posting?.value());
+            }
+            self.postings.1.postings(term, &mut postings);
+            for &posting in &postings {
                 let q = (posting & 0xFF_FFFF) as f64 / WEIGHT_SCALE;
                 *partial.entry(posting >> 24).or_default() += w * q;
             }
@@ -1257,6 +1434,7 @@ const NEXT: &str = "next";
 fn add_batch(
     txn: &WriteTransaction,
     params: &IndexParams,
+    recent: &mut Recent,
     documents: &[IndexInput<'_>],
 ) -> StoreResult<Vec<Verdict>> {
     let mut meta = txn.open_table(META)?;
@@ -1294,7 +1472,8 @@ fn add_batch(
         let terms = if params.stories { doc.terms } else { &NO_TERMS };
         stats.load(&df, terms)?;
         let vector = stats.vector(terms, story_config.max_terms);
-        let duplicate = match_representative(&docs, &sets, &bands, params, &keys, values)?;
+        let duplicate =
+            match_representative(&docs, &sets, (&bands, &*recent), params, &keys, values)?;
         let verdict = match duplicate {
             Some((similarity, of, record)) => Verdict::Duplicate {
                 of,
@@ -1304,7 +1483,7 @@ fn add_batch(
             },
             None => {
                 let tables = StoryTables {
-                    postings: &postings,
+                    postings: (&postings, &*recent),
                     vectors: &vectors,
                     stories: &stories,
                     sets: &sets,
@@ -1367,7 +1546,7 @@ fn add_batch(
                 members.insert(of, number)?;
             }
             None => enter_representative(
-                (&mut bands, &mut postings),
+                (&mut bands, &mut postings, recent),
                 (&mut stories, &mut story_members),
                 number,
                 &keys,
@@ -1378,6 +1557,7 @@ fn add_batch(
         verdicts.push(verdict);
     }
     stats.save(&mut df)?;
+    recent.advance(next);
     meta.insert(NEXT, next.to_le_bytes().as_slice())?;
     meta.insert(NEXT_STORY, next_story.to_le_bytes().as_slice())?;
     meta.insert(STORY_DOCUMENTS, stats.documents.to_le_bytes().as_slice())?;
@@ -1395,30 +1575,34 @@ fn verdict_story(verdict: &Verdict) -> Option<u64> {
 
 type Multimap<'t> = redb::MultimapTable<'t, u64, u64>;
 
-/// Enter representative `number` in the band table (`bands`), the term postings (`postings`)
-/// and its story (`stories`, `story_members`).
+/// Enter representative `number` in the band table (`bands`) and the term postings
+/// (`postings`), or in the recent layer when its number is past the fold counter, and in its
+/// story (`stories`, `story_members`).
 fn enter_representative(
-    (bands, postings): (&mut Multimap<'_>, &mut Multimap<'_>),
+    (bands, postings, recent): (&mut Multimap<'_>, &mut Multimap<'_>, &mut Recent),
     (stories, story_members): (&mut redb::Table<u64, u64>, &mut Multimap<'_>),
     number: u64,
     keys: &[u64],
     (vector, stats): (&StoryVector, Option<&TermStats>),
     story: u64,
 ) -> StoreResult<()> {
+    let size = stories.get(story)?.map_or(0, |v| v.value());
+    stories.insert(story, size + 1)?;
+    story_members.insert(story, number)?;
+    // A term held by more representatives than any query reads (frequencies only grow) is
+    // never looked up again: its list is left as it is, which saves most inserts.
+    let keep = |term: u64| stats.is_none_or(|s| u64::from(s.index_df(term)) <= MAX_POSTINGS);
+    if number >= recent.folded() {
+        return recent.enter(number, keys, vector, &mut |term| Ok(keep(term)));
+    }
     for (band, &key) in keys.iter().enumerate() {
         bands.insert(band_entry(band, key), number)?;
     }
     for (term, value) in postings_of(number, vector) {
-        // A term held by more representatives than any query reads (frequencies only grow)
-        // is never looked up again: its list is left as it is, which saves most inserts.
-        if stats.is_some_and(|s| u64::from(s.index_df(term)) > MAX_POSTINGS) {
-            continue;
+        if keep(term) {
+            postings.insert(term, value)?;
         }
-        postings.insert(term, value)?;
     }
-    let size = stories.get(story)?.map_or(0, |v| v.value());
-    stories.insert(story, size + 1)?;
-    story_members.insert(story, number)?;
     Ok(())
 }
 
@@ -1611,6 +1795,146 @@ mod tests {
             let w = vector.terms.iter().find(|t| t.0 == term).unwrap().1;
             assert!(((value & 0xFF_FFFF) as f64 / WEIGHT_SCALE - f64::from(w)).abs() < 1e-7);
         }
+    }
+
+    type Pairs = Vec<(u64, u64)>;
+
+    /// The band entries and postings of an index: the tables' and the recent layer's.
+    fn entries(dir: &Path) -> (Pairs, Pairs, u64) {
+        let reader = IndexReader::open(dir).unwrap();
+        reader.query(&[]).unwrap();
+        let txn = reader.db.begin_read().unwrap();
+        let table = |def| -> Vec<(u64, u64)> {
+            let t = txn.open_multimap_table(def).unwrap();
+            let mut out = Vec::new();
+            for row in t.iter().unwrap() {
+                let (k, values) = row.unwrap();
+                for v in values {
+                    out.push((k.value(), v.unwrap().value()));
+                }
+            }
+            out
+        };
+        let (mut bands, mut postings) = (table(BANDS), table(POSTINGS));
+        let in_tables = bands.len() as u64;
+        let layer = reader.recent.lock().unwrap();
+        let [b, p] = layer.as_ref().unwrap().entries();
+        bands.extend(b);
+        postings.extend(p);
+        bands.sort_unstable();
+        postings.sort_unstable();
+        (bands, postings, in_tables)
+    }
+
+    /// Whether a representative's entries are in the tables or in the recent layer, and
+    /// whenever the folds come, a lookup finds the same ones: exactly those of every
+    /// representative, computed afresh from what was added.
+    #[test]
+    fn band_entries_and_postings_are_the_same_folded_or_not() {
+        use crate::synth::{Synth, SynthConfig};
+        let corpus: Vec<_> = Synth::new(SynthConfig {
+            documents: 300,
+            seed: 11,
+            ..SynthConfig::default()
+        })
+        .collect();
+        let mut f = Fingerprinter::new(params().signature()).unwrap();
+        let fingerprints: Vec<Fingerprint> = corpus
+            .iter()
+            .map(|d| f.fingerprint(&d.text).unwrap())
+            .collect();
+        let terms: Vec<TermCounts> = corpus
+            .iter()
+            .map(|d| crate::analysis::story_terms(&d.text))
+            .collect();
+        let mut seen = Vec::new();
+        for fold_at in [1, 40, u64::MAX] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut index = Index::create(dir.path(), params()).unwrap();
+            index.set_fold_at(fold_at);
+            let inputs: Vec<IndexInput> = corpus
+                .iter()
+                .zip(&fingerprints)
+                .zip(&terms)
+                .map(|((d, fingerprint), terms)| IndexInput {
+                    terms,
+                    ..input(&d.id, fingerprint)
+                })
+                .collect();
+            for chunk in inputs.chunks(25) {
+                index.add(chunk).unwrap();
+            }
+            let (bands, postings, in_tables) = entries(dir.path());
+            match fold_at {
+                1 => assert_eq!(in_tables as usize, bands.len(), "all folded"),
+                u64::MAX => assert_eq!(in_tables, 0, "none folded"),
+                _ => assert!(in_tables > 0 && (in_tables as usize) < bands.len()),
+            }
+            // Afresh: every representative's keys and heaviest terms.
+            let documents = IndexReader::open(dir.path()).unwrap().documents().unwrap();
+            let (mut want_bands, mut want_postings) = (Vec::new(), Vec::new());
+            for (number, entry) in documents.iter().enumerate() {
+                if entry.document.duplicate_of.is_some() {
+                    continue;
+                }
+                let number = number as u64;
+                let keys = band_keys(
+                    &fingerprints[number as usize].signature,
+                    &params().matching().lsh,
+                )
+                .unwrap();
+                for (band, &key) in keys.iter().enumerate() {
+                    want_bands.push((band_entry(band, key), number));
+                }
+                let vector = entry.story_vector.as_ref().unwrap();
+                want_postings.extend(postings_of(number, vector));
+            }
+            want_bands.sort_unstable();
+            want_postings.sort_unstable();
+            assert!(want_postings.len() > 1000);
+            assert_eq!(bands, want_bands, "fold at {fold_at}");
+            assert_eq!(postings, want_postings, "fold at {fold_at}");
+            seen.push((documents, bands, postings));
+        }
+        assert_eq!(seen[0], seen[1]);
+        assert_eq!(seen[0], seen[2]);
+    }
+
+    /// An index of format 3 (no fold counter: everything in the tables) is read as it is, and a
+    /// writer upgrades it; what it answers does not change.
+    #[test]
+    fn an_index_of_format_3_is_read_and_upgraded() {
+        let (dir, mut index, mut f) = fresh();
+        index.set_fold_at(1);
+        let a = f.fingerprint(TEXT).unwrap();
+        index.add(&[input("a", &a)]).unwrap();
+        {
+            let txn = index.db.begin_write().unwrap();
+            {
+                let mut meta = txn.open_table(META).unwrap();
+                let mut stamp = index.stamp.clone();
+                stamp.format_version = 3;
+                meta.insert("stamp", serde_json::to_vec(&stamp).unwrap().as_slice())
+                    .unwrap();
+                meta.remove(FOLDED).unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        drop(index);
+        let copy = f.fingerprint(&format!("{TEXT} Shares fell.")).unwrap();
+        let reader = IndexReader::open(dir.path()).unwrap();
+        assert_eq!(reader.stats().unwrap().format_version, 3);
+        assert_eq!(reader.stats().unwrap().unfolded_documents, 0);
+        let asked = reader.query(&[input("copy", &copy)]).unwrap();
+        assert!(
+            matches!(asked[0], Verdict::Duplicate { of: 0, .. }),
+            "{asked:?}"
+        );
+        drop(reader);
+        let mut index = Index::open(dir.path()).unwrap();
+        assert_eq!(index.stats().unwrap().format_version, FORMAT_VERSION);
+        assert_eq!(index.add(&[input("copy", &copy)]).unwrap(), asked);
+        assert_eq!(index.stats().unwrap().unfolded_documents, 1);
     }
 
     #[test]

@@ -142,8 +142,18 @@ impl Handle {
 
 fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
     let mut handle = if write {
-        Handle::Writer(Index::open(&args.dir)?)
+        let mut index = Index::open(&args.dir)?;
+        if let Some(n) = args.fold_at {
+            index.set_fold_at(n);
+        }
+        Handle::Writer(index)
     } else {
+        if args.fold_at.is_some() {
+            return Err(reprint::Error::InvalidParameter(
+                "--fold-at is for `reprint index add`; a query writes nothing".into(),
+            )
+            .into());
+        }
         Handle::Reader(IndexReader::open(&args.dir)?)
     };
     let params = handle.params();
@@ -368,6 +378,12 @@ fn stats(args: IndexStatsArgs) -> Result<()> {
             )?;
             writeln!(
                 out,
+                "unfolded    {} documents (held in memory by whoever opens the index until \
+                 the next fold; `reprint index compact` folds them)",
+                stats.unfolded_documents
+            )?;
+            writeln!(
+                out,
                 "parameters  threshold {}, {} permutations, {}-word shingles, seed {}, {} bands x {} rows",
                 p.threshold, p.num_perm, p.shingle_size, p.seed, p.bands, p.rows
             )?;
@@ -431,12 +447,14 @@ fn remove(args: IndexRemoveArgs, ui: &Ui) -> Result<()> {
 
 fn compact(args: IndexCompactArgs, ui: &Ui) -> Result<()> {
     let mut index = Index::open(&args.dir)?;
-    let before = index.stats()?.file_bytes;
+    let before = index.stats()?;
     index.compact()?;
     let after = index.stats()?.file_bytes;
     ui.summary(&format!(
-        "reprint: compacted {}: {before} -> {after} bytes",
-        args.dir.display()
+        "reprint: compacted {}: {} documents folded into the band table, {} -> {after} bytes",
+        args.dir.display(),
+        before.unfolded_documents,
+        before.file_bytes
     ));
     Ok(())
 }
