@@ -488,24 +488,16 @@ impl Index {
     /// stands (including the documents before it in this call) and then added, unless its id is
     /// already there. Nothing is written unless the whole call succeeds.
     ///
-    /// Once enough representatives are held outside the band and postings tables (see
-    /// [`Index::set_fold_at`]), they are folded in, in a second transaction.
+    /// When enough representatives are held outside the band and postings tables (see
+    /// [`Index::set_fold_at`]), the same transaction first folds them in.
     pub fn add(&mut self, documents: &[IndexInput<'_>]) -> Result<Vec<Verdict>> {
-        let params = self.stamp.params;
-        let verdicts = self.write(|txn, recent| add_batch(txn, &params, recent, documents))?;
-        if self
-            .recent
-            .as_ref()
-            .is_some_and(|r| r.representatives() >= self.fold_at)
-        {
-            self.fold()?;
-        }
-        Ok(verdicts)
-    }
-
-    /// Fold the representatives held outside the band and postings tables into them.
-    fn fold(&mut self) -> Result<()> {
-        self.write(|txn, recent| recent.fold(txn))
+        let (params, fold_at) = (self.stamp.params, self.fold_at);
+        self.write(|txn, recent| {
+            if recent.representatives() >= fold_at {
+                recent.fold(txn)?;
+            }
+            add_batch(txn, &params, recent, documents)
+        })
     }
 
     /// Run `work` in one write transaction with the recent layer brought up to date, and commit.
@@ -1864,11 +1856,21 @@ mod tests {
             for chunk in inputs.chunks(25) {
                 index.add(chunk).unwrap();
             }
+            let unfolded = index.stats().unwrap().unfolded_documents;
             let (bands, postings, in_tables) = entries(dir.path());
             match fold_at {
-                1 => assert_eq!(in_tables as usize, bands.len(), "all folded"),
-                u64::MAX => assert_eq!(in_tables, 0, "none folded"),
+                // Each add folds what the ones before it left.
+                1 => assert_eq!(unfolded, 25),
+                u64::MAX => assert_eq!((unfolded, in_tables), (300, 0), "none folded"),
                 _ => assert!(in_tables > 0 && (in_tables as usize) < bands.len()),
+            }
+            // After compaction, everything is in the tables, and the same.
+            if fold_at == 40 {
+                assert!(index.compact().unwrap());
+                assert_eq!(index.stats().unwrap().unfolded_documents, 0);
+                let (b, p, in_tables) = entries(dir.path());
+                assert_eq!((&b, &p), (&bands, &postings));
+                assert_eq!(in_tables as usize, bands.len(), "all folded");
             }
             // Afresh: every representative's keys and heaviest terms.
             let documents = IndexReader::open(dir.path()).unwrap().documents().unwrap();
@@ -1905,9 +1907,9 @@ mod tests {
     #[test]
     fn an_index_of_format_3_is_read_and_upgraded() {
         let (dir, mut index, mut f) = fresh();
-        index.set_fold_at(1);
         let a = f.fingerprint(TEXT).unwrap();
         index.add(&[input("a", &a)]).unwrap();
+        index.compact().unwrap();
         {
             let txn = index.db.begin_write().unwrap();
             {

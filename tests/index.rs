@@ -318,31 +318,30 @@ fn a_reader_queries_while_a_writer_adds() {
     );
 }
 
-/// Removing a representative re-decides its copies; compaction keeps every answer. Run with the
-/// added documents held in the recent layer (the default, for so few) and folded into the tables
-/// after every batch.
+/// Removing a representative re-decides its copies; compaction keeps every answer. Run with
+/// the removed representative and its copy both held in the recent layer (the default, for so
+/// few), the representative folded into the tables and its copy not, and both folded.
 #[test]
 fn remove_redecides_copies_and_compact_keeps_answers() {
-    remove_and_compact(&[]);
-    remove_and_compact(&["--fold-at", "1"]);
+    let (seeds, syndicated) = ("data/seeds", "data/syndicated.jsonl");
+    remove_and_compact(&[&[seeds, syndicated]], 9, 8);
+    remove_and_compact(&[&[seeds], &[syndicated, "--fold-at", "1"]], 4, 8);
+    let stories = "data/stories.jsonl";
+    remove_and_compact(&[&[seeds, syndicated], &[stories, "--fold-at", "1"]], 9, 17);
 }
 
-fn remove_and_compact(fold: &[&str]) {
+/// Add with each of `adds` (arguments after `index add INDEX`), check that `unfolded`
+/// documents are left unfolded, remove a seed, and check the answers and `documents` after.
+fn remove_and_compact(adds: &[&[&str]], unfolded: u64, documents: u64) {
     let dir = tempfile::tempdir().unwrap();
     let index = path(&dir.path().join("ix"));
     ok(&["index", "create", &index, "-q"]);
-    let mut add = vec![
-        "index",
-        "add",
-        &index,
-        "data/seeds",
-        "data/syndicated.jsonl",
-        "-q",
-    ];
-    add.extend_from_slice(fold);
-    ok(&add);
-    let unfolded = stats(&index)["unfolded_documents"].as_u64().unwrap();
-    assert_eq!(unfolded, if fold.is_empty() { 9 } else { 0 });
+    for args in adds {
+        let mut add = vec!["index", "add", &index, "-q"];
+        add.extend_from_slice(args);
+        ok(&add);
+    }
+    assert_eq!(stats(&index)["unfolded_documents"], unfolded);
     let out = ok(&[
         "index",
         "remove",
@@ -358,7 +357,7 @@ fn remove_and_compact(fold: &[&str]) {
         "{text}"
     );
     assert!(text.contains("absent     not-there"), "{text}");
-    assert_eq!(stats(&index)["documents"], 8);
+    assert_eq!(stats(&index)["documents"], documents);
     // Before compaction, as after: the same answers.
     let before = verdicts("query", &index, &["data/seeds"]);
     ok(&["index", "compact", &index, "-q"]);
@@ -441,25 +440,17 @@ fn stories_do_not_depend_on_batches() {
     }
     let inputs = ["data/stories.jsonl", "data/dev/rewrites.jsonl"];
     let said = verdicts("add", &whole, &inputs);
-    // With the first file folded into the tables and the second held in the recent layer, the
-    // second file's articles are told the same.
-    let mut folded = jsonl(
-        &ok(&[
-            "index",
-            "add",
-            &folding,
-            inputs[0],
-            "--format",
-            "jsonl",
-            "-q",
-            "--fold-at",
-            "1",
-        ])
-        .stdout,
-    );
-    assert_eq!(stats(&folding)["unfolded_documents"], 0);
-    folded.extend(verdicts("add", &folding, &inputs[1..]));
+    // With the first file folded into the tables (at the start of the second add) and the
+    // second held in the recent layer, the second file's articles are told the same.
+    let mut folded = verdicts("add", &folding, &inputs[..1]);
+    let mut add = vec![
+        "index", "add", &folding, inputs[1], "--format", "jsonl", "-q",
+    ];
+    add.extend_from_slice(&["--fold-at", "1"]);
+    folded.extend(jsonl(&ok(&add).stdout));
     assert_eq!(said, folded);
+    let second = std::fs::read_to_string(inputs[1]).unwrap().lines().count();
+    assert_eq!(stats(&folding)["unfolded_documents"], second);
     let mut n = 0;
     for file in ["data/stories.jsonl", "data/dev/rewrites.jsonl"] {
         for line in std::fs::read_to_string(file).unwrap().lines() {
