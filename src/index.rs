@@ -16,16 +16,16 @@
 //!
 //! Tables:
 //! - `meta`: the format version and the parameters, fixed when the index is created, and the
-//!   counters (next number, next story, fold counter, removals);
+//!   counters (next number, next story, fold counters, removals);
 //! - `ids`: document id → document number (numbers count up from 0 in the order of adding);
 //! - `documents`: number → the document's record (id, outlet, date, representative, similarity,
 //!   story);
 //! - `sets`: number → its shingle set (sorted `u32`, little-endian);
 //! - `keys`: number → its LSH band keys (`u64`, little-endian);
 //! - `bands`: (band, key) → representative numbers (a multimap), for the representatives
-//!   numbered below the fold counter; the later ones are held in memory by whoever opens the
-//!   index and folded in every so often (see `recent`), since inserting at random places of
-//!   this table was most of what an `add` wrote;
+//!   numbered below the band's fold counter; the later ones are held in memory by whoever
+//!   opens the index and folded in every so often, a band at a time (see `recent`), since
+//!   inserting at random places of this table was most of what an `add` wrote;
 //! - `members`: representative number → the numbers of its near-duplicates (a multimap);
 //! - `vectors`: number → its story (a number), date and story vector (term hash, weight);
 //! - `postings`: term → representatives whose heaviest terms include it, with its weight (a
@@ -66,7 +66,7 @@ use crate::story::{
 use crate::verify::{intersection, Measure, ShingleSet};
 use ahash::AHashMap;
 pub use recent::FOLD_AT as DEFAULT_FOLD_AT;
-use recent::{Counters, Recent, EDITS, FOLDED, FOLD_AT};
+use recent::{write_folded, Counters, Recent, EDITS, FOLD_AT};
 use redb::{
     ConcurrencyMode, Database, MultimapTableDefinition, ReadOnlyDatabase, ReadableDatabase,
     ReadableMultimapTable, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
@@ -333,8 +333,10 @@ pub struct Index {
     /// The representatives not yet folded into the tables, as of the last commit (`None`:
     /// rebuild it from the tables).
     recent: Option<Recent>,
-    /// Fold once this many representatives are held outside the tables.
+    /// Fold a slot once it holds this many representatives in memory.
     fold_at: u64,
+    /// Representatives this writer has entered since it last folded a slot (`None`: it has not).
+    since_fold: Option<u64>,
 }
 
 /// An index opened read-only: it may be queried while another process adds.
@@ -416,6 +418,7 @@ impl Index {
             stamp,
             recent: None,
             fold_at: FOLD_AT,
+            since_fold: None,
         }
     }
 
@@ -438,7 +441,7 @@ impl Index {
             {
                 let mut meta = txn.open_table(META)?;
                 meta.insert("stamp", serde_json::to_vec(&stamp)?.as_slice())?;
-                meta.insert(FOLDED, 0u64.to_le_bytes().as_slice())?;
+                write_folded(&mut meta, &vec![0; params.bands + 1])?;
                 // Create every table now, so that readers find them even in an empty index.
                 txn.open_table(IDS)?;
                 txn.open_table(DOCUMENTS)?;
@@ -476,10 +479,10 @@ impl Index {
         self.stamp.params
     }
 
-    /// Fold the representatives held outside the band and postings tables into them once there
-    /// are `n` (at least 1; the default is [`DEFAULT_FOLD_AT`]). Larger means fewer folds, but
-    /// more memory and a slower start for every process that opens the index. What the index
-    /// answers does not depend on it.
+    /// Fold a band's entries (or the postings) held in memory into its table once it holds
+    /// those of `n` representatives (at least 1; the default is [`DEFAULT_FOLD_AT`]). Larger
+    /// means fewer folds, but more memory and a slower start for every process that opens the
+    /// index. What the index answers does not depend on it.
     pub fn set_fold_at(&mut self, n: u64) {
         self.fold_at = n.max(1);
     }
@@ -488,16 +491,33 @@ impl Index {
     /// stands (including the documents before it in this call) and then added, unless its id is
     /// already there. Nothing is written unless the whole call succeeds.
     ///
-    /// When enough representatives are held outside the band and postings tables (see
-    /// [`Index::set_fold_at`]), the same transaction first folds them in.
+    /// When a band (or the postings) holds enough representatives in memory (see
+    /// [`Index::set_fold_at`]), the same transaction first folds it into its table. Folds are
+    /// spaced: after one, this writer enters a seventeenth of that number of representatives
+    /// (with 16 bands) before the next, so that bands due together (as they all are the first
+    /// time) are folded over many batches instead of in a row; a band may hold up to about twice
+    /// the number meanwhile.
     pub fn add(&mut self, documents: &[IndexInput<'_>]) -> Result<Vec<Verdict>> {
         let (params, fold_at) = (self.stamp.params, self.fold_at);
-        self.write(|txn, recent| {
-            if recent.representatives() >= fold_at {
-                recent.fold(txn)?;
+        let spacing = fold_at / (params.bands as u64 + 1);
+        let due = self.since_fold.is_none_or(|n| n >= spacing);
+        let (verdicts, folded) = self.write(|txn, recent| {
+            let slot = recent.fullest(fold_at).filter(|_| due);
+            if let Some(slot) = slot {
+                recent.fold(txn, slot)?;
             }
-            add_batch(txn, &params, recent, documents)
-        })
+            Ok((add_batch(txn, &params, recent, documents)?, slot.is_some()))
+        })?;
+        let entered = verdicts
+            .iter()
+            .filter(|v| matches!(v, Verdict::New { .. } | Verdict::Story { .. }))
+            .count() as u64;
+        self.since_fold = match (folded, self.since_fold) {
+            (true, _) => Some(entered),
+            (false, Some(n)) => Some(n.saturating_add(entered)),
+            (false, None) => None,
+        };
+        Ok(verdicts)
     }
 
     /// Run `work` in one write transaction with the recent layer brought up to date, and commit.
@@ -511,7 +531,7 @@ impl Index {
             let txn = self.db.begin_write()?;
             {
                 let meta = txn.open_table(META)?;
-                let counters = Counters::read(&meta)?;
+                let counters = Counters::read(&meta, self.stamp.params.bands)?;
                 let docs = txn.open_table(DOCUMENTS)?;
                 let keys = txn.open_table(KEYS)?;
                 let vectors = txn.open_table(VECTORS)?;
@@ -561,9 +581,9 @@ impl Index {
     /// anything was compacted.
     pub fn compact(&mut self) -> Result<bool> {
         let folded = self.write(|txn, recent| {
-            let any = recent.representatives() > 0;
+            let any = recent.unfolded() > 0;
             if any {
-                recent.fold(txn)?;
+                recent.fold_all(txn)?;
             }
             Ok(any)
         })?;
@@ -580,7 +600,7 @@ fn upgrade(db: &Database, stamp: &Stamp) -> StoreResult<()> {
         let mut meta = txn.open_table(META)?;
         let next = read_counter(&meta, NEXT)?;
         meta.insert("stamp", serde_json::to_vec(stamp)?.as_slice())?;
-        meta.insert(FOLDED, next.to_le_bytes().as_slice())?;
+        write_folded(&mut meta, &vec![next; stamp.params.bands + 1])?;
     }
     txn.commit()?;
     Ok(())
@@ -634,16 +654,7 @@ fn remove_one(
             redecided: Vec::new(),
         });
     }
-    if number >= recent.folded() {
-        recent.withdraw(number, &keys, &vector);
-    } else {
-        for (band, &key) in keys.iter().enumerate() {
-            bands.remove(band_entry(band, key), number)?;
-        }
-        for (term, value) in postings_of(number, &vector) {
-            postings.remove(term, value)?;
-        }
-    }
+    recent.withdraw((&mut bands, &mut postings), number, &keys, &vector)?;
     story_members.remove(record.story, number)?;
     let size = stories.get(record.story)?.map_or(0, |v| v.value());
     if size > 1 {
@@ -767,7 +778,7 @@ impl IndexReader {
             let vectors = txn.open_table(VECTORS)?;
             let keys = txn.open_table(KEYS)?;
             let df = txn.open_table(DF)?;
-            let counters = Counters::read(&meta)?;
+            let counters = Counters::read(&meta, self.stamp.params.bands)?;
             Recent::catch_up(&mut recent, counters, (&docs, &keys, &vectors), &df)?;
             Ok((
                 QueryTables {
@@ -874,13 +885,15 @@ fn stats_of(path: &Path, db: &impl ReadableDatabase, stamp: &Stamp) -> Result<In
     let counters = txn
         .open_table(META)
         .map_err(|e| store_error(path, e))
-        .and_then(|meta| Counters::read(&meta).map_err(|e| store_error(path, e)))?;
+        .and_then(|meta| {
+            Counters::read(&meta, stamp.params.bands).map_err(|e| store_error(path, e))
+        })?;
     Ok(IndexStats {
         documents,
         representatives,
         stories,
         file_bytes,
-        unfolded_documents: counters.next.saturating_sub(counters.folded),
+        unfolded_documents: counters.unfolded(),
         format_version: stamp.format_version,
         scheme: stamp.scheme.clone(),
         params: stamp.params,
@@ -968,7 +981,7 @@ where
         for value in bands.get(entry)? {
             candidates.push(value?.value());
         }
-        recent.band(entry, &mut candidates);
+        recent.band(band, entry, &mut candidates);
     }
     candidates.sort_unstable();
     candidates.dedup();
@@ -1568,8 +1581,8 @@ fn verdict_story(verdict: &Verdict) -> Option<u64> {
 type Multimap<'t> = redb::MultimapTable<'t, u64, u64>;
 
 /// Enter representative `number` in the band table (`bands`) and the term postings
-/// (`postings`), or in the recent layer when its number is past the fold counter, and in its
-/// story (`stories`, `story_members`).
+/// (`postings`), or in memory for the slots whose fold counters it has reached (see `recent`),
+/// and in its story (`stories`, `story_members`).
 fn enter_representative(
     (bands, postings, recent): (&mut Multimap<'_>, &mut Multimap<'_>, &mut Recent),
     (stories, story_members): (&mut redb::Table<u64, u64>, &mut Multimap<'_>),
@@ -1584,18 +1597,9 @@ fn enter_representative(
     // A term held by more representatives than any query reads (frequencies only grow) is
     // never looked up again: its list is left as it is, which saves most inserts.
     let keep = |term: u64| stats.is_none_or(|s| u64::from(s.index_df(term)) <= MAX_POSTINGS);
-    if number >= recent.folded() {
-        return recent.enter(number, keys, vector, &mut |term| Ok(keep(term)));
-    }
-    for (band, &key) in keys.iter().enumerate() {
-        bands.insert(band_entry(band, key), number)?;
-    }
-    for (term, value) in postings_of(number, vector) {
-        if keep(term) {
-            postings.insert(term, value)?;
-        }
-    }
-    Ok(())
+    recent.enter((bands, postings), number, keys, vector, &mut |term| {
+        Ok(keep(term))
+    })
 }
 
 /// The verdict of a document that joins an indexed story.
@@ -1658,6 +1662,7 @@ fn merge_story(
 
 #[cfg(test)]
 mod tests {
+    use super::recent::FOLDED;
     use super::*;
     use crate::fingerprint::Fingerprinter;
 
@@ -1858,14 +1863,14 @@ mod tests {
             }
             let unfolded = index.stats().unwrap().unfolded_documents;
             let (bands, postings, in_tables) = entries(dir.path());
-            match fold_at {
-                // Each add folds what the ones before it left.
-                1 => assert_eq!(unfolded, 25),
-                u64::MAX => assert_eq!((unfolded, in_tables), (300, 0), "none folded"),
-                _ => assert!(in_tables > 0 && (in_tables as usize) < bands.len()),
+            if fold_at == u64::MAX {
+                assert_eq!((unfolded, in_tables), (300, 0), "none folded");
+            } else {
+                // Some bands folded, some not.
+                assert!(in_tables > 0 && (in_tables as usize) < bands.len());
             }
             // After compaction, everything is in the tables, and the same.
-            if fold_at == 40 {
+            if fold_at != u64::MAX {
                 assert!(index.compact().unwrap());
                 assert_eq!(index.stats().unwrap().unfolded_documents, 0);
                 let (b, p, in_tables) = entries(dir.path());

@@ -1,80 +1,127 @@
-//! The band entries and term postings of the representatives added since the last fold, held
-//! in memory instead of in the `bands` and `postings` tables.
+//! Where the band entries and term postings of representatives live: in the `bands` and
+//! `postings` tables, or, for those added since the last fold, in memory.
 //!
 //! Main choice: a write-optimised layer in front of the two tables whose keys are hashes.
 //! Entering a representative in `bands` is sixteen inserts at random places of a B-tree of
 //! tens of millions of entries: at a million documents each commit rewrote some 100,000 pages
 //! of it, two thirds of all an `add` wrote. The same entries can be recomputed from the
 //! `documents`, `keys` and `vectors` rows that every add appends anyway, in number order. So
-//! the representatives numbered from the `folded` counter on are kept out of the two tables;
-//! whoever opens the index rebuilds their entries from those rows, and once there are
-//! [`FOLD_AT`] of them they are folded into the tables in one sorted pass (one transaction,
-//! which moves the counter), so that each leaf is rewritten once per fold instead of once per
-//! commit.
+//! they are kept out of the tables, whoever opens the index rebuilds them from those rows, and
+//! they are folded into the tables in sorted passes, so that each leaf is rewritten once per
+//! fold instead of once per commit.
+//!
+//! Folds go a slot at a time: each band is one slot (a band's entries share the band number
+//! in their top bits, so they fill a range of their own in `bands`) and the postings are the
+//! last. A slot has its own fold counter: the representatives numbered from it on have their
+//! entries of that slot in memory. A batch that finds a slot holding [`FOLD_AT`]
+//! representatives first folds that one slot, about a seventeenth of the pages a whole fold
+//! would rewrite, so no `add` pays for a whole fold.
 //!
 //! Lookups read the tables and this layer together. What a document is compared with is the
-//! same whichever side of the counter its candidates are on, so the verdicts do not depend on
+//! same whichever side of a counter its candidates are on, so the verdicts do not depend on
 //! when folds happen, and a crash (which can only lose the transaction under way) changes
 //! nothing.
 
 use super::{
-    band_entry, decode_keys, decode_vector, postings_of, read_counter, StoreResult, MAX_POSTINGS,
-    META,
+    band_entry, decode_keys, decode_vector, postings_of, read_counter, Multimap, StoreResult,
+    BANDS, DF, MAX_POSTINGS, META, POSTINGS,
 };
 use crate::candidates::InlineLists;
 use crate::story::StoryVector;
 use ahash::AHashMap;
 use redb::{ReadableTable, WriteTransaction};
 
-/// Representatives kept out of the tables before they are folded in, unless the writer asks
-/// for another number: enough that a fold (which
-/// rewrites most leaves of `bands`) comes once every several `add`s of 10,000 articles, few
-/// enough that rebuilding their entries on opening takes a fraction of a second and tens of MB.
+/// Representatives a slot holds in memory before it is folded into its table, unless the
+/// writer asks for another number: enough that a whole fold (every slot, which rewrites most
+/// leaves of `bands`) comes once every several `add`s of 10,000 articles, few enough that
+/// rebuilding the layer on opening takes a fraction of a second and tens of MB.
 pub const FOLD_AT: u64 = 65_536;
 
-/// Meta key of the fold counter: representatives numbered below it are in `bands` and
-/// `postings`, the others only in this layer. An index of format 3 has none: everything is in
-/// the tables.
+/// Meta key of the fold counters, one `u64` per slot (bands, then postings): representatives
+/// numbered below a slot's counter have that slot's entries in the tables. An index of format
+/// 3 has none: everything is in the tables.
 pub(super) const FOLDED: &str = "folded";
-/// Meta key of the count of `remove`s, which can change which documents above the counter are
+/// Meta key of the count of `remove`s, which can change which documents past the counters are
 /// representatives: a reader whose layer saw another count rebuilds it.
 pub(super) const EDITS: &str = "edits";
 
 /// The counters that say which rows the layer is built from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Counters {
-    /// Numbers below are in the tables.
-    pub folded: u64,
+    /// Per slot, numbers below are in the tables.
+    folded: Vec<u64>,
     /// Numbers below have been given.
-    pub next: u64,
+    next: u64,
     /// `remove`s so far.
-    pub edits: u64,
+    edits: u64,
 }
 
 impl Counters {
-    /// The counters of a committed index (or of the transaction under way).
-    pub fn read<M: ReadableTable<&'static str, &'static [u8]>>(meta: &M) -> StoreResult<Self> {
+    /// The counters of a committed index (or of the transaction under way) with `bands` bands.
+    pub fn read<M: ReadableTable<&'static str, &'static [u8]>>(
+        meta: &M,
+        bands: usize,
+    ) -> StoreResult<Self> {
         let next = read_counter(meta, super::NEXT)?;
+        let slots = bands + 1;
         let folded = match meta.get(FOLDED)? {
-            Some(_) => read_counter(meta, FOLDED)?,
-            None => next,
+            None => vec![next; slots],
+            Some(bytes) => {
+                let words: Vec<u64> = bytes
+                    .value()
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                    .collect();
+                match words.len() {
+                    _ if bytes.value().len() % 8 != 0 => Vec::new(),
+                    // One counter for every slot, as the first builds of format 4 wrote.
+                    1 => vec![words[0]; slots],
+                    n if n == slots => words,
+                    _ => Vec::new(),
+                }
+            }
         };
+        if folded.is_empty() || folded.iter().any(|&f| f > next) {
+            return Err("corrupt fold counters".into());
+        }
         Ok(Counters {
             folded,
             next,
             edits: read_counter(meta, EDITS)?,
         })
     }
+
+    /// Numbers from here on may have entries in memory.
+    pub fn lowest(&self) -> u64 {
+        self.folded.iter().copied().min().unwrap_or(self.next)
+    }
+
+    /// Documents with entries in memory: from the lowest counter to the last number given.
+    pub fn unfolded(&self) -> u64 {
+        self.next.saturating_sub(self.lowest())
+    }
 }
 
-/// Band entries and postings of the representatives numbered from `counters.folded` up to
-/// `counters.next`.
+/// Write fold counters `folded` (one per slot) into `meta`.
+pub(super) fn write_folded(
+    meta: &mut redb::Table<&'static str, &'static [u8]>,
+    folded: &[u64],
+) -> StoreResult<()> {
+    let bytes: Vec<u8> = folded.iter().flat_map(|f| f.to_le_bytes()).collect();
+    meta.insert(FOLDED, bytes.as_slice())?;
+    Ok(())
+}
+
+/// The band entries and postings held in memory: per slot, those of the representatives
+/// numbered from the slot's counter up to `counters.next`.
 #[derive(Debug, Clone)]
 pub(super) struct Recent {
     counters: Counters,
-    bands: InlineLists<u64, u64>,
+    /// Per band, its entries held.
+    bands: Vec<InlineLists<u64, u64>>,
     postings: InlineLists<u64, u64>,
-    representatives: u64,
+    /// Per slot, the representatives whose entries it holds.
+    held: Vec<u64>,
 }
 
 /// Only the field a rebuild needs of a document's record.
@@ -84,33 +131,53 @@ struct RepresentativeOf {
     duplicate_of: Option<u64>,
 }
 
+/// The tables a representative's entries go to when a slot does not hold them.
+pub(super) type Tables<'a, 'b, 'c> = (&'a mut Multimap<'b>, &'a mut Multimap<'c>);
+
 impl Recent {
-    fn empty(folded: u64) -> Self {
+    fn empty(counters: &Counters) -> Self {
+        let bands = counters.folded.len() - 1;
         Recent {
             counters: Counters {
-                folded,
-                next: folded,
-                edits: 0,
+                next: counters.lowest(),
+                ..counters.clone()
             },
-            bands: InlineLists::default(),
+            bands: vec![InlineLists::default(); bands],
             postings: InlineLists::default(),
-            representatives: 0,
+            held: vec![0; bands + 1],
         }
     }
 
-    /// Numbers below this are in the tables; this layer holds the representatives from here.
-    pub fn folded(&self) -> u64 {
-        self.counters.folded
+    fn postings_slot(&self) -> usize {
+        self.bands.len()
     }
 
-    /// Representatives held.
-    pub fn representatives(&self) -> u64 {
-        self.representatives
+    /// Whether `slot` holds `number`'s entries in memory.
+    fn holds(&self, slot: usize, number: u64) -> bool {
+        self.counters
+            .folded
+            .get(slot)
+            .is_some_and(|&folded| number >= folded)
     }
 
-    /// Bring `layer` up to `counters`, read from the same transaction as `documents`, `keys`
-    /// and `vectors`: only the rows added since it was last brought up, unless a fold or a
-    /// removal (or a transaction that was never committed) makes it start again.
+    /// Documents with entries in memory.
+    pub fn unfolded(&self) -> u64 {
+        self.counters.unfolded()
+    }
+
+    /// The slot holding the most representatives, if it holds at least `at`.
+    pub fn fullest(&self, at: u64) -> Option<usize> {
+        let (slot, &held) = self
+            .held
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;
+        (held >= at).then_some(slot)
+    }
+
+    /// Bring `layer` up to `counters`, read from the same transaction as `documents`, `keys`,
+    /// `vectors` and `df`: only the rows added since it was last brought up, unless a fold or
+    /// a removal (or a transaction that was never committed) makes it start again.
     pub fn catch_up<D, K, V, F>(
         layer: &mut Option<Recent>,
         counters: Counters,
@@ -129,7 +196,7 @@ impl Recent {
                 && l.counters.next <= counters.next
         });
         if !current {
-            *layer = Some(Recent::empty(counters.folded));
+            *layer = Some(Recent::empty(&counters));
         }
         let Some(recent) = layer.as_mut() else {
             return Ok(());
@@ -160,7 +227,7 @@ impl Recent {
                 looked_up.insert(term, keep);
                 Ok(keep)
             };
-            recent.enter(number, &band_keys, &vector, &mut keep)?;
+            recent.hold(number, &band_keys, &vector, &mut keep)?;
         }
         recent.counters = counters;
         Ok(())
@@ -176,14 +243,9 @@ impl Recent {
         self.counters.edits += 1;
     }
 
-    /// Hold representative `number`'s band entries and its postings of the terms `keep`
-    /// says are still looked up.
-    ///
-    /// A term held by more than [`MAX_POSTINGS`] representatives is never looked up again
-    /// (frequencies only grow), and the tables leave its later postings out. Whoever leaves
-    /// out a posting here, or at the fold, has seen a frequency at least as high as the table
-    /// path would have, so it only leaves out postings that no lookup reads.
-    pub fn enter(
+    /// Hold, in the slots that hold `number`, its band entries and its postings of the terms
+    /// `keep` says are still looked up.
+    fn hold(
         &mut self,
         number: u64,
         keys: &[u64],
@@ -191,31 +253,95 @@ impl Recent {
         keep: &mut impl FnMut(u64) -> StoreResult<bool>,
     ) -> StoreResult<()> {
         for (band, &key) in keys.iter().enumerate() {
-            self.bands.push(band_entry(band, key), number)?;
-        }
-        for (term, value) in postings_of(number, vector) {
-            if keep(term)? {
-                self.postings.push(term, value)?;
+            if self.holds(band, number) {
+                if let Some(lists) = self.bands.get_mut(band) {
+                    lists.push(band_entry(band, key), number)?;
+                    self.held[band] += 1;
+                }
             }
         }
-        self.representatives += 1;
+        let slot = self.postings_slot();
+        if self.holds(slot, number) {
+            for (term, value) in postings_of(number, vector) {
+                if keep(term)? {
+                    self.postings.push(term, value)?;
+                }
+            }
+            self.held[slot] += 1;
+        }
         Ok(())
     }
 
-    /// Forget representative `number`, entered with these keys and vector.
-    pub fn withdraw(&mut self, number: u64, keys: &[u64], vector: &StoryVector) {
+    /// Enter representative `number`: its band entries and its postings of the terms `keep`
+    /// says are still looked up, in memory for the slots that hold it, in the tables for the
+    /// others.
+    ///
+    /// A term held by more than [`MAX_POSTINGS`] representatives is never looked up again
+    /// (frequencies only grow), and its later postings are left out. Whoever leaves one out,
+    /// here, on rebuilding or at a fold, has seen a frequency at least as high as when the
+    /// document was added, so it only leaves out postings that no lookup reads.
+    pub fn enter(
+        &mut self,
+        (bands, postings): Tables<'_, '_, '_>,
+        number: u64,
+        keys: &[u64],
+        vector: &StoryVector,
+        keep: &mut impl FnMut(u64) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        self.hold(number, keys, vector, keep)?;
         for (band, &key) in keys.iter().enumerate() {
-            self.bands.remove_value(band_entry(band, key), number);
+            if !self.holds(band, number) {
+                bands.insert(band_entry(band, key), number)?;
+            }
         }
+        if !self.holds(self.postings_slot(), number) {
+            for (term, value) in postings_of(number, vector) {
+                if keep(term)? {
+                    postings.insert(term, value)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Take representative `number`, entered with these keys and vector, out of memory and the
+    /// tables.
+    pub fn withdraw(
+        &mut self,
+        (bands, postings): Tables<'_, '_, '_>,
+        number: u64,
+        keys: &[u64],
+        vector: &StoryVector,
+    ) -> StoreResult<()> {
+        for (band, &key) in keys.iter().enumerate() {
+            let entry = band_entry(band, key);
+            if !self.holds(band, number) {
+                bands.remove(entry, number)?;
+            } else if let Some(lists) = self.bands.get_mut(band) {
+                lists.remove_value(entry, number);
+                self.held[band] = self.held[band].saturating_sub(1);
+            }
+        }
+        let slot = self.postings_slot();
+        let held = self.holds(slot, number);
         for (term, value) in postings_of(number, vector) {
-            self.postings.remove_value(term, value);
+            if held {
+                self.postings.remove_value(term, value);
+            } else {
+                postings.remove(term, value)?;
+            }
         }
-        self.representatives = self.representatives.saturating_sub(1);
+        if held {
+            self.held[slot] = self.held[slot].saturating_sub(1);
+        }
+        Ok(())
     }
 
     /// Append the representatives held under band entry `entry`.
-    pub fn band(&self, entry: u64, out: &mut Vec<u64>) {
-        self.bands.extend_into(entry, out);
+    pub fn band(&self, band: usize, entry: u64, out: &mut Vec<u64>) {
+        if let Some(lists) = self.bands.get(band) {
+            lists.extend_into(entry, out);
+        }
     }
 
     /// Append the postings held for `term`.
@@ -223,26 +349,25 @@ impl Recent {
         self.postings.extend_into(term, out);
     }
 
-    /// Move every entry held into the tables, in key order, within `txn`, and move the fold
-    /// counter past the last number given. The layer is empty afterwards; if the transaction
-    /// is not committed, drop it so that it is rebuilt.
-    pub fn fold(&mut self, txn: &WriteTransaction) -> StoreResult<()> {
+    /// Move the entries `slot` holds into its table, in key order, within `txn`, and move the
+    /// slot's counter past the last number given. If the transaction is not committed, drop
+    /// the layer so that it is rebuilt.
+    pub fn fold(&mut self, txn: &WriteTransaction, slot: usize) -> StoreResult<()> {
         let mut meta = txn.open_table(META)?;
-        let counters = Counters::read(&meta)?;
+        let counters = Counters::read(&meta, self.bands.len())?;
         if counters != self.counters {
             return Err("the index changed under its band layer".into());
         }
-        {
-            let mut bands = txn.open_multimap_table(super::BANDS)?;
-            for (entry, number) in self.bands.sorted_pairs() {
+        if let Some(lists) = self.bands.get_mut(slot) {
+            let mut bands = txn.open_multimap_table(BANDS)?;
+            for (entry, number) in std::mem::take(lists).sorted_pairs() {
                 bands.insert(entry, number)?;
             }
-        }
-        {
-            let mut postings = txn.open_multimap_table(super::POSTINGS)?;
-            let df = txn.open_table(super::DF)?;
+        } else if slot == self.postings_slot() {
+            let mut postings = txn.open_multimap_table(POSTINGS)?;
+            let df = txn.open_table(DF)?;
             let mut last: Option<(u64, bool)> = None;
-            for (term, value) in self.postings.sorted_pairs() {
+            for (term, value) in std::mem::take(&mut self.postings).sorted_pairs() {
                 let wanted = match last {
                     Some((t, wanted)) if t == term => wanted,
                     _ => df.get(term)?.map_or(0, |v| u64::from(v.value())) <= MAX_POSTINGS,
@@ -252,10 +377,20 @@ impl Recent {
                     postings.insert(term, value)?;
                 }
             }
+        } else {
+            return Err(format!("no fold slot {slot}").into());
         }
-        meta.insert(FOLDED, counters.next.to_le_bytes().as_slice())?;
-        *self = Recent::empty(counters.next);
-        self.counters.edits = counters.edits;
+        self.held[slot] = 0;
+        self.counters.folded[slot] = self.counters.next;
+        write_folded(&mut meta, &self.counters.folded)?;
+        Ok(())
+    }
+
+    /// Fold every slot.
+    pub fn fold_all(&mut self, txn: &WriteTransaction) -> StoreResult<()> {
+        for slot in 0..self.held.len() {
+            self.fold(txn, slot)?;
+        }
         Ok(())
     }
 }
@@ -264,6 +399,8 @@ impl Recent {
 impl Recent {
     /// Every band entry and posting held, sorted.
     pub fn entries(&self) -> [Vec<(u64, u64)>; 2] {
-        [self.bands.sorted_pairs(), self.postings.sorted_pairs()]
+        let mut bands: Vec<(u64, u64)> = self.bands.iter().flat_map(|b| b.sorted_pairs()).collect();
+        bands.sort_unstable();
+        [bands, self.postings.sorted_pairs()]
     }
 }
