@@ -73,7 +73,7 @@ use redb::{
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 mod recent;
 
@@ -344,8 +344,9 @@ pub struct IndexReader {
     path: PathBuf,
     db: ReadOnlyDatabase,
     stamp: Stamp,
-    /// The representatives not yet folded into the tables, as of the last snapshot read.
-    recent: Mutex<Option<Recent>>,
+    /// The entries held in memory, as of the last snapshot read: shared, so that the lock is
+    /// held only while bringing it up to date, not while queries read it.
+    recent: Mutex<Option<Arc<Recent>>>,
 }
 
 fn file_of(dir: &Path) -> PathBuf {
@@ -771,15 +772,32 @@ impl IndexReader {
     pub fn query(&self, documents: &[IndexInput<'_>]) -> Result<Vec<Verdict>> {
         let err = |e: &dyn std::fmt::Display| store_error(&self.path, e);
         let txn = self.db.begin_read().map_err(|e| err(&e))?;
-        let mut recent = self.recent.lock().map_err(|_| err(&"a query failed"))?;
-        let mut open = || -> StoreResult<(QueryTables, u64)> {
+        let open = || -> StoreResult<(QueryTables, u64, Arc<Recent>)> {
             let meta = txn.open_table(META)?;
             let docs = txn.open_table(DOCUMENTS)?;
             let vectors = txn.open_table(VECTORS)?;
-            let keys = txn.open_table(KEYS)?;
             let df = txn.open_table(DF)?;
             let counters = Counters::read(&meta, self.stamp.params.bands)?;
-            Recent::catch_up(&mut recent, counters, (&docs, &keys, &vectors), &df)?;
+            let recent = {
+                let mut cached = self
+                    .recent
+                    .lock()
+                    .map_err(|_| "a query panicked while holding the band layer")?;
+                match cached.as_ref() {
+                    Some(layer) if layer.is_at(&counters) => Arc::clone(layer),
+                    _ => {
+                        // Unshared unless a query on another thread still reads it.
+                        let mut layer = cached
+                            .take()
+                            .map(|a| Arc::try_unwrap(a).unwrap_or_else(|a| (*a).clone()));
+                        let keys = txn.open_table(KEYS)?;
+                        Recent::catch_up(&mut layer, counters, (&docs, &keys, &vectors), &df)?;
+                        let layer = Arc::new(layer.ok_or("no band layer")?);
+                        *cached = Some(Arc::clone(&layer));
+                        layer
+                    }
+                }
+            };
             Ok((
                 QueryTables {
                     ids: txn.open_table(IDS)?,
@@ -793,19 +811,10 @@ impl IndexReader {
                     story_members: txn.open_multimap_table(STORY_MEMBERS)?,
                 },
                 read_counter(&meta, STORY_DOCUMENTS)?,
+                recent,
             ))
         };
-        let opened = open();
-        let (tables, story_documents) = match opened {
-            Ok(opened) => opened,
-            Err(e) => {
-                *recent = None;
-                return Err(err(&e));
-            }
-        };
-        let Some(recent) = recent.as_ref() else {
-            return Err(err(&"no band layer"));
-        };
+        let (tables, story_documents, recent) = open().map_err(|e| err(&e))?;
         let mut stats = TermStats {
             documents: story_documents,
             ..TermStats::default()
@@ -813,7 +822,7 @@ impl IndexReader {
         documents
             .iter()
             .map(|doc| {
-                decide(&tables, recent, &mut stats, &self.stamp.params, doc).map_err(|e| err(&e))
+                decide(&tables, &recent, &mut stats, &self.stamp.params, doc).map_err(|e| err(&e))
             })
             .collect()
     }
@@ -1767,6 +1776,35 @@ mod tests {
         assert_eq!(index.stats().unwrap().documents, 3);
     }
 
+    /// A reader kept open answers as a fresh one does after another handle removes a
+    /// representative (which changes who represents whom past the fold counters) and folds.
+    #[test]
+    fn a_reader_kept_open_sees_removals_and_folds() {
+        let (dir, mut index, mut f) = fresh();
+        let a = f.fingerprint(TEXT).unwrap();
+        let b = f.fingerprint(&format!("{TEXT} Shares fell.")).unwrap();
+        index.add(&[input("a", &a), input("b", &b)]).unwrap();
+        let reader = IndexReader::open(dir.path()).unwrap();
+        let probe = [input("probe", &a)];
+        let asked = reader.query(&probe).unwrap();
+        assert!(
+            matches!(&asked[0], Verdict::Duplicate { of: 0, .. }),
+            "{asked:?}"
+        );
+        index.remove(&["a"]).unwrap();
+        let fresh_answer = IndexReader::open(dir.path())
+            .unwrap()
+            .query(&probe)
+            .unwrap();
+        assert!(
+            matches!(&fresh_answer[0], Verdict::Duplicate { of: 1, .. }),
+            "b represents the text now: {fresh_answer:?}"
+        );
+        assert_eq!(reader.query(&probe).unwrap(), fresh_answer);
+        index.compact().unwrap();
+        assert_eq!(reader.query(&probe).unwrap(), fresh_answer);
+    }
+
     #[test]
     fn story_vectors_and_postings_round_trip() {
         let vector = StoryVector {
@@ -1823,27 +1861,77 @@ mod tests {
         (bands, postings, in_tables)
     }
 
-    /// Whether a representative's entries are in the tables or in the recent layer, and
-    /// whenever the folds come, a lookup finds the same ones: exactly those of every
-    /// representative, computed afresh from what was added.
+    /// Every representative's band entries and postings, computed afresh from what the index
+    /// holds: `(bands, postings)`, sorted.
+    fn afresh(dir: &Path, fingerprints: &AHashMap<String, Fingerprint>) -> (Pairs, Pairs) {
+        let reader = IndexReader::open(dir).unwrap();
+        let txn = reader.db.begin_read().unwrap();
+        let docs = txn.open_table(DOCUMENTS).unwrap();
+        let (mut bands, mut postings) = (Vec::new(), Vec::new());
+        for (entry, row) in reader.documents().unwrap().iter().zip(docs.iter().unwrap()) {
+            let number = row.unwrap().0.value();
+            if entry.document.duplicate_of.is_some() {
+                continue;
+            }
+            let fingerprint = &fingerprints[&entry.document.id];
+            let keys = band_keys(&fingerprint.signature, &params().matching().lsh).unwrap();
+            for (band, &key) in keys.iter().enumerate() {
+                bands.push((band_entry(band, key), number));
+            }
+            postings.extend(postings_of(number, entry.story_vector.as_ref().unwrap()));
+        }
+        bands.sort_unstable();
+        postings.sort_unstable();
+        (bands, postings)
+    }
+
+    /// Whether a representative's entries are in the tables or held in memory, and whenever
+    /// the folds and removals come, a lookup finds the same ones: exactly those of every
+    /// representative, computed afresh. Postings of a term held by more than
+    /// [`MAX_POSTINGS`] representatives may be left out, since no lookup reads them.
     #[test]
     fn band_entries_and_postings_are_the_same_folded_or_not() {
         use crate::synth::{Synth, SynthConfig};
         let corpus: Vec<_> = Synth::new(SynthConfig {
-            documents: 300,
+            documents: 420,
             seed: 11,
             ..SynthConfig::default()
         })
         .collect();
         let mut f = Fingerprinter::new(params().signature()).unwrap();
-        let fingerprints: Vec<Fingerprint> = corpus
+        let fingerprints: AHashMap<String, Fingerprint> = corpus
             .iter()
-            .map(|d| f.fingerprint(&d.text).unwrap())
+            .map(|d| (d.id.clone(), f.fingerprint(&d.text).unwrap()))
             .collect();
         let terms: Vec<TermCounts> = corpus
             .iter()
             .map(|d| crate::analysis::story_terms(&d.text))
             .collect();
+        // The entries found, and the postings no lookup reads left out of both sides.
+        let check = |dir: &Path, what: &str| -> (Pairs, Pairs) {
+            let (bands, postings, _) = entries(dir);
+            let (want_bands, want_postings) = afresh(dir, &fingerprints);
+            assert_eq!(bands, want_bands, "{what}");
+            let reader = IndexReader::open(dir).unwrap();
+            let txn = reader.db.begin_read().unwrap();
+            let df = txn.open_table(DF).unwrap();
+            let read = |p: &(u64, u64)| {
+                df.get(p.0).unwrap().map_or(0, |v| u64::from(v.value())) <= MAX_POSTINGS
+            };
+            let filtered = |p: &Pairs| p.iter().copied().filter(read).collect::<Pairs>();
+            assert_eq!(filtered(&postings), filtered(&want_postings), "{what}");
+            assert!(
+                postings
+                    .iter()
+                    .all(|p| want_postings.binary_search(p).is_ok()),
+                "{what}: a posting of no representative"
+            );
+            assert!(
+                want_postings.iter().any(|p| !read(p)),
+                "some term is past the postings cap"
+            );
+            (bands, filtered(&postings))
+        };
         let mut seen = Vec::new();
         for fold_at in [1, 40, u64::MAX] {
             let dir = tempfile::tempdir().unwrap();
@@ -1851,57 +1939,36 @@ mod tests {
             index.set_fold_at(fold_at);
             let inputs: Vec<IndexInput> = corpus
                 .iter()
-                .zip(&fingerprints)
                 .zip(&terms)
-                .map(|((d, fingerprint), terms)| IndexInput {
+                .map(|(d, terms)| IndexInput {
                     terms,
-                    ..input(&d.id, fingerprint)
+                    ..input(&d.id, &fingerprints[&d.id])
                 })
                 .collect();
             for chunk in inputs.chunks(25) {
                 index.add(chunk).unwrap();
             }
             let unfolded = index.stats().unwrap().unfolded_documents;
-            let (bands, postings, in_tables) = entries(dir.path());
+            let (_, _, in_tables) = entries(dir.path());
             if fold_at == u64::MAX {
-                assert_eq!((unfolded, in_tables), (300, 0), "none folded");
+                assert_eq!((unfolded, in_tables), (420, 0), "none folded");
             } else {
-                // Some bands folded, some not.
-                assert!(in_tables > 0 && (in_tables as usize) < bands.len());
+                assert!(in_tables > 0 && unfolded > 0, "some bands folded, some not");
             }
-            // After compaction, everything is in the tables, and the same.
-            if fold_at != u64::MAX {
-                assert!(index.compact().unwrap());
-                assert_eq!(index.stats().unwrap().unfolded_documents, 0);
-                let (b, p, in_tables) = entries(dir.path());
-                assert_eq!((&b, &p), (&bands, &postings));
-                assert_eq!(in_tables as usize, bands.len(), "all folded");
-            }
-            // Afresh: every representative's keys and heaviest terms.
+            let added = check(dir.path(), &format!("fold at {fold_at}"));
+            // Remove every seventh document (representatives among them), then fold all.
+            let gone: Vec<&str> = corpus.iter().step_by(7).map(|d| d.id.as_str()).collect();
+            index.remove(&gone).unwrap();
+            let removed = check(dir.path(), &format!("fold at {fold_at}, removed"));
+            assert!(removed.0.len() < added.0.len());
+            assert!(index.compact().unwrap());
+            assert_eq!(index.stats().unwrap().unfolded_documents, 0);
+            let (b, _, in_tables) = entries(dir.path());
+            assert_eq!(in_tables as usize, b.len(), "all folded");
+            let compacted = check(dir.path(), &format!("fold at {fold_at}, compacted"));
+            assert_eq!(compacted, removed);
             let documents = IndexReader::open(dir.path()).unwrap().documents().unwrap();
-            let (mut want_bands, mut want_postings) = (Vec::new(), Vec::new());
-            for (number, entry) in documents.iter().enumerate() {
-                if entry.document.duplicate_of.is_some() {
-                    continue;
-                }
-                let number = number as u64;
-                let keys = band_keys(
-                    &fingerprints[number as usize].signature,
-                    &params().matching().lsh,
-                )
-                .unwrap();
-                for (band, &key) in keys.iter().enumerate() {
-                    want_bands.push((band_entry(band, key), number));
-                }
-                let vector = entry.story_vector.as_ref().unwrap();
-                want_postings.extend(postings_of(number, vector));
-            }
-            want_bands.sort_unstable();
-            want_postings.sort_unstable();
-            assert!(want_postings.len() > 1000);
-            assert_eq!(bands, want_bands, "fold at {fold_at}");
-            assert_eq!(postings, want_postings, "fold at {fold_at}");
-            seen.push((documents, bands, postings));
+            seen.push((documents, added, compacted));
         }
         assert_eq!(seen[0], seen[1]);
         assert_eq!(seen[0], seen[2]);

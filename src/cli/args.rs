@@ -66,7 +66,8 @@ pub enum IndexCommand {
     Stats(IndexStatsArgs),
     /// Remove documents by id; the near-duplicates of a removed representative are decided again.
     Remove(IndexRemoveArgs),
-    /// Give the space of removed documents back to the file system.
+    /// Fold the band entries and postings held in memory into their tables, and give the
+    /// space of removed and rewritten pages back to the file system.
     Compact(IndexCompactArgs),
 }
 

@@ -34,7 +34,9 @@ use redb::{ReadableTable, WriteTransaction};
 /// Representatives a slot holds in memory before it is folded into its table, unless the
 /// writer asks for another number: enough that a whole fold (every slot, which rewrites most
 /// leaves of `bands`) comes once every several `add`s of 10,000 articles, few enough that
-/// rebuilding the layer on opening takes a fraction of a second and tens of MB.
+/// rebuilding the layer on opening takes at most about half a second (measured at a million
+/// documents: 0.24 s with 40,000 documents unfolded, 0.45-0.5 s with 75,000-85,000) and
+/// about 40 MB for the entries, plus the pages read on the way.
 pub const FOLD_AT: u64 = 65_536;
 
 /// Meta key of the fold counters, one `u64` per slot (bands, then postings): representatives
@@ -231,6 +233,11 @@ impl Recent {
         }
         recent.counters = counters;
         Ok(())
+    }
+
+    /// Whether the layer is exactly as of `counters`.
+    pub fn is_at(&self, counters: &Counters) -> bool {
+        self.counters == *counters
     }
 
     /// Note that documents up to `next` have been given numbers (by the transaction under way).

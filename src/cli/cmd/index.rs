@@ -120,7 +120,7 @@ struct Counts {
 
 /// The index as `add` (read-write) or `query` (read-only, beside any writer) opens it.
 enum Handle {
-    Writer(Index),
+    Writer(Box<Index>),
     Reader(IndexReader),
 }
 
@@ -146,7 +146,7 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
         if let Some(n) = args.fold_at {
             index.set_fold_at(n);
         }
-        Handle::Writer(index)
+        Handle::Writer(Box::new(index))
     } else {
         if args.fold_at.is_some() {
             return Err(reprint::Error::InvalidParameter(
@@ -450,10 +450,12 @@ fn compact(args: IndexCompactArgs, ui: &Ui) -> Result<()> {
     let before = index.stats()?;
     index.compact()?;
     let after = index.stats()?.file_bytes;
+    let unfolded = before.unfolded_documents;
     ui.summary(&format!(
-        "reprint: compacted {}: {} documents folded into the band table, {} -> {after} bytes",
+        "reprint: compacted {}: {unfolded} document{} folded into the band and postings \
+         tables, {} -> {after} bytes",
         args.dir.display(),
-        before.unfolded_documents,
+        if unfolded == 1 { "" } else { "s" },
         before.file_bytes
     ));
     Ok(())
