@@ -133,9 +133,10 @@ pub struct IndexAddArgs {
     /// Write to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// `add` only: fold the representatives held in memory into the band table once there are
-    /// N [default: 65536]. Larger means fewer folds but more memory, and a slower start, for
-    /// every process that opens the index; the answers are the same.
+    /// `add` only: fold a band's entries (or the postings) held in memory into its table once
+    /// it holds those of N representatives [default: 65536]. Larger means fewer folds but more
+    /// memory, and a slower start, for every process that opens the index; the answers are the
+    /// same.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub fold_at: Option<u64>,
     #[command(flatten)]
