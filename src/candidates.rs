@@ -157,6 +157,16 @@ impl<K: std::hash::Hash + Eq + Copy + Ord, V: Slot> InlineLists<K, V> {
         }
     }
 
+    /// Keys held.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
     /// Forget `key` and its values.
     pub fn remove(&mut self, key: K) {
         if let Some(slot) = self.map.remove(&key) {

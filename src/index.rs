@@ -399,6 +399,20 @@ fn check_stamp(path: &Path, bytes: Option<&[u8]>) -> Result<Stamp> {
             ),
         ));
     }
+    let p = &stamp.params;
+    if p.bands == 0
+        || p.rows == 0
+        || p.bands.saturating_mul(p.rows) > p.num_perm
+        || p.num_perm > crate::signature::MAX_NUM_PERM
+    {
+        return Err(store_error(
+            path,
+            format!(
+                "corrupt index parameters: {} bands of {} rows with {} permutations",
+                p.bands, p.rows, p.num_perm
+            ),
+        ));
+    }
     if stamp.scheme != SCHEME {
         return Err(store_error(
             path,
@@ -496,15 +510,22 @@ impl Index {
     /// [`Index::set_fold_at`]), the same transaction first folds it into its table. Folds are
     /// spaced: after one, this writer enters a seventeenth of that number of representatives
     /// (with 16 bands) before the next, so that bands due together (as they all are the first
-    /// time) are folded over many batches instead of in a row; a band may hold up to about twice
-    /// the number meanwhile.
+    /// time) are folded over many batches instead of in a row; a band holding twice the number
+    /// is folded at once.
     pub fn add(&mut self, documents: &[IndexInput<'_>]) -> Result<Vec<Verdict>> {
         let (params, fold_at) = (self.stamp.params, self.fold_at);
         let spacing = fold_at / (params.bands as u64 + 1);
         let due = self.since_fold.is_none_or(|n| n >= spacing);
         let (verdicts, folded) = self.write(|txn, recent| {
+            for slot in recent.due_without_entries(fold_at) {
+                recent.fold(txn, slot)?;
+            }
             let slot = recent.fullest(fold_at).filter(|_| due);
             if let Some(slot) = slot {
+                recent.fold(txn, slot)?;
+            }
+            // Batches large next to the spacing would let slots grow without bound.
+            while let Some(slot) = recent.fullest(fold_at.saturating_mul(2)) {
                 recent.fold(txn, slot)?;
             }
             Ok((add_batch(txn, &params, recent, documents)?, slot.is_some()))
@@ -786,9 +807,11 @@ impl IndexReader {
                 match cached.as_ref() {
                     Some(layer) if layer.is_at(&counters) => Arc::clone(layer),
                     _ => {
-                        // Unshared unless a query on another thread still reads it.
+                        // Kept if it can be brought up to date (cloned only if a query on
+                        // another thread still reads it), else rebuilt.
                         let mut layer = cached
                             .take()
+                            .filter(|a| a.can_catch_up(&counters))
                             .map(|a| Arc::try_unwrap(a).unwrap_or_else(|a| (*a).clone()));
                         let keys = txn.open_table(KEYS)?;
                         Recent::catch_up(&mut layer, counters, (&docs, &keys, &vectors), &df)?;
@@ -1836,7 +1859,12 @@ mod tests {
 
     /// The band entries and postings of an index: the tables' and the recent layer's.
     fn entries(dir: &Path) -> (Pairs, Pairs, u64) {
-        let reader = IndexReader::open(dir).unwrap();
+        entries_of(&IndexReader::open(dir).unwrap())
+    }
+
+    /// The band entries and postings `reader` finds: the tables' and its layer's, brought up
+    /// to date.
+    fn entries_of(reader: &IndexReader) -> (Pairs, Pairs, u64) {
         reader.query(&[]).unwrap();
         let txn = reader.db.begin_read().unwrap();
         let table = |def| -> Vec<(u64, u64)> {
@@ -1885,27 +1913,42 @@ mod tests {
         (bands, postings)
     }
 
+    /// `n` generated articles: id, fingerprint and story terms.
+    fn synth_corpus(n: usize, seed: u64) -> Vec<(String, Fingerprint, TermCounts)> {
+        use crate::synth::{Synth, SynthConfig};
+        let mut f = Fingerprinter::new(params().signature()).unwrap();
+        Synth::new(SynthConfig {
+            documents: n,
+            seed,
+            ..SynthConfig::default()
+        })
+        .map(|d| {
+            let terms = crate::analysis::story_terms(&d.text);
+            (d.id, f.fingerprint(&d.text).unwrap(), terms)
+        })
+        .collect()
+    }
+
+    fn inputs_of(corpus: &[(String, Fingerprint, TermCounts)]) -> Vec<IndexInput<'_>> {
+        corpus
+            .iter()
+            .map(|(id, fingerprint, terms)| IndexInput {
+                terms,
+                ..input(id, fingerprint)
+            })
+            .collect()
+    }
+
     /// Whether a representative's entries are in the tables or held in memory, and whenever
     /// the folds and removals come, a lookup finds the same ones: exactly those of every
     /// representative, computed afresh. Postings of a term held by more than
     /// [`MAX_POSTINGS`] representatives may be left out, since no lookup reads them.
     #[test]
     fn band_entries_and_postings_are_the_same_folded_or_not() {
-        use crate::synth::{Synth, SynthConfig};
-        let corpus: Vec<_> = Synth::new(SynthConfig {
-            documents: 420,
-            seed: 11,
-            ..SynthConfig::default()
-        })
-        .collect();
-        let mut f = Fingerprinter::new(params().signature()).unwrap();
+        let corpus = synth_corpus(420, 11);
         let fingerprints: AHashMap<String, Fingerprint> = corpus
             .iter()
-            .map(|d| (d.id.clone(), f.fingerprint(&d.text).unwrap()))
-            .collect();
-        let terms: Vec<TermCounts> = corpus
-            .iter()
-            .map(|d| crate::analysis::story_terms(&d.text))
+            .map(|(id, fingerprint, _)| (id.clone(), fingerprint.clone()))
             .collect();
         // The entries found, and the postings no lookup reads left out of both sides.
         let check = |dir: &Path, what: &str| -> (Pairs, Pairs) {
@@ -1937,14 +1980,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let mut index = Index::create(dir.path(), params()).unwrap();
             index.set_fold_at(fold_at);
-            let inputs: Vec<IndexInput> = corpus
-                .iter()
-                .zip(&terms)
-                .map(|(d, terms)| IndexInput {
-                    terms,
-                    ..input(&d.id, &fingerprints[&d.id])
-                })
-                .collect();
+            let inputs = inputs_of(&corpus);
             for chunk in inputs.chunks(25) {
                 index.add(chunk).unwrap();
             }
@@ -1957,7 +1993,7 @@ mod tests {
             }
             let added = check(dir.path(), &format!("fold at {fold_at}"));
             // Remove every seventh document (representatives among them), then fold all.
-            let gone: Vec<&str> = corpus.iter().step_by(7).map(|d| d.id.as_str()).collect();
+            let gone: Vec<&str> = corpus.iter().step_by(7).map(|d| d.0.as_str()).collect();
             index.remove(&gone).unwrap();
             let removed = check(dir.path(), &format!("fold at {fold_at}, removed"));
             assert!(removed.0.len() < added.0.len());
@@ -2016,24 +2052,53 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         Index::create(dir.path(), params()).unwrap();
         assert!(Index::create(dir.path(), params()).is_err());
-        // A stamp from a future format is refused with a clear message.
         let path = file_of(dir.path());
-        let db = builder().open(&path).unwrap();
-        let txn = db.begin_write().unwrap();
-        {
-            let mut meta = txn.open_table(META).unwrap();
-            let stamp = Stamp {
-                format_version: FORMAT_VERSION + 1,
-                scheme: SCHEME.to_string(),
-                params: params(),
-            };
-            meta.insert("stamp", serde_json::to_vec(&stamp).unwrap().as_slice())
-                .unwrap();
-        }
-        txn.commit().unwrap();
-        drop(db);
+        let stamp_with = |format_version: u32, params: IndexParams| {
+            let db = builder().open(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut meta = txn.open_table(META).unwrap();
+                let stamp = Stamp {
+                    format_version,
+                    scheme: SCHEME.to_string(),
+                    params,
+                };
+                meta.insert("stamp", serde_json::to_vec(&stamp).unwrap().as_slice())
+                    .unwrap();
+            }
+            txn.commit().unwrap();
+        };
+        // A stamp from a future format is refused with a clear message.
+        stamp_with(FORMAT_VERSION + 1, params());
         let message = Index::open(dir.path()).err().unwrap().to_string();
         assert!(message.contains("newer reprint"), "{message}");
         assert!(Index::open(&dir.path().join("missing")).is_err());
+        // Damaged parameters are an error, not an attempt to size tables by them.
+        let bands = 40_000_000_000;
+        stamp_with(FORMAT_VERSION, IndexParams { bands, ..params() });
+        let message = IndexReader::open(dir.path()).err().unwrap().to_string();
+        assert!(message.contains("corrupt index parameters"), "{message}");
+    }
+
+    /// A reader kept open while a writer folds band by band finds exactly the entries a fresh
+    /// one does (it keeps its layer, emptying the bands folded since); a writer given batches
+    /// much larger than its fold spacing folds every band holding twice the threshold.
+    #[test]
+    fn a_reader_kept_open_follows_folds_and_batches_cannot_outgrow_them() {
+        let corpus = synth_corpus(120, 5);
+        let inputs = inputs_of(&corpus);
+        let (dir, mut index, _) = fresh();
+        index.set_fold_at(3);
+        let reader = IndexReader::open(dir.path()).unwrap();
+        for chunk in inputs[..60].chunks(6) {
+            index.add(chunk).unwrap();
+            assert_eq!(entries_of(&reader), entries(dir.path()));
+        }
+        // 60 documents in one batch, after which every band holds more than twice 3: the next
+        // batch (here one document already indexed) folds them all first.
+        index.add(&inputs[60..]).unwrap();
+        index.add(&inputs[..1]).unwrap();
+        assert_eq!(index.stats().unwrap().unfolded_documents, 0);
+        assert_eq!(entries_of(&reader), entries(dir.path()));
     }
 }

@@ -192,13 +192,9 @@ impl Recent {
         V: ReadableTable<u64, &'static [u8]>,
         F: ReadableTable<u64, u32>,
     {
-        let current = layer.as_ref().is_some_and(|l| {
-            l.counters.folded == counters.folded
-                && l.counters.edits == counters.edits
-                && l.counters.next <= counters.next
-        });
-        if !current {
-            *layer = Some(Recent::empty(&counters));
+        match layer.as_mut() {
+            Some(l) if l.can_catch_up(&counters) => l.forget_folded(&counters),
+            _ => *layer = Some(Recent::empty(&counters)),
         }
         let Some(recent) = layer.as_mut() else {
             return Ok(());
@@ -238,6 +234,58 @@ impl Recent {
     /// Whether the layer is exactly as of `counters`.
     pub fn is_at(&self, counters: &Counters) -> bool {
         self.counters == *counters
+    }
+
+    /// Whether the layer can be brought up to `counters` by reading only the rows added since
+    /// it was last brought up: no removal since, and every slot either as it was or folded
+    /// past every row the layer has read (a fold moves a counter to the last number given then,
+    /// so a layer read before the fold has only entries the tables now hold).
+    pub fn can_catch_up(&self, counters: &Counters) -> bool {
+        self.counters.edits == counters.edits
+            && self.counters.next <= counters.next
+            && self.counters.folded.len() == counters.folded.len()
+            && self
+                .counters
+                .folded
+                .iter()
+                .zip(&counters.folded)
+                .all(|(&was, &is)| is == was || is >= self.counters.next)
+    }
+
+    /// Empty the slots `counters` shows folded since the layer was read.
+    fn forget_folded(&mut self, counters: &Counters) {
+        for (slot, (&was, &is)) in self
+            .counters
+            .folded
+            .iter()
+            .zip(&counters.folded)
+            .enumerate()
+        {
+            if is == was {
+                continue;
+            }
+            match self.bands.get_mut(slot) {
+                Some(lists) => *lists = InlineLists::default(),
+                None => self.postings = InlineLists::default(),
+            }
+            self.held[slot] = 0;
+        }
+        self.counters.folded.clone_from(&counters.folded);
+    }
+
+    /// Slots that hold representatives but no entries (the postings of an index without
+    /// stories): folding them writes nothing, so they can be folded whenever they are due.
+    pub fn due_without_entries(&self, at: u64) -> Vec<usize> {
+        (0..self.held.len())
+            .filter(|&slot| self.held[slot] >= at && self.entries_held(slot) == 0)
+            .collect()
+    }
+
+    fn entries_held(&self, slot: usize) -> usize {
+        match self.bands.get(slot) {
+            Some(lists) => lists.len(),
+            None => self.postings.len(),
+        }
     }
 
     /// Note that documents up to `next` have been given numbers (by the transaction under way).
