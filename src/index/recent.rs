@@ -15,7 +15,8 @@
 //! last. A slot has its own fold counter: the representatives numbered from it on have their
 //! entries of that slot in memory. A batch that finds a slot holding [`FOLD_AT`]
 //! representatives first folds that one slot, about a seventeenth of the pages a whole fold
-//! would rewrite, so no `add` pays for a whole fold.
+//! would rewrite, so no `add` pays for a whole fold (a slot holding twice as many is folded at
+//! once, and one holding no entries, the postings without stories, costs nothing to fold).
 //!
 //! Lookups read the tables and this layer together. What a document is compared with is the
 //! same whichever side of a counter its candidates are on, so the verdicts do not depend on
@@ -68,20 +69,12 @@ impl Counters {
         let slots = bands + 1;
         let folded = match meta.get(FOLDED)? {
             None => vec![next; slots],
-            Some(bytes) => {
-                let words: Vec<u64> = bytes
-                    .value()
-                    .chunks_exact(8)
-                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
-                    .collect();
-                match words.len() {
-                    _ if bytes.value().len() % 8 != 0 => Vec::new(),
-                    // One counter for every slot, as the first builds of format 4 wrote.
-                    1 => vec![words[0]; slots],
-                    n if n == slots => words,
-                    _ => Vec::new(),
-                }
-            }
+            Some(bytes) if bytes.value().len() == slots * 8 => bytes
+                .value()
+                .chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect(),
+            Some(_) => Vec::new(),
         };
         if folded.is_empty() || folded.iter().any(|&f| f > next) {
             return Err("corrupt fold counters".into());
@@ -124,6 +117,22 @@ pub(super) struct Recent {
     postings: InlineLists<u64, u64>,
     /// Per slot, the representatives whose entries it holds.
     held: Vec<u64>,
+}
+
+/// Whether a term's postings are still read, by term, from the `df` table: a term held by more
+/// than [`MAX_POSTINGS`] representatives never is again (frequencies only grow).
+#[derive(Default)]
+struct LookedUp(AHashMap<u64, bool>);
+
+impl LookedUp {
+    fn term<F: ReadableTable<u64, u32>>(&mut self, df: &F, term: u64) -> StoreResult<bool> {
+        if let Some(&read) = self.0.get(&term) {
+            return Ok(read);
+        }
+        let read = df.get(term)?.map_or(0, |v| u64::from(v.value())) <= MAX_POSTINGS;
+        self.0.insert(term, read);
+        Ok(read)
+    }
 }
 
 /// Only the field a rebuild needs of a document's record.
@@ -200,8 +209,7 @@ impl Recent {
             return Ok(());
         };
         let from = recent.counters.next;
-        // Whether a term is still looked up, by term: most terms recur across documents.
-        let mut looked_up: AHashMap<u64, bool> = AHashMap::new();
+        let mut looked_up = LookedUp::default();
         for row in documents.range(from..counters.next)? {
             let (number, record) = row?;
             let number = number.value();
@@ -217,15 +225,7 @@ impl Recent {
                 Some(v) => decode_vector(v.value())?.vector,
                 None => StoryVector::default(),
             };
-            let mut keep = |term: u64| -> StoreResult<bool> {
-                if let Some(&keep) = looked_up.get(&term) {
-                    return Ok(keep);
-                }
-                let keep = df.get(term)?.map_or(0, |v| u64::from(v.value())) <= MAX_POSTINGS;
-                looked_up.insert(term, keep);
-                Ok(keep)
-            };
-            recent.hold(number, &band_keys, &vector, &mut keep)?;
+            recent.hold(number, &band_keys, &vector, &mut |t| looked_up.term(df, t))?;
         }
         recent.counters = counters;
         Ok(())
@@ -421,14 +421,9 @@ impl Recent {
         } else if slot == self.postings_slot() {
             let mut postings = txn.open_multimap_table(POSTINGS)?;
             let df = txn.open_table(DF)?;
-            let mut last: Option<(u64, bool)> = None;
+            let mut looked_up = LookedUp::default();
             for (term, value) in std::mem::take(&mut self.postings).sorted_pairs() {
-                let wanted = match last {
-                    Some((t, wanted)) if t == term => wanted,
-                    _ => df.get(term)?.map_or(0, |v| u64::from(v.value())) <= MAX_POSTINGS,
-                };
-                last = Some((term, wanted));
-                if wanted {
+                if looked_up.term(&df, term)? {
                     postings.insert(term, value)?;
                 }
             }
