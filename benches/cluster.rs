@@ -78,6 +78,7 @@ fn stories_and_passages(c: &mut Criterion) {
         .enumerate()
         .map(|(i, d)| ArticleInput {
             text: &d.text,
+            title: None,
             outlet: Some(&d.outlet),
             timestamp: None,
             representative: i,

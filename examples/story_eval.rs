@@ -77,7 +77,7 @@ fn index_stories(
     };
     let mut index = Index::create(dir.path(), IndexParams::new(&signature, &matching, &story))?;
     for (i, (d, f)) in docs.iter().zip(fingerprints).enumerate() {
-        let terms = reprint::analysis::story_terms(&d.text);
+        let terms = reprint::analysis::story_terms(&d.text, None);
         let id = format!("{i:08}");
         index.add(&[IndexInput {
             id: &id,
@@ -165,6 +165,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enumerate()
         .map(|(i, d)| ArticleInput {
             text: &d.text,
+            title: None,
             outlet: d.outlet.as_deref(),
             timestamp: d.timestamp,
             representative: near[i].representative,

@@ -21,8 +21,11 @@ use crate::boilerplate::{
 };
 use crate::passage::{build_passages, Partner, Passage};
 use crate::segment::{segment, segment_blocks, Segmentation};
-use crate::story::{average_link, story_edges, Idf, StoryConfig, StoryVector, TermCounts};
-use crate::terms::{Term, TermExtractor};
+use crate::story::{
+    average_link, discount_dense_neighbourhoods, story_edges, Idf, StoryConfig, StoryVector,
+    TermCounts,
+};
+use crate::terms::{Term, TermExtractor, TermKind};
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
@@ -31,6 +34,9 @@ use rayon::prelude::*;
 pub struct ArticleInput<'a> {
     /// Its text.
     pub text: &'a str,
+    /// Its headline, when given apart from the text: it counts in the story terms (a headline
+    /// names the event in the fewest words), not in the passages.
+    pub title: Option<&'a str>,
     /// Its outlet, when known.
     pub outlet: Option<&'a str>,
     /// Its publication time (seconds since the epoch), when known.
@@ -53,6 +59,7 @@ impl<'a> ArticleInput<'a> {
             .zip(texts)
             .map(|((d, m), text)| ArticleInput {
                 text,
+                title: d.title.as_deref(),
                 outlet: d.outlet.as_deref(),
                 timestamp: d.timestamp,
                 representative: m.representative,
@@ -105,6 +112,8 @@ struct Prepared {
     /// Per sentence, a hash of its wording and its word count, from
     /// [`STORY_VERBATIM_MIN_WORDS`] words up.
     sentence_keys: Vec<Option<(u64, usize)>>,
+    /// The headline's terms, counted with the content terms.
+    title_terms: Vec<Term>,
     counts: TermCounts,
 }
 
@@ -115,7 +124,7 @@ const VERBATIM_MIN_WORDS: usize = 6;
 /// sentence has too few content terms to be aligned by them.
 const STORY_VERBATIM_MIN_WORDS: usize = 4;
 
-fn prepare(text: &str) -> Prepared {
+fn prepare(text: &str, title: Option<&str>) -> Prepared {
     let segmentation = segment(text);
     let BlockJudgement {
         verdicts: boilerplate,
@@ -137,33 +146,60 @@ fn prepare(text: &str) -> Prepared {
                 .flatten()
         })
         .collect();
+    let title_terms = title_terms(title);
     let counts = content_counts(
         text,
         &segmentation,
         (&boilerplate, &terms),
-        &block_keys,
-        &AHashSet::new(),
+        (&block_keys, &AHashSet::new()),
+        &title_terms,
     );
     Prepared {
         segmentation,
         boilerplate,
         block_keys,
         sentence_keys,
+        title_terms,
         counts,
     }
 }
 
-/// Term counts of the content blocks of a document, leaving out blocks whose key is in `skip`.
-/// `known` holds the terms of some blocks already extracted.
+/// The terms of a headline, counted once each like the body's. In a headline set in title case
+/// every word is capitalised, which says nothing about names: there, a capitalised word counts
+/// as a name only where the body also writes it as one (the counts merge by term).
+fn title_terms(title: Option<&str>) -> Vec<Term> {
+    let Some(title) = title.filter(|t| !t.trim().is_empty()) else {
+        return Vec::new();
+    };
+    let mut extractor = TermExtractor::new();
+    let mut terms = Vec::new();
+    extractor.for_each_term(title, |t| terms.push(t));
+    let words = title.split_whitespace().count();
+    let capitalised = title
+        .split_whitespace()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    if words >= 3 && capitalised * 2 > words {
+        for t in &mut terms {
+            if t.kind == TermKind::Name {
+                t.kind = TermKind::Word;
+            }
+        }
+    }
+    terms
+}
+
+/// Term counts of the content blocks of a document and its headline's terms, leaving out
+/// blocks whose key is in `skip`. `known` holds the terms of some blocks already extracted.
 fn content_counts(
     text: &str,
     segmentation: &Segmentation,
     (boilerplate, known): (&[Option<BoilerplateReason>], &BlockTerms),
-    block_keys: &[Option<u64>],
-    skip: &AHashSet<u64>,
+    (block_keys, skip): (&[Option<u64>], &AHashSet<u64>),
+    title_terms: &[Term],
 ) -> TermCounts {
     let mut extractor = TermExtractor::new();
-    let mut terms: Vec<Term> = Vec::new();
+    let mut terms: Vec<Term> = title_terms.to_vec();
     for (b, block) in segmentation.blocks.iter().enumerate() {
         let skipped = block_keys[b].is_some_and(|k| skip.contains(&k));
         if boilerplate[b].is_none() && !skipped {
@@ -176,10 +212,11 @@ fn content_counts(
     TermCounts::from_terms(terms)
 }
 
-/// The content terms of one document on its own, as story vectors count them: the text of
-/// every block its own evidence does not call boilerplate. (A batch run also leaves out blocks
-/// that other documents show to be templates; a single document cannot know those.)
-pub fn story_terms(text: &str) -> TermCounts {
+/// The content terms of one document on its own, as story vectors count them: its headline
+/// (when given) and the text of every block its own evidence does not call boilerplate. (A
+/// batch run also leaves out blocks that other documents show to be templates; a single
+/// document cannot know those.)
+pub fn story_terms(text: &str, title: Option<&str>) -> TermCounts {
     let segmentation = segment_blocks(text);
     let judged = judge_blocks(text, &segmentation);
     let no_keys = vec![None; segmentation.blocks.len()];
@@ -187,8 +224,8 @@ pub fn story_terms(text: &str) -> TermCounts {
         text,
         &segmentation,
         (&judged.verdicts, &judged.terms),
-        &no_keys,
-        &AHashSet::new(),
+        (&no_keys, &AHashSet::new()),
+        &title_terms(title),
     )
 }
 
@@ -245,7 +282,7 @@ pub fn analyze(
             )));
         }
     }
-    let mut prepared: Vec<Prepared> = docs.par_iter().map(|d| prepare(d.text)).collect();
+    let mut prepared: Vec<Prepared> = docs.par_iter().map(|d| prepare(d.text, d.title)).collect();
 
     // Stage 2: stories over representatives.
     let reps: Vec<usize> = (0..n).filter(|&i| docs[i].representative == i).collect();
@@ -278,8 +315,8 @@ pub fn analyze(
                         d.text,
                         &p.segmentation,
                         (&p.boilerplate, &BlockTerms::default()),
-                        &p.block_keys,
-                        &suspects,
+                        (&p.block_keys, &suspects),
+                        &p.title_terms,
                     );
                 }
             });
@@ -329,6 +366,7 @@ pub fn analyze(
             .count();
         e.similarity *= passage_evidence(shared);
     });
+    discount_dense_neighbourhoods(reps.len(), &mut edges, config.story.threshold);
     let rep_story = average_link(reps.len(), &edges, config.story.threshold);
     let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();
     for (k, &r) in reps.iter().enumerate() {
@@ -511,10 +549,16 @@ pub fn analyze(
 /// Aligned sentences a pair needs for its story similarity to count in full.
 pub const FULL_EVIDENCE_SENTENCES: usize = 3;
 
-/// The factor on a pair's story similarity for `shared` aligned sentences: one half with none,
-/// rising to one at [`FULL_EVIDENCE_SENTENCES`].
+/// The factor on a story similarity with no aligned sentence. Independent reports of one event
+/// (most of a real multi-outlet story) share facts but rarely a sentence, so a missing
+/// alignment weakens a pair without halving it.
+pub const NO_EVIDENCE_FACTOR: f64 = 0.75;
+
+/// The factor on a pair's story similarity for `shared` aligned sentences:
+/// [`NO_EVIDENCE_FACTOR`] with none, rising to one at [`FULL_EVIDENCE_SENTENCES`].
 pub fn passage_evidence(shared: usize) -> f64 {
-    0.5 + 0.5 * (shared.min(FULL_EVIDENCE_SENTENCES) as f64 / FULL_EVIDENCE_SENTENCES as f64)
+    let share = shared.min(FULL_EVIDENCE_SENTENCES) as f64 / FULL_EVIDENCE_SENTENCES as f64;
+    NO_EVIDENCE_FACTOR + (1.0 - NO_EVIDENCE_FACTOR) * share
 }
 
 /// One partner per document (the best), best first, then by document order; at most `max`.
@@ -653,7 +697,7 @@ mod tests {
             let inputs: Vec<ArticleInput> = texts
                 .iter()
                 .enumerate()
-                .map(|(i, t)| ArticleInput { text: t, outlet: None, timestamp: None, representative: i })
+                .map(|(i, t)| ArticleInput { text: t, title: None, outlet: None, timestamp: None, representative: i })
                 .collect();
             let analyses = analyze(&inputs, &AnalysisConfig::default()).unwrap();
             for (i, a) in analyses.iter().enumerate() {
@@ -677,6 +721,25 @@ mod tests {
     }
 
     #[test]
+    fn a_headline_counts_in_story_terms_and_title_case_is_no_name() {
+        let body = "The council approved the new bridge on Monday after a long debate.";
+        let plain = story_terms(body, None);
+        let titled = story_terms(body, Some("Council Approves Harbour Bridge"));
+        let count = |c: &TermCounts, word: &str| {
+            let h = TermExtractor::new().distinct_terms(word)[0].hash;
+            c.terms
+                .iter()
+                .find(|(t, _)| t.hash == h)
+                .map(|(t, n)| (t.kind, *n))
+        };
+        assert_eq!(count(&plain, "harbour"), None);
+        // Every word of a title-case headline is capitalised: that alone makes no name.
+        assert_eq!(count(&titled, "harbour"), Some((TermKind::Word, 1)));
+        assert!(titled.terms.len() > plain.terms.len());
+        assert_eq!(story_terms(body, Some("  ")).terms, plain.terms);
+    }
+
+    #[test]
     fn identical_documents_share_everything_and_copies_follow_their_representative() {
         let text =
             "A magnitude 7.1 earthquake struck off the coast of Chile, killing 12 people in \
@@ -685,6 +748,7 @@ mod tests {
         let inputs: Vec<ArticleInput> = (0..4)
             .map(|i| ArticleInput {
                 text,
+                title: None,
                 outlet: None,
                 timestamp: None,
                 representative: usize::from(i > 1) * 2,
@@ -707,6 +771,7 @@ mod tests {
         assert_eq!(partners, [0, 2, 3]);
         let bad = [ArticleInput {
             text,
+            title: None,
             outlet: None,
             timestamp: None,
             representative: 5,
@@ -733,6 +798,7 @@ mod tests {
             .enumerate()
             .map(|(i, text)| ArticleInput {
                 text,
+                title: None,
                 outlet: None,
                 timestamp: None,
                 representative: i,

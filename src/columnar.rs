@@ -52,6 +52,7 @@ impl ParquetSource {
                 name == fields.id
                     || name == fields.text
                     || name == fields.date
+                    || name == fields.title
                     || fields.outlet_rank(name).is_some()
             })
             .cloned()
@@ -165,7 +166,7 @@ impl ParquetSource {
                     return Ok(());
                 }
             };
-            let (mut id, mut text, mut date) = (None, None, None);
+            let (mut id, mut text, mut date, mut title) = (None, None, None, None);
             let mut outlet: Option<(u8, String)> = None;
             for (name, value) in row.get_column_iter() {
                 if *name == self.fields.id {
@@ -179,6 +180,11 @@ impl ParquetSource {
                     });
                 } else if *name == self.fields.date {
                     date = date_of(value);
+                } else if *name == self.fields.title {
+                    title = match value {
+                        Field::Str(s) if !s.trim().is_empty() => Some(s.clone()),
+                        _ => None,
+                    };
                 } else if let Some(rank) = self.fields.outlet_rank(name) {
                     if let Ok(o) = scalar(value) {
                         if outlet.as_ref().is_none_or(|(r, _)| rank < *r) {
@@ -204,6 +210,7 @@ impl ParquetSource {
                     id,
                     outlet: outlet.map(|(_, o)| o),
                     date,
+                    title,
                     bytes,
                     html: false,
                 },

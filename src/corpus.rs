@@ -92,6 +92,8 @@ pub struct FingerprintedDocument {
     pub outlet: Option<String>,
     /// Its date as given.
     pub date: Option<String>,
+    /// Its headline, when the input gives one apart from the text.
+    pub title: Option<String>,
     /// Its date as seconds since the epoch, when it parses.
     pub timestamp: Option<i64>,
     /// Length of its text in bytes.
@@ -238,7 +240,9 @@ fn process_batch(batch: Vec<RawRecord>, options: &StreamOptions) -> Vec<Outcome>
                         "invalid signature parameters",
                     ));
                 };
-                let terms = options.story_terms.then(|| story_terms(&doc.text));
+                let terms = options
+                    .story_terms
+                    .then(|| story_terms(&doc.text, doc.title.as_deref()));
                 let mut outcome = fingerprint_document(fingerprinter, doc, options.keep_text);
                 if let Outcome::Document(d) = &mut outcome {
                     d.story_terms = terms;
@@ -272,6 +276,7 @@ pub fn fingerprint_document(
             id: doc.id,
             outlet: doc.outlet,
             date: doc.date,
+            title: doc.title,
             origin: doc.origin,
             raw: doc.raw,
             fingerprint,

@@ -36,6 +36,9 @@ pub struct Document {
     pub outlet: Option<String>,
     /// The publication date as given (ISO 8601), when known.
     pub date: Option<String>,
+    /// The headline, when the input gives it apart from the text (the `title` field or
+    /// column); it counts in story matching, not in passages.
+    pub title: Option<String>,
     /// Where it came from.
     pub origin: Origin,
     /// The original JSONL line, kept only when a caller asked for it (to carry unknown fields

@@ -1923,7 +1923,7 @@ mod tests {
             ..SynthConfig::default()
         })
         .map(|d| {
-            let terms = crate::analysis::story_terms(&d.text);
+            let terms = crate::analysis::story_terms(&d.text, None);
             (d.id, f.fingerprint(&d.text).unwrap(), terms)
         })
         .collect()

@@ -37,6 +37,8 @@ pub struct FieldNames {
     pub outlet: Option<String>,
     /// The date field (default `date`).
     pub date: String,
+    /// The headline field (default `title`).
+    pub title: String,
 }
 
 impl Default for FieldNames {
@@ -46,6 +48,7 @@ impl Default for FieldNames {
             text: "text".into(),
             outlet: None,
             date: "date".into(),
+            title: "title".into(),
         }
     }
 }
@@ -95,6 +98,8 @@ pub enum RawRecord {
         outlet: Option<String>,
         /// The date as given, when known.
         date: Option<String>,
+        /// The headline, when known.
+        title: Option<String>,
         /// The text's bytes, not yet checked for UTF-8.
         bytes: Vec<u8>,
         /// The bytes are an HTML page (a WARC `response` record), whose article text is the
@@ -140,6 +145,7 @@ impl RawRecord {
                     text,
                     outlet: None,
                     date: None,
+                    title: None,
                     origin,
                     raw: None,
                 })
@@ -149,6 +155,7 @@ impl RawRecord {
                 id,
                 outlet,
                 date,
+                title,
                 bytes,
                 html,
             } => {
@@ -165,6 +172,7 @@ impl RawRecord {
                     text,
                     outlet,
                     date,
+                    title,
                     origin,
                     raw: None,
                 })
@@ -200,6 +208,7 @@ impl RawRecord {
                     text,
                     outlet: picked.outlet.map(|(_, o)| o),
                     date: picked.date,
+                    title: picked.title,
                     origin,
                     raw: keep_raw.then_some(line),
                 })
@@ -249,6 +258,7 @@ struct Picked {
     /// The best-ranked outlet field seen so far, with its rank.
     outlet: Option<(u8, String)>,
     date: Option<String>,
+    title: Option<String>,
 }
 
 /// Parse one JSONL line, building only the configured fields.
@@ -305,6 +315,12 @@ impl<'de> Visitor<'de> for PickVisitor<'_> {
                     .next_value::<Scalar>()?
                     .into_string()
                     .filter(|d| !d.trim().is_empty());
+            } else if key == self.fields.title {
+                // A headline that is not a string (null, a number) is no headline.
+                picked.title = map
+                    .next_value::<Scalar>()?
+                    .into_string()
+                    .filter(|t| !t.trim().is_empty());
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -836,6 +852,28 @@ mod tests {
         let doc = parse(r#"{"site":"S","outlet":"O","id":7,"text":"t"}"#).unwrap();
         assert_eq!(doc.outlet.as_deref(), Some("O"));
         assert_eq!(doc.id, "7");
+        assert_eq!(doc.title, None);
+    }
+
+    #[test]
+    fn picks_the_headline_and_ignores_one_that_is_no_text() {
+        let doc = parse(r#"{"id":"a","text":"t","title":"Quake hits Chile"}"#).unwrap();
+        assert_eq!(doc.title.as_deref(), Some("Quake hits Chile"));
+        for title in ["null", "5", r#""  ""#, "[1]"] {
+            let line = format!(r#"{{"id":"a","text":"t","title":{title}}}"#);
+            assert_eq!(parse(&line).unwrap().title, None, "{line}");
+        }
+        let fields = FieldNames {
+            title: "headline".into(),
+            ..FieldNames::default()
+        };
+        let doc = RawRecord::JsonLine {
+            origin: origin(),
+            line: r#"{"id":"a","text":"t","title":"no","headline":"yes"}"#.into(),
+        }
+        .into_document(&fields, false)
+        .unwrap();
+        assert_eq!(doc.title.as_deref(), Some("yes"));
     }
 
     #[test]

@@ -189,6 +189,7 @@ impl WarcSource {
                         outlet: host_of(&id),
                         id,
                         date: headers.date,
+                        title: None,
                         bytes: block,
                         html: false,
                     }));
@@ -211,6 +212,7 @@ impl WarcSource {
                             outlet: host_of(&id),
                             id,
                             date: headers.date,
+                            title: None,
                             bytes: page,
                             html: true,
                         },
@@ -456,6 +458,7 @@ mod tests {
             date,
             bytes,
             html: false,
+            ..
         } = &records[0]
         else {
             panic!("expected a document, got {:?}", records[0]);

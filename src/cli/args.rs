@@ -246,6 +246,10 @@ pub struct InputArgs {
     /// JSONL field (or Parquet column) holding the publication date (ISO 8601, or a Parquet timestamp).
     #[arg(long, default_value = "date", value_name = "NAME")]
     pub date_field: String,
+    /// JSONL field (or Parquet column) holding the headline; it counts in story matching (not in
+    /// near-duplicates or passages) and may be absent.
+    #[arg(long, default_value = "title", value_name = "NAME")]
+    pub title_field: String,
     /// What to do with bad input (malformed line, missing text, duplicate id, empty document…).
     #[arg(long, value_enum, default_value_t = OnError::Skip)]
     pub on_error: OnError,

@@ -130,6 +130,7 @@ fn stream_options(input: &InputArgs, params: SignatureParams) -> StreamOptions {
             text: input.text_field.clone(),
             outlet: input.outlet_field.clone(),
             date: input.date_field.clone(),
+            title: input.title_field.clone(),
         },
         params,
         keep_raw: false,

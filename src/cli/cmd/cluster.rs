@@ -75,6 +75,7 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let mut all_keys: Vec<u32> = Vec::new();
     let mut outlets: HashSet<Arc<str>> = HashSet::new();
     let mut texts: Vec<String> = Vec::new();
+    let mut titles: Vec<Option<String>> = Vec::new();
     let (records, entries) = read_documents(&args.inputs, &options, ui, &mut skips, |doc| {
         let keys = short_keys(&band_keys(&doc.fingerprint.signature, &matching.lsh)?);
         let start = all_keys.len();
@@ -94,6 +95,7 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
         if keep_text {
             // Indexed like the records: one text per document.
             texts.push(doc.text.unwrap_or_default());
+            titles.push(doc.title);
         }
         Ok(Record {
             set: store.push(&doc.fingerprint.shingles)?,
@@ -156,7 +158,14 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
             passages: false,
             ..AnalysisConfig::default()
         };
-        memberships = story_memberships(&inputs, &records, &texts, &memberships, &config, keep)?;
+        memberships = story_memberships(
+            &inputs,
+            &records,
+            (&texts, &titles),
+            &memberships,
+            &config,
+            keep,
+        )?;
         cluster_params.level = "story";
         cluster_params.story = Some(StoryParams::new(&config.story));
     }
@@ -265,7 +274,7 @@ fn write_output(args: &ClusterArgs, result: Clustered, entries: &[Entry], ui: &U
 fn story_memberships(
     items: &[ClusterInput<'_>],
     records: &[Record],
-    texts: &[String],
+    (texts, titles): (&[String], &[Option<String>]),
     near: &[Membership],
     config: &AnalysisConfig,
     keep: Keep,
@@ -276,6 +285,7 @@ fn story_memberships(
         .enumerate()
         .map(|(i, (r, m))| ArticleInput {
             text: texts.get(i).map_or("", String::as_str),
+            title: titles.get(i).and_then(Option::as_deref),
             outlet: r.meta.outlet.as_deref(),
             timestamp: r.timestamp,
             representative: m.representative,
