@@ -3,11 +3,24 @@
 //! A block is judged on its own evidence first, which is all there is in a handful of articles:
 //! a separator with no words; a short block with a furniture cue ("Also Read:", "Leave a Reply",
 //! "Advertisement", a newsletter pitch, share buttons); a headline-shaped line repeated within
-//! the document; a run of headline-shaped lines after the article's last paragraph (related
-//! stories). A headline-shaped line followed by a paragraph is a section heading and stays
-//! content, and so does a short sentence inside a paragraph of quotes: the judgement is per
-//! block, never per sentence. On a corpus, [`TemplateCounter`] adds what only repetition shows:
-//! a block found in several stories, or in two stories of one outlet, is a template.
+//! the document; a run of very short lines or of items between bars (a menu).
+//!
+//! Then every block still open is judged in its context, the way jusText does it, because on a
+//! page of text the shape of the lines around a block says more than its words: each block is
+//! first classed by length and stop-word density (good prose, near-good, short, or bad: long
+//! but with few function words, or marked by a rule above), then a short block takes the class
+//! of its nearest non-short neighbours (the page's edge counts as furniture), a near-good block
+//! is prose unless furniture lies on both sides, and a heading shortly before prose is kept.
+//! This catches navigation runs, "most read" lists and headline lists wherever they stand,
+//! while a heading, a byline next to prose or a short quote between paragraphs stays content.
+//! A page in a language the stop-word list does not cover is judged by length alone, and a
+//! text without a single prose block is left to the rules, so short articles are not emptied.
+//!
+//! Last, headline-shaped blocks after the article's last paragraph (related stories) are
+//! marked. A headline-shaped line followed by a paragraph is a section heading and stays
+//! content: the judgement is per block, never per sentence. On a corpus, [`TemplateCounter`]
+//! adds what only repetition shows: a block found in several stories, or in two stories of one
+//! outlet, is a template.
 
 use crate::segment::Segmentation;
 use crate::terms::{is_stopword, Term, TermExtractor};
@@ -33,6 +46,12 @@ pub enum BoilerplateReason {
     Menu,
     /// The same block in several stories across the corpus, or in two stories of one outlet.
     Template,
+    /// A block long enough to read but with few function words: a list of names, headlines or
+    /// tags rather than running prose.
+    NotProse,
+    /// A short or borderline block whose nearest prose neighbours on both sides are furniture
+    /// (or the page's edge): it belongs to the page around the article, not to the article.
+    AmongFurniture,
 }
 
 /// Cues at the start of a short block (normalized, lower case).
@@ -136,12 +155,35 @@ const HEADLINE_MAX_WORDS: usize = 25;
 /// A paragraph: at least this many words, or a closed sentence of at least [`CLOSED_MIN_WORDS`].
 const PARAGRAPH_MIN_WORDS: usize = 20;
 const CLOSED_MIN_WORDS: usize = 8;
+/// Words of a block read for its stop-word density.
+const DENSITY_MAX_WORDS: usize = 120;
+
+/// Characters below which a block is too short to judge on its own (jusText's 70).
+const SHORT_MAX_CHARS: usize = 70;
+/// Characters above which a block dense in stop words is prose for sure. jusText takes 200;
+/// news sites cut paragraphs shorter, and a run of 150-character paragraphs is still prose.
+const GOOD_MIN_CHARS: usize = 140;
+/// Stop-word share below which a block is not prose (a list of names, headlines, tags).
+/// reprint's stop-word list is shorter than jusText's, so its shares run lower: prose sits at
+/// 0.3–0.5, lists and headline runs below 0.2.
+const PROSE_MIN_DENSITY: f64 = 0.2;
+/// Stop-word share from which a long block is good prose.
+const GOOD_MIN_DENSITY: f64 = 0.3;
+/// Characters within which a heading must be followed by good prose to stay content.
+const HEADING_MAX_DISTANCE: usize = 100;
+/// Stop-word share of a whole page below which its language is not one the list covers.
+const LANGUAGE_MIN_DENSITY: f64 = 0.12;
+/// Words a block needs to count towards the page's stop-word share.
+const LANGUAGE_MIN_WORDS: usize = 10;
 
 /// What the classifier measured of one block.
 #[derive(Debug, Clone)]
 struct BlockShape {
     words: usize,
+    /// Stop words among the first [`DENSITY_MAX_WORDS`] words.
     stopwords: usize,
+    /// Characters (not bytes: a CJK character is one).
+    chars: usize,
     has_word: bool,
     closed: bool,
     lower: String,
@@ -155,8 +197,9 @@ impl BlockShape {
         let mut lower = String::new();
         for_each_word(text, |_, w| {
             words += 1;
-            // Stop words only matter to headlines, which are short.
-            if words <= HEADLINE_MAX_WORDS {
+            // The density of stop words is read from the block's start; a long block's start
+            // is as good a sample as its whole.
+            if words <= DENSITY_MAX_WORDS {
                 normalize_into(w, &mut buf);
                 if is_stopword(&buf) {
                     stopwords += 1;
@@ -182,6 +225,7 @@ impl BlockShape {
         BlockShape {
             words,
             stopwords,
+            chars: text.chars().count(),
             has_word: words > 0,
             closed,
             lower,
@@ -199,6 +243,11 @@ impl BlockShape {
             && !self.closed
             && self.words <= HEADLINE_MAX_WORDS
             && self.stopwords * 2 <= self.words
+    }
+
+    /// Share of stop words among the sampled words.
+    fn density(&self) -> f64 {
+        self.stopwords as f64 / self.words.clamp(1, DENSITY_MAX_WORDS) as f64
     }
 
     fn has_cue(&self) -> bool {
@@ -328,6 +377,8 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
         }
     }
 
+    judge_in_context(&shapes, &mut verdicts);
+
     // Headline-shaped blocks after the last paragraph, or between separators.
     let last_paragraph = shapes
         .iter()
@@ -341,7 +392,13 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
     // Counted once: marking a headline below does not change its shape.
     let tail_count = tail_headlines(&shapes, &verdicts, last_paragraph);
     for i in 0..shapes.len() {
-        if verdicts[i].is_some() || !shapes[i].is_headline() {
+        // The context pass may have marked a related headline already; its reason is the
+        // more telling one.
+        let open = matches!(
+            verdicts[i],
+            None | Some(BoilerplateReason::NotProse) | Some(BoilerplateReason::AmongFurniture)
+        );
+        if !open || !shapes[i].is_headline() {
             continue;
         }
         let in_tail = last_paragraph.is_none_or(|p| i > p);
@@ -368,6 +425,194 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
         }
     }
     BlockJudgement { verdicts, terms }
+}
+
+/// A block's class before and during the neighbour rules (jusText's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Prose: long, with the function words of running text.
+    Good,
+    /// Furniture, by a rule above or by its shape.
+    Bad,
+    /// Too short to judge alone.
+    Short,
+    /// Prose-like but not long enough to be sure.
+    NearGood,
+}
+
+/// The nearest class before (`back`) or after block `i` that is not short (nor near-good,
+/// with `skip_near`), or `edge` past the first or last block.
+fn neighbour(classes: &[Class], i: usize, back: bool, skip_near: bool, edge: [Class; 2]) -> Class {
+    let mut j = i;
+    loop {
+        if back {
+            if j == 0 {
+                return edge[0];
+            }
+            j -= 1;
+        } else {
+            j += 1;
+            if j >= classes.len() {
+                return edge[1];
+            }
+        }
+        match classes[j] {
+            Class::Short => {}
+            Class::NearGood if skip_near => {}
+            c => return c,
+        }
+    }
+}
+
+/// jusText's judgement of the blocks the rules above left open, by their shape and then by
+/// their neighbours. Blocks the rules marked are furniture here too, and a `Repeated` or `Menu`
+/// block alone between two prose blocks is taken back: one line is a thin ground for cutting
+/// a paragraph in two (an interview question asked of each guest, a row of figures).
+fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateReason>]) {
+    // A page in a language the stop-word list does not cover has no density to read: judge
+    // its blocks by length alone.
+    let (mut sw, mut words) = (0, 0);
+    for (s, v) in shapes.iter().zip(verdicts.iter()) {
+        if v.is_none() && s.words >= LANGUAGE_MIN_WORDS {
+            sw += s.stopwords;
+            words += s.words.min(DENSITY_MAX_WORDS);
+        }
+    }
+    let has_density = words > 0 && sw as f64 >= LANGUAGE_MIN_DENSITY * words as f64;
+    let initial: Vec<Class> = shapes
+        .iter()
+        .zip(verdicts.iter())
+        .map(|(s, v)| {
+            let density = if has_density { s.density() } else { 1.0 };
+            if v.is_some() {
+                Class::Bad
+            } else if s.chars < SHORT_MAX_CHARS {
+                Class::Short
+            } else if density < PROSE_MIN_DENSITY {
+                Class::Bad
+            } else if density >= GOOD_MIN_DENSITY && s.chars > GOOD_MIN_CHARS {
+                Class::Good
+            } else {
+                Class::NearGood
+            }
+        })
+        .collect();
+    // Without one prose block there is nothing to tell the article by: a short text is left
+    // to the rules above.
+    if !initial.contains(&Class::Good) {
+        return;
+    }
+    // The page's edge counts as furniture (jusText) on a side that has some: a plain article
+    // that ends on a short line ("He declined to comment.") keeps it.
+    let first_good = initial.iter().position(|c| *c == Class::Good).unwrap_or(0);
+    let last_good = initial.iter().rposition(|c| *c == Class::Good).unwrap_or(0);
+    let edge_of = |range: &[Class]| {
+        if range.contains(&Class::Bad) {
+            Class::Bad
+        } else {
+            Class::Good
+        }
+    };
+    let edge = [
+        edge_of(&initial[..first_good]),
+        edge_of(initial.get(last_good..).unwrap_or(&[])),
+    ];
+    let mut classes = initial.clone();
+    // Headings: a short headline-shaped block shortly before prose.
+    for i in 0..classes.len() {
+        if classes[i] == Class::Short
+            && shapes[i].is_headline()
+            && good_within(&classes, shapes, i, HEADING_MAX_DISTANCE)
+        {
+            classes[i] = Class::NearGood;
+        }
+    }
+    // Short blocks take the class of their neighbours; between prose and furniture, a
+    // near-good block on the furniture side tips them to prose.
+    let revised: Vec<Class> = (0..classes.len())
+        .map(|i| {
+            if classes[i] != Class::Short {
+                return classes[i];
+            }
+            let prev = neighbour(&classes, i, true, true, edge);
+            let next = neighbour(&classes, i, false, true, edge);
+            let near_good_between = (prev == Class::Bad
+                && neighbour(&classes, i, true, false, edge) == Class::NearGood)
+                || (next == Class::Bad
+                    && neighbour(&classes, i, false, false, edge) == Class::NearGood);
+            if prev == Class::Good && next == Class::Good || (prev != next && near_good_between) {
+                Class::Good
+            } else {
+                Class::Bad
+            }
+        })
+        .collect();
+    classes = revised;
+    // Near-good blocks are prose unless furniture lies on both sides (in order: a revised
+    // block counts for the next).
+    for i in 0..classes.len() {
+        if classes[i] == Class::NearGood {
+            let prev = neighbour(&classes, i, true, true, edge);
+            let next = neighbour(&classes, i, false, true, edge);
+            classes[i] = if prev == Class::Bad && next == Class::Bad {
+                Class::Bad
+            } else {
+                Class::Good
+            };
+        }
+    }
+    // Headings again: one that the neighbours made furniture is kept when prose follows.
+    for i in 0..classes.len() {
+        if classes[i] == Class::Bad
+            && initial[i] != Class::Bad
+            && shapes[i].is_headline()
+            && good_within(&classes, shapes, i, HEADING_MAX_DISTANCE)
+        {
+            classes[i] = Class::Good;
+        }
+    }
+    // A lone furniture block between two prose blocks is taken back (decided on the classes
+    // before any is taken back, so that a run is never eaten from its ends).
+    let between_prose: Vec<bool> = (0..classes.len())
+        .map(|i| {
+            classes[i] == Class::Bad
+                && neighbour(&classes, i, true, true, edge) == Class::Good
+                && neighbour(&classes, i, false, true, edge) == Class::Good
+        })
+        .collect();
+    for (i, v) in verdicts.iter_mut().enumerate() {
+        match *v {
+            None | Some(BoilerplateReason::Repeated) | Some(BoilerplateReason::Menu)
+                if between_prose[i] =>
+            {
+                *v = None;
+            }
+            None if classes[i] == Class::Bad => {
+                *v = Some(if initial[i] == Class::Bad {
+                    BoilerplateReason::NotProse
+                } else {
+                    BoilerplateReason::AmongFurniture
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Is there a good block within `dist` characters after block `i`, with no furniture before
+/// it? A heading is followed by its text, not by a menu.
+fn good_within(classes: &[Class], shapes: &[BlockShape], i: usize, dist: usize) -> bool {
+    let mut seen = 0;
+    for j in i + 1..classes.len() {
+        if seen > dist || classes[j] == Class::Bad {
+            return false;
+        }
+        if classes[j] == Class::Good {
+            return true;
+        }
+        seen += shapes[j].chars;
+    }
+    false
 }
 
 /// Is `text` a line of three or more short items between bars or bullets ("Home | World | Sport")?
@@ -561,6 +806,59 @@ mod tests {
              The cookie maker said sales rose."
         );
         assert!(verdicts(&text).iter().all(|(_, v)| v.is_none()));
+    }
+
+    /// A second paragraph, so that the article has a body of prose around its short lines.
+    const PARAGRAPH_2: &str = "Union leaders said they had not been told of the plan before it \
+        was announced and that they would meet the company next week to discuss what it means \
+        for the workers at both of the plants.";
+
+    #[test]
+    fn lines_are_judged_by_their_neighbours() {
+        let text = format!(
+            "Home | World | Business | Sport\nSign in\n\
+             Weather Traffic Video Opinion Markets Technology Autos Jobs Real Estate Classifieds\n\
+             Carmaker cuts 2,000 jobs in the Midwest\nBy Jane Doe\n{PARAGRAPH}\n\
+             \"We had no choice,\" he said.\n{PARAGRAPH_2}\n\
+             Popular now\nRiver floods close the bridge at Grand Forks again\n\
+             Senate vote on farm bill delayed until spring session\nAbout Us\n\
+             Copyright 2026 Example Media. All rights reserved."
+        );
+        use BoilerplateReason::*;
+        let v = verdicts(&text);
+        let got: Vec<Option<BoilerplateReason>> = v.iter().map(|x| x.1).collect();
+        assert_eq!(
+            got,
+            [
+                Some(Menu),
+                Some(AmongFurniture),
+                Some(NotProse),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(RelatedHeadlines),
+                Some(RelatedHeadlines),
+                Some(RelatedHeadlines),
+                Some(AmongFurniture),
+                Some(Cue)
+            ],
+            "{v:#?}"
+        );
+    }
+
+    #[test]
+    fn a_line_repeated_between_paragraphs_stays_and_short_texts_are_left_alone() {
+        let text = format!(
+            "What did you cook first?\n{PARAGRAPH}\nWhat did you cook first?\n{PARAGRAPH_2}"
+        );
+        let v = verdicts(&text);
+        assert_eq!(v[0].1, Some(BoilerplateReason::Repeated), "{v:#?}");
+        assert_eq!(v[2].1, None, "{v:#?}");
+        // No prose block: nothing to judge the lines by.
+        let short = "Storm warning\nSchools closed on Friday\nRoads icy in the north";
+        assert!(verdicts(short).iter().all(|(_, v)| v.is_none()));
     }
 
     #[test]
