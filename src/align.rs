@@ -5,9 +5,18 @@
 //! reordered clauses and light paraphrase still match while a sentence on the same topic with
 //! other facts does not. Two sentences match when the terms they share carry most of the weight
 //! of the lighter one (a trimmed copy is still a copy), or when a clause of each matches almost
-//! whole (a sentence that keeps one clause of the wire copy and adds its own). The figures must
-//! agree: when the lighter sentence states a number and the other states none of its numbers,
-//! they report different facts. Candidates come from an inverted index over the group's
+//! whole (a sentence that keeps one clause of the wire copy and adds its own).
+//!
+//! Overlap alone cannot tell "the Senate passed the bill 62-38 on Tuesday" from the same words
+//! with another tally, day or senator, or with "not": the words that differ are few but they
+//! are the fact. So a match also needs no contradiction: every figure of the lighter sentence
+//! is stated by the other (the same value, rounded another way, or spelled out); no date
+//! (weekday, month, year) stated by each and not the other; no shared term negated on one side
+//! only ("not", "never", "n't", "denied" reach the next two terms of their clause); and no name
+//! of one standing, next to the same term, where the other has a different name (a name
+//! dropped or shortened, "Andy Jassy" ~ "Jassy", is fine). A contradiction between the whole
+//! sentences also rules out a clause match, except for a figure only one side states: a clause
+//! of one's own may add a figure. Candidates come from an inverted index over the group's
 //! sentences, never from all pairs.
 
 use crate::story::Idf;
