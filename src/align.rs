@@ -5,14 +5,25 @@
 //! reordered clauses and light paraphrase still match while a sentence on the same topic with
 //! other facts does not. Two sentences match when the terms they share carry most of the weight
 //! of the lighter one (a trimmed copy is still a copy), or when a clause of each matches almost
-//! whole (a sentence that keeps one clause of the wire copy and adds its own). The figures must
-//! agree: when the lighter sentence states a number and the other states none of its numbers,
-//! they report different facts. Candidates come from an inverted index over the group's
+//! whole (a sentence that keeps one clause of the wire copy and adds its own).
+//!
+//! Overlap alone cannot tell "the Senate passed the bill 62-38 on Tuesday" from the same words
+//! with another tally, day or senator, or with "not": the words that differ are few but they
+//! are the fact. So a match also needs no contradiction: every figure of the lighter sentence
+//! is stated by the other (the same value, rounded another way, or spelled out); no date
+//! (weekday, month, year) stated by each and not the other; no shared term negated on one side
+//! only ("not", "never", "n't", "denied" reach the next two terms of their clause); and no name
+//! of one standing, next to the same term, where the other has a different name (a name
+//! dropped or shortened, "Andy Jassy" ~ "Jassy", is fine). A contradiction between the whole
+//! sentences also rules out a clause match, except for a figure only one side states: a clause
+//! of one's own may add a figure. Candidates come from an inverted index over the group's
 //! sentences, never from all pairs.
 
 use crate::story::Idf;
-use crate::terms::{dedup_terms, Term, TermExtractor, TermKind};
-use ahash::AHashMap;
+use crate::terms::{dedup_terms, term_hash, Term, TermExtractor, TermKind};
+use crate::tokenize::{for_each_word, normalize_into};
+use ahash::{AHashMap, AHashSet};
+use std::sync::OnceLock;
 
 /// Share of the lighter sentence's weight that matching terms must carry.
 pub const SENTENCE_THRESHOLD: f64 = 0.55;
@@ -27,29 +38,274 @@ const POSTING_CAP: usize = 512;
 /// Clauses kept per sentence: a "sentence" of thousands of comma-separated pieces is a list,
 /// and comparing every clause with every clause would be quadratic.
 const MAX_CLAUSES: usize = 16;
+/// Content terms after a negation that it governs ("did not approve the deal").
+const NEGATION_SCOPE: usize = 2;
+/// Two figures in the same unit within this relative distance are one figure rounded two
+/// ways ("$1.79 billion" ~ "nearly $1.8 billion").
+const FIGURE_TOLERANCE: f64 = 0.015;
+
+/// What a term says for the contradiction checks: a figure, a date or a name that differs is
+/// another fact, where a different word may be a synonym.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Any other term.
+    Word,
+    /// A capitalised word inside a sentence that is not a date.
+    Name,
+    /// A number, with its value and unit.
+    Number,
+    /// A year, weekday or month.
+    Date,
+    /// A number spelled as a word ("eighty", "dozen"): a figure in another spelling.
+    Spelled,
+}
+
+/// One term of a sentence or clause.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeightedTerm {
+    /// Hash of the term (see [`crate::terms::Term`]).
+    pub hash: u64,
+    /// IDF weight.
+    pub weight: f32,
+    /// The term's kind as extracted.
+    pub kind: TermKind,
+    /// Its role in the contradiction checks.
+    pub role: Role,
+    /// Governed by a negation ("not", "never", "n't", "denied", ...).
+    pub negated: bool,
+    /// For a number, its value (else 0).
+    pub value: f64,
+    /// For a number, the hash of its unit ("usd", "%", or none).
+    pub unit: u64,
+}
 
 /// A set of weighted terms (sorted by hash).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeightedTerms {
-    /// (hash, weight, kind) sorted by hash.
-    pub terms: Vec<(u64, f32, TermKind)>,
+    /// The distinct terms, sorted by hash.
+    pub terms: Vec<WeightedTerm>,
+    /// Term hashes in text order, repeats included: which term stands next to which.
+    pub order: Vec<u64>,
     /// Total weight.
     pub weight: f32,
 }
 
+/// Hashes of weekdays, of months, and of numbers spelled as words.
+struct Lexicon {
+    weekdays: AHashSet<u64>,
+    months: AHashSet<u64>,
+    spelled: AHashSet<u64>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    LEXICON.get_or_init(|| {
+        let mut ex = TermExtractor::new();
+        let mut set = |words: &str| {
+            let mut s = AHashSet::new();
+            ex.for_each_term(words, |t| {
+                s.insert(t.hash);
+            });
+            s
+        };
+        Lexicon {
+            weekdays: set("monday tuesday wednesday thursday friday saturday sunday"),
+            months: set(
+                "january february march april june july august september october \
+                 november december jan feb aug sept sep oct nov dec",
+            ),
+            spelled: set(
+                "four five six seven eight nine ten eleven twelve thirteen fourteen \
+                 fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty \
+                 seventy eighty ninety hundred hundreds dozen dozens",
+            ),
+        }
+    })
+}
+
+/// Is `word` (normalized) a negation: "not", "never", "n't" and words that deny.
+fn is_negation(word: &str) -> bool {
+    word.ends_with("n't")
+        || matches!(
+            word,
+            "not"
+                | "no"
+                | "never"
+                | "neither"
+                | "nor"
+                | "none"
+                | "nobody"
+                | "nothing"
+                | "cannot"
+                | "without"
+                | "deny"
+                | "denies"
+                | "denied"
+                | "denying"
+                | "refuse"
+                | "refuses"
+                | "refused"
+                | "refusing"
+        )
+}
+
+/// Does `word` (normalized) join two statements, ending the reach of a negation before it?
+fn is_conjunction(word: &str) -> bool {
+    matches!(
+        word,
+        "and"
+            | "but"
+            | "or"
+            | "while"
+            | "whereas"
+            | "because"
+            | "although"
+            | "though"
+            | "after"
+            | "before"
+            | "when"
+            | "since"
+            | "until"
+            | "so"
+            | "as"
+    )
+}
+
+/// The clauses of a sentence: pieces between commas, semicolons, colons, dashes and
+/// parentheses. A comma between digits is a thousands separator ("250,000"), not a cut.
+fn clause_pieces(sentence: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    let mut prev: Option<char> = None;
+    let mut chars = sentence.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let cut = match c {
+            ',' => {
+                !(prev.is_some_and(|p| p.is_ascii_digit())
+                    && chars.peek().is_some_and(|&(_, n)| n.is_ascii_digit()))
+            }
+            ';' | ':' | '—' | '–' | '(' | ')' => true,
+            _ => false,
+        };
+        if cut {
+            pieces.push(&sentence[from..i]);
+            from = i + c.len_utf8();
+        }
+        prev = Some(c);
+    }
+    pieces.push(&sentence[from..]);
+    pieces.retain(|p| !p.trim().is_empty());
+    pieces
+}
+
+/// Parse a canonical number (`#1.79e9usd`, `#0%`) into its value and the hash of its unit.
+fn number_value(canonical: &str) -> (f64, u64) {
+    let body = canonical.strip_prefix('#').unwrap_or(canonical);
+    let split = body
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | '-')))
+        .unwrap_or(body.len());
+    let (number, unit) = body.split_at(split);
+    let value = match number.split_once('e') {
+        Some((m, e)) => match (m.parse::<f64>(), e.parse::<i32>()) {
+            (Ok(m), Ok(e)) => m * 10f64.powi(e),
+            _ => f64::NAN,
+        },
+        None => number.parse::<f64>().unwrap_or(f64::NAN),
+    };
+    (value, term_hash(unit))
+}
+
 impl WeightedTerms {
-    fn new(mut terms: Vec<Term>, idf: &Idf) -> Self {
+    /// The terms of `text`; `word` is a scratch buffer.
+    fn new(extractor: &mut TermExtractor, text: &str, idf: &Idf, word: &mut String) -> Self {
+        let mut found: Vec<(Term, f64, u64)> = Vec::new();
+        extractor.for_each_term_text(text, |t, canonical| {
+            let (value, unit) = if t.kind == TermKind::Number {
+                number_value(canonical)
+            } else {
+                (0.0, 0)
+            };
+            found.push((t, value, unit));
+        });
+        let order: Vec<u64> = found.iter().map(|t| t.0.hash).collect();
+        // The terms a negation governs: the next few of its clause.
+        let mut negations: Vec<usize> = Vec::new();
+        for_each_word(text, |start, w| {
+            normalize_into(w, word);
+            if is_negation(word) {
+                negations.push(start + w.len());
+            }
+        });
+        let mut negated: Vec<u64> = Vec::new();
+        for &from in &negations {
+            let rest = &text[from..];
+            let end = rest
+                .find([',', ';', ':', '—', '–', '(', ')', '.'])
+                .unwrap_or(rest.len());
+            // A conjunction starts another statement ("no one was hurt and firefighters ...").
+            let mut stop = end;
+            for_each_word(&rest[..end], |start, w| {
+                if start < stop {
+                    normalize_into(w, word);
+                    if is_conjunction(word) {
+                        stop = start;
+                    }
+                }
+            });
+            let mut n = 0;
+            extractor.for_each_term(&rest[..stop], |t| {
+                if n < NEGATION_SCOPE {
+                    negated.push(t.hash);
+                }
+                n += 1;
+            });
+        }
+        let mut terms: Vec<Term> = found.iter().map(|t| t.0).collect();
         dedup_terms(&mut terms);
-        let terms: Vec<(u64, f32, TermKind)> = terms
+        let lexicon = lexicon();
+        let terms: Vec<WeightedTerm> = terms
             .iter()
             .map(|t| {
                 let number = t.kind == TermKind::Number;
-                let w = idf.weight(t.hash) * if number { 1.5 } else { 1.0 };
-                (t.hash, w, t.kind)
+                let weight = idf.weight(t.hash) * if number { 1.5 } else { 1.0 };
+                let (value, unit) = if number {
+                    found
+                        .iter()
+                        .find(|f| f.0.hash == t.hash)
+                        .map_or((0.0, 0), |f| (f.1, f.2))
+                } else {
+                    (0.0, 0)
+                };
+                let role = match t.kind {
+                    TermKind::Number => Role::Number,
+                    TermKind::Year => Role::Date,
+                    // "march" in lower case is a walk, not a month.
+                    _ if lexicon.weekdays.contains(&t.hash)
+                        || (t.kind == TermKind::Name && lexicon.months.contains(&t.hash)) =>
+                    {
+                        Role::Date
+                    }
+                    _ if lexicon.spelled.contains(&t.hash) => Role::Spelled,
+                    TermKind::Name => Role::Name,
+                    TermKind::Word => Role::Word,
+                };
+                WeightedTerm {
+                    hash: t.hash,
+                    weight,
+                    kind: t.kind,
+                    role,
+                    negated: negated.contains(&t.hash),
+                    value,
+                    unit,
+                }
             })
             .collect();
-        let weight = terms.iter().map(|t| t.1).sum();
-        WeightedTerms { terms, weight }
+        let weight = terms.iter().map(|t| t.weight).sum();
+        WeightedTerms {
+            terms,
+            order,
+            weight,
+        }
     }
 
     /// Number of distinct terms.
@@ -60,6 +316,17 @@ impl WeightedTerms {
     /// True when there are no terms.
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    fn get(&self, hash: u64) -> Option<&WeightedTerm> {
+        self.terms
+            .binary_search_by_key(&hash, |t| t.hash)
+            .ok()
+            .map(|i| &self.terms[i])
+    }
+
+    fn has(&self, role: Role) -> bool {
+        self.terms.iter().any(|t| t.role == role)
     }
 }
 
@@ -76,22 +343,14 @@ pub struct SentenceTerms {
 impl SentenceTerms {
     /// The terms of `sentence`.
     pub fn new(extractor: &mut TermExtractor, sentence: &str, idf: &Idf) -> Self {
-        let mut whole = Vec::new();
-        extractor.for_each_term(sentence, |t| whole.push(t));
-        let whole = WeightedTerms::new(whole, idf);
+        let mut word = String::new();
+        let whole = WeightedTerms::new(extractor, sentence, idf, &mut word);
         let mut clauses = Vec::new();
-        let pieces: Vec<&str> = sentence
-            .split([',', ';', ':', '—', '–', '(', ')'])
-            .filter(|p| !p.trim().is_empty())
-            .collect();
+        let pieces = clause_pieces(sentence);
         if pieces.len() > 1 {
             for piece in pieces {
-                let mut terms = Vec::new();
-                extractor.for_each_term(piece, |t| terms.push(t));
-                let clause = WeightedTerms::new(terms, idf);
-                if clause.len() + usize::from(clause.terms.iter().any(|t| t.2 == TermKind::Number))
-                    >= MIN_CLAUSE_TERMS
-                {
+                let clause = WeightedTerms::new(extractor, piece, idf, &mut word);
+                if clause.len() + usize::from(clause.has(Role::Number)) >= MIN_CLAUSE_TERMS {
                     clauses.push(clause);
                     if clauses.len() == MAX_CLAUSES {
                         break;
@@ -108,45 +367,150 @@ struct Overlap {
     weight: f32,
     count: usize,
     shared_numbers: usize,
-    /// Either states figures and they share none, or both name someone and share no name:
-    /// the same kind of fact about something else.
+    /// The two state different facts of the same kind: another figure, date, name or
+    /// polarity, or a figure of the lighter side that the other does not state.
     contradicted: bool,
+    /// Like `contradicted`, but a figure counts only when each side states one the other does
+    /// not (one replaced by another): a sentence that adds a clause of its own may add a
+    /// figure in it, and still share its other clause.
+    replaced: bool,
+}
+
+/// Is figure `t` of one side stated by `other`: the same term, the same value rounded
+/// another way, or a figure spelled as a word.
+fn figure_stated(t: &WeightedTerm, other: &WeightedTerms) -> bool {
+    other.get(t.hash).is_some()
+        || other.terms.iter().any(|o| match o.role {
+            Role::Spelled => true,
+            Role::Number => {
+                (o.unit == t.unit)
+                    && (o.value - t.value).abs()
+                        <= FIGURE_TOLERANCE * o.value.abs().max(t.value.abs())
+            }
+            _ => false,
+        })
+}
+
+/// Does a name of `a` that `b` lacks stand where `b` has a name that `a` lacks ("Senator John
+/// Kerry said" against "Senator Joe Lieberman said")? A name `b` drops ("Andy Jassy" against
+/// "Jassy") or one it adds elsewhere is no contradiction.
+fn name_replaced(a: &WeightedTerms, b: &WeightedTerms) -> bool {
+    let lone_name = |w: &WeightedTerms, other: &WeightedTerms, h: u64| {
+        w.get(h).is_some_and(|t| t.role == Role::Name) && other.get(h).is_none()
+    };
+    for (i, &x) in a.order.iter().enumerate() {
+        if !lone_name(a, b, x) {
+            continue;
+        }
+        // A shared neighbour of `x`, and what stands on the same side of it in `b`.
+        let before = i.checked_sub(1).map(|p| a.order[p]);
+        let after = a.order.get(i + 1).copied();
+        for (j, &y) in b.order.iter().enumerate() {
+            if before == Some(y) && b.get(y).is_some() && a.get(y).is_some() {
+                if let Some(&z) = b.order.get(j + 1) {
+                    if lone_name(b, a, z) {
+                        return true;
+                    }
+                }
+            }
+            if after == Some(y) && j > 0 && lone_name(b, a, b.order[j - 1]) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> Overlap {
     let (mut i, mut j, mut weight, mut count) = (0, 0, 0.0f32, 0);
     let (mut shared_numbers, mut shared_names) = (0, 0);
-    while i < a.terms.len() && j < b.terms.len() {
-        match a.terms[i].0.cmp(&b.terms[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
+    let mut polarity = false;
+    let (mut lone_dates_a, mut lone_dates_b) = (false, false);
+    let (mut lone_names_a, mut lone_names_b) = (false, false);
+    loop {
+        let order = match (a.terms.get(i), b.terms.get(j)) {
+            (None, None) => break,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => x.hash.cmp(&y.hash),
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                lone_dates_a |= a.terms[i].role == Role::Date;
+                lone_names_a |= a.terms[i].role == Role::Name;
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                lone_dates_b |= b.terms[j].role == Role::Date;
+                lone_names_b |= b.terms[j].role == Role::Name;
+                j += 1;
+            }
             std::cmp::Ordering::Equal => {
-                weight += a.terms[i].1;
+                let (x, y) = (&a.terms[i], &b.terms[j]);
+                weight += x.weight;
                 count += 1;
                 // A term is a name when either side capitalised it mid-sentence.
-                match (a.terms[i].2, b.terms[j].2) {
-                    (TermKind::Number, _) => shared_numbers += 1,
-                    (TermKind::Name, _) | (_, TermKind::Name) => shared_names += 1,
+                match (x.role, y.role) {
+                    (Role::Number, _) => shared_numbers += 1,
+                    (Role::Date, _) | (_, Role::Date) => {}
+                    (Role::Name, _) | (_, Role::Name) => shared_names += 1,
                     _ => {}
                 }
+                polarity |= x.negated != y.negated;
                 i += 1;
                 j += 1;
             }
         }
     }
-    let has = |w: &WeightedTerms, kind: TermKind| w.terms.iter().any(|t| t.2 == kind);
-    let numbers = has(a, TermKind::Number) || has(b, TermKind::Number);
-    let names = has(a, TermKind::Name) && has(b, TermKind::Name);
+    let numbers = a.has(Role::Number) || b.has(Role::Number);
+    let names = a.has(Role::Name) && b.has(Role::Name);
+    let figures_meet = shared_numbers > 0
+        || a.terms
+            .iter()
+            .any(|t| t.role == Role::Number && figure_stated(t, b))
+        || b.terms
+            .iter()
+            .any(|t| t.role == Role::Number && figure_stated(t, a));
+    let mut replaced = (numbers && !figures_meet) || (names && shared_names == 0);
+    // A date each states and the other does not: another day.
+    replaced |= lone_dates_a && lone_dates_b;
+    // A shared term negated on one side only: the opposite fact.
+    replaced |= polarity;
+    if !replaced && lone_names_a && lone_names_b {
+        replaced = name_replaced(a, b) || name_replaced(b, a);
+    }
+    let mut contradicted = replaced;
+    if !replaced && numbers {
+        let figures_missing = |l: &WeightedTerms, h: &WeightedTerms| {
+            l.terms
+                .iter()
+                .any(|t| t.role == Role::Number && !figure_stated(t, h))
+        };
+        let (lone_a, lone_b) = (figures_missing(a, b), figures_missing(b, a));
+        replaced = lone_a && lone_b;
+        // Every figure of the lighter side must be stated by the other (when both weigh the
+        // same, of each): a figure only one states is a fact only one reports.
+        contradicted = (a.weight <= b.weight && lone_a) || (b.weight <= a.weight && lone_b);
+    }
     Overlap {
         weight,
         count,
         shared_numbers,
-        contradicted: (numbers && shared_numbers == 0) || (names && shared_names == 0),
+        contradicted,
+        replaced,
     }
 }
 
 fn coefficient(a: &WeightedTerms, b: &WeightedTerms, min_shared: usize) -> Option<f64> {
-    let o = overlap(a, b);
+    coefficient_of(&overlap(a, b), a, b, min_shared)
+}
+
+fn coefficient_of(
+    o: &Overlap,
+    a: &WeightedTerms,
+    b: &WeightedTerms,
+    min_shared: usize,
+) -> Option<f64> {
     // A shared figure is worth a term: "seeks $100 billion in new capital" is a fact.
     if o.contradicted || o.count + usize::from(o.shared_numbers > 0) < min_shared {
         return None;
@@ -157,8 +521,14 @@ fn coefficient(a: &WeightedTerms, b: &WeightedTerms, min_shared: usize) -> Optio
 
 /// How closely two sentences carry the same facts: `Some(similarity)` when they match.
 pub fn sentence_similarity(a: &SentenceTerms, b: &SentenceTerms) -> Option<f64> {
-    let whole =
-        coefficient(&a.whole, &b.whole, MIN_SHARED_TERMS).filter(|&s| s >= SENTENCE_THRESHOLD);
+    let o = overlap(&a.whole, &b.whole);
+    // A clause in common does not make up for another figure, date, name or polarity
+    // elsewhere in the sentence.
+    if o.replaced {
+        return None;
+    }
+    let whole = coefficient_of(&o, &a.whole, &b.whole, MIN_SHARED_TERMS)
+        .filter(|&s| s >= SENTENCE_THRESHOLD);
     let mut best = whole;
     for ca in a.clauses.iter().chain(std::iter::once(&a.whole)) {
         for cb in b.clauses.iter().chain(std::iter::once(&b.whole)) {
@@ -201,7 +571,7 @@ fn first_occurrences(sentences: &[Option<SentenceTerms>]) -> Vec<usize> {
             let Some(terms) = terms else { return s };
             let mut h = xxhash_rust::xxh3::Xxh3::new();
             for t in &terms.whole.terms {
-                h.update(&t.0.to_le_bytes());
+                h.update(&t.hash.to_le_bytes());
             }
             *seen.entry(h.digest()).or_insert(s)
         })
@@ -248,7 +618,10 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
             }
             if let Some(terms) = terms {
                 for t in &terms.whole.terms {
-                    postings.entry(t.0).or_default().push((g as u32, s as u32));
+                    postings
+                        .entry(t.hash)
+                        .or_default()
+                        .push((g as u32, s as u32));
                 }
             }
         }
@@ -274,7 +647,7 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
             }
             counts.clear();
             for t in &terms.whole.terms {
-                let Some(list) = postings.get(&t.0) else {
+                let Some(list) = postings.get(&t.hash) else {
                     continue;
                 };
                 if list.len() > POSTING_CAP {
@@ -409,6 +782,123 @@ mod tests {
         assert!(sentence_similarity(&t[2], &t[3]).is_some());
         assert!(sentence_similarity(&t[4], &t[5]).is_none());
         assert!(sentence_similarity(&t[0], &t[4]).is_none());
+    }
+
+    /// Does the pair match, in either order (the decision must not depend on it)?
+    fn matches(a: &str, b: &str) -> bool {
+        let (t, _) = terms_of(&[a, b]);
+        let forward = sentence_similarity(&t[0], &t[1]);
+        assert_eq!(forward, sentence_similarity(&t[1], &t[0]), "{a} | {b}");
+        forward.is_some()
+    }
+
+    #[test]
+    fn a_figure_of_the_lighter_sentence_must_be_stated_by_the_other() {
+        let base = "The company said it would cut 1,200 jobs and close three plants in Ohio by the end of the year.";
+        assert!(matches(base, "By the end of the year, the company will cut 1,200 jobs and close three plants in Ohio, it said."));
+        assert!(!matches(base, "The company said it would cut 2,100 jobs and close three plants in Ohio by the end of the year."));
+        // One figure shared is not enough when the other differs, even inside a matching clause.
+        assert!(!matches(
+            "Apple reported revenue of $90 billion for the quarter, up 8 percent from a year earlier.",
+            "Apple reported revenue of $90 billion for the quarter, down 3 percent from a year earlier.",
+        ));
+        // A thousands separator is not a clause boundary.
+        assert!(!matches(
+            "The storm knocked out power to 250,000 homes in North Carolina on Sunday.",
+            "The storm knocked out power to 80,000 homes in North Carolina on Sunday.",
+        ));
+        // The same figure rounded, or spelled out, is the same figure.
+        assert!(matches(
+            "The company earned $1.79 billion in the quarter, beating analysts' expectations.",
+            "The company earned nearly $1.8 billion in the quarter, beating analysts' expectations.",
+        ));
+        assert!(matches(
+            "The union said 85 percent of its members voted in favour of strike action.",
+            "Eighty-five percent of union members voted for strike action, the union said.",
+        ));
+    }
+
+    #[test]
+    fn another_name_in_the_same_place_is_someone_else() {
+        assert!(!matches(
+            "Senator John Kerry said on Sunday that the plan would raise taxes on the middle class.",
+            "Senator Joe Lieberman said on Sunday that the plan would raise taxes on the middle class.",
+        ));
+        assert!(!matches(
+            "With Lopez scoring twice, Real Madrid beat Sevilla 3-1 on Sunday.",
+            "With Lopez scoring twice, Real Madrid beat Valencia 3-1 on Sunday.",
+        ));
+        // A name dropped or shortened is the same person.
+        assert!(matches(
+            "Amazon CEO Andy Jassy told employees on Wednesday that the company would cut 9,000 more jobs.",
+            "Jassy told staff on Wednesday that Amazon would eliminate an additional 9,000 jobs.",
+        ));
+        assert!(matches(
+            "President George W. Bush signed the bill into law at the White House on Tuesday.",
+            "Bush signed the bill into law on Tuesday at the White House.",
+        ));
+    }
+
+    #[test]
+    fn a_negated_shared_statement_is_the_opposite_fact() {
+        let yes =
+            "The court ruled that the company had violated the law when it fired the workers.";
+        assert!(!matches(
+            yes,
+            "The court ruled that the company had not violated the law when it fired the workers."
+        ));
+        assert!(!matches(
+            "Police said the driver had been drinking before the crash on the highway.",
+            "Police said the driver hadn't been drinking before the crash on the highway.",
+        ));
+        assert!(!matches(
+            "A company spokesman confirmed that the two banks were in merger talks.",
+            "A company spokesman denied that the two banks were in merger talks.",
+        ));
+        // Negated on both sides, or only in a clause the other lacks: no contradiction.
+        assert!(matches(
+            "Firefighters brought the blaze under control after four hours, and no one was injured.",
+            "No one was hurt and firefighters had the fire under control within four hours.",
+        ));
+        assert!(matches(
+            "The suspect was charged with two counts of murder and will appear in court on Monday.",
+            "The suspect, who has not been named, was charged with two counts of murder and will appear in court on Monday.",
+        ));
+    }
+
+    #[test]
+    fn another_day_month_or_year_is_another_fact() {
+        assert!(!matches(
+            "The suspect will appear in court on Monday, police said.",
+            "The suspect will appear in court on Thursday, police said.",
+        ));
+        assert!(!matches(
+            "The central bank raised interest rates in March for the first time in a decade.",
+            "The central bank raised interest rates in June for the first time in a decade.",
+        ));
+        assert!(!matches(
+            "The company was founded in 1998 in Seattle and went public six years later.",
+            "The company was founded in 1994 in Seattle and went public six years later.",
+        ));
+        assert!(matches(
+            "The agency said Tuesday that it would review the safety of the drug.",
+            "On Tuesday, the agency said it would review the drug's safety.",
+        ));
+    }
+
+    #[test]
+    fn clause_pieces_keep_numbers_whole() {
+        assert_eq!(
+            clause_pieces("It cut 16,000 jobs, the company said; shares (up 2%) rose"),
+            [
+                "It cut 16,000 jobs",
+                " the company said",
+                " shares ",
+                "up 2%",
+                " rose"
+            ]
+        );
+        assert!(clause_pieces(",,").is_empty());
     }
 
     #[test]
