@@ -198,13 +198,27 @@ fn clause_pieces(sentence: &str) -> Vec<&str> {
     pieces
 }
 
-/// Parse a canonical number (`#1.79e9usd`, `#0%`) into its value and the hash of its unit.
+/// Parse a canonical number (`#1.79e9usd`, `#0%`, `#5e7eur`) into its value and the hash of its
+/// unit. The exponent is an `e` followed by digits; an `e` that starts a unit ("eur") is the
+/// unit's.
 fn number_value(canonical: &str) -> (f64, u64) {
     let body = canonical.strip_prefix('#').unwrap_or(canonical);
-    let split = body
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | '-')))
+    let bytes = body.as_bytes();
+    let mantissa = body
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-')))
         .unwrap_or(body.len());
-    let (number, unit) = body.split_at(split);
+    let mut end = mantissa;
+    if bytes.get(mantissa) == Some(&b'e') {
+        let digits = usize::from(bytes.get(mantissa + 1) == Some(&b'-'));
+        let run = bytes[(mantissa + 1 + digits).min(bytes.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if run > 0 {
+            end = mantissa + 1 + digits + run;
+        }
+    }
+    let (number, unit) = body.split_at(end);
     let value = match number.split_once('e') {
         Some((m, e)) => match (m.parse::<f64>(), e.parse::<i32>()) {
             (Ok(m), Ok(e)) => m * 10f64.powi(e),
@@ -884,6 +898,18 @@ mod tests {
             "The agency said Tuesday that it would review the safety of the drug.",
             "On Tuesday, the agency said it would review the drug's safety.",
         ));
+    }
+
+    #[test]
+    fn number_values_keep_units_that_start_with_e() {
+        let (v, u) = number_value("#5e7eur");
+        assert_eq!((v, u), (5e7, term_hash("eur")));
+        let (v, u) = number_value("#1.79e9usd");
+        assert_eq!((v, u), (1.79e9, term_hash("usd")));
+        let (v, u) = number_value("#12eur");
+        assert_eq!((v, u), (12.0, term_hash("eur")));
+        assert_eq!(number_value("#4.5%"), (4.5, term_hash("%")));
+        assert_eq!(number_value("#-3"), (-3.0, term_hash("")));
     }
 
     #[test]

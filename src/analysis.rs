@@ -22,8 +22,8 @@ use crate::boilerplate::{
 use crate::passage::{build_passages, Partner, Passage};
 use crate::segment::{segment, segment_blocks, Segmentation};
 use crate::story::{
-    average_link, discount_dense_neighbourhoods, story_edges, Idf, StoryConfig, StoryVector,
-    TermCounts,
+    average_link, discount_dense_neighbourhoods, passage_evidence, story_edges, Idf, StoryConfig,
+    StoryVector, TermCounts,
 };
 use crate::terms::{Term, TermExtractor, TermKind};
 use ahash::{AHashMap, AHashSet};
@@ -544,21 +544,6 @@ pub fn analyze(
         })
         .collect();
     Ok(analyses)
-}
-
-/// Aligned sentences a pair needs for its story similarity to count in full.
-pub const FULL_EVIDENCE_SENTENCES: usize = 3;
-
-/// The factor on a story similarity with no aligned sentence. Independent reports of one event
-/// (most of a real multi-outlet story) share facts but rarely a sentence, so a missing
-/// alignment weakens a pair without halving it.
-pub const NO_EVIDENCE_FACTOR: f64 = 0.75;
-
-/// The factor on a pair's story similarity for `shared` aligned sentences:
-/// [`NO_EVIDENCE_FACTOR`] with none, rising to one at [`FULL_EVIDENCE_SENTENCES`].
-pub fn passage_evidence(shared: usize) -> f64 {
-    let share = shared.min(FULL_EVIDENCE_SENTENCES) as f64 / FULL_EVIDENCE_SENTENCES as f64;
-    NO_EVIDENCE_FACTOR + (1.0 - NO_EVIDENCE_FACTOR) * share
 }
 
 /// One partner per document (the best), best first, then by document order; at most `max`.

@@ -53,7 +53,6 @@
 //! sentences. Removing a document leaves the term statistics as they were and never splits a
 //! story.
 
-use crate::analysis::passage_evidence;
 use crate::candidates::band_keys;
 use crate::cluster::MatchConfig;
 use crate::error::{Error, Result};
@@ -61,7 +60,8 @@ use crate::fingerprint::Fingerprint;
 use crate::lsh::LshParams;
 use crate::signature::{SignatureParams, SCHEME};
 use crate::story::{
-    background_df, background_documents, idf_weight, StoryConfig, StoryVector, TermCounts, MIN_EDGE,
+    background_df, background_documents, dated_cosine, idf_weight, passage_evidence, StoryConfig,
+    StoryVector, TermCounts, MIN_EDGE,
 };
 use crate::verify::{intersection, Measure, ShingleSet};
 use ahash::AHashMap;
@@ -1247,23 +1247,8 @@ fn view(loaded: &Loaded) -> StoryDocument<'_> {
 /// vectors times the passage evidence, 0 when they are dated outside the window or their cosine
 /// is below the lowest edge.
 fn story_similarity(config: &StoryConfig, a: StoryDocument<'_>, b: StoryDocument<'_>) -> f64 {
-    story_cosine(config, (a.vector, a.timestamp), (b.vector, b.timestamp))
+    dated_cosine(config, (a.vector, a.timestamp), (b.vector, b.timestamp))
         .map_or(0.0, |cosine| cosine * shared_text(a.values, b.values))
-}
-
-/// The cosine of two dated story vectors, `None` when they are dated outside the window or it
-/// is below the lowest edge.
-fn story_cosine(
-    config: &StoryConfig,
-    (a, a_date): (&StoryVector, Option<i64>),
-    (b, b_date): (&StoryVector, Option<i64>),
-) -> Option<f64> {
-    if let (Some(window), Some(x), Some(y)) = (config.window, a_date, b_date) {
-        if x.abs_diff(y) > window.unsigned_abs() {
-            return None;
-        }
-    }
-    Some(a.cosine(b)).filter(|&c| c >= MIN_EDGE)
 }
 
 /// The passage evidence of two shingle sets. Rewrites of one story carry some of the same
@@ -1364,7 +1349,7 @@ where
                 continue;
             };
             // Most candidates fall here, before their shingle set is read.
-            let Some(cosine) = story_cosine(
+            let Some(cosine) = dated_cosine(
                 config,
                 (document.vector, document.timestamp),
                 (&other.vector, other.timestamp),

@@ -247,6 +247,37 @@ pub struct StoryEdge {
 /// Lowest cosine kept as an edge: below it a pair only dilutes averages.
 pub const MIN_EDGE: f64 = 0.1;
 
+/// The story edge of two dated story vectors before passage evidence: their cosine, `None`
+/// when they are dated further apart than the window or the cosine is below [`MIN_EDGE`]. Batch
+/// clustering and the persistent index both ask this, so they agree on every pair.
+pub fn dated_cosine(
+    config: &StoryConfig,
+    (a, a_date): (&StoryVector, Option<i64>),
+    (b, b_date): (&StoryVector, Option<i64>),
+) -> Option<f64> {
+    if let (Some(window), Some(x), Some(y)) = (config.window, a_date, b_date) {
+        if x.abs_diff(y) > window.unsigned_abs() {
+            return None;
+        }
+    }
+    Some(a.cosine(b)).filter(|&c| c >= MIN_EDGE)
+}
+
+/// Aligned sentences a pair needs for its story similarity to count in full.
+pub const FULL_EVIDENCE_SENTENCES: usize = 3;
+
+/// The factor on a story similarity with no aligned sentence. Independent reports of one event
+/// (most of a real multi-outlet story) share facts but rarely a sentence, so a missing
+/// alignment weakens a pair without halving it.
+pub const NO_EVIDENCE_FACTOR: f64 = 0.75;
+
+/// The factor on a pair's story similarity for `shared` aligned sentences:
+/// [`NO_EVIDENCE_FACTOR`] with none, rising to one at [`FULL_EVIDENCE_SENTENCES`].
+pub fn passage_evidence(shared: usize) -> f64 {
+    let share = shared.min(FULL_EVIDENCE_SENTENCES) as f64 / FULL_EVIDENCE_SENTENCES as f64;
+    NO_EVIDENCE_FACTOR + (1.0 - NO_EVIDENCE_FACTOR) * share
+}
+
 /// Every pair with cosine at least [`MIN_EDGE`] and within the date window, found through an
 /// inverted index; terms held by more than `max(64, N/10)` documents are not used to find
 /// candidates (they still count in the cosine).
@@ -285,15 +316,12 @@ pub fn story_edges(
                 .filter(|(_, &partial)| partial as f64 >= MIN_EDGE * 0.5)
                 .filter_map(|(&j, _)| {
                     let j = j as usize;
-                    if let (Some(window), Some(a), Some(b)) =
-                        (config.window, timestamps[i], timestamps[j])
-                    {
-                        if (a - b).abs() > window {
-                            return None;
-                        }
-                    }
-                    let similarity = vectors[i].cosine(&vectors[j]);
-                    (similarity >= MIN_EDGE).then_some(StoryEdge {
+                    let similarity = dated_cosine(
+                        config,
+                        (&vectors[i], timestamps[i]),
+                        (&vectors[j], timestamps[j]),
+                    )?;
+                    Some(StoryEdge {
                         a: i,
                         b: j,
                         similarity,
