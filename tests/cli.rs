@@ -2239,3 +2239,60 @@ fn bucket_table_is_used_while_current() {
     std::fs::remove_file(&table).unwrap();
     assert_eq!(stdout(&from_signatures(&[])), stdout(&fresh));
 }
+
+#[test]
+fn parquet_headline_column_counts_in_story_matching() {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::writer::SerializedFileWriter;
+    let rows: Vec<Value> = std::fs::read_to_string("data/titles.jsonl")
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("titles.parquet");
+    let schema = parquet::schema::parser::parse_message_type(
+        "message titles {
+            REQUIRED BYTE_ARRAY id (UTF8);
+            REQUIRED BYTE_ARRAY text (UTF8);
+            REQUIRED BYTE_ARRAY headline (UTF8);
+        }",
+    )
+    .unwrap();
+    let file = std::fs::File::create(&input).unwrap();
+    let mut writer =
+        SerializedFileWriter::new(file, std::sync::Arc::new(schema), Default::default()).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    for field in ["id", "text", "title"] {
+        let values: Vec<ByteArray> = rows
+            .iter()
+            .map(|r| ByteArray::from(r[field].as_str().unwrap()))
+            .collect();
+        let mut w = group.next_column().unwrap().unwrap();
+        w.typed::<ByteArrayType>()
+            .write_batch(&values, None, None)
+            .unwrap();
+        w.close().unwrap();
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
+    let clusters = |extra: &[&str]| -> Vec<u64> {
+        let input = input.to_str().unwrap();
+        let mut args = vec![
+            "cluster", input, "--level", "story", "--format", "jsonl", "-q",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["cluster"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(clusters(&["--title-field", "headline"]), [0, 0, 1]);
+    assert_eq!(clusters(&[]), [0, 1, 2]);
+}

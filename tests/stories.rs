@@ -228,6 +228,35 @@ fn story_level_keeps_other_events_of_the_same_kind_apart() {
 }
 
 #[test]
+fn a_headline_given_apart_counts_in_story_matching() {
+    let clusters = |extra: &[&str]| -> Vec<u64> {
+        let mut args = vec![
+            "cluster",
+            "data/titles.jsonl",
+            "--level",
+            "story",
+            "--format",
+            "jsonl",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        String::from_utf8(ok(&args).stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["cluster"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    // The two reports of the council vote share their headline's facts, not their bodies'.
+    assert_eq!(clusters(&[]), [0, 0, 1]);
+    // Read from a field the file does not have, there is no headline to tie them.
+    assert_eq!(clusters(&["--title-field", "headline"]), [0, 1, 2]);
+}
+
+#[test]
 fn the_date_window_holds_stories_apart() {
     let cluster_of = |window: &str| -> BTreeMap<String, u64> {
         let report = json(&[
