@@ -12,8 +12,8 @@
 //! of its nearest non-short neighbours (the page's edge counts as furniture), a near-good block
 //! is prose unless furniture lies on both sides, and a heading shortly before prose is kept.
 //! Sites that cut every paragraph short are read by runs: closed near-good sentences next to
-//! each other that together reach a paragraph's length are prose, and a short run of lines
-//! that no cue marks, standing between prose, is part of the article (an interview's
+//! each other that together reach a paragraph's length are prose, and a short run of short
+//! lines that no cue marks, standing between prose, is part of the article (an interview's
 //! name-and-question lines, a product's name and price).
 //! This catches navigation runs, "most read" lists and headline lists wherever they stand,
 //! while a heading, a byline next to prose or a short quote between paragraphs stays content.
@@ -583,8 +583,10 @@ fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateRea
         }
     }
     // A lone furniture block between two prose blocks is taken back, and so is a short run of
-    // them that no cue or separator marks: the heading, photo line and question that open
-    // each guest of an interview, a product's name and price in a buying guide. Decided on
+    // short lines that no cue or separator marks: the name, home town and question that open
+    // each guest of an interview, a product's name and price in a buying guide. A run holding
+    // a longer line (a teaser headline, a repeated summary) stays furniture: between comments
+    // or teasers such runs are the furniture. Decided on
     // the classes before any is taken back, so that a run is never eaten from its ends.
     let mut between_prose = vec![false; classes.len()];
     let mut i = 0;
@@ -598,11 +600,12 @@ fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateRea
             j += 1;
         }
         let chars: usize = shapes[i..j].iter().map(|s| s.chars).sum();
-        let unmarked = verdicts[i..j].iter().all(|v| {
-            matches!(
-                v,
-                None | Some(BoilerplateReason::Repeated) | Some(BoilerplateReason::Menu)
-            )
+        let unmarked = verdicts[i..j].iter().zip(&shapes[i..j]).all(|(v, s)| {
+            s.chars < SHORT_MAX_CHARS
+                && matches!(
+                    v,
+                    None | Some(BoilerplateReason::Repeated) | Some(BoilerplateReason::Menu)
+                )
         });
         if neighbour(&classes, i, true, true, edge) == Class::Good
             && neighbour(&classes, j - 1, false, true, edge) == Class::Good
