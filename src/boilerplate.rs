@@ -11,6 +11,10 @@
 //! but with few function words, or marked by a rule above), then a short block takes the class
 //! of its nearest non-short neighbours (the page's edge counts as furniture), a near-good block
 //! is prose unless furniture lies on both sides, and a heading shortly before prose is kept.
+//! Sites that cut every paragraph short are read by runs: closed near-good sentences next to
+//! each other that together reach a paragraph's length are prose, and a short run of short
+//! lines that no cue marks, standing between prose, is part of the article (an interview's
+//! name-and-question lines, a product's name and price).
 //! This catches navigation runs, "most read" lists and headline lists wherever they stand,
 //! while a heading, a byline next to prose or a short quote between paragraphs stays content.
 //! A page in a language the stop-word list does not cover is judged by length alone, and a
@@ -169,6 +173,11 @@ const GOOD_MIN_CHARS: usize = 140;
 const PROSE_MIN_DENSITY: f64 = 0.2;
 /// Stop-word share from which a long block is good prose.
 const GOOD_MIN_DENSITY: f64 = 0.3;
+/// Near-good blocks, and their characters together, that make a run of short paragraphs prose.
+const RUN_MIN_BLOCKS: usize = 2;
+const RUN_MIN_CHARS: usize = 300;
+/// Characters up to which a run of furniture-like blocks between prose is taken back.
+const INNER_RUN_MAX_CHARS: usize = 200;
 /// Characters within which a heading must be followed by good prose to stay content.
 const HEADING_MAX_DISTANCE: usize = 100;
 /// Stop-word share of a whole page below which its language is not one the list covers.
@@ -466,8 +475,9 @@ fn neighbour(classes: &[Class], i: usize, back: bool, skip_near: bool, edge: [Cl
 
 /// jusText's judgement of the blocks the rules above left open, by their shape and then by
 /// their neighbours. Blocks the rules marked are furniture here too, and a `Repeated` or `Menu`
-/// block alone between two prose blocks is taken back: one line is a thin ground for cutting
-/// a paragraph in two (an interview question asked of each guest, a row of figures).
+/// block alone between two prose blocks, or a short run of them, is taken back: a few lines
+/// are a thin ground for cutting an article in two (an interview question asked of each
+/// guest, a row of figures).
 fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateReason>]) {
     // A page in a language the stop-word list does not cover has no density to read: judge
     // its blocks by length alone.
@@ -497,6 +507,7 @@ fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateRea
             }
         })
         .collect();
+    let initial = promote_near_good_runs(initial, shapes);
     // Without one prose block there is nothing to tell the article by: a short text is left
     // to the rules above.
     if !initial.contains(&Class::Good) {
@@ -571,15 +582,41 @@ fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateRea
             classes[i] = Class::Good;
         }
     }
-    // A lone furniture block between two prose blocks is taken back (decided on the classes
-    // before any is taken back, so that a run is never eaten from its ends).
-    let between_prose: Vec<bool> = (0..classes.len())
-        .map(|i| {
-            classes[i] == Class::Bad
-                && neighbour(&classes, i, true, true, edge) == Class::Good
-                && neighbour(&classes, i, false, true, edge) == Class::Good
-        })
-        .collect();
+    // A lone furniture block between two prose blocks is taken back, and so is a short run of
+    // short lines that no cue or separator marks: the name, home town and question that open
+    // each guest of an interview, a product's name and price in a buying guide. A run holding
+    // a longer line (a teaser headline, a repeated summary) stays furniture: between comments
+    // or teasers such runs are the furniture. Decided on
+    // the classes before any is taken back, so that a run is never eaten from its ends.
+    let mut between_prose = vec![false; classes.len()];
+    let mut i = 0;
+    while i < classes.len() {
+        if classes[i] != Class::Bad {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < classes.len() && classes[j] == Class::Bad {
+            j += 1;
+        }
+        let chars: usize = shapes[i..j].iter().map(|s| s.chars).sum();
+        let unmarked = verdicts[i..j].iter().zip(&shapes[i..j]).all(|(v, s)| {
+            s.chars < SHORT_MAX_CHARS
+                && matches!(
+                    v,
+                    None | Some(BoilerplateReason::Repeated) | Some(BoilerplateReason::Menu)
+                )
+        });
+        if neighbour(&classes, i, true, true, edge) == Class::Good
+            && neighbour(&classes, j - 1, false, true, edge) == Class::Good
+            && (j == i + 1 || (unmarked && chars <= INNER_RUN_MAX_CHARS))
+        {
+            for b in &mut between_prose[i..j] {
+                *b = true;
+            }
+        }
+        i = j;
+    }
     for (i, v) in verdicts.iter_mut().enumerate() {
         match *v {
             None | Some(BoilerplateReason::Repeated) | Some(BoilerplateReason::Menu)
@@ -597,6 +634,37 @@ fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateRea
             _ => {}
         }
     }
+}
+
+/// A run of near-good blocks (short ones may stand between them) that together pass
+/// [`RUN_MIN_CHARS`] is prose: sites that cut every paragraph under [`GOOD_MIN_CHARS`]
+/// (one or two sentences each) still write running text, and a caption or a repeated credit
+/// line between such paragraphs would otherwise leave each one among furniture.
+fn promote_near_good_runs(mut classes: Vec<Class>, shapes: &[BlockShape]) -> Vec<Class> {
+    let mut i = 0;
+    while i < classes.len() {
+        if classes[i] != Class::NearGood {
+            i += 1;
+            continue;
+        }
+        let (mut j, mut near, mut chars) = (i, 0, 0);
+        // Only closed sentences next to each other: a list of headlines, each with a line of
+        // summary, is not prose.
+        while j < classes.len() && classes[j] == Class::NearGood && shapes[j].closed {
+            near += 1;
+            chars += shapes[j].chars;
+            j += 1;
+        }
+        if near >= RUN_MIN_BLOCKS && chars >= RUN_MIN_CHARS {
+            for (c, shape) in classes[i..j].iter_mut().zip(&shapes[i..j]) {
+                if *c == Class::NearGood && shape.closed {
+                    *c = Class::Good;
+                }
+            }
+        }
+        i = j.max(i + 1);
+    }
+    classes
 }
 
 /// Is there a good block within `dist` characters after block `i`, with no furniture before
@@ -859,6 +927,38 @@ mod tests {
         // No prose block: nothing to judge the lines by.
         let short = "Storm warning\nSchools closed on Friday\nRoads icy in the north";
         assert!(verdicts(short).iter().all(|(_, v)| v.is_none()));
+    }
+
+    #[test]
+    fn short_paragraphs_in_a_row_are_prose_between_captions() {
+        // Every paragraph under the good bar; captions and credits repeated between them.
+        let text = format!(
+            "Home | World | Business | Sport\nSign in\n{PARAGRAPH}\nImage copyright Example Agency\n\
+             Photo credit: Example Agency\n\
+             The mayor said the bridge would reopen next week, once the repairs to its deck and \
+             railings were done.\n\
+             Engineers found cracks in two of the steel beams during a routine check at the end \
+             of the summer.\n\
+             Traffic has been sent through the town centre since the start of the month, and \
+             shops there say trade is up.\n\
+             Photo credit: Example Agency\n{PARAGRAPH_2}"
+        );
+        let v = verdicts(&text);
+        for k in 5..=7 {
+            assert_eq!(v[k].1, None, "{v:#?}");
+        }
+    }
+
+    #[test]
+    fn a_short_run_of_repeated_lines_between_paragraphs_stays() {
+        // An interview: each guest opens with a name, a home town and the same question.
+        let text = format!(
+            "Home | World | Business | Sport\n{PARAGRAPH}\nAnna Berg\nLives in Hamburg\n\
+             What made you start cooking?\n{PARAGRAPH_2}\nJonas Weber\nLives in Hamburg\n\
+             What made you start cooking?\n{PARAGRAPH}"
+        );
+        let v = verdicts(&text);
+        assert!(v[2..].iter().all(|(_, r)| r.is_none()), "{v:#?}");
     }
 
     #[test]
