@@ -227,33 +227,75 @@ fn story_level_keeps_other_events_of_the_same_kind_apart() {
     assert_eq!(cluster_of_story.len(), 8);
 }
 
+/// Each document's story cluster, in input order, from `cluster --level story` on `input`.
+fn story_clusters(input: &str, extra: &[&str]) -> Vec<u64> {
+    let mut args = vec![
+        "cluster", input, "--level", "story", "--format", "jsonl", "-q",
+    ];
+    args.extend_from_slice(extra);
+    String::from_utf8(ok(&args).stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["cluster"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
 #[test]
 fn a_headline_given_apart_counts_in_story_matching() {
-    let clusters = |extra: &[&str]| -> Vec<u64> {
-        let mut args = vec![
-            "cluster",
-            "data/titles.jsonl",
-            "--level",
-            "story",
-            "--format",
-            "jsonl",
-            "-q",
-        ];
-        args.extend_from_slice(extra);
-        String::from_utf8(ok(&args).stdout)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<Value>(l).unwrap()["cluster"]
-                    .as_u64()
-                    .unwrap()
-            })
-            .collect()
-    };
     // The two reports of the council vote share their headline's facts, not their bodies'.
-    assert_eq!(clusters(&[]), [0, 0, 1]);
+    assert_eq!(story_clusters("data/titles.jsonl", &[]), [0, 0, 1]);
     // Read from a field the file does not have, there is no headline to tie them.
-    assert_eq!(clusters(&["--title-field", "headline"]), [0, 1, 2]);
+    assert_eq!(
+        story_clusters("data/titles.jsonl", &["--title-field", "headline"]),
+        [0, 1, 2]
+    );
+}
+
+#[test]
+fn a_parquet_headline_column_counts_in_story_matching() {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::writer::SerializedFileWriter;
+    let rows: Vec<Value> = read("data/titles.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("titles.parquet");
+    let schema = parquet::schema::parser::parse_message_type(
+        "message titles {
+            REQUIRED BYTE_ARRAY id (UTF8);
+            REQUIRED BYTE_ARRAY text (UTF8);
+            REQUIRED BYTE_ARRAY headline (UTF8);
+        }",
+    )
+    .unwrap();
+    let file = std::fs::File::create(&input).unwrap();
+    let mut writer =
+        SerializedFileWriter::new(file, std::sync::Arc::new(schema), Default::default()).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    for field in ["id", "text", "title"] {
+        let values: Vec<ByteArray> = rows
+            .iter()
+            .map(|r| ByteArray::from(r[field].as_str().unwrap()))
+            .collect();
+        let mut w = group.next_column().unwrap().unwrap();
+        w.typed::<ByteArrayType>()
+            .write_batch(&values, None, None)
+            .unwrap();
+        w.close().unwrap();
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
+    let input = input.to_str().unwrap();
+    assert_eq!(
+        story_clusters(input, &["--title-field", "headline"]),
+        [0, 0, 1]
+    );
+    assert_eq!(story_clusters(input, &[]), [0, 1, 2]);
 }
 
 #[test]
