@@ -449,28 +449,28 @@ enum Class {
     NearGood,
 }
 
-/// The nearest class before (`back`) or after block `i` that is not short (nor near-good,
-/// with `skip_near`), or `edge` past the first or last block.
-fn neighbour(classes: &[Class], i: usize, back: bool, skip_near: bool, edge: [Class; 2]) -> Class {
-    let mut j = i;
-    loop {
-        if back {
-            if j == 0 {
-                return edge[0];
-            }
-            j -= 1;
-        } else {
-            j += 1;
-            if j >= classes.len() {
-                return edge[1];
-            }
-        }
-        match classes[j] {
-            Class::Short => {}
-            Class::NearGood if skip_near => {}
-            c => return c,
+/// For every block, the nearest class before it and after it that is not short (nor
+/// near-good, with `skip_near`), or `edge` past the first or last block. One sweep each way,
+/// so a page of many short lines costs no more than its length.
+fn neighbours(classes: &[Class], skip_near: bool, edge: [Class; 2]) -> (Vec<Class>, Vec<Class>) {
+    let skipped = |c: Class| c == Class::Short || (skip_near && c == Class::NearGood);
+    let mut before = Vec::with_capacity(classes.len());
+    let mut last = edge[0];
+    for &c in classes {
+        before.push(last);
+        if !skipped(c) {
+            last = c;
         }
     }
+    let mut after = vec![edge[1]; classes.len()];
+    let mut last = edge[1];
+    for (i, &c) in classes.iter().enumerate().rev() {
+        after[i] = last;
+        if !skipped(c) {
+            last = c;
+        }
+    }
+    (before, after)
 }
 
 /// jusText's judgement of the blocks the rules above left open, by their shape and then by
@@ -540,17 +540,16 @@ fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateRea
     }
     // Short blocks take the class of their neighbours; between prose and furniture, a
     // near-good block on the furniture side tips them to prose.
+    let (before, after) = neighbours(&classes, true, edge);
+    let (before_near, after_near) = neighbours(&classes, false, edge);
     let revised: Vec<Class> = (0..classes.len())
         .map(|i| {
             if classes[i] != Class::Short {
                 return classes[i];
             }
-            let prev = neighbour(&classes, i, true, true, edge);
-            let next = neighbour(&classes, i, false, true, edge);
-            let near_good_between = (prev == Class::Bad
-                && neighbour(&classes, i, true, false, edge) == Class::NearGood)
-                || (next == Class::Bad
-                    && neighbour(&classes, i, false, false, edge) == Class::NearGood);
+            let (prev, next) = (before[i], after[i]);
+            let near_good_between = (prev == Class::Bad && before_near[i] == Class::NearGood)
+                || (next == Class::Bad && after_near[i] == Class::NearGood);
             if prev == Class::Good && next == Class::Good || (prev != next && near_good_between) {
                 Class::Good
             } else {
@@ -561,10 +560,13 @@ fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateRea
     classes = revised;
     // Near-good blocks are prose unless furniture lies on both sides (in order: a revised
     // block counts for the next).
+    // No short block is left, and every block before `i` is decided when `i` is: the one
+    // before it is its neighbour; the ones after it are as they were.
+    let (_, after) = neighbours(&classes, true, edge);
     for i in 0..classes.len() {
         if classes[i] == Class::NearGood {
-            let prev = neighbour(&classes, i, true, true, edge);
-            let next = neighbour(&classes, i, false, true, edge);
+            let prev = i.checked_sub(1).map_or(edge[0], |p| classes[p]);
+            let next = after[i];
             classes[i] = if prev == Class::Bad && next == Class::Bad {
                 Class::Bad
             } else {
@@ -607,8 +609,11 @@ fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateRea
                     None | Some(BoilerplateReason::Repeated) | Some(BoilerplateReason::Menu)
                 )
         });
-        if neighbour(&classes, i, true, true, edge) == Class::Good
-            && neighbour(&classes, j - 1, false, true, edge) == Class::Good
+        // Every block is good or bad by now: the neighbours are the blocks around the run.
+        let prev = i.checked_sub(1).map_or(edge[0], |p| classes[p]);
+        let next = classes.get(j).copied().unwrap_or(edge[1]);
+        if prev == Class::Good
+            && next == Class::Good
             && (j == i + 1 || (unmarked && chars <= INNER_RUN_MAX_CHARS))
         {
             for b in &mut between_prose[i..j] {

@@ -330,3 +330,36 @@ fn no_quadratic_path_on_identical_documents_or_repeated_sentences() {
         assert!(took < Duration::from_secs(60), "{args:?}: {took:?}");
     }
 }
+
+#[test]
+#[ignore = "heavy: run in release by CI"]
+fn a_page_of_many_short_lines_between_two_paragraphs_is_judged_in_linear_time() {
+    // Every short line's class comes from its neighbours: scanning for them line by line was
+    // quadratic (160,000 lines took 21 s).
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("lines.jsonl");
+    let paragraph = "The council said on Monday that it would close the old bridge for repairs \
+        that are expected to take most of the winter, and that buses would run in its place.";
+    let mut text = format!("{paragraph}\n");
+    for i in 0..300_000 {
+        text.push_str(&format!(
+            "Residents of ward {i} said the water was cold today.\n"
+        ));
+    }
+    text.push_str(paragraph);
+    std::fs::write(
+        &input,
+        json!({"id": "lines", "text": text}).to_string() + "\n",
+    )
+    .unwrap();
+    let output = dir.path().join("report.json");
+    let (took, _) = timed(&[
+        "report",
+        input.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    assert!(took < Duration::from_secs(30), "{took:?}");
+}
