@@ -6,6 +6,9 @@
 //!
 //! With `--index`, stories come from a persistent index (`reprint index add`) fed the articles
 //! in the order given, one at a time, instead of from a batch `report`.
+#[path = "quality/eval.rs"]
+mod eval;
+
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
 use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
 use reprint::corpus::parse_timestamp;
@@ -97,25 +100,6 @@ fn index_stories(
         .collect())
 }
 
-/// B-cubed precision and recall of `predicted` against `gold`.
-fn bcubed(gold: &[&str], predicted: &[usize]) -> (f64, f64) {
-    let mut g: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut p: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..gold.len() {
-        g.entry(gold[i]).or_default().push(i);
-        p.entry(predicted[i]).or_default().push(i);
-    }
-    let (mut prec, mut rec) = (0.0, 0.0);
-    for i in 0..gold.len() {
-        let pc = &p[&predicted[i]];
-        let gc = &g[gold[i]];
-        let both = pc.iter().filter(|&&j| gold[j] == gold[i]).count() as f64;
-        prec += both / pc.len() as f64;
-        rec += both / gc.len() as f64;
-    }
-    (prec / gold.len() as f64, rec / gold.len() as f64)
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut thresholds = Vec::new();
     let mut docs = Vec::new();
@@ -175,8 +159,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for t in thresholds {
         if use_index {
             let predicted = index_stories(&docs, &fingerprints, t)?;
-            let (p, r) = bcubed(&gold, &predicted);
-            let f = 2.0 * p * r / (p + r);
+            let stories: Vec<Option<usize>> = predicted.iter().copied().map(Some).collect();
+            let (p, r, f) = eval::bcubed(&gold, &stories);
             let stories: std::collections::BTreeSet<usize> = predicted.iter().copied().collect();
             println!(
                 "index, threshold {t:.2}: {} documents, {} stories; B-cubed P {p:.4} R {r:.4} F1 {f:.4}",
@@ -192,8 +176,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         config.story.threshold = t;
         let analyses = analyze(&inputs, &config)?;
         let predicted: Vec<usize> = analyses.iter().map(|a| a.story).collect();
-        let (p, r) = bcubed(&gold, &predicted);
-        let f = 2.0 * p * r / (p + r);
+        let stories: Vec<Option<usize>> = predicted.iter().copied().map(Some).collect();
+        let (p, r, f) = eval::bcubed(&gold, &stories);
         let clusters = predicted.iter().max().map_or(0, |m| m + 1);
         println!("threshold {t:.2}: {} documents, {clusters} clusters; B-cubed P {p:.4} R {r:.4} F1 {f:.4}", docs.len());
         if std::env::var_os("SHOW_ERRORS").is_some() {
