@@ -22,8 +22,7 @@ use crate::boilerplate::{
 use crate::passage::{build_passages, Partner, Passage};
 use crate::segment::{segment, segment_blocks, Segmentation};
 use crate::story::{
-    average_link, discount_dense_neighbourhoods, passage_evidence, story_edges, Idf, StoryConfig,
-    StoryVector, TermCounts,
+    cluster_story_edges, passage_evidence, story_edges, Idf, StoryConfig, StoryVector, TermCounts,
 };
 use crate::terms::{Term, TermExtractor, TermKind};
 use ahash::{AHashMap, AHashSet};
@@ -366,8 +365,7 @@ pub fn analyze(
             .count();
         e.similarity *= passage_evidence(shared);
     });
-    discount_dense_neighbourhoods(reps.len(), &mut edges, config.story.threshold);
-    let rep_story = average_link(reps.len(), &edges, config.story.threshold);
+    let rep_story = cluster_story_edges(reps.len(), &mut edges, config.story.threshold);
     let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();
     for (k, &r) in reps.iter().enumerate() {
         story_of_rep.insert(r, rep_story[k]);
