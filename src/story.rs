@@ -353,27 +353,53 @@ pub const DENSITY_RATIO: f64 = 0.5;
 /// neighbourhoods (a story told by two or three outlets among unrelated news) keep their
 /// similarities as they are, so the threshold still means what it says there.
 pub fn discount_dense_neighbourhoods(n: usize, edges: &mut [StoryEdge], threshold: f64) {
-    // The two highest similarities of each document.
-    let mut top = vec![[0.0f64; DENSITY_NEIGHBOUR]; n];
+    let mut top = vec![NeighbourTop::default(); n];
     for e in edges.iter() {
         for d in [e.a, e.b] {
-            let Some(t) = top.get_mut(d) else { continue };
-            if let Some(k) = t.iter().position(|&x| e.similarity > x) {
-                t[k..].rotate_right(1);
-                t[k] = e.similarity;
+            if let Some(t) = top.get_mut(d) {
+                t.push(e.similarity);
             }
         }
     }
-    let density = |d: usize| top.get(d).map_or(0.0, |t| t[DENSITY_NEIGHBOUR - 1]);
+    let density = |d: usize| top.get(d).map_or(0.0, NeighbourTop::density);
     for e in edges.iter_mut() {
-        let bar = DENSITY_RATIO * (density(e.a) * density(e.b)).sqrt();
-        if bar > threshold {
-            e.similarity *= threshold / bar;
-        }
+        e.similarity *= density_factor(density(e.a), density(e.b), threshold);
     }
 }
 
-/// A merge candidate in the agglomeration heap: highest average first, then lowest ids.
+/// The factor on the similarity of two documents whose neighbourhood densities (second-nearest
+/// similarities) are `a` and `b`: 1 in a sparse neighbourhood, `threshold / bar` where the bar
+/// `DENSITY_RATIO * sqrt(a * b)` rises over the threshold. The one place the dense-neighbourhood
+/// rule lives; [`discount_dense_neighbourhoods`] and the persistent index both use it.
+pub fn density_factor(a: f64, b: f64, threshold: f64) -> f64 {
+    let bar = DENSITY_RATIO * (a * b).sqrt();
+    if bar > threshold {
+        threshold / bar
+    } else {
+        1.0
+    }
+}
+
+/// The [`DENSITY_NEIGHBOUR`] highest similarities seen of one document.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NeighbourTop([f64; DENSITY_NEIGHBOUR]);
+
+impl NeighbourTop {
+    /// Count a similarity of this document with another.
+    pub fn push(&mut self, similarity: f64) {
+        if let Some(k) = self.0.iter().position(|&x| similarity > x) {
+            self.0[k..].rotate_right(1);
+            self.0[k] = similarity;
+        }
+    }
+
+    /// The neighbourhood's density: the [`DENSITY_NEIGHBOUR`]-th highest similarity (0 when
+    /// fewer were seen).
+    pub fn density(&self) -> f64 {
+        self.0[DENSITY_NEIGHBOUR - 1]
+    }
+}
+
 /// The largest piece of a story that [`attach_small_pieces`] moves: a few articles.
 pub const PIECE_MAX_ARTICLES: usize = 4;
 
@@ -476,6 +502,7 @@ fn renumber_by_first(ids: &[usize]) -> Vec<usize> {
         .collect()
 }
 
+/// A merge candidate in the agglomeration heap: highest average first, then lowest ids.
 #[derive(Debug, PartialEq)]
 struct Merge {
     average: f64,
