@@ -20,6 +20,10 @@
 //! A page in a language the stop-word list does not cover is judged by length alone, and a
 //! text without a single prose block is left to the rules, so short articles are not emptied.
 //!
+//! A list of facts that follows a paragraph (tour dates, a meal plan, results: items sharing
+//! their first word, most with a figure and many with a detail after a comma) is then taken
+//! back as a whole, since link lists seldom look like that.
+//!
 //! Last, headline-shaped blocks after the article's last paragraph (related stories) are
 //! marked. A headline-shaped line followed by a paragraph is a section heading and stays
 //! content: the judgement is per block, never per sentence. On a corpus, [`TemplateCounter`]
@@ -180,6 +184,13 @@ const RUN_MIN_CHARS: usize = 300;
 const INNER_RUN_MAX_CHARS: usize = 200;
 /// Characters within which a heading must be followed by good prose to stay content.
 const HEADING_MAX_DISTANCE: usize = 100;
+/// A list of facts after a paragraph: at least this many items, this share of them with a
+/// figure, this share with a comma, and this share starting with a word another item starts
+/// with.
+const DATA_LIST_MIN_ITEMS: usize = 4;
+const DATA_LIST_MIN_DIGIT_SHARE: f64 = 0.6;
+const DATA_LIST_MIN_COMMA_SHARE: f64 = 0.3;
+const DATA_LIST_MIN_SHARED_SHARE: f64 = 0.5;
 /// Stop-word share of a whole page below which its language is not one the list covers.
 const LANGUAGE_MIN_DENSITY: f64 = 0.12;
 /// Words a block needs to count towards the page's stop-word share.
@@ -195,6 +206,13 @@ struct BlockShape {
     chars: usize,
     has_word: bool,
     closed: bool,
+    /// Holds a digit (a date, a figure, a price).
+    digit: bool,
+    /// Holds a comma that parts a detail from a name.
+    comma: bool,
+    /// A key for the block's first word, lower case with every digit as `0` ("June",
+    /// "0.", "eat"), or `None` for a block without one.
+    lead: Option<u64>,
     lower: String,
 }
 
@@ -237,6 +255,11 @@ impl BlockShape {
             chars: text.chars().count(),
             has_word: words > 0,
             closed,
+            digit: text.chars().any(|c| c.is_ascii_digit()),
+            // A comma before a space parts a detail from a name ("Denver, CO"); one between
+            // digits is a number ("12,000").
+            comma: text.contains(", ") || text.contains('，'),
+            lead: lead_key(text),
             lower,
         }
     }
@@ -272,6 +295,24 @@ impl BlockShape {
                 self.lower.contains(word) && with.iter().any(|w| self.lower.contains(w))
             })
     }
+}
+
+/// A key for the first word of `text`: lower case, every digit as `0`, marks around it trimmed.
+fn lead_key(text: &str) -> Option<u64> {
+    let word = text
+        .split_whitespace()
+        .next()?
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    if word.is_empty() {
+        return None;
+    }
+    let mut hasher = Xxh3::new();
+    let mut buf = [0u8; 4];
+    for c in word.chars().take(32).flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_digit() { '0' } else { c };
+        hasher.update(c.encode_utf8(&mut buf).as_bytes());
+    }
+    Some(hasher.digest())
 }
 
 /// Judge every block of a document on its own evidence: `Some(reason)` for boilerplate.
@@ -387,6 +428,7 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
     }
 
     judge_in_context(&shapes, &mut verdicts);
+    let last_list_item = keep_data_lists(&shapes, &mut verdicts);
 
     // Headline-shaped blocks after the last paragraph, or between separators.
     let last_paragraph = shapes
@@ -394,7 +436,8 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
         .enumerate()
         .filter(|(i, s)| s.is_paragraph() && verdicts[*i].is_none())
         .map(|(i, _)| i)
-        .next_back();
+        .next_back()
+        .max(last_list_item);
     let terms = body_terms(text, seg, &verdicts, last_paragraph);
     let body_terms: AHashSet<u64> = terms.terms.iter().map(|t| t.hash).collect();
     let mut extractor = TermExtractor::new();
@@ -697,6 +740,69 @@ fn is_item_list(text: &str) -> bool {
             .all(|item| item.split_whitespace().count() <= MENU_ITEM_WORDS)
 }
 
+/// Lists of facts after a paragraph of the article are content. An article can hold or end on
+/// a list of data: tour dates, a meal plan, results, a product's specifications. Its items
+/// are short and would read as furniture or related headlines, but most carry a figure (a
+/// date, an amount, a score) and many a detail after a comma, which a list of links rarely
+/// does: headlines seldom hold a number each. A list runs from a paragraph to the next
+/// paragraph, cue or separator, and is judged as a whole, so a few footer lines after it do
+/// not break it and a comment thread's dates alone do not make one; its items share their
+/// first word ("June 9", "June 10"; "Eat", "Drink"), where a list of headlines starts each
+/// one differently. Returns the last block of the last list kept: the article runs at least
+/// that far.
+fn keep_data_lists(
+    shapes: &[BlockShape],
+    verdicts: &mut [Option<BoilerplateReason>],
+) -> Option<usize> {
+    let mut last = None;
+    let is_prose = |v: &Option<BoilerplateReason>, s: &BlockShape| v.is_none() && s.is_paragraph();
+    let mut i = 0;
+    while i < shapes.len() {
+        if !is_prose(&verdicts[i], &shapes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let end = (start..shapes.len())
+            .find(|&j| {
+                is_prose(&verdicts[j], &shapes[j])
+                    || matches!(
+                        verdicts[j],
+                        Some(BoilerplateReason::Cue)
+                            | Some(BoilerplateReason::Separator)
+                            | Some(BoilerplateReason::Template)
+                    )
+            })
+            .unwrap_or(shapes.len());
+        let items = &shapes[start.min(end)..end];
+        let digits = items.iter().filter(|s| s.digit).count();
+        let commas = items.iter().filter(|s| s.comma).count();
+        let mut leads: AHashMap<u64, usize> = AHashMap::new();
+        for lead in items.iter().filter_map(|s| s.lead) {
+            *leads.entry(lead).or_default() += 1;
+        }
+        let shared = items
+            .iter()
+            .filter(|s| {
+                s.lead
+                    .is_some_and(|l| leads.get(&l).copied().unwrap_or(0) > 1)
+            })
+            .count();
+        if items.len() >= DATA_LIST_MIN_ITEMS
+            && digits as f64 >= DATA_LIST_MIN_DIGIT_SHARE * items.len() as f64
+            && commas as f64 >= DATA_LIST_MIN_COMMA_SHARE * items.len() as f64
+            && shared as f64 >= DATA_LIST_MIN_SHARED_SHARE * items.len() as f64
+        {
+            for v in &mut verdicts[start..end] {
+                *v = None;
+            }
+            last = Some(end - 1);
+        }
+        i = end.max(start);
+    }
+    last
+}
+
 /// Headline-shaped blocks after the last paragraph.
 fn tail_headlines(
     shapes: &[BlockShape],
@@ -964,6 +1070,33 @@ mod tests {
         );
         let v = verdicts(&text);
         assert!(v[2..].iter().all(|(_, r)| r.is_none()), "{v:#?}");
+    }
+
+    #[test]
+    fn a_list_of_facts_after_the_last_paragraph_is_content() {
+        let text = format!(
+            "Home | World | Business | Sport\n{PARAGRAPH}\n{PARAGRAPH_2}\nThe band plays:\n\
+             March 3 - Arena North, Leeds, UK\nMarch 5 - Hall of Song, York, UK\n\
+             March 9 - The Dome, Hull, UK\nApril 2 - Old Mill, Bath, UK\n\
+             April 6 - Riverside, Exeter, UK\nShare this article\n\
+             Storm closes 3 schools in the north\nVoters head to the polls in 2 towns\n\
+             Budget deficit widens for 4th month"
+        );
+        let v = verdicts(&text);
+        for k in 3..=8 {
+            assert_eq!(v[k].1, None, "{v:#?}");
+        }
+        // Related headlines after the share line: figures, but no shared start nor commas.
+        for k in 10..=12 {
+            assert_eq!(v[k].1, Some(BoilerplateReason::RelatedHeadlines), "{v:#?}");
+        }
+        // The same dates starting each with another word are not a list of facts.
+        let text = format!(
+            "{PARAGRAPH}\n{PARAGRAPH_2}\nOn March 3, Leeds\nBy March 5, York\nSee March 9, Hull\n\
+             Last April 2, Bath"
+        );
+        let v = verdicts(&text);
+        assert!(v[2..].iter().all(|(_, r)| r.is_some()), "{v:#?}");
     }
 
     #[test]
