@@ -24,6 +24,10 @@
 //! their first word, most with a figure and many with a detail after a comma) is then taken
 //! back as a whole, since link lists seldom look like that.
 //!
+//! A comment section after the article's first paragraph is marked next, prose and all: it
+//! shows as comment lines recurring ("Name says:", "3 hours ago", "12 comments", a date with
+//! a clock time, "Reply"), at least three with at most a dozen blocks between them.
+//!
 //! Last, headline-shaped blocks after the article's last paragraph (related stories) are
 //! marked. A headline-shaped line followed by a paragraph is a section heading and stays
 //! content: the judgement is per block, never per sentence. On a corpus, [`TemplateCounter`]
@@ -60,6 +64,10 @@ pub enum BoilerplateReason {
     /// A short or borderline block whose nearest prose neighbours on both sides are furniture
     /// (or the page's edge): it belongs to the page around the article, not to the article.
     AmongFurniture,
+    /// A reader comment section after the article: lines like "Name says:", "3 hours ago",
+    /// "Reply" or "12 comments" recur, and the comments between them are furniture even
+    /// when they read as prose.
+    Comments,
 }
 
 /// Cues at the start of a short block (normalized, lower case).
@@ -191,6 +199,13 @@ const DATA_LIST_MIN_ITEMS: usize = 4;
 const DATA_LIST_MIN_DIGIT_SHARE: f64 = 0.6;
 const DATA_LIST_MIN_COMMA_SHARE: f64 = 0.3;
 const DATA_LIST_MIN_SHARED_SHARE: f64 = 0.5;
+/// Words up to which a block can be a comment's furniture ("Name says:", "3 hours ago").
+const COMMENT_META_MAX_WORDS: usize = 8;
+/// Blocks from one comment line to the next within one comment section (a comment's text can
+/// run to several paragraphs).
+const COMMENT_MAX_GAP: usize = 12;
+/// Comment lines that make a comment section.
+const COMMENT_MIN_META: usize = 3;
 /// Stop-word share of a whole page below which its language is not one the list covers.
 const LANGUAGE_MIN_DENSITY: f64 = 0.12;
 /// Words a block needs to count towards the page's stop-word share.
@@ -429,6 +444,7 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
 
     judge_in_context(&shapes, &mut verdicts);
     let last_list_item = keep_data_lists(&shapes, &mut verdicts);
+    mark_comment_sections(&shapes, &mut verdicts);
 
     // Headline-shaped blocks after the last paragraph, or between separators.
     let last_paragraph = shapes
@@ -803,6 +819,115 @@ fn keep_data_lists(
     last
 }
 
+/// What kind of comment furniture a short block is, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommentMeta {
+    /// A bare action link ("Reply", "Report"): embedded posts carry these too.
+    Action,
+    /// A byline, a time or a count: "Name says:", "3 hours ago", "12 comments",
+    /// "Rating: 9 votes", "May 4, 2019 at 6:34 pm".
+    Stamp,
+}
+
+/// Is this short block a comment's furniture, and of which kind?
+fn comment_meta(shape: &BlockShape) -> Option<CommentMeta> {
+    if shape.words == 0 || shape.words > COMMENT_META_MAX_WORDS {
+        return None;
+    }
+    let line = shape.lower.trim();
+    let words: Vec<&str> = line
+        .split(|c: char| !c.is_alphanumeric() && c != ':')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let bare: Vec<&str> = words.iter().map(|w| w.trim_matches(':')).collect();
+    let is_number = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+    let is_clock = |w: &str| {
+        w.split_once(':')
+            .is_some_and(|(h, m)| is_number(h) && h.len() <= 2 && m.len() == 2 && is_number(m))
+    };
+    const UNITS: &[&str] = &[
+        "second", "seconds", "min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs",
+        "day", "days", "week", "weeks", "month", "months", "year", "years",
+    ];
+    const ACTIONS: &[&str] = &[
+        "reply",
+        "like",
+        "report",
+        "flag",
+        "permalink",
+        "report abuse",
+    ];
+    const COUNTED: &[&str] = &[
+        "comment", "comments", "reply", "replies", "like", "likes", "vote", "votes", "point",
+        "points",
+    ];
+    // "Name says:", "Name wrote:"
+    let says = line.ends_with("says:") || line.ends_with("says") || line.ends_with("wrote:");
+    // "3 hours ago", "a day ago"
+    let ago = bare.windows(3).any(|w| {
+        (is_number(w[0]) || w[0] == "a" || w[0] == "an") && UNITS.contains(&w[1]) && w[2] == "ago"
+    });
+    // "Reply", "Report abuse"
+    let action = ACTIONS.contains(&bare.join(" ").as_str());
+    // "12 comments", "Rating: 9 votes"
+    let count = shape.words <= 4 && shape.digit && bare.last().is_some_and(|w| COUNTED.contains(w));
+    // "May 4, 2019 at 6:34 pm"
+    let stamp = words
+        .windows(2)
+        .any(|w| is_clock(w[0]) && (w[1] == "am" || w[1] == "pm"));
+    if says || ago || count || stamp {
+        Some(CommentMeta::Stamp)
+    } else if action {
+        Some(CommentMeta::Action)
+    } else {
+        None
+    }
+}
+
+/// Reader comments after the article are furniture, prose or not. A comment section is known
+/// by its furniture recurring: from a comment line ([`comment_meta`]) after the article's
+/// first paragraph, on through every next one within [`COMMENT_MAX_GAP`] blocks. It needs
+/// [`COMMENT_MIN_META`] such lines, one of them more than a bare "Reply" or "Report" (an
+/// embedded post carries those), so a byline's date or one link does not start one. The last
+/// comment's text after its last line runs no longer than the longest stretch between two
+/// comment lines of the section, and stops at the next furniture block. Teaser lists with
+/// "2 hours ago" and "8 comments" under each headline are caught the same way.
+fn mark_comment_sections(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateReason>]) {
+    let Some(first_paragraph) =
+        (0..shapes.len()).find(|&i| verdicts[i].is_none() && shapes[i].is_paragraph())
+    else {
+        return;
+    };
+    let metas: Vec<(usize, CommentMeta)> = (first_paragraph + 1..shapes.len())
+        .filter_map(|i| comment_meta(&shapes[i]).map(|m| (i, m)))
+        .collect();
+    let mut k = 0;
+    while k < metas.len() {
+        let mut m = k;
+        let mut longest_gap = 1;
+        while m + 1 < metas.len() && metas[m + 1].0 - metas[m].0 <= COMMENT_MAX_GAP {
+            longest_gap = longest_gap.max(metas[m + 1].0 - metas[m].0);
+            m += 1;
+        }
+        let section = &metas[k..=m];
+        if section.len() >= COMMENT_MIN_META
+            && section.iter().any(|(_, kind)| *kind == CommentMeta::Stamp)
+        {
+            let (start, last) = (metas[k].0, metas[m].0);
+            let mut end = last + 1;
+            while end < shapes.len() && end - last < longest_gap && verdicts[end].is_none() {
+                end += 1;
+            }
+            for v in &mut verdicts[start..end] {
+                if v.is_none() {
+                    *v = Some(BoilerplateReason::Comments);
+                }
+            }
+        }
+        k = m + 1;
+    }
+}
+
 /// Headline-shaped blocks after the last paragraph.
 fn tail_headlines(
     shapes: &[BlockShape],
@@ -1097,6 +1222,31 @@ mod tests {
         );
         let v = verdicts(&text);
         assert!(v[2..].iter().all(|(_, r)| r.is_some()), "{v:#?}");
+    }
+
+    #[test]
+    fn a_comment_section_is_furniture_even_when_it_reads_as_prose() {
+        let comment = "I have driven past that plant every day for twenty years and I never \
+            thought they would close the night shift, it is a sad day for the whole town.";
+        let text = format!(
+            "{PARAGRAPH}\n{PARAGRAPH_2}\n2 comments\njane_d says:\nMay 4, 2026 at 6:34 pm\n\
+             {comment}\nReply\ntom77 says:\nMay 4, 2026 at 7:02 pm\n{comment}\nReply"
+        );
+        let v = verdicts(&text);
+        assert_eq!(v[1].1, None, "{v:#?}");
+        for k in 2..v.len() {
+            assert_eq!(v[k].1, Some(BoilerplateReason::Comments), "{v:#?}");
+        }
+        // Bare "Report" links under embedded posts do not make a comment section.
+        let text = format!(
+            "{PARAGRAPH}\nA post by the union\nReport\nA post by the mayor\nReport\n\
+             A post by the governor\nReport\n{PARAGRAPH_2}"
+        );
+        let v = verdicts(&text);
+        assert_eq!(v.last().map(|x| x.1), Some(None), "{v:#?}");
+        assert!(v
+            .iter()
+            .all(|(_, r)| *r != Some(BoilerplateReason::Comments)));
     }
 
     #[test]
