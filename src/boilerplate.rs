@@ -20,6 +20,14 @@
 //! A page in a language the stop-word list does not cover is judged by length alone, and a
 //! text without a single prose block is left to the rules, so short articles are not emptied.
 //!
+//! A list of facts that follows a paragraph (tour dates, a meal plan, results: items sharing
+//! their first word, most with a figure and many with a detail after a comma) is then taken
+//! back as a whole, since link lists seldom look like that.
+//!
+//! A comment section after the article's first paragraph is marked next, prose and all: it
+//! shows as comment lines recurring ("Name says:", "3 hours ago", "12 comments", a date with
+//! a clock time, "Reply"), at least three with at most a dozen blocks between them.
+//!
 //! Last, headline-shaped blocks after the article's last paragraph (related stories) are
 //! marked. A headline-shaped line followed by a paragraph is a section heading and stays
 //! content: the judgement is per block, never per sentence. On a corpus, [`TemplateCounter`]
@@ -56,6 +64,10 @@ pub enum BoilerplateReason {
     /// A short or borderline block whose nearest prose neighbours on both sides are furniture
     /// (or the page's edge): it belongs to the page around the article, not to the article.
     AmongFurniture,
+    /// A reader comment section after the article: lines like "Name says:", "3 hours ago",
+    /// "Reply" or "12 comments" recur, and the comments between them are furniture even
+    /// when they read as prose.
+    Comments,
 }
 
 /// Cues at the start of a short block (normalized, lower case).
@@ -180,6 +192,20 @@ const RUN_MIN_CHARS: usize = 300;
 const INNER_RUN_MAX_CHARS: usize = 200;
 /// Characters within which a heading must be followed by good prose to stay content.
 const HEADING_MAX_DISTANCE: usize = 100;
+/// A list of facts after a paragraph: at least this many items, this share of them with a
+/// figure, this share with a comma, and this share starting with a word another item starts
+/// with.
+const DATA_LIST_MIN_ITEMS: usize = 4;
+const DATA_LIST_MIN_DIGIT_SHARE: f64 = 0.6;
+const DATA_LIST_MIN_COMMA_SHARE: f64 = 0.3;
+const DATA_LIST_MIN_SHARED_SHARE: f64 = 0.5;
+/// Words up to which a block can be a comment's furniture ("Name says:", "3 hours ago").
+const COMMENT_META_MAX_WORDS: usize = 8;
+/// Blocks from one comment line to the next within one comment section (a comment's text can
+/// run to several paragraphs).
+const COMMENT_MAX_GAP: usize = 12;
+/// Comment lines that make a comment section.
+const COMMENT_MIN_META: usize = 3;
 /// Stop-word share of a whole page below which its language is not one the list covers.
 const LANGUAGE_MIN_DENSITY: f64 = 0.12;
 /// Words a block needs to count towards the page's stop-word share.
@@ -195,6 +221,13 @@ struct BlockShape {
     chars: usize,
     has_word: bool,
     closed: bool,
+    /// Holds a digit (a date, a figure, a price).
+    digit: bool,
+    /// Holds a comma that parts a detail from a name.
+    comma: bool,
+    /// A key for the block's first word, lower case with every digit as `0` ("June",
+    /// "0.", "eat"), or `None` for a block without one.
+    lead: Option<u64>,
     lower: String,
 }
 
@@ -237,6 +270,11 @@ impl BlockShape {
             chars: text.chars().count(),
             has_word: words > 0,
             closed,
+            digit: text.chars().any(|c| c.is_ascii_digit()),
+            // A comma before a space parts a detail from a name ("Denver, CO"); one between
+            // digits is a number ("12,000").
+            comma: text.contains(", ") || text.contains('，'),
+            lead: lead_key(text),
             lower,
         }
     }
@@ -272,6 +310,24 @@ impl BlockShape {
                 self.lower.contains(word) && with.iter().any(|w| self.lower.contains(w))
             })
     }
+}
+
+/// A key for the first word of `text`: lower case, every digit as `0`, marks around it trimmed.
+fn lead_key(text: &str) -> Option<u64> {
+    let word = text
+        .split_whitespace()
+        .next()?
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    if word.is_empty() {
+        return None;
+    }
+    let mut hasher = Xxh3::new();
+    let mut buf = [0u8; 4];
+    for c in word.chars().take(32).flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_digit() { '0' } else { c };
+        hasher.update(c.encode_utf8(&mut buf).as_bytes());
+    }
+    Some(hasher.digest())
 }
 
 /// Judge every block of a document on its own evidence: `Some(reason)` for boilerplate.
@@ -387,6 +443,8 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
     }
 
     judge_in_context(&shapes, &mut verdicts);
+    let last_list_item = keep_data_lists(&shapes, &mut verdicts);
+    mark_comment_sections(&shapes, &mut verdicts);
 
     // Headline-shaped blocks after the last paragraph, or between separators.
     let last_paragraph = shapes
@@ -394,7 +452,8 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
         .enumerate()
         .filter(|(i, s)| s.is_paragraph() && verdicts[*i].is_none())
         .map(|(i, _)| i)
-        .next_back();
+        .next_back()
+        .max(last_list_item);
     let terms = body_terms(text, seg, &verdicts, last_paragraph);
     let body_terms: AHashSet<u64> = terms.terms.iter().map(|t| t.hash).collect();
     let mut extractor = TermExtractor::new();
@@ -697,6 +756,178 @@ fn is_item_list(text: &str) -> bool {
             .all(|item| item.split_whitespace().count() <= MENU_ITEM_WORDS)
 }
 
+/// Lists of facts after a paragraph of the article are content. An article can hold or end on
+/// a list of data: tour dates, a meal plan, results, a product's specifications. Its items
+/// are short and would read as furniture or related headlines, but most carry a figure (a
+/// date, an amount, a score) and many a detail after a comma, which a list of links rarely
+/// does: headlines seldom hold a number each. A list runs from a paragraph to the next
+/// paragraph, cue or separator, and is judged as a whole, so a few footer lines after it do
+/// not break it and a comment thread's dates alone do not make one; its items share their
+/// first word ("June 9", "June 10"; "Eat", "Drink"), where a list of headlines starts each
+/// one differently. Returns the last block of the last list kept: the article runs at least
+/// that far.
+fn keep_data_lists(
+    shapes: &[BlockShape],
+    verdicts: &mut [Option<BoilerplateReason>],
+) -> Option<usize> {
+    let mut last = None;
+    let is_prose = |v: &Option<BoilerplateReason>, s: &BlockShape| v.is_none() && s.is_paragraph();
+    let mut i = 0;
+    while i < shapes.len() {
+        if !is_prose(&verdicts[i], &shapes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let end = (start..shapes.len())
+            .find(|&j| {
+                is_prose(&verdicts[j], &shapes[j])
+                    || matches!(
+                        verdicts[j],
+                        Some(BoilerplateReason::Cue)
+                            | Some(BoilerplateReason::Separator)
+                            | Some(BoilerplateReason::Template)
+                    )
+            })
+            .unwrap_or(shapes.len());
+        let items = &shapes[start.min(end)..end];
+        let digits = items.iter().filter(|s| s.digit).count();
+        let commas = items.iter().filter(|s| s.comma).count();
+        let mut leads: AHashMap<u64, usize> = AHashMap::new();
+        for lead in items.iter().filter_map(|s| s.lead) {
+            *leads.entry(lead).or_default() += 1;
+        }
+        let shared = items
+            .iter()
+            .filter(|s| {
+                s.lead
+                    .is_some_and(|l| leads.get(&l).copied().unwrap_or(0) > 1)
+            })
+            .count();
+        if items.len() >= DATA_LIST_MIN_ITEMS
+            && digits as f64 >= DATA_LIST_MIN_DIGIT_SHARE * items.len() as f64
+            && commas as f64 >= DATA_LIST_MIN_COMMA_SHARE * items.len() as f64
+            && shared as f64 >= DATA_LIST_MIN_SHARED_SHARE * items.len() as f64
+        {
+            for v in &mut verdicts[start..end] {
+                *v = None;
+            }
+            last = Some(end - 1);
+        }
+        i = end.max(start);
+    }
+    last
+}
+
+/// What kind of comment furniture a short block is, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommentMeta {
+    /// A bare action link ("Reply", "Report"): embedded posts carry these too.
+    Action,
+    /// A byline, a time or a count: "Name says:", "3 hours ago", "12 comments",
+    /// "Rating: 9 votes", "May 4, 2019 at 6:34 pm".
+    Stamp,
+}
+
+/// Is this short block a comment's furniture, and of which kind?
+fn comment_meta(shape: &BlockShape) -> Option<CommentMeta> {
+    if shape.words == 0 || shape.words > COMMENT_META_MAX_WORDS {
+        return None;
+    }
+    let line = shape.lower.trim();
+    let words: Vec<&str> = line
+        .split(|c: char| !c.is_alphanumeric() && c != ':')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let bare: Vec<&str> = words.iter().map(|w| w.trim_matches(':')).collect();
+    let is_number = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+    let is_clock = |w: &str| {
+        w.split_once(':')
+            .is_some_and(|(h, m)| is_number(h) && h.len() <= 2 && m.len() == 2 && is_number(m))
+    };
+    const UNITS: &[&str] = &[
+        "second", "seconds", "min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs",
+        "day", "days", "week", "weeks", "month", "months", "year", "years",
+    ];
+    const ACTIONS: &[&str] = &[
+        "reply",
+        "like",
+        "report",
+        "flag",
+        "permalink",
+        "report abuse",
+    ];
+    const COUNTED: &[&str] = &[
+        "comment", "comments", "reply", "replies", "like", "likes", "vote", "votes", "point",
+        "points",
+    ];
+    // "Name says:", "Name wrote:"
+    let says = line.ends_with("says:") || line.ends_with("says") || line.ends_with("wrote:");
+    // "3 hours ago", "a day ago"
+    let ago = bare.windows(3).any(|w| {
+        (is_number(w[0]) || w[0] == "a" || w[0] == "an") && UNITS.contains(&w[1]) && w[2] == "ago"
+    });
+    // "Reply", "Report abuse"
+    let action = ACTIONS.contains(&bare.join(" ").as_str());
+    // "12 comments", "Rating: 9 votes"
+    let count = shape.words <= 4 && shape.digit && bare.last().is_some_and(|w| COUNTED.contains(w));
+    // "May 4, 2019 at 6:34 pm"
+    let stamp = words
+        .windows(2)
+        .any(|w| is_clock(w[0]) && (w[1] == "am" || w[1] == "pm"));
+    if says || ago || count || stamp {
+        Some(CommentMeta::Stamp)
+    } else if action {
+        Some(CommentMeta::Action)
+    } else {
+        None
+    }
+}
+
+/// Reader comments after the article are furniture, prose or not. A comment section is known
+/// by its furniture recurring: from a comment line ([`comment_meta`]) after the article's
+/// first paragraph, on through every next one within [`COMMENT_MAX_GAP`] blocks. It needs
+/// [`COMMENT_MIN_META`] such lines, one of them more than a bare "Reply" or "Report" (an
+/// embedded post carries those), so a byline's date or one link does not start one. The last
+/// comment's text after its last line runs no longer than the longest stretch between two
+/// comment lines of the section, and stops at the next furniture block. Teaser lists with
+/// "2 hours ago" and "8 comments" under each headline are caught the same way.
+fn mark_comment_sections(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateReason>]) {
+    let Some(first_paragraph) =
+        (0..shapes.len()).find(|&i| verdicts[i].is_none() && shapes[i].is_paragraph())
+    else {
+        return;
+    };
+    let metas: Vec<(usize, CommentMeta)> = (first_paragraph + 1..shapes.len())
+        .filter_map(|i| comment_meta(&shapes[i]).map(|m| (i, m)))
+        .collect();
+    let mut k = 0;
+    while k < metas.len() {
+        let mut m = k;
+        let mut longest_gap = 1;
+        while m + 1 < metas.len() && metas[m + 1].0 - metas[m].0 <= COMMENT_MAX_GAP {
+            longest_gap = longest_gap.max(metas[m + 1].0 - metas[m].0);
+            m += 1;
+        }
+        let section = &metas[k..=m];
+        if section.len() >= COMMENT_MIN_META
+            && section.iter().any(|(_, kind)| *kind == CommentMeta::Stamp)
+        {
+            let (start, last) = (metas[k].0, metas[m].0);
+            let mut end = last + 1;
+            while end < shapes.len() && end - last < longest_gap && verdicts[end].is_none() {
+                end += 1;
+            }
+            for v in &mut verdicts[start..end] {
+                if v.is_none() {
+                    *v = Some(BoilerplateReason::Comments);
+                }
+            }
+        }
+        k = m + 1;
+    }
+}
+
 /// Headline-shaped blocks after the last paragraph.
 fn tail_headlines(
     shapes: &[BlockShape],
@@ -964,6 +1195,58 @@ mod tests {
         );
         let v = verdicts(&text);
         assert!(v[2..].iter().all(|(_, r)| r.is_none()), "{v:#?}");
+    }
+
+    #[test]
+    fn a_list_of_facts_after_the_last_paragraph_is_content() {
+        let text = format!(
+            "Home | World | Business | Sport\n{PARAGRAPH}\n{PARAGRAPH_2}\nThe band plays:\n\
+             March 3 - Arena North, Leeds, UK\nMarch 5 - Hall of Song, York, UK\n\
+             March 9 - The Dome, Hull, UK\nApril 2 - Old Mill, Bath, UK\n\
+             April 6 - Riverside, Exeter, UK\nShare this article\n\
+             Storm closes 3 schools in the north\nVoters head to the polls in 2 towns\n\
+             Budget deficit widens for 4th month"
+        );
+        let v = verdicts(&text);
+        for k in 3..=8 {
+            assert_eq!(v[k].1, None, "{v:#?}");
+        }
+        // Related headlines after the share line: figures, but no shared start nor commas.
+        for k in 10..=12 {
+            assert_eq!(v[k].1, Some(BoilerplateReason::RelatedHeadlines), "{v:#?}");
+        }
+        // The same dates starting each with another word are not a list of facts.
+        let text = format!(
+            "{PARAGRAPH}\n{PARAGRAPH_2}\nOn March 3, Leeds\nBy March 5, York\nSee March 9, Hull\n\
+             Last April 2, Bath"
+        );
+        let v = verdicts(&text);
+        assert!(v[2..].iter().all(|(_, r)| r.is_some()), "{v:#?}");
+    }
+
+    #[test]
+    fn a_comment_section_is_furniture_even_when_it_reads_as_prose() {
+        let comment = "I have driven past that plant every day for twenty years and I never \
+            thought they would close the night shift, it is a sad day for the whole town.";
+        let text = format!(
+            "{PARAGRAPH}\n{PARAGRAPH_2}\n2 comments\njane_d says:\nMay 4, 2026 at 6:34 pm\n\
+             {comment}\nReply\ntom77 says:\nMay 4, 2026 at 7:02 pm\n{comment}\nReply"
+        );
+        let v = verdicts(&text);
+        assert_eq!(v[1].1, None, "{v:#?}");
+        for k in 2..v.len() {
+            assert_eq!(v[k].1, Some(BoilerplateReason::Comments), "{v:#?}");
+        }
+        // Bare "Report" links under embedded posts do not make a comment section.
+        let text = format!(
+            "{PARAGRAPH}\nA post by the union\nReport\nA post by the mayor\nReport\n\
+             A post by the governor\nReport\n{PARAGRAPH_2}"
+        );
+        let v = verdicts(&text);
+        assert_eq!(v.last().map(|x| x.1), Some(None), "{v:#?}");
+        assert!(v
+            .iter()
+            .all(|(_, r)| *r != Some(BoilerplateReason::Comments)));
     }
 
     #[test]
