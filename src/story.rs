@@ -370,7 +370,7 @@ pub fn discount_dense_neighbourhoods(n: usize, edges: &mut [StoryEdge], threshol
 /// The factor on the similarity of two documents whose neighbourhood densities (second-nearest
 /// similarities) are `a` and `b`: 1 in a sparse neighbourhood, `threshold / bar` where the bar
 /// `DENSITY_RATIO * sqrt(a * b)` rises over the threshold. The one place the dense-neighbourhood
-/// rule lives; [`discount_dense_neighbourhoods`] and the persistent index both use it.
+/// rule lives.
 pub fn density_factor(a: f64, b: f64, threshold: f64) -> f64 {
     let bar = DENSITY_RATIO * (a * b).sqrt();
     if bar > threshold {
