@@ -148,8 +148,85 @@ fn meta_charset(bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// An HTML page as reprint reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticlePage {
+    /// The article text: one line per block, words separated by single spaces.
+    pub text: String,
+    /// The headline the page gives apart from its text (see [`article_page`]), if any.
+    pub headline: Option<String>,
+}
+
+/// Longest headline taken from a page's head, in bytes; a longer one is a description.
+const HEADLINE_MAX_BYTES: usize = 300;
+
+/// What separates a headline from the site's name in a `<title>` ("Quake hits Chile | The
+/// Daily Post", "Daily Post - Quake hits Chile").
+const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " · ", " » "];
+
+/// The headline a page gives in its head, apart from the article text: the `og:title` or
+/// `twitter:title` meta tag (the headline as the outlet shares it), else the `<title>` without
+/// the site's name (its longest piece between separators). The article's own `<h1>` is already
+/// in the text, so it is not repeated here.
+fn page_headline(page: &Html) -> Option<String> {
+    let mut meta: Option<&str> = None;
+    let mut title: Option<String> = None;
+    for node in page.tree.nodes() {
+        let Node::Element(e) = node.value() else {
+            continue;
+        };
+        match e.name() {
+            "meta" if meta.is_none() => {
+                let key = e.attr("property").or_else(|| e.attr("name"));
+                if key.is_some_and(|k| {
+                    k.eq_ignore_ascii_case("og:title") || k.eq_ignore_ascii_case("twitter:title")
+                }) {
+                    meta = e.attr("content").filter(|c| !c.trim().is_empty());
+                }
+            }
+            "title" if title.is_none() => {
+                let text: String = node
+                    .children()
+                    .filter_map(|c| c.value().as_text().map(|t| &**t))
+                    .collect();
+                title = Some(text);
+            }
+            _ => {}
+        }
+    }
+    let headline = match meta {
+        Some(m) => collapse_spaces(m),
+        None => {
+            let title = collapse_spaces(&title?);
+            let mut pieces = vec![title.as_str()];
+            for sep in TITLE_SEPARATORS {
+                pieces = pieces.iter().flat_map(|p| p.split(sep)).collect();
+            }
+            // The first longest piece: a site's name is shorter than its headlines.
+            let longest = pieces
+                .iter()
+                .copied()
+                .rev()
+                .max_by_key(|p| p.chars().count())
+                .unwrap_or("");
+            longest.trim().to_string()
+        }
+    };
+    (!headline.is_empty() && headline.len() <= HEADLINE_MAX_BYTES).then_some(headline)
+}
+
+/// `text` with every run of white space made one space, trimmed.
+fn collapse_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The article text of an HTML page: one line per block, words separated by single spaces.
 pub fn article_text(html: &str) -> Result<String, PageError> {
+    article_page(html).map(|page| page.text)
+}
+
+/// The article text of an HTML page (as [`article_text`]) and its headline.
+pub fn article_page(html: &str) -> Result<ArticlePage, PageError> {
     let (depth, attributes) = shape(html);
     if depth > MAX_NESTING {
         return Err(PageError::TooDeep(depth));
@@ -181,7 +258,10 @@ pub fn article_text(html: &str) -> Result<String, PageError> {
         }
     }
     end_line(&mut line, &mut text);
-    Ok(text)
+    Ok(ArticlePage {
+        text,
+        headline: page_headline(&page),
+    })
 }
 
 /// Elements without content, and elements whose end tag pages often leave out (the parser
@@ -460,5 +540,44 @@ mod tests {
         let table =
             "<table><tr><th>Revenue</th><th>Profit</th></tr><tr><td>5</td><td>1</td></tr></table>";
         assert_eq!(article_text(table).unwrap(), "Revenue Profit\n5 1\n");
+    }
+
+    #[test]
+    fn a_pages_headline_comes_from_its_head_without_the_sites_name() {
+        let headline = |head: &str| {
+            article_page(&format!(
+                "<html><head>{head}</head><body><h1>In the text</h1><p>Body.</p></body></html>"
+            ))
+            .unwrap()
+            .headline
+        };
+        assert_eq!(
+            headline(
+                r#"<title>Site</title><meta property="og:title" content=" Quake  hits Chile ">"#
+            )
+            .as_deref(),
+            Some("Quake hits Chile")
+        );
+        assert_eq!(
+            headline(r#"<meta name="twitter:title" content="Quake hits Chile">"#).as_deref(),
+            Some("Quake hits Chile")
+        );
+        assert_eq!(
+            headline("<title>Quake hits Chile, killing 12 | The Daily Post</title>").as_deref(),
+            Some("Quake hits Chile, killing 12")
+        );
+        assert_eq!(
+            headline("<title>The Daily Post - Quake hits central Chile</title>").as_deref(),
+            Some("Quake hits central Chile")
+        );
+        // No head: no headline (the <h1> is already part of the text).
+        assert_eq!(headline(""), None);
+        assert_eq!(headline("<title>   </title>"), None);
+        assert_eq!(
+            headline(&format!("<title>{}</title>", "word ".repeat(100))),
+            None
+        );
+        let page = article_page("<title>T</title><p>Body.</p>").unwrap();
+        assert_eq!(page.text, "Body.\n");
     }
 }

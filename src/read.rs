@@ -11,7 +11,7 @@
 
 use crate::columnar::ParquetSource;
 use crate::document::{Document, Origin, Skipped};
-use crate::html::{article_text, page_text};
+use crate::html::{article_page, page_text, ArticlePage};
 use crate::warc::WarcSource;
 use ahash::AHashMap;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -135,17 +135,18 @@ impl RawRecord {
                 bytes,
                 html,
             } => {
-                let text = if html {
-                    page(&origin, &id, bytes)?
+                let (text, title) = if html {
+                    let page = page(&origin, &id, bytes)?;
+                    (page.text, page.headline)
                 } else {
-                    text_of(&origin, &id, bytes, "file")?
+                    (text_of(&origin, &id, bytes, "file")?, None)
                 };
                 Ok(Document {
                     id,
                     text,
                     outlet: None,
                     date: None,
-                    title: None,
+                    title,
                     origin,
                     raw: None,
                 })
@@ -162,10 +163,12 @@ impl RawRecord {
                 if id.is_empty() {
                     return Err(Skipped::new(origin, None, "the record's id is empty"));
                 }
-                let text = if html {
-                    page(&origin, &id, bytes)?
+                // A headline the record gives apart wins over the page's own.
+                let (text, title) = if html {
+                    let page = page(&origin, &id, bytes)?;
+                    (page.text, title.or(page.headline))
                 } else {
-                    text_of(&origin, &id, bytes, "record")?
+                    (text_of(&origin, &id, bytes, "record")?, title)
                 };
                 Ok(Document {
                     id,
@@ -217,14 +220,15 @@ impl RawRecord {
     }
 }
 
-/// An HTML page's article text: no NUL bytes, decoded from the charset it declares.
-fn page(origin: &Origin, id: &str, bytes: Vec<u8>) -> Result<String, Skipped> {
+/// An HTML page's article text and headline: no NUL bytes, decoded from the charset it
+/// declares.
+fn page(origin: &Origin, id: &str, bytes: Vec<u8>) -> Result<ArticlePage, Skipped> {
     let skip = |reason: String| Skipped::new(origin, Some(id.to_string()), reason);
     if bytes.contains(&0) {
         return Err(skip("binary page (contains NUL bytes)".into()));
     }
     let text = page_text(bytes, None).map_err(skip)?;
-    article_text(&text).map_err(|e| skip(e.to_string()))
+    article_page(&text).map_err(|e| skip(e.to_string()))
 }
 
 /// A whole-file or archived document's text: valid UTF-8 without NUL bytes.

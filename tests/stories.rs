@@ -256,6 +256,46 @@ fn a_headline_given_apart_counts_in_story_matching() {
 }
 
 #[test]
+fn an_html_pages_headline_counts_in_story_matching() {
+    let rows: Vec<Value> = read("data/titles.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let with_head = tempfile::tempdir().unwrap();
+    let without_head = tempfile::tempdir().unwrap();
+    for (k, r) in rows.iter().enumerate() {
+        let (title, text) = (r["title"].as_str().unwrap(), r["text"].as_str().unwrap());
+        // One page gives its headline as it is shared, the others in <title> beside the
+        // site's name, as news sites do.
+        let head = match k {
+            0 => format!("<meta property=\"og:title\" content=\"{title}\"><title>Home</title>"),
+            1 => format!("<title>{title} | The Harbour Times</title>"),
+            _ => format!("<title>Otago Daily - {title}</title>"),
+        };
+        let body = format!("<body><article><p>{text}</p></article></body>");
+        let name = format!("{}.html", r["id"].as_str().unwrap());
+        std::fs::write(
+            with_head.path().join(&name),
+            format!("<html><head>{head}</head>{body}</html>"),
+        )
+        .unwrap();
+        std::fs::write(
+            without_head.path().join(&name),
+            format!("<html>{body}</html>"),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        story_clusters(with_head.path().to_str().unwrap(), &[]),
+        [0, 0, 1]
+    );
+    assert_eq!(
+        story_clusters(without_head.path().to_str().unwrap(), &[]),
+        [0, 1, 2]
+    );
+}
+
+#[test]
 fn a_parquet_headline_column_counts_in_story_matching() {
     use parquet::data_type::{ByteArray, ByteArrayType};
     use parquet::file::writer::SerializedFileWriter;

@@ -247,7 +247,7 @@ pub struct InputArgs {
     #[arg(long, default_value = "date", value_name = "NAME")]
     pub date_field: String,
     /// JSONL field (or Parquet column) holding the headline; it counts in story matching (not in
-    /// near-duplicates or passages) and may be absent.
+    /// near-duplicates or passages) and may be absent. HTML pages give theirs in their head.
     #[arg(long, default_value = "title", value_name = "NAME")]
     pub title_field: String,
     /// What to do with bad input (malformed line, missing text, duplicate id, empty document…).
