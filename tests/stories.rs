@@ -227,6 +227,46 @@ fn story_level_keeps_other_events_of_the_same_kind_apart() {
     assert_eq!(cluster_of_story.len(), 8);
 }
 
+#[test]
+fn a_lone_report_about_the_same_company_stays_out_of_a_larger_story() {
+    // Without the other layoffs report to compete, the Amazon layoffs report is still not part
+    // of the five seed articles about Amazon and OpenAI.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("stories.jsonl");
+    let kept: String = read("data/stories.jsonl")
+        .lines()
+        .filter(|l| !l.contains("\"layoffs-meta\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&input, kept).unwrap();
+    let report = json(&[
+        "cluster",
+        input.to_str().unwrap(),
+        "data/seeds",
+        "--level",
+        "story",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let cluster_of = |prefix: &str| -> Vec<u64> {
+        report["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["id"].as_str().unwrap().starts_with(prefix))
+            .map(|d| d["cluster"].as_u64().unwrap())
+            .collect()
+    };
+    let seeds: Vec<u64> = ["000_", "001_", "002_", "003_", "004_"]
+        .iter()
+        .flat_map(|p| cluster_of(p))
+        .collect();
+    assert_eq!(seeds.len(), 5);
+    assert!(seeds.iter().all(|&c| c == seeds[0]), "{seeds:?}");
+    assert_ne!(cluster_of("layoffs-amazon"), [seeds[0]]);
+}
+
 /// Each document's story cluster, in input order, from `cluster --level story` on `input`.
 fn story_clusters(input: &str, extra: &[&str]) -> Vec<u64> {
     let mut args = vec![
