@@ -1357,6 +1357,79 @@ fn dedup_lists_skipped_records_and_refuses_to_clobber_its_input() {
 }
 
 #[test]
+fn no_output_overwrites_an_input_or_another_output() {
+    let dir = tempdir();
+    let input = dir.path().join("in.jsonl");
+    let feed = dedup_feed().join("\n") + "\n";
+    write(&input, &feed);
+    let link = dir.path().join("link.jsonl");
+    std::fs::hard_link(&input, &link).expect("hard link");
+    let index = dir.path().join("ix");
+    assert_code(&run(&["index", "create", &path_str(&index), "-q"]), 0);
+    let index_file = path_str(&index.join("index.redb"));
+    let index_size = std::fs::metadata(&index_file).expect("index").len();
+    let (input, link) = (path_str(&input), path_str(&link));
+    let refused = |args: &[&str], stdin: Option<&str>, why: &str| {
+        let out = match stdin {
+            Some(path) => {
+                let file = std::fs::File::open(path).expect("stdin file");
+                command()
+                    .args(args)
+                    .stdin(file)
+                    .output()
+                    .expect("run reprint")
+            }
+            None => run(args),
+        };
+        assert_code(&out, 2);
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            std::fs::read_to_string(&input).expect("input"),
+            feed,
+            "{args:?}"
+        );
+    };
+    let ix = path_str(&index);
+    // The index writes verdicts as it reads: an output on an input would empty it first.
+    refused(
+        &["index", "add", &ix, &input, "-o", &input],
+        None,
+        "also an input",
+    );
+    refused(
+        &["index", "query", &ix, &input, "-o", &input],
+        None,
+        "also an input",
+    );
+    refused(
+        &["index", "add", &ix, &input, "-o", &index_file],
+        None,
+        "also an input",
+    );
+    assert_eq!(
+        std::fs::metadata(&index_file).expect("index").len(),
+        index_size
+    );
+    // By file, not by name: a hard link, standard input, a file inside an input directory.
+    refused(&["dedup", &input, "-o", &link], None, "also an input");
+    #[cfg(target_os = "linux")]
+    refused(&["dedup", "-", "-o", &input], Some(&input), "also an input");
+    let folder = path_str(dir.path());
+    refused(&["cluster", &folder, "-o", &link], None, "also an input");
+    refused(&["report", &input, "-o", &input], None, "also an input");
+    // Two outputs on one file.
+    let kept = path_str(&dir.path().join("kept.jsonl"));
+    refused(
+        &["dedup", &input, "-o", &kept, "--skipped", &kept],
+        None,
+        "name one file",
+    );
+    assert!(!Path::new(&kept).exists());
+    // Elsewhere is fine.
+    assert_code(&run(&["dedup", &input, "-o", &kept, "-q"]), 0);
+}
+
+#[test]
 fn exact_copies_only_and_parameter_limits() {
     let out = run(&[
         "cluster",

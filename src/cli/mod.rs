@@ -4,6 +4,7 @@
 
 mod args;
 mod cmd;
+mod outputs;
 
 use anyhow::Result;
 use args::{Cli, Command, InputArgs, MatchArgs, OnError, SketchArgs, StoryArgs};

@@ -8,6 +8,7 @@ use crate::cli::cmd::sign::{
     bucket_keys_match, grouped, has_keys, read_shards, table_params, Grouped, KeysDigest,
     BUCKET_TABLE,
 };
+use crate::cli::outputs::check_output;
 use crate::cli::{
     input_names, match_config, open_output, read_documents, signature_params, story_config,
     story_summary, stream_options, write_json, Entry, SkipLog, Ui,
@@ -51,6 +52,8 @@ struct Record {
 pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let params = signature_params(&args.sketch)?;
     let matching = match_config(&args.matching, &params)?;
+    let inputs = args.inputs.iter().chain(&args.from_signatures);
+    check_output(args.output.as_deref(), inputs.map(PathBuf::as_path))?;
     if let Some(dir) = &args.from_signatures {
         return run_from_signatures(&args, dir, (params, matching), ui);
     }

@@ -7,6 +7,7 @@
 //! never the text read.
 
 use crate::cli::args::DedupArgs;
+use crate::cli::outputs::check_outputs;
 use crate::cli::{match_config, open_output, signature_params, stream_options, SkipLog, Ui};
 use anyhow::Result;
 use reprint::cluster::{Assignment, LeaderIndex};
@@ -22,9 +23,12 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
     options.keep_raw = true;
     options.keep_text = true;
 
-    for path in args.output.iter().chain(&args.skipped) {
-        refuse_to_overwrite_input(path, &args.inputs)?;
-    }
+    let outputs: Vec<(&str, &Path)> = [("--output", &args.output), ("--skipped", &args.skipped)]
+        .into_iter()
+        .filter_map(|(flag, path)| Some((flag, path.as_deref()?)))
+        .collect();
+    let inputs: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+    check_outputs(&outputs, &inputs)?;
     let mut out = open_output(args.output.as_deref())?;
     let mut skipped_out = match &args.skipped {
         Some(path) => Some(open_output(Some(path))?),
@@ -88,23 +92,6 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
         },
         skips.skipped.len()
     ));
-    Ok(())
-}
-
-/// Opening the output truncates it: refuse when it is one of the inputs, which would be lost.
-fn refuse_to_overwrite_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
-    let Ok(output) = output.canonicalize() else {
-        return Ok(()); // does not exist yet
-    };
-    for input in inputs {
-        if input.canonicalize().is_ok_and(|input| input == output) {
-            return Err(reprint::Error::InvalidParameter(format!(
-                "the output {} is also an input; it would be emptied before it is read",
-                input.display()
-            ))
-            .into());
-        }
-    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use crate::cli::args::{
     Format, IndexAddArgs, IndexArgs, IndexCommand, IndexCompactArgs, IndexCreateArgs, IndexFormat,
     IndexRemoveArgs, IndexStatsArgs,
 };
+use crate::cli::outputs::check_output;
 use crate::cli::{
     match_config, open_output, signature_params, story_config, stream_options, write_json, SkipLog,
     Ui,
@@ -141,6 +142,12 @@ impl Handle {
 }
 
 fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
+    // The index's own files count as inputs: an output on them would destroy the index.
+    let inputs = args.inputs.iter().chain(std::iter::once(&args.dir));
+    check_output(
+        args.output.as_deref(),
+        inputs.map(std::path::PathBuf::as_path),
+    )?;
     let mut handle = if write {
         let mut index = Index::open(&args.dir)?;
         if let Some(n) = args.fold_at {

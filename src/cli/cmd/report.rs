@@ -1,6 +1,7 @@
 //! `reprint report`: story clusters, every passage labelled, originality per article and outlet.
 
 use crate::cli::args::{ReportArgs, ReportFormat};
+use crate::cli::outputs::check_output;
 use crate::cli::{
     cluster_items, input_names, match_config, open_output, read_documents, signature_params,
     story_config, story_summary, stream_options, write_json, SkipLog, Ui,
@@ -12,6 +13,10 @@ use reprint::report::{ClusterParams, PassageReport, ReportParams};
 use std::io::Write;
 
 pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
+    check_output(
+        args.output.as_deref(),
+        args.inputs.iter().map(std::path::PathBuf::as_path),
+    )?;
     let params = signature_params(&args.sketch)?;
     let matching = match_config(&args.matching, &params)?;
     let config = AnalysisConfig {
