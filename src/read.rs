@@ -702,6 +702,18 @@ fn read_file(path: &Path, id: String) -> RawRecord {
     }
 }
 
+/// The files below directory `root` that reading it would read as documents, sorted by path
+/// (hidden entries and links to directories left out, as [`list_directory`] leaves them).
+pub fn document_files(root: &Path) -> io::Result<Vec<PathBuf>> {
+    Ok(list_directory(root)?
+        .into_iter()
+        .filter_map(|entry| match entry {
+            DirEntry::File { path, .. } => Some(path),
+            DirEntry::Problem(_) => None,
+        })
+        .collect())
+}
+
 /// Every entry below `root` that is or should have been a document, sorted by path: regular
 /// files (and links to them), plus what cannot be read as one (an unreadable sub-directory, a
 /// broken link, a link to a directory, a device or pipe), so that nothing vanishes unreported.

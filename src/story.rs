@@ -615,13 +615,7 @@ pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize>
             r
         })
         .collect();
-    let mut ids: AHashMap<usize, usize> = AHashMap::new();
-    root.iter()
-        .map(|r| {
-            let next = ids.len();
-            *ids.entry(*r).or_insert(next)
-        })
-        .collect()
+    renumber_by_first(&root)
 }
 
 #[cfg(test)]

@@ -284,6 +284,14 @@ fn story_clusters(input: &str, extra: &[&str]) -> Vec<u64> {
         .collect()
 }
 
+/// The rows of `data/titles.jsonl`: three reports, two of them tied only by their headlines.
+fn title_rows() -> Vec<Value> {
+    read("data/titles.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn a_headline_given_apart_counts_in_story_matching() {
     // The two reports of the council vote share their headline's facts, not their bodies'.
@@ -297,10 +305,7 @@ fn a_headline_given_apart_counts_in_story_matching() {
 
 #[test]
 fn an_html_pages_headline_counts_in_story_matching() {
-    let rows: Vec<Value> = read("data/titles.jsonl")
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = title_rows();
     let with_head = tempfile::tempdir().unwrap();
     let without_head = tempfile::tempdir().unwrap();
     for (k, r) in rows.iter().enumerate() {
@@ -339,10 +344,7 @@ fn an_html_pages_headline_counts_in_story_matching() {
 fn a_parquet_headline_column_counts_in_story_matching() {
     use parquet::data_type::{ByteArray, ByteArrayType};
     use parquet::file::writer::SerializedFileWriter;
-    let rows: Vec<Value> = read("data/titles.jsonl")
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = title_rows();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("titles.parquet");
     let schema = parquet::schema::parser::parse_message_type(

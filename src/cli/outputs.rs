@@ -4,7 +4,8 @@
 //! writes verdicts as it goes; `dedup` streams). A name comparison misses hard links, symbolic
 //! links, a file given on standard input and files inside an input directory, so files are
 //! compared by identity: device and inode on Unix, the canonical path elsewhere. Every file
-//! under an input directory (or the index's directory) counts as an input.
+//! that reading an input directory would read (and every file of the index's directory)
+//! counts as an input.
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -49,8 +50,9 @@ fn future_path(path: &Path) -> PathBuf {
     }
 }
 
-/// Every regular file an input stands for, with the name to show: the file itself, every
-/// file under a directory, and standard input's file for `-` (when it is one).
+/// Every file an input stands for, with the name to show: the file itself, every file that
+/// reading a directory would read (the reader's own listing, so a link loop ends), and
+/// standard input's file for `-` (when it is one).
 fn input_files(input: &Path, out: &mut Vec<(FileId, PathBuf)>) {
     if input == Path::new("-") {
         // Standard input redirected from a file is that file.
@@ -60,22 +62,16 @@ fn input_files(input: &Path, out: &mut Vec<(FileId, PathBuf)>) {
         }
         return;
     }
-    let mut stack = vec![input.to_path_buf()];
-    while let Some(path) = stack.pop() {
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => {
-                if let Ok(entries) = std::fs::read_dir(&path) {
-                    stack.extend(entries.flatten().map(|e| e.path()));
-                }
-            }
-            Ok(_) => {
-                if let Some(id) = file_id(&path) {
-                    out.push((id, path));
-                }
-            }
-            Err(_) => {}
-        }
-    }
+    let files = if input.is_dir() {
+        reprint::read::document_files(input).unwrap_or_default()
+    } else {
+        vec![input.to_path_buf()]
+    };
+    out.extend(
+        files
+            .into_iter()
+            .filter_map(|path| Some((file_id(&path)?, path))),
+    );
 }
 
 /// A refusal, with the exit code of a usage error.
@@ -146,7 +142,11 @@ mod tests {
         let fresh = dir.path().join("out.jsonl");
         assert!(check_outputs(&[("-o", &input)], &[&input]).is_err());
         assert!(check_outputs(&[("-o", &link)], &[&input]).is_err());
-        // A file inside an input directory is an input.
+        // A file inside an input directory is an input, and a link loop there ends.
+        let inner = dir.path().join("inner");
+        std::fs::create_dir(&inner).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path(), inner.join("loop")).unwrap();
         assert!(check_outputs(&[("-o", &link)], &[dir.path()]).is_err());
         assert!(check_outputs(&[("-o", &fresh)], &[&input]).is_ok());
         // Two outputs on one file, existing or not.
