@@ -703,7 +703,7 @@ fn read_file(path: &Path, id: String) -> RawRecord {
 }
 
 /// The files below directory `root` that reading it would read as documents, sorted by path
-/// (hidden entries and links to directories left out, as [`list_directory`] leaves them).
+/// (hidden entries and links to directories left out, as reading a directory leaves them).
 pub fn document_files(root: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(list_directory(root)?
         .into_iter()
