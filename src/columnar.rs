@@ -587,47 +587,12 @@ pub fn read_bucket_table(
     })
 }
 
-thread_local! {
-    /// Whether this thread is inside [`contained`], and what the panic there said.
-    static CONTAINED: std::cell::RefCell<Option<Option<String>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
 /// Run `f`, turning a panic inside the parquet crate (which has some on corrupt files) into
 /// an error carrying the panic's message: a corrupt file is that file's problem, reported like
-/// any bad input, never a crash or the end of the whole run. While `f` runs, the panic hook
-/// keeps such a panic off the terminal; every other panic is reported as before.
+/// any bad input, never a crash or the end of the whole run.
 fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let quiet = CONTAINED.with(|c| {
-                let mut c = c.borrow_mut();
-                match c.as_mut() {
-                    Some(message) => {
-                        *message = Some(match info.payload().downcast_ref::<&str>() {
-                            Some(s) => (*s).to_string(),
-                            None => info
-                                .payload()
-                                .downcast_ref::<String>()
-                                .cloned()
-                                .unwrap_or_else(|| "the Parquet reader failed".into()),
-                        });
-                        true
-                    }
-                    None => false,
-                }
-            });
-            if !quiet {
-                previous(info);
-            }
-        }));
-    });
-    CONTAINED.with(|c| *c.borrow_mut() = Some(None));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    let message = CONTAINED.with(|c| c.borrow_mut().take()).flatten();
-    result.map_err(|_| message.unwrap_or_else(|| "the Parquet reader failed".into()))
+    crate::error::contain_panic(f)
+        .map_err(|m| m.unwrap_or_else(|| "the Parquet reader failed".into()))
 }
 
 /// The stamp a signature table carries, if it is one.

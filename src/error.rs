@@ -51,3 +51,46 @@ impl Error {
         }
     }
 }
+
+thread_local! {
+    /// Whether this thread is inside [`contain_panic`], and what the panic there said.
+    static CONTAINED: std::cell::RefCell<Option<Option<String>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f`, catching a panic inside it and returning the panic's message (`None` when it
+/// carried none). For third-party code that panics on corrupt files (the Parquet reader, the
+/// index store): a corrupt file is then reported as an error, never a crash. While `f` runs,
+/// the panic hook keeps such a panic off the terminal; every other panic is reported as before.
+pub(crate) fn contain_panic<T>(f: impl FnOnce() -> T) -> std::result::Result<T, Option<String>> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let quiet = CONTAINED.with(|c| {
+                let mut c = c.borrow_mut();
+                match c.as_mut() {
+                    Some(message) => {
+                        *message = info
+                            .payload()
+                            .downcast_ref::<&str>()
+                            .map(|s| (*s).to_string())
+                            .or_else(|| info.payload().downcast_ref::<String>().cloned());
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !quiet {
+                previous(info);
+            }
+        }));
+    });
+    // Nested calls restore the outer state, so the outer call still keeps its panics quiet.
+    let outer = CONTAINED.with(|c| c.borrow_mut().replace(None));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let message = CONTAINED
+        .with(|c| std::mem::replace(&mut *c.borrow_mut(), outer))
+        .flatten();
+    result.map_err(|_| message)
+}

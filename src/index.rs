@@ -302,6 +302,70 @@ pub struct IndexStats {
     pub params: IndexParams,
 }
 
+/// Run `f` on the store at `path`, turning a panic inside the storage layer (redb has some on
+/// damaged pages) into a "corrupt index" error naming the file: a damaged index is reported,
+/// never a crash.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    crate::error::contain_panic(f).unwrap_or_else(|message| Err(corrupt(path, message)))
+}
+
+/// The error for a store that panicked with `message`.
+fn corrupt(path: &Path, message: Option<String>) -> Error {
+    store_error(
+        path,
+        format!(
+            "corrupt index: the store stopped on a damaged part of it ({})",
+            message.as_deref().unwrap_or("no detail")
+        ),
+    )
+}
+
+/// Open every table, and read its first and last entries, in a read transaction: the storage
+/// layer panics on a damaged table directory, and a panic while a write transaction opens a
+/// table poisons the transaction's locks, so that unwinding past its open tables aborts. A read
+/// transaction unwinds cleanly, so the directory is read there first.
+fn look_up_tables(db: &Database) -> StoreResult<()> {
+    let txn = db.begin_read()?;
+    let meta = txn.open_table(META)?;
+    meta.get("stamp")?;
+    let ids = txn.open_table(IDS)?;
+    ids.first()?;
+    ids.last()?;
+    for table in [DOCUMENTS, SETS, KEYS, VECTORS] {
+        let table = txn.open_table(table)?;
+        table.first()?;
+        table.last()?;
+    }
+    let df = txn.open_table(DF)?;
+    df.first()?;
+    df.last()?;
+    let stories = txn.open_table(STORIES)?;
+    stories.first()?;
+    stories.last()?;
+    for multimap in [BANDS, MEMBERS, POSTINGS, STORY_MEMBERS] {
+        let table = txn.open_multimap_table(multimap)?;
+        table.len()?;
+    }
+    Ok(())
+}
+
+/// Run `work` in one write transaction of `db` and commit it. Should the storage layer panic
+/// inside, the transaction is left as it is, never dropped: its drop would take locks the panic
+/// poisoned and panic again while unwinding, which aborts the process. Nothing of it is
+/// committed, and the caller must not use `db` again (see `Index::broken`).
+fn in_write_transaction<T>(
+    db: &Database,
+    work: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
+) -> StoreResult<T> {
+    look_up_tables(db)?;
+    let txn = std::mem::ManuallyDrop::new(db.begin_write()?);
+    let out = work(&txn);
+    let txn = std::mem::ManuallyDrop::into_inner(txn);
+    let out = out?;
+    txn.commit()?;
+    Ok(out)
+}
+
 fn store_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Index {
         path: path.to_path_buf(),
@@ -337,6 +401,9 @@ pub struct Index {
     fold_at: u64,
     /// Representatives this writer has entered since it last folded a slot (`None`: it has not).
     since_fold: Option<u64>,
+    /// Why the store can no longer be used: it panicked on a damaged page in the middle of a
+    /// write, which leaves its writer lock taken.
+    broken: Option<String>,
 }
 
 /// An index opened read-only: it may be queried while another process adds.
@@ -434,59 +501,64 @@ impl Index {
             recent: None,
             fold_at: FOLD_AT,
             since_fold: None,
+            broken: None,
         }
     }
 
     /// Create an index in `dir` (made if missing) with fixed parameters; an existing index
     /// there is an error, never overwritten.
     pub fn create(dir: &Path, params: IndexParams) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let path = file_of(dir);
-        if path.exists() {
-            return Err(store_error(&path, "an index already exists here"));
-        }
-        let db = builder().create(&path).map_err(|e| store_error(&path, e))?;
-        let stamp = Stamp {
-            format_version: FORMAT_VERSION,
-            scheme: SCHEME.to_string(),
-            params,
-        };
-        let init = || -> StoreResult<()> {
-            let txn = db.begin_write()?;
-            {
-                let mut meta = txn.open_table(META)?;
-                meta.insert("stamp", serde_json::to_vec(&stamp)?.as_slice())?;
-                write_folded(&mut meta, &vec![0; params.bands + 1])?;
-                // Create every table now, so that readers find them even in an empty index.
-                txn.open_table(IDS)?;
-                txn.open_table(DOCUMENTS)?;
-                txn.open_table(SETS)?;
-                txn.open_table(KEYS)?;
-                txn.open_table(VECTORS)?;
-                txn.open_table(DF)?;
-                txn.open_table(STORIES)?;
-                for multimap in [BANDS, MEMBERS, POSTINGS, STORY_MEMBERS] {
-                    txn.open_multimap_table(multimap)?;
-                }
+        guarded(&file_of(dir), || {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            let path = file_of(dir);
+            if path.exists() {
+                return Err(store_error(&path, "an index already exists here"));
             }
-            txn.commit()?;
-            Ok(())
-        };
-        init().map_err(|e| store_error(&path, e))?;
-        Ok(Index::over(path, db, stamp))
+            let db = builder().create(&path).map_err(|e| store_error(&path, e))?;
+            let stamp = Stamp {
+                format_version: FORMAT_VERSION,
+                scheme: SCHEME.to_string(),
+                params,
+            };
+            let init = || -> StoreResult<()> {
+                let txn = db.begin_write()?;
+                {
+                    let mut meta = txn.open_table(META)?;
+                    meta.insert("stamp", serde_json::to_vec(&stamp)?.as_slice())?;
+                    write_folded(&mut meta, &vec![0; params.bands + 1])?;
+                    // Create every table now, so that readers find them even in an empty index.
+                    txn.open_table(IDS)?;
+                    txn.open_table(DOCUMENTS)?;
+                    txn.open_table(SETS)?;
+                    txn.open_table(KEYS)?;
+                    txn.open_table(VECTORS)?;
+                    txn.open_table(DF)?;
+                    txn.open_table(STORIES)?;
+                    for multimap in [BANDS, MEMBERS, POSTINGS, STORY_MEMBERS] {
+                        txn.open_multimap_table(multimap)?;
+                    }
+                }
+                txn.commit()?;
+                Ok(())
+            };
+            init().map_err(|e| store_error(&path, e))?;
+            Ok(Index::over(path, db, stamp))
+        })
     }
 
     /// Open the index in `dir` for adding. An index of an older format this reprint reads is
     /// upgraded to this one.
     pub fn open(dir: &Path) -> Result<Self> {
-        let path = existing_file(dir)?;
-        let db = builder().open(&path).map_err(|e| store_error(&path, e))?;
-        let mut stamp = read_stamp(&path, &db)?;
-        if stamp.format_version < FORMAT_VERSION {
-            stamp.format_version = FORMAT_VERSION;
-            upgrade(&db, &stamp).map_err(|e| store_error(&path, e))?;
-        }
-        Ok(Index::over(path, db, stamp))
+        guarded(&file_of(dir), || {
+            let path = existing_file(dir)?;
+            let db = builder().open(&path).map_err(|e| store_error(&path, e))?;
+            let mut stamp = read_stamp(&path, &db)?;
+            if stamp.format_version < FORMAT_VERSION {
+                stamp.format_version = FORMAT_VERSION;
+                upgrade(&db, &stamp).map_err(|e| store_error(&path, e))?;
+            }
+            Ok(Index::over(path, db, stamp))
+        })
     }
 
     /// The parameters fixed at creation.
@@ -548,33 +620,45 @@ impl Index {
         &mut self,
         work: impl FnOnce(&WriteTransaction, &mut Recent) -> StoreResult<T>,
     ) -> Result<T> {
+        if let Some(broken) = &self.broken {
+            return Err(store_error(&self.path, broken));
+        }
         let mut recent = self.recent.take();
         let run = || -> StoreResult<(T, Option<Recent>)> {
-            let txn = self.db.begin_write()?;
-            {
-                let meta = txn.open_table(META)?;
-                let counters = Counters::read(&meta, self.stamp.params.bands)?;
-                let docs = txn.open_table(DOCUMENTS)?;
-                let keys = txn.open_table(KEYS)?;
-                let vectors = txn.open_table(VECTORS)?;
-                let df = txn.open_table(DF)?;
-                Recent::catch_up(&mut recent, counters, (&docs, &keys, &vectors), &df)?;
-            }
-            let Some(layer) = recent.as_mut() else {
-                return Err("no band layer".into());
-            };
-            let out = work(&txn, layer)?;
-            txn.commit()?;
+            let out = in_write_transaction(&self.db, |txn| {
+                {
+                    let meta = txn.open_table(META)?;
+                    let counters = Counters::read(&meta, self.stamp.params.bands)?;
+                    let docs = txn.open_table(DOCUMENTS)?;
+                    let keys = txn.open_table(KEYS)?;
+                    let vectors = txn.open_table(VECTORS)?;
+                    let df = txn.open_table(DF)?;
+                    Recent::catch_up(&mut recent, counters, (&docs, &keys, &vectors), &df)?;
+                }
+                let Some(layer) = recent.as_mut() else {
+                    return Err("no band layer".into());
+                };
+                work(txn, layer)
+            })?;
             Ok((out, recent))
         };
-        let (out, recent) = run().map_err(|e| store_error(&self.path, e))?;
-        self.recent = recent;
-        Ok(out)
+        match crate::error::contain_panic(run) {
+            Ok(done) => {
+                let (out, recent) = done.map_err(|e| store_error(&self.path, e))?;
+                self.recent = recent;
+                Ok(out)
+            }
+            Err(message) => {
+                let error = corrupt(&self.path, message);
+                self.broken = Some(error.to_string());
+                Err(error)
+            }
+        }
     }
 
     /// Counts and parameters.
     pub fn stats(&self) -> Result<IndexStats> {
-        stats_of(&self.path, &self.db, &self.stamp)
+        guarded(&self.path, || stats_of(&self.path, &self.db, &self.stamp))
     }
 
     /// Remove documents by id, in one transaction. The near-duplicates of a removed
@@ -609,7 +693,14 @@ impl Index {
             }
             Ok(any)
         })?;
-        let compacted = self.db.compact().map_err(|e| store_error(&self.path, e))?;
+        let compacted = match crate::error::contain_panic(|| self.db.compact()) {
+            Ok(done) => done.map_err(|e| store_error(&self.path, e))?,
+            Err(message) => {
+                let error = corrupt(&self.path, message);
+                self.broken = Some(error.to_string());
+                return Err(error);
+            }
+        };
         Ok(folded || compacted)
     }
 }
@@ -617,15 +708,13 @@ impl Index {
 /// Rewrite an older index's stamp as this format's: everything it holds is in the band and
 /// postings tables, so its fold counter is its next number.
 fn upgrade(db: &Database, stamp: &Stamp) -> StoreResult<()> {
-    let txn = db.begin_write()?;
-    {
+    in_write_transaction(db, |txn| {
         let mut meta = txn.open_table(META)?;
         let next = read_counter(&meta, NEXT)?;
         meta.insert("stamp", serde_json::to_vec(stamp)?.as_slice())?;
         write_folded(&mut meta, &vec![next; stamp.params.bands + 1])?;
-    }
-    txn.commit()?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// What removing one id did.
@@ -759,27 +848,29 @@ fn remove_one(
 impl IndexReader {
     /// Open the index in `dir` read-only; a writer may be adding at the same time.
     pub fn open(dir: &Path) -> Result<Self> {
-        let path = existing_file(dir)?;
-        let db = match builder().open_read_only(&path) {
-            Ok(db) => db,
-            // After a crash the file needs a repair (redb rebuilds its allocator state; what
-            // was not committed was never visible), which only a writer may do: do it, unless
-            // a writer is at work, and open read-only again.
-            Err(first) => {
-                builder()
-                    .open(&path)
-                    .map_err(|_| store_error(&path, &first))?;
-                builder()
-                    .open_read_only(&path)
-                    .map_err(|e| store_error(&path, e))?
-            }
-        };
-        let stamp = read_stamp(&path, &db)?;
-        Ok(IndexReader {
-            path,
-            db,
-            stamp,
-            recent: Mutex::new(None),
+        guarded(&file_of(dir), || {
+            let path = existing_file(dir)?;
+            let db = match builder().open_read_only(&path) {
+                Ok(db) => db,
+                // After a crash the file needs a repair (redb rebuilds its allocator state; what
+                // was not committed was never visible), which only a writer may do: do it, unless
+                // a writer is at work, and open read-only again.
+                Err(first) => {
+                    builder()
+                        .open(&path)
+                        .map_err(|_| store_error(&path, &first))?;
+                    builder()
+                        .open_read_only(&path)
+                        .map_err(|e| store_error(&path, e))?
+                }
+            };
+            let stamp = read_stamp(&path, &db)?;
+            Ok(IndexReader {
+                path,
+                db,
+                stamp,
+                recent: Mutex::new(None),
+            })
         })
     }
 
@@ -837,22 +928,25 @@ impl IndexReader {
                 recent,
             ))
         };
-        let (tables, story_documents, recent) = open().map_err(|e| err(&e))?;
-        let mut stats = TermStats {
-            documents: story_documents,
-            ..TermStats::default()
-        };
-        documents
-            .iter()
-            .map(|doc| {
-                decide(&tables, &recent, &mut stats, &self.stamp.params, doc).map_err(|e| err(&e))
-            })
-            .collect()
+        guarded(&self.path, || {
+            let (tables, story_documents, recent) = open().map_err(|e| err(&e))?;
+            let mut stats = TermStats {
+                documents: story_documents,
+                ..TermStats::default()
+            };
+            documents
+                .iter()
+                .map(|doc| {
+                    decide(&tables, &recent, &mut stats, &self.stamp.params, doc)
+                        .map_err(|e| err(&e))
+                })
+                .collect()
+        })
     }
 
     /// Counts and parameters.
     pub fn stats(&self) -> Result<IndexStats> {
-        stats_of(&self.path, &self.db, &self.stamp)
+        guarded(&self.path, || stats_of(&self.path, &self.db, &self.stamp))
     }
 
     /// Every indexed document, by number, with what the index keeps of it: the whole content
@@ -881,7 +975,7 @@ impl IndexReader {
             }
             Ok(out)
         };
-        read().map_err(|e| err(&e))
+        guarded(&self.path, || read().map_err(|e| err(&e)))
     }
 }
 
@@ -1745,6 +1839,56 @@ mod tests {
         let q = reader.query(&[input("z", &copy)]).unwrap();
         assert!(matches!(&q[0], Verdict::Duplicate { of: 0, .. }), "{q:?}");
         assert_eq!(reader.stats().unwrap().documents, 3);
+    }
+
+    #[test]
+    fn a_damaged_page_is_a_corrupt_index_error_never_a_panic() {
+        // An index of some size, then each of its pages zeroed in turn: every operation either
+        // works (the page was free) or says the index is damaged; a panic fails the test.
+        let (dir, mut index, mut f) = fresh();
+        let texts: Vec<String> = (0..80)
+            .map(|i| format!("{TEXT} Report {i} adds that shares of the firm moved {i} points."))
+            .collect();
+        let prints: Vec<Fingerprint> = texts.iter().map(|t| f.fingerprint(t).unwrap()).collect();
+        let ids: Vec<String> = (0..prints.len()).map(|i| format!("d{i}")).collect();
+        let inputs: Vec<IndexInput<'_>> = ids
+            .iter()
+            .zip(&prints)
+            .map(|(id, p)| input(id, p))
+            .collect();
+        index.add(&inputs[..60]).unwrap();
+        drop(index);
+        let original = std::fs::read(file_of(dir.path())).unwrap();
+        let (mut refused, mut panicked_before) = (0, 0);
+        for page in 0..original.len() / 4096 {
+            let copy = tempfile::tempdir().unwrap();
+            let mut bytes = original.clone();
+            bytes[page * 4096..(page + 1) * 4096].fill(0);
+            std::fs::write(file_of(copy.path()), &bytes).unwrap();
+            let mut errors = Vec::new();
+            if let Ok(reader) = IndexReader::open(copy.path()).map_err(|e| errors.push(e)) {
+                let _ = reader.query(&inputs[55..65]).map_err(|e| errors.push(e));
+                let _ = reader.documents().map_err(|e| errors.push(e));
+            }
+            if let Ok(mut writer) = Index::open(copy.path()).map_err(|e| errors.push(e)) {
+                let _ = writer.add(&inputs[60..]).map_err(|e| errors.push(e));
+                let _ = writer.remove(&["d3"]).map_err(|e| errors.push(e));
+                let _ = writer.compact().map_err(|e| errors.push(e));
+            }
+            for e in &errors {
+                assert!(
+                    e.to_string().contains("index.redb"),
+                    "page {page}: the error names the file: {e}"
+                );
+                panicked_before += usize::from(e.to_string().contains("corrupt index: the store"));
+            }
+            refused += usize::from(!errors.is_empty());
+        }
+        assert!(refused > 0, "some damaged page is noticed");
+        assert!(
+            panicked_before > 0,
+            "the storage layer's panics are among the cases caught"
+        );
     }
 
     #[test]

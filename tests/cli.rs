@@ -1987,6 +1987,46 @@ fn sign_writes_one_stamped_table_per_input_and_resumes() {
 }
 
 #[test]
+fn a_directory_input_is_signed_again_when_a_file_inside_it_changes() {
+    let dir = tempdir();
+    let articles = dir.path().join("articles");
+    std::fs::create_dir(&articles).unwrap();
+    for (i, name) in ["a.txt", "b.txt", "c.txt"].iter().enumerate() {
+        write(&articles.join(name), seed_text(i));
+    }
+    let out_dir = dir.path().join("signed");
+    let sign = || run(&["sign", &path_str(&articles), "-o", &path_str(&out_dir)]);
+    let clusters = |args: &[&str]| {
+        let mut all = vec!["cluster", "--format", "jsonl"];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        assert_code(&out, 0);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_code(&sign(), 0);
+    assert!(stderr(&sign()).contains("already signed"));
+    // Rewritten in place (same inode, the directory's own size and time unchanged): now a
+    // copy of another file.
+    write(&articles.join("a.txt"), seed_text(1));
+    let out = sign();
+    assert!(
+        stderr(&out).contains("input or the parameters changed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        clusters(&["--from-signatures", &path_str(&out_dir)]),
+        clusters(&[&path_str(&articles)]),
+        "the signatures are those of the files as they are now"
+    );
+    // A file added below it changes the input too.
+    std::fs::create_dir(articles.join("more")).unwrap();
+    write(&articles.join("more/d.txt"), seed_text(3));
+    assert!(stderr(&sign()).contains("input or the parameters changed"));
+    assert!(stderr(&sign()).contains("already signed"));
+}
+
+#[test]
 fn cluster_continues_from_signature_tables() {
     let dir = tempdir();
     let feed = dir.path().join("feed.jsonl");

@@ -28,6 +28,7 @@ fn outputs(texts: &[String]) -> Option<(String, Vec<u8>, String)> {
             outlet: Some(format!("outlet{}", i % 2)),
             date: None,
             timestamp: None,
+            title: None,
             bytes: text.len(),
             origin: Origin {
                 file: "fuzz".into(),

@@ -3,7 +3,8 @@
 //!
 //! A shard's table is written beside its final name and renamed into place once complete, so
 //! a table that exists is whole. Each carries a stamp (parameters, signing scheme, and the
-//! input's path, size and modification time): a rerun skips every shard whose table has the
+//! input's path, size and modification time, or those of every file in an input directory): a
+//! rerun skips every shard whose table has the
 //! stamp it would write, and signs again one whose input or parameters changed.
 
 use crate::cli::args::SignArgs;
@@ -313,25 +314,52 @@ pub fn table_params(params: &SignatureParams, lsh: &LshParams) -> serde_json::Va
     })
 }
 
-/// What identifies an input between runs: its path as given, its size and its modification
-/// time (a directory's own, so a changed file inside it is not seen: sign files for that),
-/// and which fields were read as id, text, outlet and date.
+/// What identifies an input between runs: its path as given, its size and modification time
+/// (for a directory, those of every file reading it would read, with their names, folded into
+/// a digest, so that an edit, an added or a removed file inside it is seen), and which fields
+/// were read as id, text, outlet and date.
 fn input_identity(path: &Path, fields: &FieldNames) -> serde_json::Value {
     let meta = std::fs::metadata(path).ok();
-    let modified = meta
-        .as_ref()
-        .and_then(|m| m.modified().ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| format!("{}.{:09}", d.as_secs(), d.subsec_nanos()));
-    serde_json::json!({
+    let mut identity = serde_json::json!({
         "path": path.display().to_string(),
-        "bytes": meta.as_ref().map(std::fs::Metadata::len),
-        "modified": modified,
         "fields": {
             "id": fields.id,
             "text": fields.text,
             "outlet": fields.outlet,
             "date": fields.date,
         },
-    })
+    });
+    if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+        // Unlistable: no digest, so the stamp never matches and the input is signed again.
+        if let Ok(files) = reprint::read::document_files(path) {
+            let mut digest = xxhash_rust::xxh3::Xxh3Default::new();
+            for file in &files {
+                let name = file.strip_prefix(path).unwrap_or(file);
+                let meta = std::fs::metadata(file).ok();
+                digest.update(name.as_os_str().as_encoded_bytes());
+                digest.update(&[0]);
+                digest.update(
+                    &meta
+                        .as_ref()
+                        .map_or(u64::MAX, std::fs::Metadata::len)
+                        .to_le_bytes(),
+                );
+                digest.update(modified(meta.as_ref()).unwrap_or_default().as_bytes());
+                digest.update(&[0]);
+            }
+            identity["files"] = files.len().into();
+            identity["listing"] = format!("{:032x}", digest.digest128()).into();
+        }
+    } else {
+        identity["bytes"] = meta.as_ref().map(std::fs::Metadata::len).into();
+        identity["modified"] = modified(meta.as_ref()).into();
+    }
+    identity
+}
+
+/// A file's modification time, to the nanosecond, as text.
+fn modified(meta: Option<&std::fs::Metadata>) -> Option<String> {
+    meta.and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| format!("{}.{:09}", d.as_secs(), d.subsec_nanos()))
 }
