@@ -25,8 +25,9 @@ const BATCH_RECORDS: usize = 2048;
 const BATCH_BYTES: usize = 16 << 20;
 /// Records the reader thread may run ahead.
 const CHANNEL_RECORDS: usize = 4096;
-/// Payload bytes the reader thread may run ahead (a larger single record still goes through).
-const IN_FLIGHT_BYTES: usize = 256 << 20;
+/// Payload bytes the reader thread may run ahead (a larger single record still goes through):
+/// four records of the largest size read by default.
+const IN_FLIGHT_BYTES: usize = 4 * crate::read::DEFAULT_MAX_RECORD_BYTES;
 
 /// Bounds the bytes read but not yet processed, so that a directory of huge files cannot fill
 /// memory through a queue that counts records.
@@ -134,20 +135,63 @@ pub struct StreamOptions {
     /// Also count each document's content terms (see [`crate::analysis::story_terms`]), in
     /// parallel with fingerprinting.
     pub story_terms: bool,
+    /// Largest record read (see [`InputReader::with_max_record_bytes`]).
+    pub max_record_bytes: usize,
+}
+
+/// What reading noticed that is not a skip: documents kept, but with something lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadNotes {
+    /// Per input file (in the order first met), the documents whose date could not be read:
+    /// they are kept, undated.
+    pub unreadable_dates: Vec<UnreadableDates>,
+}
+
+/// Documents of one file whose date could not be read (see [`parse_timestamp`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableDates {
+    /// The input file.
+    pub file: String,
+    /// How many documents.
+    pub count: usize,
+    /// Where the first is (`file:line`, or the file).
+    pub first: String,
+    /// Its date as given.
+    pub example: String,
+}
+
+impl ReadNotes {
+    fn date_unreadable(&mut self, origin: &Origin, date: &str) {
+        match self
+            .unreadable_dates
+            .iter_mut()
+            .find(|u| *u.file == *origin.file)
+        {
+            Some(entry) => entry.count += 1,
+            None => self.unreadable_dates.push(UnreadableDates {
+                file: origin.file.to_string(),
+                count: 1,
+                first: origin.to_string(),
+                example: date.chars().take(40).collect(),
+            }),
+        }
+    }
 }
 
 /// Read `inputs` in order, fingerprint every document in parallel, and hand each outcome to
 /// `sink` in input order, with `true` for the last outcome of a batch (a good moment to flush
-/// output). `sink` may stop the run by returning an error.
+/// output). `sink` may stop the run by returning an error. Returns what reading noticed
+/// beyond skips.
 pub fn fingerprint_inputs(
     inputs: &[PathBuf],
     options: &StreamOptions,
     mut sink: impl FnMut(Outcome, bool) -> Result<()>,
-) -> Result<()> {
+) -> Result<ReadNotes> {
     // Fail on bad parameters before starting any thread.
     Fingerprinter::new(options.params)?;
     let (sender, receiver) = mpsc::sync_channel::<RawRecord>(CHANNEL_RECORDS);
-    let reader = InputReader::new(inputs, &options.fields);
+    let reader =
+        InputReader::new(inputs, &options.fields).with_max_record_bytes(options.max_record_bytes);
     let budget = Arc::new(ByteBudget::default());
     let _close = CloseOnDrop(Arc::clone(&budget));
     let reader_budget = Arc::clone(&budget);
@@ -194,12 +238,20 @@ pub fn fingerprint_inputs(
         .map_err(|e| crate::error::Error::io("fingerprinting thread", e))?;
 
     let mut ids = IdRegistry::default();
+    let mut notes = ReadNotes::default();
     while let Ok(outcomes) = done.recv() {
         let last = outcomes.len().saturating_sub(1);
         for (i, outcome) in outcomes.into_iter().enumerate() {
             let outcome = match outcome {
                 Outcome::Document(doc) => match ids.register(&doc.id, &doc.origin) {
-                    Ok(()) => Outcome::Document(doc),
+                    Ok(()) => {
+                        if let (Some(date), None) = (doc.date.as_deref(), doc.timestamp) {
+                            if !date.trim().is_empty() {
+                                notes.date_unreadable(&doc.origin, date);
+                            }
+                        }
+                        Outcome::Document(doc)
+                    }
                     Err(skipped) => Outcome::Skipped(skipped),
                 },
                 skipped => skipped,
@@ -219,7 +271,8 @@ pub fn fingerprint_inputs(
     fingerprinting
         .join()
         .map_err(|_| stopped("fingerprinting"))?;
-    reading.join().map_err(|_| stopped("reading"))
+    reading.join().map_err(|_| stopped("reading"))?;
+    Ok(notes)
 }
 
 fn process_batch(batch: Vec<RawRecord>, options: &StreamOptions) -> Vec<Outcome> {

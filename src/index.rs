@@ -72,6 +72,7 @@ use redb::{
     ReadableMultimapTable, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 use serde::{Deserialize, Serialize};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -309,6 +310,72 @@ fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
     crate::error::contain_panic(f).unwrap_or_else(|message| Err(corrupt(path, message)))
 }
 
+/// An open redb database that is dropped only while it is sound. After the storage layer
+/// panicked inside it (on a damaged page), its locks may be poisoned: every later use, its drop
+/// included, could panic again, so it is marked broken, answers with that error, and is
+/// never dropped (the process gives its memory and file lock back when it ends).
+struct Store<D> {
+    path: PathBuf,
+    db: Option<D>,
+    broken: std::sync::OnceLock<String>,
+}
+
+impl<D> Store<D> {
+    fn new(path: &Path, db: D) -> Self {
+        Store {
+            path: path.to_path_buf(),
+            db: Some(db),
+            broken: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Run `f` on the database, turning a panic inside it into a "corrupt index" error.
+    fn run<T>(&self, f: impl FnOnce(&D) -> Result<T>) -> Result<T> {
+        let db = self.usable()?;
+        crate::error::contain_panic(|| f(db)).unwrap_or_else(|message| Err(self.break_on(message)))
+    }
+
+    /// [`Store::run`] with the database mutable.
+    fn run_mut<T>(&mut self, f: impl FnOnce(&mut D) -> Result<T>) -> Result<T> {
+        self.usable()?;
+        let Some(db) = self.db.as_mut() else {
+            return Err(store_error(&self.path, "the index is closed"));
+        };
+        match crate::error::contain_panic(|| f(db)) {
+            Ok(result) => result,
+            Err(message) => Err(self.break_on(message)),
+        }
+    }
+
+    fn usable(&self) -> Result<&D> {
+        if let Some(broken) = self.broken.get() {
+            return Err(store_error(&self.path, broken));
+        }
+        self.db
+            .as_ref()
+            .ok_or_else(|| store_error(&self.path, "the index is closed"))
+    }
+
+    fn break_on(&self, message: Option<String>) -> Error {
+        let error = corrupt(&self.path, message);
+        let _ = self.broken.set(error.to_string());
+        error
+    }
+}
+
+impl<D> Drop for Store<D> {
+    fn drop(&mut self) {
+        if let Some(db) = self.db.take() {
+            if self.broken.get().is_some() {
+                std::mem::forget(db);
+            } else {
+                // A sound store closes quietly; should it panic anyway, that is not a crash.
+                let _ = crate::error::contain_panic(move || drop(db));
+            }
+        }
+    }
+}
+
 /// The error for a store that panicked with `message`.
 fn corrupt(path: &Path, message: Option<String>) -> Error {
     store_error(
@@ -352,7 +419,7 @@ fn look_up_tables(db: &Database) -> StoreResult<()> {
 /// Run `work` in one write transaction of `db` and commit it. Should the storage layer panic
 /// inside, the transaction is left as it is, never dropped: its drop would take locks the panic
 /// poisoned and panic again while unwinding, which aborts the process. Nothing of it is
-/// committed, and the caller must not use `db` again (see `Index::broken`).
+/// committed, and the caller must not use `db` again (see [`Store`]).
 fn in_write_transaction<T>(
     db: &Database,
     work: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
@@ -392,7 +459,7 @@ fn decode_set(bytes: &[u8]) -> Vec<u32> {
 /// An index opened for adding (one writer at a time; see [`IndexReader`] for readers).
 pub struct Index {
     path: PathBuf,
-    db: Database,
+    db: Store<Database>,
     stamp: Stamp,
     /// The representatives not yet folded into the tables, as of the last commit (`None`:
     /// rebuild it from the tables).
@@ -401,19 +468,58 @@ pub struct Index {
     fold_at: u64,
     /// Representatives this writer has entered since it last folded a slot (`None`: it has not).
     since_fold: Option<u64>,
-    /// Why the store can no longer be used: it panicked on a damaged page in the middle of a
-    /// write, which leaves its writer lock taken.
-    broken: Option<String>,
 }
 
 /// An index opened read-only: it may be queried while another process adds.
 pub struct IndexReader {
     path: PathBuf,
-    db: ReadOnlyDatabase,
+    db: Store<ReadOnlyDatabase>,
     stamp: Stamp,
     /// The entries held in memory, as of the last snapshot read: shared, so that the lock is
     /// held only while bringing it up to date, not while queries read it.
     recent: Mutex<Option<Arc<Recent>>>,
+    /// The compaction lock, held shared while the reader opens the index and while each of its
+    /// calls reads it (see [`Index::compact`]).
+    compaction: Option<File>,
+}
+
+/// A shared hold of the compaction lock, given back when dropped.
+struct CompactionHold<'a>(Option<&'a File>);
+
+impl<'a> CompactionHold<'a> {
+    /// Wait until no compaction runs, and keep one from starting.
+    fn take(lock: Option<&'a File>, path: &Path) -> Result<Self> {
+        if let Some(lock) = lock {
+            lock.lock_shared()
+                .map_err(|e| Error::io(path.with_file_name(COMPACTION_LOCK), e))?;
+        }
+        Ok(CompactionHold(lock))
+    }
+}
+
+impl Drop for CompactionHold<'_> {
+    fn drop(&mut self) {
+        if let Some(lock) = self.0 {
+            let _ = lock.unlock();
+        }
+    }
+}
+
+/// The file whose lock keeps readers and compaction apart, beside the index file.
+const COMPACTION_LOCK: &str = "compaction.lock";
+
+/// The compaction lock file of the index whose file is `path`: created if it can be (a reader
+/// of a read-only directory may find none, and then compaction cannot run there either).
+fn compaction_lock(path: &Path) -> Option<File> {
+    let lock = path.with_file_name(COMPACTION_LOCK);
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .or_else(|_| File::open(&lock))
+        .ok()
 }
 
 fn file_of(dir: &Path) -> PathBuf {
@@ -493,15 +599,14 @@ fn check_stamp(path: &Path, bytes: Option<&[u8]>) -> Result<Stamp> {
 }
 
 impl Index {
-    fn over(path: PathBuf, db: Database, stamp: Stamp) -> Self {
+    fn over(path: PathBuf, db: Store<Database>, stamp: Stamp) -> Self {
         Index {
-            path,
             db,
+            path,
             stamp,
             recent: None,
             fold_at: FOLD_AT,
             since_fold: None,
-            broken: None,
         }
     }
 
@@ -542,7 +647,7 @@ impl Index {
                 Ok(())
             };
             init().map_err(|e| store_error(&path, e))?;
-            Ok(Index::over(path, db, stamp))
+            Ok(Index::over(path.clone(), Store::new(&path, db), stamp))
         })
     }
 
@@ -551,11 +656,19 @@ impl Index {
     pub fn open(dir: &Path) -> Result<Self> {
         guarded(&file_of(dir), || {
             let path = existing_file(dir)?;
-            let db = builder().open(&path).map_err(|e| store_error(&path, e))?;
-            let mut stamp = read_stamp(&path, &db)?;
+            // Every page's checksum is verified as the writer opens the file: a page damaged
+            // outside reprint then fails the open, where writing over it could make the store
+            // panic inside a commit (which no caller can contain). Readers need no check: a
+            // panic in a read is contained (see `Store`).
+            let db = builder()
+                .set_check_integrity_on_open(true)
+                .open(&path)
+                .map_err(|e| store_error(&path, e))?;
+            let db = Store::new(&path, db);
+            let mut stamp = db.run(|db| read_stamp(&path, db))?;
             if stamp.format_version < FORMAT_VERSION {
                 stamp.format_version = FORMAT_VERSION;
-                upgrade(&db, &stamp).map_err(|e| store_error(&path, e))?;
+                db.run(|db| upgrade(db, &stamp).map_err(|e| store_error(&path, e)))?;
             }
             Ok(Index::over(path, db, stamp))
         })
@@ -620,15 +733,13 @@ impl Index {
         &mut self,
         work: impl FnOnce(&WriteTransaction, &mut Recent) -> StoreResult<T>,
     ) -> Result<T> {
-        if let Some(broken) = &self.broken {
-            return Err(store_error(&self.path, broken));
-        }
         let mut recent = self.recent.take();
-        let run = || -> StoreResult<(T, Option<Recent>)> {
-            let out = in_write_transaction(&self.db, |txn| {
+        let bands = self.stamp.params.bands;
+        let out = self.db.run(|db| {
+            in_write_transaction(db, |txn| {
                 {
                     let meta = txn.open_table(META)?;
-                    let counters = Counters::read(&meta, self.stamp.params.bands)?;
+                    let counters = Counters::read(&meta, bands)?;
                     let docs = txn.open_table(DOCUMENTS)?;
                     let keys = txn.open_table(KEYS)?;
                     let vectors = txn.open_table(VECTORS)?;
@@ -639,26 +750,16 @@ impl Index {
                     return Err("no band layer".into());
                 };
                 work(txn, layer)
-            })?;
-            Ok((out, recent))
-        };
-        match crate::error::contain_panic(run) {
-            Ok(done) => {
-                let (out, recent) = done.map_err(|e| store_error(&self.path, e))?;
-                self.recent = recent;
-                Ok(out)
-            }
-            Err(message) => {
-                let error = corrupt(&self.path, message);
-                self.broken = Some(error.to_string());
-                Err(error)
-            }
-        }
+            })
+            .map_err(|e| store_error(&self.path, e))
+        })?;
+        self.recent = recent;
+        Ok(out)
     }
 
     /// Counts and parameters.
     pub fn stats(&self) -> Result<IndexStats> {
-        guarded(&self.path, || stats_of(&self.path, &self.db, &self.stamp))
+        self.db.run(|db| stats_of(&self.path, db, &self.stamp))
     }
 
     /// Remove documents by id, in one transaction. The near-duplicates of a removed
@@ -686,6 +787,14 @@ impl Index {
     /// the space of removed and rewritten pages back to the file system; returns whether
     /// anything was compacted.
     pub fn compact(&mut self) -> Result<bool> {
+        // Compaction moves pages a reader in another process may be reading: it waits until
+        // no reader is opening or reading the index, and readers starting meanwhile wait for
+        // it. A reader kept open between reads does not hold it up.
+        let lock = compaction_lock(&self.path);
+        if let Some(lock) = &lock {
+            lock.lock()
+                .map_err(|e| Error::io(self.path.with_file_name(COMPACTION_LOCK), e))?;
+        }
         let folded = self.write(|txn, recent| {
             let any = recent.unfolded() > 0;
             if any {
@@ -693,14 +802,10 @@ impl Index {
             }
             Ok(any)
         })?;
-        let compacted = match crate::error::contain_panic(|| self.db.compact()) {
-            Ok(done) => done.map_err(|e| store_error(&self.path, e))?,
-            Err(message) => {
-                let error = corrupt(&self.path, message);
-                self.broken = Some(error.to_string());
-                return Err(error);
-            }
-        };
+        let path = &self.path;
+        let compacted = self
+            .db
+            .run_mut(|db| db.compact().map_err(|e| store_error(path, e)))?;
         Ok(folded || compacted)
     }
 }
@@ -850,6 +955,8 @@ impl IndexReader {
     pub fn open(dir: &Path) -> Result<Self> {
         guarded(&file_of(dir), || {
             let path = existing_file(dir)?;
+            let compaction = compaction_lock(&path);
+            let hold = CompactionHold::take(compaction.as_ref(), &path)?;
             let db = match builder().open_read_only(&path) {
                 Ok(db) => db,
                 // After a crash the file needs a repair (redb rebuilds its allocator state; what
@@ -864,10 +971,13 @@ impl IndexReader {
                         .map_err(|e| store_error(&path, e))?
                 }
             };
-            let stamp = read_stamp(&path, &db)?;
+            let db = Store::new(&path, db);
+            let stamp = db.run(|db| read_stamp(&path, db))?;
+            drop(hold);
             Ok(IndexReader {
-                path,
                 db,
+                path,
+                compaction,
                 stamp,
                 recent: Mutex::new(None),
             })
@@ -883,52 +993,53 @@ impl IndexReader {
     /// written, and the documents are not checked against each other.
     pub fn query(&self, documents: &[IndexInput<'_>]) -> Result<Vec<Verdict>> {
         let err = |e: &dyn std::fmt::Display| store_error(&self.path, e);
-        let txn = self.db.begin_read().map_err(|e| err(&e))?;
-        let open = || -> StoreResult<(QueryTables, u64, Arc<Recent>)> {
-            let meta = txn.open_table(META)?;
-            let docs = txn.open_table(DOCUMENTS)?;
-            let vectors = txn.open_table(VECTORS)?;
-            let df = txn.open_table(DF)?;
-            let counters = Counters::read(&meta, self.stamp.params.bands)?;
-            let recent = {
-                let mut cached = self
-                    .recent
-                    .lock()
-                    .map_err(|_| "a query panicked while holding the band layer")?;
-                match cached.as_ref() {
-                    Some(layer) if layer.is_at(&counters) => Arc::clone(layer),
-                    _ => {
-                        // Kept if it can be brought up to date (cloned only if a query on
-                        // another thread still reads it), else rebuilt.
-                        let mut layer = cached
-                            .take()
-                            .filter(|a| a.can_catch_up(&counters))
-                            .map(|a| Arc::try_unwrap(a).unwrap_or_else(|a| (*a).clone()));
-                        let keys = txn.open_table(KEYS)?;
-                        Recent::catch_up(&mut layer, counters, (&docs, &keys, &vectors), &df)?;
-                        let layer = Arc::new(layer.ok_or("no band layer")?);
-                        *cached = Some(Arc::clone(&layer));
-                        layer
+        let _hold = CompactionHold::take(self.compaction.as_ref(), &self.path)?;
+        self.db.run(|db| {
+            let txn = db.begin_read().map_err(|e| err(&e))?;
+            let open = || -> StoreResult<(QueryTables, u64, Arc<Recent>)> {
+                let meta = txn.open_table(META)?;
+                let docs = txn.open_table(DOCUMENTS)?;
+                let vectors = txn.open_table(VECTORS)?;
+                let df = txn.open_table(DF)?;
+                let counters = Counters::read(&meta, self.stamp.params.bands)?;
+                let recent = {
+                    let mut cached = self
+                        .recent
+                        .lock()
+                        .map_err(|_| "a query panicked while holding the band layer")?;
+                    match cached.as_ref() {
+                        Some(layer) if layer.is_at(&counters) => Arc::clone(layer),
+                        _ => {
+                            // Kept if it can be brought up to date (cloned only if a query on
+                            // another thread still reads it), else rebuilt.
+                            let mut layer = cached
+                                .take()
+                                .filter(|a| a.can_catch_up(&counters))
+                                .map(|a| Arc::try_unwrap(a).unwrap_or_else(|a| (*a).clone()));
+                            let keys = txn.open_table(KEYS)?;
+                            Recent::catch_up(&mut layer, counters, (&docs, &keys, &vectors), &df)?;
+                            let layer = Arc::new(layer.ok_or("no band layer")?);
+                            *cached = Some(Arc::clone(&layer));
+                            layer
+                        }
                     }
-                }
+                };
+                Ok((
+                    QueryTables {
+                        ids: txn.open_table(IDS)?,
+                        docs,
+                        sets: txn.open_table(SETS)?,
+                        bands: txn.open_multimap_table(BANDS)?,
+                        vectors,
+                        postings: txn.open_multimap_table(POSTINGS)?,
+                        df,
+                        stories: txn.open_table(STORIES)?,
+                        story_members: txn.open_multimap_table(STORY_MEMBERS)?,
+                    },
+                    read_counter(&meta, STORY_DOCUMENTS)?,
+                    recent,
+                ))
             };
-            Ok((
-                QueryTables {
-                    ids: txn.open_table(IDS)?,
-                    docs,
-                    sets: txn.open_table(SETS)?,
-                    bands: txn.open_multimap_table(BANDS)?,
-                    vectors,
-                    postings: txn.open_multimap_table(POSTINGS)?,
-                    df,
-                    stories: txn.open_table(STORIES)?,
-                    story_members: txn.open_multimap_table(STORY_MEMBERS)?,
-                },
-                read_counter(&meta, STORY_DOCUMENTS)?,
-                recent,
-            ))
-        };
-        guarded(&self.path, || {
             let (tables, story_documents, recent) = open().map_err(|e| err(&e))?;
             let mut stats = TermStats {
                 documents: story_documents,
@@ -946,15 +1057,16 @@ impl IndexReader {
 
     /// Counts and parameters.
     pub fn stats(&self) -> Result<IndexStats> {
-        guarded(&self.path, || stats_of(&self.path, &self.db, &self.stamp))
+        let _hold = CompactionHold::take(self.compaction.as_ref(), &self.path)?;
+        self.db.run(|db| stats_of(&self.path, db, &self.stamp))
     }
 
     /// Every indexed document, by number, with what the index keeps of it: the whole content
     /// of the index, to compare two indexes or to export one.
     pub fn documents(&self) -> Result<Vec<IndexEntry>> {
         let err = |e: &dyn std::fmt::Display| store_error(&self.path, e);
-        let read = || -> StoreResult<Vec<IndexEntry>> {
-            let txn = self.db.begin_read()?;
+        let read = |db: &ReadOnlyDatabase| -> StoreResult<Vec<IndexEntry>> {
+            let txn = db.begin_read()?;
             let docs = txn.open_table(DOCUMENTS)?;
             let sets = txn.open_table(SETS)?;
             let vectors = txn.open_table(VECTORS)?;
@@ -975,7 +1087,8 @@ impl IndexReader {
             }
             Ok(out)
         };
-        guarded(&self.path, || read().map_err(|e| err(&e)))
+        let _hold = CompactionHold::take(self.compaction.as_ref(), &self.path)?;
+        self.db.run(|db| read(db).map_err(|e| err(&e)))
     }
 }
 
@@ -1892,6 +2005,32 @@ mod tests {
     }
 
     #[test]
+    fn compaction_waits_for_a_reading_reader() {
+        let (dir, mut index, mut f) = fresh();
+        let a = f.fingerprint(TEXT).unwrap();
+        index.add(&[input("a", &a)]).unwrap();
+        let reader = IndexReader::open(dir.path()).unwrap();
+        // A reader in the middle of a read holds the lock shared, as a query does.
+        let hold = CompactionHold::take(reader.compaction.as_ref(), &reader.path).unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        let compacting = std::thread::spawn(move || {
+            let result = index.compact().map(|_| ());
+            done.send(()).unwrap();
+            result
+        });
+        assert!(
+            finished
+                .recv_timeout(std::time::Duration::from_millis(300))
+                .is_err(),
+            "compaction started while a reader was reading"
+        );
+        drop(hold);
+        compacting.join().unwrap().unwrap();
+        // A reader kept open across the compaction reads on.
+        assert_eq!(reader.stats().unwrap().documents, 1);
+    }
+
+    #[test]
     fn removing_a_representative_redecides_its_copies() {
         let (_dir, mut index, mut f) = fresh();
         let a = f.fingerprint(TEXT).unwrap();
@@ -1995,7 +2134,7 @@ mod tests {
     /// to date.
     fn entries_of(reader: &IndexReader) -> (Pairs, Pairs, u64) {
         reader.query(&[]).unwrap();
-        let txn = reader.db.begin_read().unwrap();
+        let txn = reader.db.usable().unwrap().begin_read().unwrap();
         let table = |def| -> Vec<(u64, u64)> {
             let t = txn.open_multimap_table(def).unwrap();
             let mut out = Vec::new();
@@ -2022,7 +2161,7 @@ mod tests {
     /// holds: `(bands, postings)`, sorted.
     fn afresh(dir: &Path, fingerprints: &AHashMap<String, Fingerprint>) -> (Pairs, Pairs) {
         let reader = IndexReader::open(dir).unwrap();
-        let txn = reader.db.begin_read().unwrap();
+        let txn = reader.db.usable().unwrap().begin_read().unwrap();
         let docs = txn.open_table(DOCUMENTS).unwrap();
         let (mut bands, mut postings) = (Vec::new(), Vec::new());
         for (entry, row) in reader.documents().unwrap().iter().zip(docs.iter().unwrap()) {
@@ -2085,7 +2224,7 @@ mod tests {
             let (want_bands, want_postings) = afresh(dir, &fingerprints);
             assert_eq!(bands, want_bands, "{what}");
             let reader = IndexReader::open(dir).unwrap();
-            let txn = reader.db.begin_read().unwrap();
+            let txn = reader.db.usable().unwrap().begin_read().unwrap();
             let df = txn.open_table(DF).unwrap();
             let read = |p: &(u64, u64)| {
                 df.get(p.0).unwrap().map_or(0, |v| u64::from(v.value())) <= MAX_POSTINGS
@@ -2148,7 +2287,7 @@ mod tests {
         index.add(&[input("a", &a)]).unwrap();
         index.compact().unwrap();
         {
-            let txn = index.db.begin_write().unwrap();
+            let txn = index.db.usable().unwrap().begin_write().unwrap();
             {
                 let mut meta = txn.open_table(META).unwrap();
                 let mut stamp = index.stamp.clone();

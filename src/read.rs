@@ -26,6 +26,31 @@ use std::sync::Arc;
 /// Buffer size for reading files: large reads keep system calls off the profile.
 const READ_BUFFER: usize = 1 << 20;
 
+/// Largest record read unless told otherwise: a JSONL line, a whole file, a WARC record or a
+/// Parquet text, as read (decompressed). No article comes near it; a decompression bomb or a
+/// file without line ends does. The reader may run four such records ahead of the work that
+/// consumes them (see [`crate::corpus`]).
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// Why a record over `max` bytes (`bytes` when known) is skipped.
+pub(crate) fn too_large(bytes: Option<u64>, max: usize) -> String {
+    let size = |b: u64| {
+        if b >= 1 << 20 {
+            format!("{:.1} MiB", b as f64 / f64::from(1 << 20))
+        } else {
+            format!("{b} bytes")
+        }
+    };
+    match bytes {
+        Some(b) => format!(
+            "record of {}, over the limit of {} per record",
+            size(b),
+            size(max as u64)
+        ),
+        None => format!("record over the limit of {} per record", size(max as u64)),
+    }
+}
+
 /// Which JSONL fields hold what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldNames {
@@ -484,6 +509,8 @@ pub struct InputReader {
     current: Option<Source>,
     /// Parquet columns are picked as the file is opened, by these names.
     fields: FieldNames,
+    /// Largest record read; a longer one is skipped with its reason and reading goes on.
+    max_record_bytes: usize,
 }
 
 enum Source {
@@ -505,6 +532,7 @@ struct LineSource {
     file: Arc<str>,
     reader: Box<dyn BufRead + Send>,
     line_no: u64,
+    max_bytes: usize,
 }
 
 impl InputReader {
@@ -515,10 +543,19 @@ impl InputReader {
             inputs: inputs.iter().map(|p| p.as_ref().to_path_buf()).collect(),
             current: None,
             fields: fields.clone(),
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }
 
-    fn open(path: &Path, fields: &FieldNames) -> Source {
+    /// Read records of at most `bytes` bytes (as read, after decompression; the default is
+    /// [`DEFAULT_MAX_RECORD_BYTES`]): a longer line, file or WARC record is skipped, with a
+    /// reason, without being held in memory, and reading goes on after it.
+    pub fn with_max_record_bytes(mut self, bytes: usize) -> Self {
+        self.max_record_bytes = bytes.max(1);
+        self
+    }
+
+    fn open(path: &Path, fields: &FieldNames, max_bytes: usize) -> Source {
         let name: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
         let unreadable = |reason: String| {
             Source::Pending(VecDeque::from([RawRecord::Unreadable(Skipped::new(
@@ -530,6 +567,7 @@ impl InputReader {
                 file: name,
                 reader: Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin())),
                 line_no: 0,
+                max_bytes,
             }),
             InputKind::Directory => match list_directory(path) {
                 Ok(entries) => Source::Directory(entries),
@@ -541,11 +579,14 @@ impl InputReader {
                     file: name,
                     reader,
                     line_no: 0,
+                    max_bytes,
                 }),
             },
             InputKind::Warc(compression) => match open_decoded(path, compression) {
                 Err(reason) => unreadable(reason),
-                Ok(reader) => Source::Warc(WarcSource::new(name, reader)),
+                Ok(reader) => {
+                    Source::Warc(WarcSource::new(name, reader).with_max_record_bytes(max_bytes))
+                }
             },
             InputKind::Parquet => match File::open(path) {
                 Err(e) => unreadable(describe_io(&e)),
@@ -559,7 +600,7 @@ impl InputReader {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_else(|| name.to_string());
-                Source::Pending(VecDeque::from([read_file(path, id)]))
+                Source::Pending(VecDeque::from([read_file(path, id, max_bytes)]))
             }
         }
     }
@@ -573,12 +614,12 @@ impl Iterator for InputReader {
             let record = match &mut self.current {
                 None => {
                     let path = self.inputs.pop_front()?;
-                    self.current = Some(Self::open(&path, &self.fields));
+                    self.current = Some(Self::open(&path, &self.fields, self.max_record_bytes));
                     continue;
                 }
                 Some(Source::Pending(records)) => records.pop_front(),
                 Some(Source::Directory(entries)) => entries.pop_front().map(|entry| match entry {
-                    DirEntry::File { path, id } => read_file(&path, id),
+                    DirEntry::File { path, id } => read_file(&path, id, self.max_record_bytes),
                     DirEntry::Problem(skipped) => RawRecord::Unreadable(skipped),
                 }),
                 Some(Source::Lines(lines)) => lines.next_record(),
@@ -586,6 +627,19 @@ impl Iterator for InputReader {
                 Some(Source::Parquet(rows)) => rows.next_record(),
             };
             match record {
+                // Each source skips what is too long before holding it where it can; a Parquet
+                // text is only known once read.
+                Some(record) if record.len() > self.max_record_bytes => {
+                    let reason = too_large(Some(record.len() as u64), self.max_record_bytes);
+                    return Some(RawRecord::Unreadable(match record {
+                        RawRecord::JsonLine { origin, .. } => Skipped::new(origin, None, reason),
+                        RawRecord::File { origin, id, .. }
+                        | RawRecord::Fields { origin, id, .. } => {
+                            Skipped::new(origin, Some(id), reason)
+                        }
+                        RawRecord::Unreadable(skipped) => skipped,
+                    }));
+                }
                 Some(record) => return Some(record),
                 None => self.current = None,
             }
@@ -594,14 +648,24 @@ impl Iterator for InputReader {
 }
 
 impl LineSource {
-    /// The next non-blank line; after a read error, one `Unreadable` and then the end.
+    /// The next non-blank line; after a read error, one `Unreadable` and then the end. A line
+    /// over the size limit is read past, not held, and skipped.
     fn next_record(&mut self) -> Option<RawRecord> {
         let mut buf = Vec::new();
         loop {
             buf.clear();
-            match self.reader.read_until(b'\n', &mut buf) {
-                Ok(0) => return None,
-                Ok(_) => {
+            match read_line_within(&mut *self.reader, &mut buf, self.max_bytes) {
+                Ok(Line::End) => return None,
+                Ok(Line::TooLong(bytes)) => {
+                    self.line_no += 1;
+                    let origin = Origin {
+                        file: Arc::clone(&self.file),
+                        line: Some(self.line_no),
+                    };
+                    let reason = too_large(Some(bytes), self.max_bytes);
+                    return Some(RawRecord::Unreadable(Skipped::new(origin, None, reason)));
+                }
+                Ok(Line::Read) => {
                     self.line_no += 1;
                     let origin = Origin {
                         file: Arc::clone(&self.file),
@@ -651,6 +715,65 @@ impl LineSource {
     }
 }
 
+/// What [`read_line_within`] found.
+enum Line {
+    /// A line (its line end included, if it had one) is in the buffer.
+    Read,
+    /// A line of this many bytes, over the limit: read past, the buffer left empty.
+    TooLong(u64),
+    /// The end of the input.
+    End,
+}
+
+/// Read one line into `buf`, as `read_until(b'\n')` does, holding at most `max` bytes of it
+/// (its line end apart): a longer line is read to its end and dropped, so that a line without
+/// end (a decompression bomb) costs time but not memory.
+fn read_line_within(reader: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Line> {
+    let (mut total, mut over) = (0u64, false);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(match (total, over) {
+                (0, _) => Line::End,
+                (_, true) => Line::TooLong(total),
+                (_, false) => Line::Read,
+            });
+        }
+        let (taken, ends) = match memchr::memchr(b'\n', available) {
+            Some(at) => (at + 1, true),
+            None => (available.len(), false),
+        };
+        if !over {
+            let content = buf.len() + taken - usize::from(ends);
+            // A carriage return before the line end is not content either.
+            let content = if ends && available[..taken].ends_with(b"\r\n") {
+                content - 1
+            } else {
+                content
+            };
+            if content > max {
+                over = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&available[..taken]);
+            }
+        }
+        total += taken as u64;
+        reader.consume(taken);
+        if ends {
+            return Ok(if over {
+                Line::TooLong(total)
+            } else {
+                Line::Read
+            });
+        }
+    }
+}
+
 /// `path` opened and decompressed as its name says; the reason when it cannot be.
 fn open_decoded(path: &Path, compression: Compression) -> Result<Box<dyn BufRead + Send>, String> {
     let file = File::open(path).map_err(|e| describe_io(&e))?;
@@ -685,13 +808,26 @@ fn is_html(path: &Path) -> bool {
     })
 }
 
-fn read_file(path: &Path, id: String) -> RawRecord {
+fn read_file(path: &Path, id: String, max_bytes: usize) -> RawRecord {
     let origin = Origin {
         file: Arc::from(path.to_string_lossy().as_ref()),
         line: None,
     };
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > max_bytes as u64 {
+        return RawRecord::Unreadable(Skipped::new(
+            origin,
+            Some(id),
+            too_large(Some(size), max_bytes),
+        ));
+    }
     let mut bytes = Vec::new();
-    match File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+    // The file may have grown since it was measured.
+    let read = File::open(path).and_then(|f| f.take(max_bytes as u64 + 1).read_to_end(&mut bytes));
+    if bytes.len() > max_bytes {
+        return RawRecord::Unreadable(Skipped::new(origin, Some(id), too_large(None, max_bytes)));
+    }
+    match read {
         Ok(_) => RawRecord::File {
             origin,
             id,
@@ -855,6 +991,58 @@ mod tests {
             line: line.into(),
         }
         .into_document(&FieldNames::default(), false)
+    }
+
+    #[test]
+    fn a_line_or_file_over_the_limit_is_skipped_and_reading_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let feed = dir.path().join("feed.jsonl");
+        let long = format!(r#"{{"id":"long","text":"{}"}}"#, "a".repeat(300));
+        let short = |id: &str| format!(r#"{{"id":"{id}","text":"Short."}}"#);
+        // Exactly at the limit, with a CRLF line end, is still read.
+        let at_limit = format!(r#"{{"id":"edge","text":"{}"}}"#, "b".repeat(100 - 23));
+        assert_eq!(at_limit.len(), 100);
+        std::fs::write(
+            &feed,
+            format!(
+                "{}\n{long}\n{at_limit}\r\n{}\n{long}",
+                short("a"),
+                short("b")
+            ),
+        )
+        .unwrap();
+        let pages = dir.path().join("pages");
+        std::fs::create_dir(&pages).unwrap();
+        std::fs::write(pages.join("big.txt"), "c".repeat(101)).unwrap();
+        std::fs::write(pages.join("small.txt"), "Small.").unwrap();
+        let read: Vec<String> = InputReader::new(&[&feed, &pages], &FieldNames::default())
+            .with_max_record_bytes(100)
+            .map(|record| match record {
+                RawRecord::Unreadable(s) => format!("skip {}: {}", s.source, s.reason),
+                RawRecord::JsonLine { origin, line } => format!("line {origin}: {}", line.len()),
+                RawRecord::File { id, .. } => format!("file {id}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        let feed = feed.display();
+        let big = pages.join("big.txt");
+        let big = big.display();
+        assert_eq!(
+            read,
+            [
+                format!("line {feed}:1: 26"),
+                format!(
+                    "skip {feed}:2: record of 324 bytes, over the limit of 100 bytes per record"
+                ),
+                format!("line {feed}:3: 100"),
+                format!("line {feed}:4: 26"),
+                format!(
+                    "skip {feed}:5: record of 323 bytes, over the limit of 100 bytes per record"
+                ),
+                format!("skip {big}: record of 101 bytes, over the limit of 100 bytes per record"),
+                "file small".to_string(),
+            ]
+        );
     }
 
     #[test]

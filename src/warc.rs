@@ -31,6 +31,8 @@ pub struct WarcSource {
     reader: Box<dyn BufRead + Send>,
     /// Lines read so far, so that a record or a problem can be named by its line.
     line_no: u64,
+    /// Largest record block (and decompressed page) read; a larger one is read past and skipped.
+    max_record: usize,
 }
 
 /// The headers of one record that reading needs.
@@ -51,7 +53,37 @@ impl WarcSource {
             file,
             reader,
             line_no: 0,
+            max_record: crate::read::DEFAULT_MAX_RECORD_BYTES,
         }
+    }
+
+    /// Read record blocks, and pages once decompressed, of at most `bytes` bytes; a larger
+    /// record is read past, not held, and skipped with its reason.
+    pub fn with_max_record_bytes(mut self, bytes: usize) -> Self {
+        self.max_record = bytes.max(1);
+        self
+    }
+
+    /// Read `length` bytes and drop them, counting lines; returns the bytes there were.
+    fn read_past(&mut self, length: u64) -> io::Result<u64> {
+        let mut left = length;
+        while left > 0 {
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                break;
+            }
+            let n = available
+                .len()
+                .min(usize::try_from(left).unwrap_or(usize::MAX));
+            self.line_no += memchr::memchr_iter(b'\n', &available[..n]).count() as u64;
+            self.reader.consume(n);
+            left -= n as u64;
+        }
+        Ok(length - left)
     }
 
     /// The next document or skip; `None` at the end of the input.
@@ -138,12 +170,18 @@ impl WarcSource {
             let length: u64 = length.trim().parse().map_err(|_| {
                 self.broken(start, format!("Content-Length `{length}` is not a number"))
             })?;
+            let too_large = length > self.max_record as u64;
             let mut block = Vec::new();
-            let read = (&mut self.reader)
-                .take(length)
-                .read_to_end(&mut block)
-                .map_err(|e| self.broken(start, read_error(&e)))?;
-            if (read as u64) < length {
+            let read = if too_large {
+                self.read_past(length)
+            } else {
+                (&mut self.reader)
+                    .take(length)
+                    .read_to_end(&mut block)
+                    .map(|n| n as u64)
+            }
+            .map_err(|e| self.broken(start, read_error(&e)))?;
+            if read < length {
                 return Err(self.broken(
                     start,
                     format!(
@@ -152,7 +190,7 @@ impl WarcSource {
                     ),
                 ));
             }
-            self.line_no += block.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line_no += memchr::memchr_iter(b'\n', &block).count() as u64;
             // The block ends where Content-Length says only if a blank line follows it.
             if let Some(after) = self.line()? {
                 if !after.iter().all(u8::is_ascii_whitespace) {
@@ -166,6 +204,13 @@ impl WarcSource {
                 }
             }
             let origin = self.origin(start);
+            if too_large {
+                let id = headers.target.or(headers.record_id);
+                let reason = crate::read::too_large(Some(length), self.max_record);
+                return Ok(Some(RawRecord::Unreadable(Skipped::new(
+                    origin, id, reason,
+                ))));
+            }
             let id = headers
                 .target
                 .filter(|t| !t.is_empty())
@@ -206,7 +251,7 @@ impl WarcSource {
                             "response record without WARC-Target-URI or WARC-Record-ID",
                         ))));
                     };
-                    return Ok(Some(match html_page(&block) {
+                    return Ok(Some(match html_page(&block, self.max_record as u64) {
                         Ok(page) => RawRecord::Fields {
                             origin,
                             outlet: host_of(&id),
@@ -285,15 +330,13 @@ impl WarcSource {
     }
 }
 
-/// Largest page read from a compressed HTTP response: a page is never this big, a
-/// decompression bomb is.
-const MAX_PAGE: u64 = 64 << 20;
-
 /// The HTML page an HTTP response carries, or why it is not read: a page answers 2xx, says it
 /// is HTML in a known charset (decoded to UTF-8 here), and is sent plain, chunked, or gzip/deflate
 /// compressed. Common Crawl stores payloads decoded and renames the headers that said
 /// otherwise (`X-Crawler-Content-Encoding`), which therefore do not count here.
-fn html_page(block: &[u8]) -> Result<Vec<u8>, String> {
+/// A compressed page is read to at most `max_page` bytes: a page is never that big, a
+/// decompression bomb is.
+fn html_page(block: &[u8], max_page: u64) -> Result<Vec<u8>, String> {
     let split = memmem::find(block, b"\r\n\r\n")
         .map(|p| (p, 4))
         .or_else(|| memmem::find(block, b"\n\n").map(|p| (p, 2)))
@@ -341,11 +384,14 @@ fn html_page(block: &[u8]) -> Result<Vec<u8>, String> {
     let limited = |reader: &mut dyn Read| -> Result<Vec<u8>, String> {
         let mut page = Vec::new();
         reader
-            .take(MAX_PAGE + 1)
+            .take(max_page + 1)
             .read_to_end(&mut page)
             .map_err(|e| format!("compressed page does not decompress: {e}"))?;
-        if page.len() as u64 > MAX_PAGE {
-            return Err(format!("page over {} MB once decompressed", MAX_PAGE >> 20));
+        if page.len() as u64 > max_page {
+            return Err(format!(
+                "page once decompressed: {}",
+                crate::read::too_large(None, max_page as usize)
+            ));
         }
         Ok(page)
     };
@@ -470,6 +516,44 @@ mod tests {
         // The warcinfo record and the blank lines after it take lines 1-10.
         assert_eq!(origin.to_string(), "crawl.warc.wet:11");
         assert!(matches!(&records[1], RawRecord::Fields { id, .. } if id == "http://news.test/x"));
+    }
+
+    #[test]
+    fn a_record_over_the_limit_is_read_past_and_reading_goes_on() {
+        let big = "word ".repeat(400);
+        let wet = format!(
+            "{}{}{}",
+            record("conversion", "http://a.test/1", "Short text."),
+            record("conversion", "http://a.test/big", &big),
+            record("conversion", "http://a.test/2", "Another short text."),
+        );
+        let unlimited = read_all(&wet);
+        let mut source = WarcSource::new(
+            Arc::from("crawl.warc.wet"),
+            Box::new(io::Cursor::new(wet.into_bytes())),
+        )
+        .with_max_record_bytes(1000);
+        let records: Vec<RawRecord> = std::iter::from_fn(|| source.next_record()).collect();
+        assert_eq!(records.len(), 3, "{records:?}");
+        let RawRecord::Unreadable(skipped) = &records[1] else {
+            panic!("the large record is skipped: {:?}", records[1]);
+        };
+        assert_eq!(skipped.id.as_deref(), Some("http://a.test/big"));
+        assert!(
+            skipped.reason.contains("over the limit of 1000 bytes"),
+            "{}",
+            skipped.reason
+        );
+        // Lines are still counted through the record read past.
+        let RawRecord::Fields { origin, id, .. } = &records[2] else {
+            panic!("{:?}", records[2]);
+        };
+        assert_eq!(id, "http://a.test/2");
+        assert_eq!(origin.to_string(), "crawl.warc.wet:19");
+        assert!(
+            matches!(&unlimited[2], RawRecord::Fields { origin: o, .. } if o == origin),
+            "the same line as when the record is read"
+        );
     }
 
     /// A WARC response record carrying `http` (status line, headers, blank line, body).

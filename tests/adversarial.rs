@@ -254,9 +254,58 @@ fn a_200_mb_single_line_document() {
     let text = sentence.repeat(200 * 1024 * 1024 / sentence.len());
     let line = json!({"id": "huge", "text": text}).to_string() + "\n";
     std::fs::write(&input, line).unwrap();
-    let (took, out) = timed(&["cluster", input.to_str().unwrap(), "--format", "jsonl"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    let (took, out) = timed(&[
+        "cluster",
+        input.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--max-record-size",
+        "256M",
+    ]);
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["cluster"], 0, "read as a document: {}", lines[0]);
     assert!(took < Duration::from_secs(120), "{took:?}");
+}
+
+#[test]
+#[ignore = "heavy: run in release by CI"]
+fn a_decompression_bomb_is_skipped_and_the_next_record_read() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bomb.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&input).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(br#"{"id":"bomb","text":""#).unwrap();
+    let block = vec![b'a'; 1 << 20];
+    for _ in 0..1024 {
+        gz.write_all(&block).unwrap();
+    }
+    gz.write_all(b"\"}\n").unwrap();
+    let after = json!({"id": "after", "text": "The minister said talks would resume."});
+    writeln!(gz, "{after}").unwrap();
+    gz.finish().unwrap();
+    // One GiB of text in a few MB of gzip: read past within the default limit, not held.
+    let (took, out) = timed(&["cluster", input.to_str().unwrap(), "--format", "jsonl"]);
+    let (clusters, skips) = outcomes(
+        &String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect::<Vec<Value>>(),
+    );
+    assert!(clusters.contains_key("after"), "{clusters:?}");
+    assert!(
+        skips
+            .values()
+            .any(|r| r.contains("over the limit of 64.0 MiB")),
+        "{skips:?}"
+    );
+    assert!(took < Duration::from_secs(60), "{took:?}");
 }
 
 #[test]

@@ -1357,6 +1357,107 @@ fn dedup_lists_skipped_records_and_refuses_to_clobber_its_input() {
 }
 
 #[test]
+fn unreadable_dates_are_counted_in_one_warning_per_file() {
+    let dir = tempdir();
+    let feed = dir.path().join("dated.jsonl");
+    let line = |id: &str, i: usize, date: &str| {
+        serde_json::json!({"id": id, "text": seed_text(i), "date": date}).to_string()
+    };
+    write(
+        &feed,
+        [
+            line("a", 0, "2026-13-45"),
+            line("b", 1, "2026-01-29"),
+            line("c", 2, "2026-01-29T25:61"),
+            line("d", 3, ""),
+        ]
+        .join("\n"),
+    );
+    let out = run(&["-q", "cluster", &path_str(&feed), "--format", "jsonl"]);
+    assert_code(&out, 0);
+    let stderr = stderr(&out);
+    let warnings: Vec<&str> = stderr.lines().collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("2 dates could not be read (the first, `2026-13-45`, at ")
+            && warnings[0].contains("dated.jsonl:1)"),
+        "{}",
+        warnings[0]
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        4,
+        "all kept"
+    );
+}
+
+#[test]
+fn an_output_appears_whole_or_not_at_all() {
+    let dir = tempdir();
+    let out = dir.path().join("out.jsonl");
+    write(&out, "old\n");
+    let entries = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // Interrupted while it streams: the target keeps its old content, no temporary file stays.
+    let mut child = command()
+        .args(["dedup", "-", "-o", &path_str(&out)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}", record("a", &seed_text(0))).unwrap();
+    let started = std::time::Instant::now();
+    while entries().len() < 2 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "no temporary output appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(entries()[0].starts_with(".out.jsonl.") && entries()[0].ends_with(".partial"));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    drop(stdin);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+    assert_eq!(entries(), ["out.jsonl"]);
+    // A command that fails after it started writing leaves the target as it was too.
+    let feed = dir.path().join("feed.jsonl");
+    write(
+        &feed,
+        format!("{}\n{{\"id\":\"bad\"}}\n", record("a", &seed_text(0))),
+    );
+    let failed = run(&[
+        "dedup",
+        &path_str(&feed),
+        "--on-error",
+        "fail",
+        "-o",
+        &path_str(&out),
+    ]);
+    assert_code(&failed, 1);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+    std::fs::remove_file(&feed).unwrap();
+    // A finished one replaces it, and leaves nothing else.
+    let done = run(&["dedup", "data/seeds", "-o", &path_str(&out)]);
+    assert_code(&done, 0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 5);
+    assert_eq!(entries(), ["out.jsonl"]);
+}
+
+#[test]
 fn no_output_overwrites_an_input_or_another_output() {
     let dir = tempdir();
     let input = dir.path().join("in.jsonl");

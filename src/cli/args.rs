@@ -253,6 +253,11 @@ pub struct InputArgs {
     /// What to do with bad input (malformed line, missing text, duplicate id, empty document…).
     #[arg(long, value_enum, default_value_t = OnError::Skip)]
     pub on_error: OnError,
+    /// Largest record read (a JSONL line, a file, a WARC record or a Parquet text, once
+    /// decompressed: 64M, 1G, …); a longer one is skipped with its reason, without being held
+    /// in memory [default: 64M, or an eighth of --memory-limit when that is smaller].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_record_size: Option<usize>,
 }
 
 /// Fingerprint parameters.

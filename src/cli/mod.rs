@@ -11,13 +11,14 @@ use args::{Cli, Command, InputArgs, MatchArgs, OnError, SketchArgs, StoryArgs};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use reprint::cluster::{ClusterItem, MatchConfig};
-use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome, StreamOptions};
+use reprint::corpus::{
+    fingerprint_inputs, FingerprintedDocument, Outcome, ReadNotes, StreamOptions,
+};
 use reprint::read::FieldNames;
 use reprint::story::StoryConfig;
 use reprint::verify::Measure;
 use reprint::{SignatureParams, Skipped};
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -137,18 +138,15 @@ fn stream_options(input: &InputArgs, params: SignatureParams) -> StreamOptions {
         keep_raw: false,
         keep_text: false,
         story_terms: false,
+        max_record_bytes: input
+            .max_record_size
+            .unwrap_or(reprint::read::DEFAULT_MAX_RECORD_BYTES),
     }
 }
 
-/// Standard output or a file, buffered.
-fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>> {
-    Ok(match path {
-        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
-        Some(path) => Box::new(BufWriter::with_capacity(
-            1 << 16,
-            File::create(path).map_err(|e| reprint::Error::io(path, e))?,
-        )),
-    })
+/// Standard output or a file, buffered; a file appears when [`outputs::Output::finish`] is called.
+fn open_output(path: Option<&Path>) -> Result<outputs::Output> {
+    outputs::Output::create(path)
 }
 
 /// Write `value` as pretty JSON and a final newline.
@@ -213,6 +211,29 @@ impl Ui {
         if !self.quiet {
             eprintln!("{line}");
         }
+    }
+}
+
+/// Warn, one line per file, about documents kept with something lost (an unreadable date).
+fn warn_read_notes(ui: &Ui, notes: &ReadNotes) {
+    for dates in &notes.unreadable_dates {
+        ui.line(&format!(
+            "reprint: warning: {}: {} {} not be read (the first, `{}`, at {}); {} kept undated",
+            dates.file,
+            dates.count,
+            if dates.count == 1 {
+                "date could"
+            } else {
+                "dates could"
+            },
+            dates.example,
+            dates.first,
+            if dates.count == 1 {
+                "its document is"
+            } else {
+                "their documents are"
+            },
+        ));
     }
 }
 
@@ -354,7 +375,7 @@ fn read_documents<T>(
     let mut documents: Vec<T> = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();
     let mut bytes = 0;
-    fingerprint_inputs(inputs, options, |outcome, _| {
+    let notes = fingerprint_inputs(inputs, options, |outcome, _| {
         match outcome {
             Outcome::Document(doc) => {
                 bytes += doc.bytes;
@@ -369,6 +390,7 @@ fn read_documents<T>(
         ui.progress(entries.len(), bytes);
         Ok(())
     })?;
+    warn_read_notes(ui, &notes);
     Ok((documents, entries))
 }
 

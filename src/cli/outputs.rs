@@ -1,4 +1,10 @@
-//! Outputs never overwrite inputs, and two outputs never share a file.
+//! Outputs never overwrite inputs, two outputs never share a file, and an output appears whole
+//! or not at all.
+//!
+//! A file output is written under a hidden temporary name beside its target and renamed over
+//! it when the command succeeds ([`Output::finish`]); on an error, or on SIGINT, SIGTERM or
+//! SIGHUP, the temporary file is removed and the target is left as it was. Standard output, and
+//! a target that is not a regular file (`/dev/null`, a pipe), are written directly.
 //!
 //! Opening an output truncates it, and some commands open theirs before reading (the index
 //! writes verdicts as it goes; `dedup` streams). A name comparison misses hard links, symbolic
@@ -8,7 +14,150 @@
 //! counts as an input.
 
 use anyhow::Result;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once};
+
+/// Temporary files of outputs not yet finished, removed if the process is interrupted.
+static PARTIALS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Remember `path` as a temporary file to remove on interruption; the first call installs the
+/// handler of SIGINT, SIGTERM and SIGHUP, which removes them all and exits with status 130.
+pub fn register_partial(path: &Path) {
+    static HANDLER: Once = Once::new();
+    HANDLER.call_once(|| {
+        // Without a handler (another one is installed) interruption still stops the process;
+        // only the clean-up is lost.
+        let _ = ctrlc::set_handler(|| {
+            if let Ok(partials) = PARTIALS.lock() {
+                for partial in partials.iter() {
+                    let _ = std::fs::remove_file(partial);
+                }
+            }
+            std::process::exit(130);
+        });
+    });
+    if let Ok(mut partials) = PARTIALS.lock() {
+        partials.push(path.to_path_buf());
+    }
+}
+
+/// Forget `path` (renamed into place or removed).
+pub fn unregister_partial(path: &Path) {
+    if let Ok(mut partials) = PARTIALS.lock() {
+        partials.retain(|p| p != path);
+    }
+}
+
+/// Where an output is written: standard output or a file.
+enum Sink {
+    Stdout(io::StdoutLock<'static>),
+    File(File),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Stdout(out) => out.write(buf),
+            Sink::File(file) => file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(out) => out.flush(),
+            Sink::File(file) => file.flush(),
+        }
+    }
+}
+
+/// One output of a command, buffered (see the module's documentation).
+pub struct Output {
+    writer: BufWriter<Sink>,
+    /// The temporary file and its target, until finished.
+    rename: Option<(PathBuf, PathBuf)>,
+}
+
+impl Output {
+    /// Standard output (`None`), or the file at `path`.
+    pub fn create(path: Option<&Path>) -> Result<Self> {
+        let Some(path) = path else {
+            return Ok(Output::over(Sink::Stdout(io::stdout().lock()), None));
+        };
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        if special {
+            let file = File::create(path).map_err(|e| reprint::Error::io(path, e))?;
+            return Ok(Output::over(Sink::File(file), None));
+        }
+        let name = path
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        let partial = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+        register_partial(&partial);
+        match File::create(&partial) {
+            Ok(file) => Ok(Output::over(
+                Sink::File(file),
+                Some((partial, path.to_path_buf())),
+            )),
+            Err(e) => {
+                unregister_partial(&partial);
+                Err(reprint::Error::io(path, e).into())
+            }
+        }
+    }
+
+    fn over(sink: Sink, rename: Option<(PathBuf, PathBuf)>) -> Self {
+        Output {
+            writer: BufWriter::with_capacity(1 << 16, sink),
+            rename,
+        }
+    }
+
+    /// Write what is buffered and put the file in place: the command succeeded.
+    pub fn finish(mut self) -> Result<()> {
+        let target = self
+            .rename
+            .as_ref()
+            .map_or_else(|| "-".into(), |(_, t)| t.clone());
+        self.writer
+            .flush()
+            .map_err(|e| reprint::Error::io(&target, e))?;
+        if let Some((partial, target)) = self.rename.take() {
+            let renamed = std::fs::rename(&partial, &target);
+            if renamed.is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+            unregister_partial(&partial);
+            renamed.map_err(|e| reprint::Error::io(&target, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.writer.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        // Not finished: the command failed, and its output must not look complete.
+        if let Some((partial, _)) = self.rename.take() {
+            let _ = std::fs::remove_file(&partial);
+            unregister_partial(&partial);
+        }
+    }
+}
 
 /// What names one file whatever path reaches it.
 #[derive(Debug, Clone, PartialEq, Eq)]

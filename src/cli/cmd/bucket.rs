@@ -10,6 +10,7 @@ use crate::cli::args::BucketArgs;
 use crate::cli::cmd::sign::{
     bucket_stamp, grouped, has_keys, read_shards, table_params, KeysDigest, BUCKET_TABLE,
 };
+use crate::cli::outputs::{register_partial, unregister_partial};
 use crate::cli::{match_config, signature_params, Ui};
 use anyhow::{Context, Result};
 use reprint::bucket::KeySorter;
@@ -67,6 +68,7 @@ pub fn run(args: BucketArgs, ui: &Ui) -> Result<()> {
     let write = || -> Result<()> {
         let file = File::create(&partial)
             .with_context(|| format!("cannot write {}", partial.display()))?;
+        register_partial(&partial);
         let name = partial.display().to_string();
         let mut writer = BucketWriter::new(BufWriter::new(file), &name, &stamp)?;
         let sorted = sorter.finish()?;
@@ -83,11 +85,13 @@ pub fn run(args: BucketArgs, ui: &Ui) -> Result<()> {
         std::fs::rename(&partial, &target)
             .with_context(|| format!("cannot rename {} into place", partial.display()))
     };
-    if let Err(e) = write() {
+    let written = write();
+    if written.is_err() {
         // A half-written table is never left to look like a result.
         let _ = std::fs::remove_file(&partial);
-        return Err(e);
     }
+    unregister_partial(&partial);
+    written?;
     ui.summary(&format!(
         "reprint: {rows} rows in {} tables ({keyed} signed), {buckets} shared buckets -> {}{}",
         stamps.len(),

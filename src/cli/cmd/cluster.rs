@@ -63,6 +63,10 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     }
     let mut options = stream_options(&args.input, params);
     options.keep_text = args.level == Level::Story;
+    if let (Some(limit), None) = (args.memory_limit, args.input.max_record_size) {
+        // Several records are in flight at once: each gets a fraction of the limit.
+        options.max_record_bytes = options.max_record_bytes.min(limit / 8);
+    }
     let keep: Keep = args.keep.into();
 
     let mut skips = SkipLog::new(ui, args.input.on_error, "--format json or jsonl lists all");
@@ -259,7 +263,7 @@ fn write_output(args: &ClusterArgs, result: Clustered, entries: &[Entry], ui: &U
             }
         }
     }
-    out.flush()?;
+    out.finish()?;
     let summary = match args.level {
         Level::NearDuplicate => format!(
             "reprint: {documents} documents in {} clusters ({duplicates} near-duplicates), \

@@ -57,9 +57,11 @@ fn read_text(path: &Path) -> Result<String> {
 /// The texts of documents `a` and `b` from `inputs`, read in one pass that stops once both are
 /// found.
 fn find_documents(args: &CompareArgs) -> Result<(String, String)> {
-    let fields = stream_options(&args.input, SignatureParams::default()).fields;
+    let options = stream_options(&args.input, SignatureParams::default());
     let (mut a, mut b) = (None, None);
-    for record in InputReader::new(&args.from, &fields) {
+    let reader = InputReader::new(&args.from, &options.fields)
+        .with_max_record_bytes(options.max_record_bytes);
+    for record in reader {
         if a.is_some() && b.is_some() {
             break;
         }
@@ -80,7 +82,7 @@ fn find_documents(args: &CompareArgs) -> Result<(String, String)> {
         if !wanted {
             continue;
         }
-        let Ok(doc) = record.into_document(&fields, false) else {
+        let Ok(doc) = record.into_document(&options.fields, false) else {
             continue;
         };
         if a.is_none() && doc.id == args.a {

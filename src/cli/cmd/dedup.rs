@@ -43,7 +43,7 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
     };
     let mut skips = SkipLog::new(ui, args.input.on_error, hint);
     let (mut read, mut kept, mut duplicates, mut bytes) = (0usize, 0usize, 0usize, 0usize);
-    fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
+    let notes = fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
         read += 1;
         match outcome {
             Outcome::Skipped(skipped) => {
@@ -79,9 +79,10 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
         }
         Ok(())
     })?;
-    out.flush()?;
-    if let Some(file) = &mut skipped_out {
-        file.flush()?;
+    crate::cli::warn_read_notes(ui, &notes);
+    out.finish()?;
+    if let Some(file) = skipped_out {
+        file.finish()?;
     }
     ui.summary(&format!(
         "reprint dedup: {read} read, {kept} kept, {duplicates} near-duplicates {}, {} skipped",

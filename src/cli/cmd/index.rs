@@ -122,7 +122,7 @@ struct Counts {
 /// The index as `add` (read-write) or `query` (read-only, beside any writer) opens it.
 enum Handle {
     Writer(Box<Index>),
-    Reader(IndexReader),
+    Reader(Box<IndexReader>),
 }
 
 impl Handle {
@@ -161,7 +161,7 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
             )
             .into());
         }
-        Handle::Reader(IndexReader::open(&args.dir)?)
+        Handle::Reader(Box::new(IndexReader::open(&args.dir)?))
     };
     let params = handle.params();
     let options = StreamOptions {
@@ -178,7 +178,7 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
     let mut pending: Vec<Pending> = Vec::new();
     let mut counts = Counts::default();
     let (mut seen, mut bytes) = (0usize, 0usize);
-    fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
+    let notes = fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
         match outcome {
             Outcome::Document(doc) => {
                 bytes += doc.bytes;
@@ -240,7 +240,8 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
         out.flush().map_err(|e| reprint::Error::io(&out_name, e))?;
         Ok(())
     })?;
-    out.flush()?;
+    crate::cli::warn_read_notes(ui, &notes);
+    out.finish()?;
     ui.summary(&format!(
         "reprint: {} documents {}: {} new stories, {} in an indexed story, {} near-duplicates, \
          {} already indexed, {} skipped",

@@ -10,7 +10,6 @@ use anyhow::Result;
 use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
 use reprint::cluster::{cluster, Keep};
 use reprint::report::{ClusterParams, PassageReport, ReportParams};
-use std::io::Write;
 
 pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
     check_output(
@@ -58,7 +57,7 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
         ReportFormat::Json => write_json(&mut out, &report)?,
         ReportFormat::Html => report.write_html(&mut out, &texts)?,
     }
-    out.flush()?;
+    out.finish()?;
     ui.summary(&story_summary(
         report.documents.len(),
         report.clusters.iter().map(|c| c.documents.len()),

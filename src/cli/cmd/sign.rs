@@ -8,6 +8,7 @@
 //! stamp it would write, and signs again one whose input or parameters changed.
 
 use crate::cli::args::SignArgs;
+use crate::cli::outputs::{register_partial, unregister_partial};
 use crate::cli::{match_config, signature_params, stream_options, SkipLog, Ui};
 use anyhow::{bail, Context, Result};
 use reprint::candidates::band_keys;
@@ -74,10 +75,11 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
         let partial = table.with_extension("parquet.partial");
         let name = partial.display().to_string();
         let file = File::create(&partial).map_err(|e| reprint::Error::io(&partial, e))?;
+        register_partial(&partial);
         let (mut rows, mut skipped) = (0usize, 0usize);
         let sign_shard = || -> Result<()> {
             let mut writer = SignatureWriter::new(BufWriter::new(file), &name, &stamp)?;
-            fingerprint_inputs(std::slice::from_ref(input), &options, |outcome, _| {
+            let notes = fingerprint_inputs(std::slice::from_ref(input), &options, |outcome, _| {
                 let row = match outcome {
                     Outcome::Document(doc) => SignatureRow {
                         band_keys: band_keys(&doc.fingerprint.signature, &matching.lsh)?,
@@ -103,15 +105,19 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
                 ui.progress(documents + rows, 0);
                 writer.push(row)
             })?;
+            crate::cli::warn_read_notes(ui, &notes);
             writer.finish()?;
             Ok(())
         };
-        if let Err(e) = sign_shard() {
+        let signed_shard = sign_shard().and_then(|()| {
+            std::fs::rename(&partial, &table).map_err(|e| reprint::Error::io(&table, e).into())
+        });
+        if signed_shard.is_err() {
             // An unfinished table must not be mistaken for one later.
             let _ = std::fs::remove_file(&partial);
-            return Err(e);
         }
-        std::fs::rename(&partial, &table).map_err(|e| reprint::Error::io(&table, e))?;
+        unregister_partial(&partial);
+        signed_shard?;
         signed += 1;
         documents += rows - skipped;
         ui.note(&format!(
