@@ -319,8 +319,30 @@ impl<'de> Visitor<'de> for PickVisitor<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Picked, A::Error> {
         let mut picked = Picked::default();
+        // Which picked fields were met (a bit each): one given twice is ambiguous (parsers
+        // differ on which value wins), so the record is refused rather than read one way.
+        let mut seen = 0u16;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let key: &str = &key;
+            let bit = if key == self.fields.text {
+                Some(0)
+            } else if key == self.fields.id {
+                Some(1)
+            } else if key == self.fields.date {
+                Some(2)
+            } else if key == self.fields.title {
+                Some(3)
+            } else {
+                self.fields.outlet_rank(key).map(|rank| 4 + u16::from(rank))
+            };
+            if let Some(bit) = bit {
+                if seen & (1 << bit) != 0 {
+                    return Err(de::Error::custom(format!(
+                        "field `{key}` is given twice in one object"
+                    )));
+                }
+                seen |= 1 << bit;
+            }
             if key == self.fields.text {
                 picked.text = Some(map.next_value::<Scalar>()?.into_string());
             } else if key == self.fields.id {
@@ -1043,6 +1065,20 @@ mod tests {
                 "file small".to_string(),
             ]
         );
+    }
+
+    #[test]
+    fn a_picked_field_given_twice_is_refused() {
+        let twice = parse(r#"{"id":"a","text":"First.","text":"Second."}"#).unwrap_err();
+        assert!(
+            twice.reason.contains("field `text` is given twice"),
+            "{}",
+            twice.reason
+        );
+        assert!(parse(r#"{"id":"a","date":"2026-01-01","text":"t","date":"2026-01-02"}"#).is_err());
+        // Other keys may repeat, and two different outlet fields are the fallback at work.
+        let doc = parse(r#"{"x":1,"x":2,"id":"a","text":"t","source":"S","outlet":"O"}"#).unwrap();
+        assert_eq!(doc.outlet.as_deref(), Some("O"));
     }
 
     #[test]
