@@ -211,9 +211,13 @@ fn an_add_killed_midway_leaves_an_index_that_completes_to_the_same_state() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // The verdicts go to a temporary file beside the output until the command succeeds.
+    let partial_path = dir
+        .path()
+        .join(format!(".crashed.out.{}.partial", child.id()));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let written = std::fs::read_to_string(&out_path)
+        let written = std::fs::read_to_string(&partial_path)
             .map(|s| s.lines().count())
             .unwrap_or(0);
         if written >= 2_048 || Instant::now() > deadline {
@@ -323,11 +327,15 @@ fn a_reader_queries_while_a_writer_adds() {
 fn remove_redecides_copies_and_compact_keeps_answers() {
     let (seeds, syndicated, stories) =
         ("data/seeds", "data/syndicated.jsonl", "data/stories.jsonl");
-    remove_and_compact(&[&["add", seeds, syndicated]], 9, 8);
-    remove_and_compact(&[&["add", seeds], &["compact"], &["add", syndicated]], 4, 8);
+    remove_and_compact(&[&["add", seeds, syndicated]], &[9], 8);
+    remove_and_compact(
+        &[&["add", seeds], &["compact"], &["add", syndicated]],
+        &[4],
+        8,
+    );
     remove_and_compact(
         &[&["add", seeds, syndicated], &["compact"], &["add", stories]],
-        9,
+        &[9],
         17,
     );
     remove_and_compact(
@@ -337,14 +345,19 @@ fn remove_redecides_copies_and_compact_keeps_answers() {
             // and none holds the 10 that would fold them all.
             &["add", stories, "--fold-at", "5"],
         ],
-        18,
+        // Folds are decided per batch, and how the reading pipeline cuts a small input into
+        // batches depends on thread timing: now and then (about 1 run in 8 on a loaded
+        // machine) the folds also take the first add's 9 documents. The answers checked
+        // below do not depend on it.
+        &[18, 9],
         17,
     );
 }
 
-/// Run `steps` (`index VERB INDEX ARGS...`), check that `unfolded` documents are left
-/// unfolded, remove a seed, and check the answers and the `documents` left.
-fn remove_and_compact(steps: &[&[&str]], unfolded: u64, documents: u64) {
+/// Run `steps` (`index VERB INDEX ARGS...`), check that one of `unfolded` (the number of
+/// documents left unfolded) is what is left, remove a seed, and check the answers and the
+/// `documents` left.
+fn remove_and_compact(steps: &[&[&str]], unfolded: &[u64], documents: u64) {
     let dir = tempfile::tempdir().unwrap();
     let index = path(&dir.path().join("ix"));
     ok(&["index", "create", &index, "-q"]);
@@ -353,7 +366,11 @@ fn remove_and_compact(steps: &[&[&str]], unfolded: u64, documents: u64) {
         args.extend_from_slice(&step[1..]);
         ok(&args);
     }
-    assert_eq!(stats(&index)["unfolded_documents"], unfolded);
+    let left = stats(&index)["unfolded_documents"].as_u64().unwrap();
+    assert!(
+        unfolded.contains(&left),
+        "{left} unfolded, expected one of {unfolded:?}"
+    );
     let out = ok(&[
         "index",
         "remove",
