@@ -963,7 +963,10 @@ impl IndexReader {
                 // was not committed was never visible), which only a writer may do: do it, unless
                 // a writer is at work, and open read-only again.
                 Err(first) => {
+                    // Checked as every writer checks, so a damaged file fails here rather
+                    // than panicking as the repaired store is closed.
                     builder()
+                        .set_check_integrity_on_open(true)
                         .open(&path)
                         .map_err(|_| store_error(&path, &first))?;
                     builder()
