@@ -162,10 +162,12 @@ pub struct UnreadableDates {
 
 impl ReadNotes {
     fn date_unreadable(&mut self, origin: &Origin, date: &str) {
+        // Inputs are read one after another, so a file's documents come together: only the
+        // last entry can be this file's (a file given twice gets an entry per reading).
         match self
             .unreadable_dates
-            .iter_mut()
-            .find(|u| *u.file == *origin.file)
+            .last_mut()
+            .filter(|u| *u.file == *origin.file)
         {
             Some(entry) => entry.count += 1,
             None => self.unreadable_dates.push(UnreadableDates {

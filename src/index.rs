@@ -341,10 +341,7 @@ impl<D> Store<D> {
         let Some(db) = self.db.as_mut() else {
             return Err(store_error(&self.path, "the index is closed"));
         };
-        match crate::error::contain_panic(|| f(db)) {
-            Ok(result) => result,
-            Err(message) => Err(self.break_on(message)),
-        }
+        crate::error::contain_panic(|| f(db)).unwrap_or_else(|message| Err(self.break_on(message)))
     }
 
     fn usable(&self) -> Result<&D> {
@@ -387,35 +384,6 @@ fn corrupt(path: &Path, message: Option<String>) -> Error {
     )
 }
 
-/// Open every table, and read its first and last entries, in a read transaction: the storage
-/// layer panics on a damaged table directory, and a panic while a write transaction opens a
-/// table poisons the transaction's locks, so that unwinding past its open tables aborts. A read
-/// transaction unwinds cleanly, so the directory is read there first.
-fn look_up_tables(db: &Database) -> StoreResult<()> {
-    let txn = db.begin_read()?;
-    let meta = txn.open_table(META)?;
-    meta.get("stamp")?;
-    let ids = txn.open_table(IDS)?;
-    ids.first()?;
-    ids.last()?;
-    for table in [DOCUMENTS, SETS, KEYS, VECTORS] {
-        let table = txn.open_table(table)?;
-        table.first()?;
-        table.last()?;
-    }
-    let df = txn.open_table(DF)?;
-    df.first()?;
-    df.last()?;
-    let stories = txn.open_table(STORIES)?;
-    stories.first()?;
-    stories.last()?;
-    for multimap in [BANDS, MEMBERS, POSTINGS, STORY_MEMBERS] {
-        let table = txn.open_multimap_table(multimap)?;
-        table.len()?;
-    }
-    Ok(())
-}
-
 /// Run `work` in one write transaction of `db` and commit it. Should the storage layer panic
 /// inside, the transaction is left as it is, never dropped: its drop would take locks the panic
 /// poisoned and panic again while unwinding, which aborts the process. Nothing of it is
@@ -424,7 +392,6 @@ fn in_write_transaction<T>(
     db: &Database,
     work: impl FnOnce(&WriteTransaction) -> StoreResult<T>,
 ) -> StoreResult<T> {
-    look_up_tables(db)?;
     let txn = std::mem::ManuallyDrop::new(db.begin_write()?);
     let out = work(&txn);
     let txn = std::mem::ManuallyDrop::into_inner(txn);
@@ -487,11 +454,23 @@ pub struct IndexReader {
 struct CompactionHold<'a>(Option<&'a File>);
 
 impl<'a> CompactionHold<'a> {
-    /// Wait until no compaction runs, and keep one from starting.
+    /// Wait until no compaction runs, and keep one from starting (a reader's hold).
     fn take(lock: Option<&'a File>, path: &Path) -> Result<Self> {
+        Self::hold(lock, path, File::lock_shared)
+    }
+
+    /// Wait until no reader reads, and keep every reader out (compaction's hold).
+    fn exclusive(lock: Option<&'a File>, path: &Path) -> Result<Self> {
+        Self::hold(lock, path, File::lock)
+    }
+
+    fn hold(
+        lock: Option<&'a File>,
+        path: &Path,
+        how: fn(&File) -> std::io::Result<()>,
+    ) -> Result<Self> {
         if let Some(lock) = lock {
-            lock.lock_shared()
-                .map_err(|e| Error::io(path.with_file_name(COMPACTION_LOCK), e))?;
+            how(lock).map_err(|e| Error::io(path.with_file_name(COMPACTION_LOCK), e))?;
         }
         Ok(CompactionHold(lock))
     }
@@ -791,10 +770,7 @@ impl Index {
         // no reader is opening or reading the index, and readers starting meanwhile wait for
         // it. A reader kept open between reads does not hold it up.
         let lock = compaction_lock(&self.path);
-        if let Some(lock) = &lock {
-            lock.lock()
-                .map_err(|e| Error::io(self.path.with_file_name(COMPACTION_LOCK), e))?;
-        }
+        let _hold = CompactionHold::exclusive(lock.as_ref(), &self.path)?;
         let folded = self.write(|txn, recent| {
             let any = recent.unfolded() > 0;
             if any {

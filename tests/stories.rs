@@ -15,6 +15,15 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_slice(&ok(args).stdout).expect("JSON output")
 }
 
+/// The JSON report of `cluster --level story` on `inputs`, with `extra` options.
+fn story_report(inputs: &[&str], extra: &[&str]) -> Value {
+    let mut args = vec!["cluster"];
+    args.extend_from_slice(inputs);
+    args.extend_from_slice(&["--level", "story", "--format", "json", "-q"]);
+    args.extend_from_slice(extra);
+    json(&args)
+}
+
 fn read(path: &str) -> String {
     std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
@@ -186,16 +195,7 @@ fn seed_passages_match_the_hand_annotation() {
 
 #[test]
 fn story_level_keeps_other_events_of_the_same_kind_apart() {
-    let report = json(&[
-        "cluster",
-        "data/stories.jsonl",
-        "data/seeds",
-        "--level",
-        "story",
-        "--format",
-        "json",
-        "-q",
-    ]);
+    let report = story_report(&["data/stories.jsonl", "data/seeds"], &[]);
     assert_eq!(report["params"]["level"], "story");
     let mut gold: BTreeMap<String, String> = BTreeMap::new();
     for line in read("data/stories.jsonl").lines() {
@@ -239,16 +239,7 @@ fn a_lone_report_about_the_same_company_stays_out_of_a_larger_story() {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&input, kept).unwrap();
-    let report = json(&[
-        "cluster",
-        input.to_str().unwrap(),
-        "data/seeds",
-        "--level",
-        "story",
-        "--format",
-        "json",
-        "-q",
-    ]);
+    let report = story_report(&[input.to_str().unwrap(), "data/seeds"], &[]);
     let cluster_of = |prefix: &str| -> Vec<u64> {
         report["documents"]
             .as_array()
@@ -383,17 +374,7 @@ fn a_parquet_headline_column_counts_in_story_matching() {
 #[test]
 fn the_date_window_holds_stories_apart() {
     let cluster_of = |window: &str| -> BTreeMap<String, u64> {
-        let report = json(&[
-            "cluster",
-            "data/stories.jsonl",
-            "--level",
-            "story",
-            "--window",
-            window,
-            "--format",
-            "json",
-            "-q",
-        ]);
+        let report = story_report(&["data/stories.jsonl"], &["--window", window]);
         report["documents"]
             .as_array()
             .unwrap()

@@ -50,31 +50,9 @@ pub fn unregister_partial(path: &Path) {
     }
 }
 
-/// Where an output is written: standard output or a file.
-enum Sink {
-    Stdout(io::StdoutLock<'static>),
-    File(File),
-}
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Sink::Stdout(out) => out.write(buf),
-            Sink::File(file) => file.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Sink::Stdout(out) => out.flush(),
-            Sink::File(file) => file.flush(),
-        }
-    }
-}
-
 /// One output of a command, buffered (see the module's documentation).
 pub struct Output {
-    writer: BufWriter<Sink>,
+    writer: BufWriter<Box<dyn Write>>,
     /// The temporary file and its target, until finished.
     rename: Option<(PathBuf, PathBuf)>,
 }
@@ -83,12 +61,12 @@ impl Output {
     /// Standard output (`None`), or the file at `path`.
     pub fn create(path: Option<&Path>) -> Result<Self> {
         let Some(path) = path else {
-            return Ok(Output::over(Sink::Stdout(io::stdout().lock()), None));
+            return Ok(Output::over(Box::new(io::stdout().lock()), None));
         };
         let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
         if special {
             let file = File::create(path).map_err(|e| reprint::Error::io(path, e))?;
-            return Ok(Output::over(Sink::File(file), None));
+            return Ok(Output::over(Box::new(file), None));
         }
         let name = path
             .file_name()
@@ -97,7 +75,7 @@ impl Output {
         register_partial(&partial);
         match File::create(&partial) {
             Ok(file) => Ok(Output::over(
-                Sink::File(file),
+                Box::new(file),
                 Some((partial, path.to_path_buf())),
             )),
             Err(e) => {
@@ -107,7 +85,7 @@ impl Output {
         }
     }
 
-    fn over(sink: Sink, rename: Option<(PathBuf, PathBuf)>) -> Self {
+    fn over(sink: Box<dyn Write>, rename: Option<(PathBuf, PathBuf)>) -> Self {
         Output {
             writer: BufWriter::with_capacity(1 << 16, sink),
             rename,
