@@ -5,11 +5,11 @@
 #![allow(clippy::expect_used, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
-use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
-use reprint::fingerprint::fingerprint_all;
+use reprint::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig};
+use reprint::near_dup::verify::Measure;
+use reprint::pipeline::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::sketch::fingerprint::fingerprint_all;
 use reprint::synth::{Synth, SynthConfig};
-use reprint::verify::Measure;
 use reprint::{LshParams, SignatureParams};
 
 fn clustering(c: &mut Criterion) {
@@ -28,8 +28,8 @@ fn clustering(c: &mut Criterion) {
         lsh: LshParams::for_threshold(
             0.8,
             128,
-            reprint::lsh::DEFAULT_FP_WEIGHT,
-            reprint::lsh::DEFAULT_FN_WEIGHT,
+            reprint::candidates::lsh::DEFAULT_FP_WEIGHT,
+            reprint::candidates::lsh::DEFAULT_FN_WEIGHT,
         )
         .expect("valid threshold"),
     };

@@ -6,9 +6,9 @@
 #![allow(clippy::expect_used, missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use reprint::analysis::story_terms;
-use reprint::shingle::for_each_shingle;
-use reprint::tokenize::{for_each_word, Tokenizer};
+use reprint::sketch::shingle::for_each_shingle;
+use reprint::sketch::tokenize::{for_each_word, Tokenizer};
+use reprint::story::article_terms::story_terms;
 use reprint::{Fingerprinter, SignatureParams};
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64;

@@ -4,7 +4,7 @@
 //! A corpus of five articles cannot tell a common word from a rare one, so story weights start
 //! from word document frequencies of a general news corpus. Only words found in at least two
 //! documents are kept; figures are left out (they identify events, not vocabulary).
-use reprint::terms::TermExtractor;
+use reprint::story::terms::TermExtractor;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,10 +1,10 @@
 //! Generate a syndicated corpus, cluster it, and report recall of the planted near-duplicates
 //! and the time taken: `cargo run --release --example planted_recall -- 100000 0.8 [HASH_SEED]`.
 
-use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
-use reprint::fingerprint::fingerprint_all;
+use reprint::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig};
+use reprint::near_dup::verify::Measure;
+use reprint::sketch::fingerprint::fingerprint_all;
 use reprint::synth::{planted_recall, Synth, SynthConfig};
-use reprint::verify::Measure;
 use reprint::{LshParams, SignatureParams};
 use std::time::Instant;
 
@@ -30,8 +30,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         lsh: LshParams::for_threshold(
             threshold,
             params.num_perm,
-            reprint::lsh::DEFAULT_FP_WEIGHT,
-            reprint::lsh::DEFAULT_FN_WEIGHT,
+            reprint::candidates::lsh::DEFAULT_FP_WEIGHT,
+            reprint::candidates::lsh::DEFAULT_FN_WEIGHT,
         )?,
     };
     let started = Instant::now();

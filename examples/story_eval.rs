@@ -9,12 +9,12 @@
 #[path = "quality/eval.rs"]
 mod eval;
 
-use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
-use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
-use reprint::corpus::parse_timestamp;
-use reprint::fingerprint::fingerprint_all;
-use reprint::lsh::{DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
-use reprint::verify::Measure;
+use reprint::candidates::lsh::{DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
+use reprint::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig};
+use reprint::near_dup::verify::Measure;
+use reprint::pipeline::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::pipeline::ingest::parse_timestamp;
+use reprint::sketch::fingerprint::fingerprint_all;
 use reprint::SignatureParams;
 use std::collections::HashMap;
 
@@ -74,13 +74,13 @@ fn index_stories(
         DEFAULT_FP_WEIGHT,
         DEFAULT_FN_WEIGHT,
     )?;
-    let story = reprint::story::StoryConfig {
+    let story = reprint::story::cluster::StoryConfig {
         threshold,
         ..Default::default()
     };
     let mut index = Index::create(dir.path(), IndexParams::new(&signature, &matching, &story))?;
     for (i, (d, f)) in docs.iter().zip(fingerprints).enumerate() {
-        let terms = reprint::analysis::story_terms(&d.text, None);
+        let terms = reprint::story::article_terms::story_terms(&d.text, None);
         let id = format!("{i:08}");
         index.add(&[IndexInput {
             id: &id,

@@ -8,31 +8,20 @@
 //!
 //! # Pipeline
 //!
-//! Each stage is a module, in data-flow order:
+//! Each stage is a folder, in data-flow order; a stage uses only the stages above it in this
+//! table (and [`error`]):
 //!
-//! | stage | module | main type |
-//! |---|---|---|
-//! | read documents (directories, JSONL, `.gz`, `.zst`, stdin) | [`read`], [`document`] | [`Document`], [`Skipped`] |
-//! | normalize and tokenize (UAX #29 words, byte spans kept) | [`tokenize`] | [`tokenize::Token`] |
-//! | shingle and hash (k-word shingles, seeded xxh3) | [`shingle`] | — |
-//! | sign (MinHash by one-permutation hashing) | [`signature`] | [`Signature`] |
-//! | tokenize → shingle → sign in one pass | [`fingerprint`] | [`Fingerprint`] |
-//! | all of the above over inputs, in parallel | [`corpus`] | [`corpus::Outcome`] |
-//! | choose LSH bands × rows from a threshold | [`lsh`] | [`LshParams`] |
-//! | find candidates (LSH band index) | [`candidates`] | [`candidates::BandIndex`] |
-//! | find candidates within a memory budget (external sort) | [`bucket`] | [`bucket::SharedBuckets`] |
-//! | verify (exact Jaccard or containment) | [`verify`] | [`verify::ShingleSet`] |
-//! | cluster (leader clustering, no chaining) | [`cluster`] | [`cluster::LeaderIndex`] |
-//! | segment into blocks and sentences | [`segment`] | [`segment::Segmentation`] |
-//! | judge boilerplate per block | [`boilerplate`] | [`boilerplate::BoilerplateReason`] |
-//! | content terms: stems, names, figures with units | [`terms`] | [`terms::Term`] |
-//! | story vectors, candidates, average-link clustering | [`story`] | [`story::StoryVector`] |
-//! | align sentences within a story | [`align`] | [`align::SentenceMatch`] |
-//! | label and merge passages, originality | [`passage`] | [`passage::PassageStatus`] |
-//! | all of the story and passage stages in order | [`analysis`] | [`analysis::ArticleAnalysis`] |
-//! | reports (cluster, story and passage) | [`report`] | [`report::PassageReport`] |
-//! | compare two documents (shared word runs) | [`compare`] | [`compare::Comparison`] |
-//! | persistent near-duplicate and story index (redb) | [`index`] | [`index::Verdict`] |
+//! | stage | folder | what it answers | main types |
+//! |---|---|---|---|
+//! | read | [`read`] | where do documents come from? (directories, JSONL, HTML pages, WARC, Parquet, stdin) | [`Document`], [`Skipped`], [`read::InputReader`] |
+//! | sketch | [`sketch`] | what is a text made of? (UAX #29 words, shingles, MinHash, shingle sets) | [`Fingerprinter`], [`Signature`] |
+//! | candidates | [`candidates`] | which pairs are worth comparing? (LSH bands, in memory or by external sort) | [`LshParams`], [`candidates::band_index::BandIndex`] |
+//! | near-duplicates | [`near_dup`] | which documents are copies of which? (exact verification, leader clustering) | [`near_dup::cluster::MatchConfig`], [`near_dup::cluster::Membership`] |
+//! | stories and passages | [`story`] | which articles tell one story, and what does each share? | [`story::cluster::StoryConfig`], [`story::passage::Passage`] |
+//! | pipelines | [`pipeline`] | how do the stages run over a whole corpus? | [`pipeline::ingest::fingerprint_inputs`], [`pipeline::analysis::analyze`] |
+//! | tables | [`tables`] | what does a long job keep for its next step? (signature and bucket tables) | [`tables::SignatureRow`], [`tables::BucketRow`] |
+//! | index | [`index`] | what has been seen before? (a persistent near-duplicate and story index) | [`index::Index`], [`index::Verdict`] |
+//! | report | [`report`] | what is written out? (cluster and story reports: text, JSON, HTML, Parquet) | [`report::PassageReport`] |
 //!
 //! [`synth`] generates syndicated corpora with known ground truth for tests and benchmarks.
 //!
@@ -57,42 +46,25 @@
 //! - Similarity is over word shingles of normalized text: case, Unicode width, curly quotes and
 //!   punctuation do not matter; word order does.
 //! - A document with no words has no fingerprint: it is reported as skipped and matches nothing.
-//! - LSH finds pairs by Jaccard. With [`verify::Measure::Containment`] (how much of a document
+//! - LSH finds pairs by Jaccard. With [`near_dup::verify::Measure::Containment`] (how much of a document
 //!   its representative contains, one way) the bands are tuned for copies at least half as long
 //!   as their original; a short excerpt of a much longer text may never become a candidate.
 //! - Clustering never chains: every member is within the threshold of its representative.
 
-pub mod align;
-pub mod analysis;
-pub mod boilerplate;
-pub mod bucket;
 pub mod candidates;
-pub mod cluster;
-pub mod columnar;
-pub mod compare;
-pub mod corpus;
-pub mod document;
 pub mod error;
-pub mod fingerprint;
-pub mod html;
 pub mod index;
-pub mod lsh;
-pub mod passage;
+pub mod near_dup;
+pub mod pipeline;
 pub mod read;
 pub mod report;
-pub mod segment;
-pub mod shingle;
-pub mod shingle_store;
-pub mod signature;
+pub mod sketch;
 pub mod story;
 pub mod synth;
-pub mod terms;
-pub mod tokenize;
-pub mod verify;
-pub mod warc;
+pub mod tables;
 
-pub use document::{Document, Skipped};
+pub use candidates::lsh::LshParams;
 pub use error::{Error, Result};
-pub use fingerprint::{Fingerprint, Fingerprinter};
-pub use lsh::LshParams;
-pub use signature::{Signature, SignatureParams};
+pub use read::document::{Document, Skipped};
+pub use sketch::fingerprint::{Fingerprint, Fingerprinter};
+pub use sketch::signature::{Signature, SignatureParams};

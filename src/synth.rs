@@ -14,7 +14,7 @@
 //! generator is SplitMix64, written here so that the corpus for a seed never changes with a
 //! dependency's version.
 
-use crate::signature::mix;
+use crate::sketch::hash::mix;
 use serde::Serialize;
 
 /// What to generate.

@@ -2357,7 +2357,7 @@ fn bucket_table_is_used_while_current() {
     assert!(stderr(&out).contains("shared buckets"), "{}", stderr(&out));
     let table = signed.join("buckets.parquet");
     let mut buckets = 0;
-    reprint::columnar::read_bucket_table(
+    reprint::tables::read_bucket_table(
         &table,
         |_| Ok(()),
         |bucket| {

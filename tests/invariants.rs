@@ -6,10 +6,10 @@
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
-use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
-use reprint::fingerprint::fingerprint_all;
+use reprint::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
+use reprint::near_dup::verify::Measure;
+use reprint::sketch::fingerprint::fingerprint_all;
 use reprint::synth::{planted_recall, Synth, SynthConfig, SynthDocument};
-use reprint::verify::Measure;
 use reprint::{Fingerprint, LshParams, SignatureParams};
 use std::collections::BTreeSet;
 
@@ -29,8 +29,8 @@ fn config(threshold: f64) -> MatchConfig {
         lsh: LshParams::for_threshold(
             threshold,
             128,
-            reprint::lsh::DEFAULT_FP_WEIGHT,
-            reprint::lsh::DEFAULT_FN_WEIGHT,
+            reprint::candidates::lsh::DEFAULT_FP_WEIGHT,
+            reprint::candidates::lsh::DEFAULT_FN_WEIGHT,
         )
         .unwrap(),
     }
@@ -53,7 +53,7 @@ fn run(docs: &[SynthDocument], fps: &[Fingerprint], threshold: f64, keep: Keep) 
             id: &d.id,
             fingerprint: f,
             bytes: d.text.len(),
-            timestamp: reprint::corpus::parse_timestamp(&d.date),
+            timestamp: reprint::pipeline::ingest::parse_timestamp(&d.date),
         })
         .collect();
     cluster(&items, &config(threshold), keep).unwrap()

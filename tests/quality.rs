@@ -15,7 +15,7 @@
 mod eval;
 
 use eval::*;
-use reprint::analysis::AnalysisConfig;
+use reprint::pipeline::analysis::AnalysisConfig;
 use std::path::PathBuf;
 
 /// Lowest B-cubed F1 on all 772 ECB+ train+dev articles (reached: 0.929).

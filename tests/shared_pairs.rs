@@ -1,4 +1,4 @@
-//! Precision and recall of the `shared` decision ([`reprint::align::sentence_similarity`]) on
+//! Precision and recall of the `shared` decision ([`reprint::story::align::sentence_similarity`]) on
 //! hand-written pairs of news sentences (`data/pairs/shared_pairs.jsonl`): paraphrases that
 //! must match (reordered, trimmed, a clause added, figures spelled another way) and near misses
 //! that must not (another figure, name, date or polarity, or substantial added information).
@@ -6,9 +6,9 @@
 // Tests fail loudly: panicking on a broken expectation is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use reprint::align::{sentence_similarity, SentenceTerms};
-use reprint::story::{Idf, TermCounts};
-use reprint::terms::TermExtractor;
+use reprint::story::align::{sentence_similarity, SentenceTerms};
+use reprint::story::cluster::{Idf, TermCounts};
+use reprint::story::terms::TermExtractor;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -9,14 +9,14 @@
 // A harness fails loudly on a broken data set.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
-use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
-use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
-use reprint::corpus::parse_timestamp;
-use reprint::fingerprint::fingerprint_all;
-use reprint::lsh::{DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
-use reprint::passage::PassageStatus;
-use reprint::story::{average_link, StoryEdge};
-use reprint::verify::Measure;
+use reprint::candidates::lsh::{DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
+use reprint::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig};
+use reprint::near_dup::verify::Measure;
+use reprint::pipeline::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::pipeline::ingest::parse_timestamp;
+use reprint::sketch::fingerprint::fingerprint_all;
+use reprint::story::cluster::{average_link, StoryEdge};
+use reprint::story::passage::PassageStatus;
 use reprint::SignatureParams;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -97,7 +97,7 @@ pub fn stories(articles: &[Article], config: &AnalysisConfig) -> Vec<Option<usiz
 pub fn analyse(
     articles: &[Article],
     config: &AnalysisConfig,
-) -> Vec<(usize, reprint::analysis::ArticleAnalysis)> {
+) -> Vec<(usize, reprint::pipeline::analysis::ArticleAnalysis)> {
     let texts: Vec<&str> = articles.iter().map(|a| a.text.as_str()).collect();
     let fingerprints = fingerprint_all(&texts, SignatureParams::default()).unwrap();
     let kept: Vec<usize> = (0..articles.len())
@@ -181,7 +181,7 @@ pub fn tfidf_average_link(articles: &[Article], threshold: f64) -> Vec<Option<us
             let mut c: BTreeMap<u32, f64> = BTreeMap::new();
             let text = format!("{}\n{}", a.title.as_deref().unwrap_or(""), a.text).to_lowercase();
             for word in text.split(|ch: char| !ch.is_alphanumeric() && ch != '_') {
-                if word.chars().count() >= 2 && !reprint::terms::is_stopword(word) {
+                if word.chars().count() >= 2 && !reprint::story::terms::is_stopword(word) {
                     let next = vocabulary.len() as u32;
                     let id = *vocabulary.entry(word.to_string()).or_insert(next);
                     *c.entry(id).or_default() += 1.0;

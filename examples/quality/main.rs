@@ -17,7 +17,7 @@
 mod eval;
 
 use eval::*;
-use reprint::analysis::AnalysisConfig;
+use reprint::pipeline::analysis::AnalysisConfig;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

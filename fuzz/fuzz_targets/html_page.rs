@@ -4,9 +4,9 @@
 //! without end), and the text keeps its promised shape.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reprint::boilerplate::judge_blocks;
-use reprint::html::{article_page, page_text};
-use reprint::segment::segment;
+use reprint::story::boilerplate::judge_blocks;
+use reprint::read::html::{article_page, page_text};
+use reprint::story::segment::segment;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(html) = page_text(data.to_vec(), None) else {

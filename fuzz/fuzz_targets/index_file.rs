@@ -3,11 +3,11 @@
 //! and compacting must each work or return an error naming the file; a panic is a failure.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reprint::cluster::MatchConfig;
-use reprint::fingerprint::{Fingerprint, Fingerprinter};
+use reprint::near_dup::cluster::MatchConfig;
+use reprint::sketch::fingerprint::{Fingerprint, Fingerprinter};
 use reprint::index::{Index, IndexInput, IndexParams, IndexReader};
-use reprint::story::{StoryConfig, TermCounts};
-use reprint::verify::Measure;
+use reprint::story::cluster::{StoryConfig, TermCounts};
+use reprint::near_dup::verify::Measure;
 use reprint::SignatureParams;
 use std::sync::OnceLock;
 

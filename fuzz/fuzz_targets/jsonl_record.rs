@@ -1,7 +1,7 @@
 //! One JSONL line, as the reader parses it: a document or a skip with a reason, never a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reprint::document::Origin;
+use reprint::read::document::Origin;
 use reprint::read::{FieldNames, RawRecord};
 
 fuzz_target!(|data: &[u8]| {

@@ -4,12 +4,12 @@
 //! space; the JSON must read back; article text must never close the HTML report's scripts.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
-use reprint::cluster::{cluster, ClusterItem, Keep, MatchConfig};
-use reprint::corpus::FingerprintedDocument;
-use reprint::document::Origin;
+use reprint::pipeline::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig};
+use reprint::pipeline::ingest::FingerprintedDocument;
+use reprint::read::document::Origin;
 use reprint::report::{ClusterParams, PassageReport, ReportParams};
-use reprint::verify::Measure;
+use reprint::near_dup::verify::Measure;
 use reprint::{Fingerprinter, SignatureParams};
 use std::sync::OnceLock;
 

@@ -2,8 +2,8 @@
 //! on character boundaries, in order, without overlap.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reprint::segment::{segment, segment_blocks, Segmentation};
-use reprint::tokenize::Tokenizer;
+use reprint::story::segment::{segment, segment_blocks, Segmentation};
+use reprint::sketch::tokenize::Tokenizer;
 
 fn check(text: &str, s: &Segmentation) {
     let mut end = 0;

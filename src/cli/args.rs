@@ -163,7 +163,7 @@ pub enum OnError {
     Fail,
 }
 
-/// Which document represents a cluster (mirrors `reprint::cluster::Keep`).
+/// Which document represents a cluster (mirrors `reprint::near_dup::cluster::Keep`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KeepArg {
     /// The first in input order.
@@ -174,12 +174,12 @@ pub enum KeepArg {
     Longest,
 }
 
-impl From<KeepArg> for reprint::cluster::Keep {
+impl From<KeepArg> for reprint::near_dup::cluster::Keep {
     fn from(keep: KeepArg) -> Self {
         match keep {
-            KeepArg::First => reprint::cluster::Keep::First,
-            KeepArg::Earliest => reprint::cluster::Keep::Earliest,
-            KeepArg::Longest => reprint::cluster::Keep::Longest,
+            KeepArg::First => reprint::near_dup::cluster::Keep::First,
+            KeepArg::Earliest => reprint::near_dup::cluster::Keep::Earliest,
+            KeepArg::Longest => reprint::near_dup::cluster::Keep::Longest,
         }
     }
 }
@@ -290,10 +290,10 @@ pub struct MatchArgs {
     #[arg(long)]
     pub containment: bool,
     /// Weight of false positives when choosing LSH bands × rows.
-    #[arg(long, default_value_t = reprint::lsh::DEFAULT_FP_WEIGHT, value_name = "W")]
+    #[arg(long, default_value_t = reprint::candidates::lsh::DEFAULT_FP_WEIGHT, value_name = "W")]
     pub fp_weight: f64,
     /// Weight of false negatives when choosing LSH bands × rows.
-    #[arg(long, default_value_t = reprint::lsh::DEFAULT_FN_WEIGHT, value_name = "W")]
+    #[arg(long, default_value_t = reprint::candidates::lsh::DEFAULT_FN_WEIGHT, value_name = "W")]
     pub fn_weight: f64,
 }
 
@@ -302,7 +302,7 @@ pub struct MatchArgs {
 pub struct StoryArgs {
     /// Average similarity (cosine of weighted names, figures and content words) at which
     /// story clusters merge.
-    #[arg(long, default_value_t = reprint::story::StoryConfig::default().threshold, value_name = "T")]
+    #[arg(long, default_value_t = reprint::story::cluster::StoryConfig::default().threshold, value_name = "T")]
     pub story_threshold: f64,
     /// Articles dated further apart are never one story: 7d, 36h, 90m, or `none` to ignore
     /// dates. Undated articles are not held apart.

@@ -10,13 +10,13 @@ use anyhow::Result;
 use args::{Cli, Command, InputArgs, MatchArgs, OnError, SketchArgs, StoryArgs};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use reprint::cluster::{ClusterItem, MatchConfig};
-use reprint::corpus::{
+use reprint::near_dup::cluster::{ClusterItem, MatchConfig};
+use reprint::near_dup::verify::Measure;
+use reprint::pipeline::ingest::{
     fingerprint_inputs, FingerprintedDocument, Outcome, ReadNotes, StreamOptions,
 };
 use reprint::read::FieldNames;
-use reprint::story::StoryConfig;
-use reprint::verify::Measure;
+use reprint::story::cluster::StoryConfig;
 use reprint::{SignatureParams, Skipped};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -23,12 +23,13 @@
 //! when folds happen, and a crash (which can only lose the transaction under way) changes
 //! nothing.
 
-use super::{
-    band_entry, decode_keys, decode_vector, postings_of, read_counter, Multimap, StoreResult,
-    BANDS, DF, MAX_POSTINGS, META, POSTINGS,
-};
-use crate::candidates::InlineLists;
-use crate::story::StoryVector;
+use super::codec::MAX_POSTINGS;
+use super::codec::{band_entry, decode_keys, decode_vector, postings_of};
+use super::schema::{read_counter, write_folded, BANDS, DF, EDITS, FOLDED, META, NEXT, POSTINGS};
+use super::store::Multimap;
+use super::store::StoreResult;
+use crate::candidates::band_index::InlineLists;
+use crate::story::cluster::StoryVector;
 use ahash::AHashMap;
 use redb::{ReadableTable, WriteTransaction};
 
@@ -39,14 +40,6 @@ use redb::{ReadableTable, WriteTransaction};
 /// documents: 0.24 s with 40,000 documents unfolded, 0.45-0.5 s with 75,000-85,000) and
 /// about 40 MB for the entries, plus the pages read on the way.
 pub const FOLD_AT: u64 = 65_536;
-
-/// Meta key of the fold counters, one `u64` per slot (bands, then postings): representatives
-/// numbered below a slot's counter have that slot's entries in the tables. An index of format
-/// 3 has none: everything is in the tables.
-pub(super) const FOLDED: &str = "folded";
-/// Meta key of the count of `remove`s, which can change which documents past the counters are
-/// representatives: a reader whose layer saw another count rebuilds it.
-pub(super) const EDITS: &str = "edits";
 
 /// The counters that say which rows the layer is built from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +58,7 @@ impl Counters {
         meta: &M,
         bands: usize,
     ) -> StoreResult<Self> {
-        let next = read_counter(meta, super::NEXT)?;
+        let next = read_counter(meta, NEXT)?;
         let slots = bands + 1;
         let folded = match meta.get(FOLDED)? {
             None => vec![next; slots],
@@ -95,16 +88,6 @@ impl Counters {
     pub fn unfolded(&self) -> u64 {
         self.next.saturating_sub(self.lowest())
     }
-}
-
-/// Write fold counters `folded` (one per slot) into `meta`.
-pub(super) fn write_folded(
-    meta: &mut redb::Table<&'static str, &'static [u8]>,
-    folded: &[u64],
-) -> StoreResult<()> {
-    let bytes: Vec<u8> = folded.iter().flat_map(|f| f.to_le_bytes()).collect();
-    meta.insert(FOLDED, bytes.as_slice())?;
-    Ok(())
 }
 
 /// The band entries and postings held in memory: per slot, those of the representatives

@@ -15,11 +15,11 @@
 //!   network access of any kind (`default-src 'none'`), so even an injection that got through
 //!   could neither run nor call home.
 
-use super::passages::PassageReport;
+use super::stories::PassageReport;
 use super::{OutletEntry, ReportParams, ReuseEntry};
-use crate::boilerplate::BoilerplateReason;
-use crate::document::Skipped;
-use crate::passage::{ByteCounts, PassageStatus};
+use crate::read::document::Skipped;
+use crate::story::boilerplate::BoilerplateReason;
+use crate::story::passage::{ByteCounts, PassageStatus};
 use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -52,7 +52,7 @@ struct PageDocument<'a> {
     cluster: usize,
     /// Index of the document it is a near-duplicate of.
     copy_of: Option<usize>,
-    #[serde(serialize_with = "super::passages::round4_opt")]
+    #[serde(serialize_with = "super::stories::round4_opt")]
     originality: Option<f64>,
     bytes: ByteCounts,
     text: &'a str,

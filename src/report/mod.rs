@@ -4,11 +4,11 @@
 //! version, never renamed or removed. Similarities are rounded to four decimals so reports are
 //! readable and byte-identical across runs. Text renderings are for people and may change.
 
-use crate::cluster::{Keep, MatchConfig, Membership};
-use crate::document::Skipped;
-use crate::signature::{SignatureParams, SCHEME};
-use crate::story::StoryConfig;
-use crate::verify::Measure;
+use crate::near_dup::cluster::{Keep, MatchConfig, Membership};
+use crate::near_dup::verify::Measure;
+use crate::read::document::Skipped;
+use crate::sketch::signature::{SignatureParams, SCHEME};
+use crate::story::cluster::StoryConfig;
 use serde::{Serialize, Serializer};
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -289,8 +289,9 @@ pub struct ClusterLine<'a> {
 }
 
 mod html;
-mod passages;
-pub use passages::{
+pub mod parquet;
+mod stories;
+pub use stories::{
     OutletEntry, PassageEntry, PassageReport, ReportDocument, ReportParams, ReuseEntry, SharedWith,
     StoryCluster,
 };

@@ -13,9 +13,9 @@ use crate::cli::cmd::sign::{
 use crate::cli::outputs::{register_partial, unregister_partial};
 use crate::cli::{match_config, signature_params, Ui};
 use anyhow::{Context, Result};
-use reprint::bucket::KeySorter;
-use reprint::cluster::short_keys;
-use reprint::columnar::{read_bucket_table, BucketRow, BucketWriter};
+use reprint::candidates::buckets::KeySorter;
+use reprint::near_dup::cluster::short_keys;
+use reprint::tables::{read_bucket_table, BucketRow, BucketWriter};
 use std::fs::File;
 use std::io::BufWriter;
 

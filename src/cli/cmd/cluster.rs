@@ -14,19 +14,20 @@ use crate::cli::{
     story_summary, stream_options, write_json, Entry, SkipLog, Ui,
 };
 use anyhow::{bail, Result};
-use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
-use reprint::bucket::{BucketGrouper, KeySorter};
-use reprint::candidates::band_keys;
-use reprint::cluster::{
+use reprint::candidates::band_index::band_keys;
+use reprint::candidates::buckets::{BucketGrouper, KeySorter};
+use reprint::near_dup::cluster::{
     cluster_buckets, cluster_sets, short_keys, visit_order, ClusterInput, Estimated, Keep,
     MatchConfig, Membership, OnDisk,
 };
-use reprint::columnar::{read_bucket_table, write_clusters};
-use reprint::corpus::parse_timestamp;
+use reprint::near_dup::shingle_store::{ShingleStore, StoredSet};
+use reprint::near_dup::verify::Measure;
+use reprint::pipeline::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::pipeline::ingest::parse_timestamp;
+use reprint::report::parquet::write_clusters;
 use reprint::report::{ClusterLine, ClusterParams, ClusterReport, DocumentMeta, StoryParams};
-use reprint::shingle_store::{ShingleStore, StoredSet};
-use reprint::signature::SignatureParams;
-use reprint::verify::Measure;
+use reprint::sketch::signature::SignatureParams;
+use reprint::tables::read_bucket_table;
 use reprint::Skipped;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;

@@ -3,7 +3,7 @@
 use crate::cli::args::{CompareArgs, Format};
 use crate::cli::{signature_params, stream_options, write_json};
 use anyhow::{Context, Result};
-use reprint::compare::{compare, Span};
+use reprint::near_dup::compare::{compare, Span};
 use reprint::read::{InputReader, RawRecord};
 use reprint::report::{round4, SCHEMA_VERSION};
 use reprint::{Fingerprinter, SignatureParams};

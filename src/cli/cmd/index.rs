@@ -14,9 +14,11 @@ use crate::cli::{
     Ui,
 };
 use anyhow::Result;
-use reprint::corpus::{fingerprint_inputs, FingerprintedDocument, Outcome, StreamOptions};
 use reprint::index::{Index, IndexInput, IndexParams, IndexReader, Removal, Verdict};
-use reprint::story::TermCounts;
+use reprint::pipeline::ingest::{
+    fingerprint_inputs, FingerprintedDocument, Outcome, StreamOptions,
+};
+use reprint::story::cluster::TermCounts;
 use reprint::Skipped;
 use serde::Serialize;
 use std::io::Write;

@@ -3,9 +3,9 @@
 use crate::cli::args::{Format, ParamsArgs};
 use crate::cli::{match_config, write_json};
 use anyhow::Result;
-use reprint::cluster::MatchConfig;
+use reprint::near_dup::cluster::MatchConfig;
+use reprint::near_dup::verify::Measure;
 use reprint::report::round4;
-use reprint::verify::Measure;
 use reprint::SignatureParams;
 use serde::Serialize;
 use std::io::{self, Write};

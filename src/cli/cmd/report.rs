@@ -7,8 +7,8 @@ use crate::cli::{
     story_config, story_summary, stream_options, write_json, SkipLog, Ui,
 };
 use anyhow::Result;
-use reprint::analysis::{analyze, AnalysisConfig, ArticleInput};
-use reprint::cluster::{cluster, Keep};
+use reprint::near_dup::cluster::{cluster, Keep};
+use reprint::pipeline::analysis::{analyze, AnalysisConfig, ArticleInput};
 use reprint::report::{ClusterParams, PassageReport, ReportParams};
 
 pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {

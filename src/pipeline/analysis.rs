@@ -1,0 +1,726 @@
+//! From documents to stories and labelled passages: the stages after near-duplicate clustering.
+//!
+//! 1. Segment every document into blocks and sentences and judge each block's boilerplate on
+//!    its own evidence ([`crate::story::boilerplate`]).
+//! 2. Cluster stories over the near-duplicate representatives ([`crate::story::cluster`]); copies follow
+//!    their representative, so ten thousand copies cost one vector.
+//! 3. Learn templates: a block found in several stories, or in two stories of one outlet, is
+//!    boilerplate wherever it occurs.
+//! 4. Align sentences among the representatives of each story, and each copy with its
+//!    representative ([`crate::story::align`]); a copy inherits its representative's partners. Sentences
+//!    repeated verbatim across stories are found through a hash of their wording, so `unique`
+//!    means found in no other document of the input.
+//! 5. Label and merge passages ([`crate::story::passage`]).
+//!
+//! Everything runs in parallel per document or per story and is collected in input order, so
+//! the result does not depend on the number of threads.
+
+use crate::story::align::{align_group, SentenceMatch, SentenceRef, SentenceTerms};
+use crate::story::article_terms::{content_counts, title_terms};
+use crate::story::boilerplate::{
+    block_key, judge_blocks, BlockJudgement, BlockTerms, BoilerplateReason, TemplateCounter,
+};
+use crate::story::cluster::{
+    cluster_story_edges, passage_evidence, story_edges, Idf, StoryConfig, StoryVector, TermCounts,
+};
+use crate::story::passage::{build_passages, Partner, Passage};
+use crate::story::segment::{segment, Segmentation};
+use crate::story::terms::{Term, TermExtractor};
+use ahash::{AHashMap, AHashSet};
+use rayon::prelude::*;
+
+/// One document to analyse.
+#[derive(Debug, Clone, Copy)]
+pub struct ArticleInput<'a> {
+    /// Its text.
+    pub text: &'a str,
+    /// Its headline, when given apart from the text: it counts in the story terms (a headline
+    /// names the event in the fewest words), not in the passages.
+    pub title: Option<&'a str>,
+    /// Its outlet, when known.
+    pub outlet: Option<&'a str>,
+    /// Its publication time (seconds since the epoch), when known.
+    pub timestamp: Option<i64>,
+    /// Index of its near-duplicate representative (itself when it is one).
+    pub representative: usize,
+}
+
+impl<'a> ArticleInput<'a> {
+    /// The inputs for fingerprinted documents: their texts (`texts`, in the same order), outlets
+    /// and dates, and the near-duplicate representatives `memberships` gives them.
+    pub fn of_documents(
+        documents: &'a [crate::pipeline::ingest::FingerprintedDocument],
+        memberships: &[crate::near_dup::cluster::Membership],
+        texts: &[&'a str],
+    ) -> Vec<Self> {
+        documents
+            .iter()
+            .zip(memberships)
+            .zip(texts)
+            .map(|((d, m), text)| ArticleInput {
+                text,
+                title: d.title.as_deref(),
+                outlet: d.outlet.as_deref(),
+                timestamp: d.timestamp,
+                representative: m.representative,
+            })
+            .collect()
+    }
+}
+
+/// Parameters of the analysis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnalysisConfig {
+    /// Story clustering.
+    pub story: StoryConfig,
+    /// Most partners listed per passage (the best ones).
+    pub max_partners: usize,
+    /// Align and label passages (off: stories only).
+    pub passages: bool,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        AnalysisConfig {
+            story: StoryConfig::default(),
+            max_partners: 10,
+            passages: true,
+        }
+    }
+}
+
+/// The analysis of one document.
+#[derive(Debug, Clone)]
+pub struct ArticleAnalysis {
+    /// Its story cluster (numbered by first member in input order).
+    pub story: usize,
+    /// Its blocks and sentences.
+    pub segmentation: Segmentation,
+    /// Why each block is boilerplate (`None` for content).
+    pub boilerplate: Vec<Option<BoilerplateReason>>,
+    /// Its passages, in text order (empty when passages were not asked for).
+    pub passages: Vec<Passage>,
+    /// Its story vector, for a near-duplicate representative (copies share theirs).
+    pub story_vector: Option<StoryVector>,
+}
+
+/// Per-document work of stage 1.
+struct Prepared {
+    segmentation: Segmentation,
+    boilerplate: Vec<Option<BoilerplateReason>>,
+    block_keys: Vec<Option<u64>>,
+    /// Per sentence, a hash of its wording and its word count, from
+    /// [`STORY_VERBATIM_MIN_WORDS`] words up.
+    sentence_keys: Vec<Option<(u64, usize)>>,
+    /// The headline's terms, counted with the content terms.
+    title_terms: Vec<Term>,
+    counts: TermCounts,
+}
+
+/// Fewest words for a sentence to be matched across stories by its exact wording.
+const VERBATIM_MIN_WORDS: usize = 6;
+/// Fewest words for a sentence to be matched within a story by its exact wording: a copy that
+/// keeps "They could change, sources indicated." word for word has copied it, though the
+/// sentence has too few content terms to be aligned by them.
+const STORY_VERBATIM_MIN_WORDS: usize = 4;
+
+fn prepare(text: &str, title: Option<&str>) -> Prepared {
+    let segmentation = segment(text);
+    let BlockJudgement {
+        verdicts: boilerplate,
+        terms,
+    } = judge_blocks(text, &segmentation);
+    let block_keys: Vec<Option<u64>> = segmentation
+        .blocks
+        .iter()
+        .map(|b| block_key(b.span.of(text)))
+        .collect();
+    let sentence_keys = segmentation
+        .sentences
+        .iter()
+        .map(|s| {
+            let t = s.of(text);
+            let words = t.split_whitespace().count();
+            (words >= STORY_VERBATIM_MIN_WORDS)
+                .then(|| block_key(t).map(|k| (k, words)))
+                .flatten()
+        })
+        .collect();
+    let title_terms = title_terms(title);
+    let counts = content_counts(
+        text,
+        &segmentation,
+        (&boilerplate, &terms),
+        (&block_keys, &AHashSet::new()),
+        &title_terms,
+    );
+    Prepared {
+        segmentation,
+        boilerplate,
+        block_keys,
+        sentence_keys,
+        title_terms,
+        counts,
+    }
+}
+
+/// Block keys found in two representatives of one outlet, or in more than
+/// `max(5, 1%)` of all representatives.
+fn suspected_templates(
+    prepared: &[Prepared],
+    reps: &[usize],
+    outlets: &[Option<u32>],
+) -> AHashSet<u64> {
+    let mut seen: AHashMap<u64, (usize, Vec<u32>)> = AHashMap::new();
+    let mut suspects = AHashSet::new();
+    let many = (reps.len() / 100).max(5);
+    for &r in reps {
+        let p = &prepared[r];
+        let mut keys: Vec<u64> = p
+            .block_keys
+            .iter()
+            .zip(&p.boilerplate)
+            .filter(|(_, b)| b.is_none())
+            .filter_map(|(k, _)| *k)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for k in keys {
+            let e = seen.entry(k).or_default();
+            e.0 += 1;
+            if let Some(o) = outlets[r] {
+                if e.1.contains(&o) {
+                    suspects.insert(k);
+                }
+                e.1.push(o);
+            }
+            if e.0 > many {
+                suspects.insert(k);
+            }
+        }
+    }
+    suspects
+}
+
+/// Analyse `docs`: story clusters, boilerplate and passages, one result per document in order.
+pub fn analyze(
+    docs: &[ArticleInput<'_>],
+    config: &AnalysisConfig,
+) -> crate::Result<Vec<ArticleAnalysis>> {
+    config.story.validate()?;
+    let n = docs.len();
+    for (i, d) in docs.iter().enumerate() {
+        if d.representative >= n || docs[d.representative].representative != d.representative {
+            return Err(crate::Error::InvalidParameter(format!(
+                "document {i}: representative {} is not a representative",
+                d.representative
+            )));
+        }
+    }
+    let mut prepared: Vec<Prepared> = docs.par_iter().map(|d| prepare(d.text, d.title)).collect();
+
+    // Stage 2: stories over representatives.
+    let reps: Vec<usize> = (0..n).filter(|&i| docs[i].representative == i).collect();
+    let mut outlets: AHashMap<&str, u32> = AHashMap::new();
+    let outlet_ids: Vec<Option<u32>> = docs
+        .iter()
+        .map(|d| {
+            d.outlet.map(|o| {
+                let next = outlets.len() as u32;
+                *outlets.entry(o).or_insert(next)
+            })
+        })
+        .collect();
+    // Blocks that look like templates before stories are known (one outlet's block in two of
+    // its articles, or any block in many articles) must not make stories: a shared footer
+    // would chain unrelated articles. Their terms leave the story vectors and the evidence;
+    // whether they are boilerplate is decided once stories are known.
+    let suspects = suspected_templates(&prepared, &reps, &outlet_ids);
+    if !suspects.is_empty() {
+        prepared
+            .par_iter_mut()
+            .zip(docs.par_iter())
+            .for_each(|(p, d)| {
+                let hit = p
+                    .block_keys
+                    .iter()
+                    .any(|k| k.is_some_and(|k| suspects.contains(&k)));
+                if hit {
+                    p.counts = content_counts(
+                        d.text,
+                        &p.segmentation,
+                        (&p.boilerplate, &BlockTerms::default()),
+                        (&p.block_keys, &suspects),
+                        &p.title_terms,
+                    );
+                }
+            });
+    }
+    let rep_counts: Vec<&TermCounts> = reps.iter().map(|&i| &prepared[i].counts).collect();
+    let idf = Idf::new(rep_counts.iter().copied());
+    let mut vectors: Vec<StoryVector> = rep_counts
+        .par_iter()
+        .map(|c| StoryVector::new(c, &idf, config.story.max_terms))
+        .collect();
+    let rep_times: Vec<Option<i64>> = reps.iter().map(|&i| docs[i].timestamp).collect();
+    // Sentence terms of every content sentence (own-evidence boilerplate left out).
+    let mut sentence_terms: Vec<Vec<Option<SentenceTerms>>> = prepared
+        .par_iter()
+        .zip(docs.par_iter())
+        .map_init(TermExtractor::new, |ex, (p, d)| {
+            let seg = &p.segmentation;
+            let mut out = vec![None; seg.sentences.len()];
+            for (b, block) in seg.blocks.iter().enumerate() {
+                if p.boilerplate[b].is_some() {
+                    continue;
+                }
+                for s in block.sentences.clone() {
+                    out[s] = Some(SentenceTerms::new(ex, seg.sentences[s].of(d.text), &idf));
+                }
+            }
+            out
+        })
+        .collect();
+    let mut edges = story_edges(&vectors, &rep_times, &config.story);
+    // Passage evidence: rewrites of one story carry some of the same sentences; stories of the
+    // same kind share vocabulary but not sentences with the same facts.
+    edges.par_iter_mut().for_each(|e| {
+        let (a, b) = (reps[e.a], reps[e.b]);
+        let matches = align_group(&[
+            (a, sentence_terms[a].as_slice()),
+            (b, sentence_terms[b].as_slice()),
+        ]);
+        let suspect = |r: SentenceRef| {
+            let p = &prepared[r.doc];
+            let block = p.segmentation.block_of(r.sentence);
+            p.block_keys[block].is_some_and(|k| suspects.contains(&k))
+        };
+        let shared = matches
+            .iter()
+            .filter(|m| m.from.doc == a && !suspect(m.from) && !suspect(m.to))
+            .count();
+        e.similarity *= passage_evidence(shared);
+    });
+    let rep_story = cluster_story_edges(reps.len(), &mut edges, config.story.threshold);
+    let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();
+    for (k, &r) in reps.iter().enumerate() {
+        story_of_rep.insert(r, rep_story[k]);
+    }
+    // Renumber by first member in input order.
+    let mut renumber: AHashMap<usize, usize> = AHashMap::new();
+    let stories: Vec<usize> = docs
+        .iter()
+        .map(|d| {
+            let raw = story_of_rep.get(&d.representative).copied().unwrap_or(0);
+            let next = renumber.len();
+            *renumber.entry(raw).or_insert(next)
+        })
+        .collect();
+
+    let mut rep_vectors: Vec<Option<StoryVector>> = vec![None; n];
+    for (k, &r) in reps.iter().enumerate() {
+        rep_vectors[r] = Some(std::mem::take(&mut vectors[k]));
+    }
+    if !config.passages {
+        return Ok(prepared
+            .into_iter()
+            .zip(rep_vectors)
+            .enumerate()
+            .map(|(i, (p, story_vector))| ArticleAnalysis {
+                story: stories[i],
+                segmentation: p.segmentation,
+                boilerplate: p.boilerplate,
+                passages: Vec::new(),
+                story_vector,
+            })
+            .collect());
+    }
+
+    // Stage 3: templates.
+    let mut templates = TemplateCounter::new();
+    for &r in &reps {
+        for (b, key) in prepared[r].block_keys.iter().enumerate() {
+            if let (Some(key), None) = (key, prepared[r].boilerplate[b]) {
+                templates.add(*key, stories[r], outlet_ids[r]);
+            }
+        }
+    }
+    for p in prepared.iter_mut() {
+        for (b, key) in p.block_keys.iter().enumerate() {
+            if p.boilerplate[b].is_none() && key.is_some_and(|k| templates.is_template(k)) {
+                p.boilerplate[b] = Some(BoilerplateReason::Template);
+            }
+        }
+    }
+
+    // Stage 4: alignment, template sentences left out.
+    for (p, terms) in prepared.iter().zip(sentence_terms.iter_mut()) {
+        for (b, block) in p.segmentation.blocks.iter().enumerate() {
+            if p.boilerplate[b].is_some() {
+                for s in block.sentences.clone() {
+                    terms[s] = None;
+                }
+            }
+        }
+    }
+    let mut story_reps: Vec<Vec<usize>> = vec![Vec::new(); renumber.len()];
+    for &r in &reps {
+        story_reps[stories[r]].push(r);
+    }
+    let mut matches: Vec<SentenceMatch> = story_reps
+        .par_iter()
+        .filter(|members| members.len() > 1)
+        .flat_map_iter(|members| {
+            let group: Vec<(usize, &[Option<SentenceTerms>])> = members
+                .iter()
+                .map(|&m| (m, sentence_terms[m].as_slice()))
+                .collect();
+            align_group(&group)
+        })
+        .collect();
+    let copies: Vec<usize> = (0..n).filter(|&i| docs[i].representative != i).collect();
+    let copy_matches: Vec<SentenceMatch> = copies
+        .par_iter()
+        .flat_map_iter(|&c| {
+            let r = docs[c].representative;
+            align_group(&[
+                (c, sentence_terms[c].as_slice()),
+                (r, sentence_terms[r].as_slice()),
+            ])
+        })
+        .collect();
+    matches.extend(copy_matches);
+    let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
+    matches.extend(verbatim_matches(&prepared, &stories, &representatives));
+
+    // Partners per sentence: direct matches, then a copy inherits its representative's.
+    let mut direct: Vec<Vec<Vec<(SentenceRef, f64)>>> = prepared
+        .iter()
+        .map(|p| vec![Vec::new(); p.segmentation.sentences.len()])
+        .collect();
+    for m in &matches {
+        if let Some(list) = direct
+            .get_mut(m.from.doc)
+            .and_then(|d| d.get_mut(m.from.sentence))
+        {
+            list.push((m.to, m.similarity));
+        }
+    }
+    // Best first, so that reading a list only as far as `reach` keeps the best partners.
+    direct.par_iter_mut().for_each(|doc| {
+        for list in doc.iter_mut() {
+            list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+    });
+    // A representative's sentence also reaches the copies of the representatives it matches;
+    // a copy's sentence reaches all of that through its own representative. Each list is read
+    // only as far as `reach`, so ten thousand copies of one article stay linear.
+    let reach = config.max_partners.max(1) * 4;
+    let expanded: Vec<Vec<Vec<(SentenceRef, f64)>>> = (0..n)
+        .into_par_iter()
+        .map(|r| {
+            if docs[r].representative != r {
+                return Vec::new();
+            }
+            direct[r]
+                .iter()
+                .map(|list| {
+                    let mut out = list.clone();
+                    for &(to, sim) in list.iter().take(reach) {
+                        if docs[to.doc].representative != to.doc {
+                            continue;
+                        }
+                        for &(further, s2) in direct[to.doc][to.sentence].iter().take(reach) {
+                            if further.doc != r && docs[further.doc].representative == to.doc {
+                                out.push((further, sim.min(s2)));
+                            }
+                        }
+                    }
+                    out
+                })
+                .collect()
+        })
+        .collect();
+    let analyses: Vec<ArticleAnalysis> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let p = &prepared[i];
+            let r = docs[i].representative;
+            let partners: Vec<Vec<Partner>> = (0..p.segmentation.sentences.len())
+                .map(|s| {
+                    let mut found: Vec<(SentenceRef, f64)> = if r == i {
+                        expanded[i][s].clone()
+                    } else {
+                        direct[i][s].clone()
+                    };
+                    if r != i {
+                        for &(to, sim) in &direct[i][s] {
+                            if to.doc != r {
+                                continue;
+                            }
+                            for &(further, s2) in expanded[r][to.sentence].iter().take(reach) {
+                                if further.doc != i {
+                                    found.push((further, sim.min(s2)));
+                                }
+                            }
+                        }
+                    }
+                    best_partners(found, config.max_partners, &prepared)
+                })
+                .collect();
+            ArticleAnalysis {
+                story: stories[i],
+                passages: build_passages(&p.segmentation, &p.boilerplate, &partners),
+                segmentation: p.segmentation.clone(),
+                boilerplate: p.boilerplate.clone(),
+                story_vector: rep_vectors[i].clone(),
+            }
+        })
+        .collect();
+    Ok(analyses)
+}
+
+/// One partner per document (the best), best first, then by document order; at most `max`.
+fn best_partners(
+    mut found: Vec<(SentenceRef, f64)>,
+    max: usize,
+    prepared: &[Prepared],
+) -> Vec<Partner> {
+    found.sort_by(|a, b| {
+        a.0.doc
+            .cmp(&b.0.doc)
+            .then(b.1.total_cmp(&a.1))
+            .then(a.0.sentence.cmp(&b.0.sentence))
+    });
+    found.dedup_by_key(|x| x.0.doc);
+    found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
+    found.truncate(max);
+    found
+        .into_iter()
+        .filter_map(|(to, similarity)| {
+            let span = *prepared
+                .get(to.doc)?
+                .segmentation
+                .sentences
+                .get(to.sentence)?;
+            Some(Partner {
+                doc: to.doc,
+                span,
+                sentence: to.sentence,
+                similarity,
+            })
+        })
+        .collect()
+}
+
+/// Matches between content sentences with the same wording: in documents of different stories
+/// from [`VERBATIM_MIN_WORDS`] words (shorter ones coincide by chance), within a story from
+/// [`STORY_VERBATIM_MIN_WORDS`] (alignment by terms misses sentences with few content words).
+/// Within a story only near-duplicate representatives are matched: copies inherit from theirs,
+/// so ten thousand copies of one article add nothing here.
+fn verbatim_matches(
+    prepared: &[Prepared],
+    stories: &[usize],
+    representative: &[usize],
+) -> Vec<SentenceMatch> {
+    let mut by_key: AHashMap<u64, (usize, Vec<SentenceRef>)> = AHashMap::new();
+    for (doc, p) in prepared.iter().enumerate() {
+        for (sentence, key) in p.sentence_keys.iter().enumerate() {
+            let block = p.segmentation.block_of(sentence);
+            if let (Some((k, words)), None) = (key, p.boilerplate.get(block).copied().flatten()) {
+                let e = by_key.entry(*k).or_insert((*words, Vec::new()));
+                e.1.push(SentenceRef { doc, sentence });
+            }
+        }
+    }
+    let mut groups: Vec<(usize, Vec<SentenceRef>)> = by_key
+        .into_values()
+        .filter(|(_, refs)| refs.iter().any(|r| r.doc != refs[0].doc))
+        .collect();
+    groups.sort_unstable();
+    let mut out = Vec::new();
+    for (words, refs) in groups {
+        let long = words >= VERBATIM_MIN_WORDS;
+        // Bounded: the first occurrence in each of the first 64 documents stands for the
+        // group, and every occurrence is matched with those, both ways.
+        let mut firsts: Vec<SentenceRef> = Vec::new();
+        for r in &refs {
+            if firsts.len() == 64 {
+                break;
+            }
+            if firsts.iter().all(|f| f.doc != r.doc) {
+                firsts.push(*r);
+            }
+        }
+        for a in &refs {
+            for b in &firsts {
+                let same_story = stories[a.doc] == stories[b.doc];
+                let both_representatives =
+                    representative[a.doc] == a.doc && representative[b.doc] == b.doc;
+                if a.doc != b.doc
+                    && if same_story {
+                        both_representatives
+                    } else {
+                        long
+                    }
+                {
+                    out.push(SentenceMatch {
+                        from: *a,
+                        to: *b,
+                        similarity: 1.0,
+                    });
+                    out.push(SentenceMatch {
+                        from: *b,
+                        to: *a,
+                        similarity: 1.0,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::story::passage::PassageStatus;
+    use proptest::prelude::*;
+
+    const POOL: &[&str] = &[
+        "Amazon is in talks to invest up to $50 billion in OpenAI, people familiar with the matter said.",
+        "The negotiations are being led by Amazon CEO Andy Jassy and OpenAI CEO Sam Altman.",
+        "OpenAI is seeking up to $100 billion in new capital at a valuation of $830 billion.",
+        "A magnitude 7.1 earthquake struck off the coast of Chile, killing 12 people in Valparaiso.",
+        "Rescue teams searched the rubble through the night as aftershocks rattled the port.",
+        "Leave a Reply",
+        "Also Read: Ten tips for a safer home",
+        "-",
+        "Analysts said the deal would reshape the cloud market for years to come, for better or worse.",
+        "Shares rose 2.1% in early trading.",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        /// Any mix of sentences: passages cover every non-blank byte without overlap, partners are
+        /// other documents with spans inside their text, originality is unique over content, and
+        /// the result does not depend on document order beyond renumbering.
+        #[test]
+        fn passages_keep_their_contract(
+            docs in proptest::collection::vec(proptest::collection::vec(0..POOL.len(), 1..8), 1..6)
+        ) {
+            let texts: Vec<String> = docs
+                .iter()
+                .map(|d| d.iter().map(|&i| POOL[i]).collect::<Vec<_>>().join("\n"))
+                .collect();
+            let inputs: Vec<ArticleInput> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| ArticleInput { text: t, title: None, outlet: None, timestamp: None, representative: i })
+                .collect();
+            let analyses = analyze(&inputs, &AnalysisConfig::default()).unwrap();
+            for (i, a) in analyses.iter().enumerate() {
+                let text = &texts[i];
+                let mut covered = vec![false; text.len()];
+                let mut last_end = 0;
+                for p in &a.passages {
+                    prop_assert!(p.span.start >= last_end && p.span.start < p.span.end);
+                    last_end = p.span.end;
+                    covered[p.span.start..p.span.end].iter_mut().for_each(|c| *c = true);
+                    prop_assert_eq!(p.status == PassageStatus::Shared, !p.partners.is_empty());
+                    for q in &p.partners {
+                        prop_assert!(q.doc != i && q.span.end <= texts[q.doc].len());
+                    }
+                }
+                for (j, ch) in text.char_indices() {
+                    prop_assert!(covered[j] || ch.is_whitespace());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn identical_documents_share_everything_and_copies_follow_their_representative() {
+        let text =
+            "A magnitude 7.1 earthquake struck off the coast of Chile, killing 12 people in \
+                    Valparaiso.\nRescue teams searched the rubble through the night as aftershocks \
+                    rattled the port.";
+        let inputs: Vec<ArticleInput> = (0..4)
+            .map(|i| ArticleInput {
+                text,
+                title: None,
+                outlet: None,
+                timestamp: None,
+                representative: usize::from(i > 1) * 2,
+            })
+            .collect();
+        let analyses = analyze(&inputs, &AnalysisConfig::default()).unwrap();
+        for a in &analyses {
+            assert_eq!(a.story, 0);
+            assert!(
+                a.passages.iter().all(|p| p.status == PassageStatus::Shared),
+                "{a:?}"
+            );
+        }
+        // A copy lists its representative and, through it, the other documents.
+        let partners: Vec<usize> = analyses[1].passages[0]
+            .partners
+            .iter()
+            .map(|p| p.doc)
+            .collect();
+        assert_eq!(partners, [0, 2, 3]);
+        let bad = [ArticleInput {
+            text,
+            title: None,
+            outlet: None,
+            timestamp: None,
+            representative: 5,
+        }];
+        assert!(analyze(&bad, &AnalysisConfig::default()).is_err());
+    }
+
+    #[test]
+    fn a_short_sentence_kept_word_for_word_within_a_story_is_shared() {
+        // "They could change, sources indicated." has three content terms: too few to align by
+        // terms, but a rewrite that keeps it word for word has copied it. Across stories the
+        // same short sentence is a coincidence and stays unique.
+        let a = "A magnitude 7.1 earthquake struck off the coast of Chile, killing 12 people in Valparaiso.\n\
+                 They could change, sources indicated.\n\
+                 Rescue teams searched the rubble through the night as aftershocks rattled the port.";
+        let b = "Rescue crews searched through rubble overnight in Valparaiso after a magnitude 7.1 earthquake off Chile killed 12 people.\n\
+                 They could change, sources indicated.\n\
+                 Officials in Santiago said schools would reopen on Monday after inspections.";
+        let c = "Shares of Acme Corp rose 4% after the company raised its annual forecast on strong demand.\n\
+                 They could change, sources indicated.\n\
+                 Acme said revenue for the quarter reached $2.3 billion, above analyst estimates.";
+        let inputs: Vec<ArticleInput> = [a, b, c]
+            .iter()
+            .enumerate()
+            .map(|(i, text)| ArticleInput {
+                text,
+                title: None,
+                outlet: None,
+                timestamp: None,
+                representative: i,
+            })
+            .collect();
+        let analyses = analyze(&inputs, &AnalysisConfig::default()).unwrap();
+        assert_eq!(analyses[0].story, analyses[1].story);
+        assert_ne!(analyses[0].story, analyses[2].story);
+        let status_of = |d: usize| {
+            let at = inputs[d].text.find("They could").unwrap();
+            let p = analyses[d]
+                .passages
+                .iter()
+                .find(|p| p.span.start <= at && at < p.span.end)
+                .unwrap();
+            (
+                p.status,
+                p.partners.iter().map(|q| q.doc).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(status_of(0), (PassageStatus::Shared, vec![1]));
+        assert_eq!(status_of(1), (PassageStatus::Shared, vec![0]));
+        assert_eq!(status_of(2), (PassageStatus::Unique, vec![]));
+    }
+}

@@ -1,0 +1,992 @@
+//! Align sentences across the documents of a story: which sentence carries the same facts in
+//! close wording as which sentence elsewhere.
+//!
+//! A sentence is compared by its content terms weighted by IDF (see [`crate::story::terms`]), so
+//! reordered clauses and light paraphrase still match while a sentence on the same topic with
+//! other facts does not. Two sentences match when the terms they share carry most of the weight
+//! of the lighter one (a trimmed copy is still a copy), or when a clause of each matches almost
+//! whole (a sentence that keeps one clause of the wire copy and adds its own).
+//!
+//! Overlap alone cannot tell "the Senate passed the bill 62-38 on Tuesday" from the same words
+//! with another tally, day or senator, or with "not": the words that differ are few but they
+//! are the fact. So a match also needs no contradiction: every figure of the lighter sentence
+//! is stated by the other (the same value, rounded another way, or spelled out); no date
+//! (weekday, month, year) stated by each and not the other; no shared term negated on one side
+//! only ("not", "never", "n't", "denied" reach the next two terms of their clause); and no name
+//! of one standing, next to the same term, where the other has a different name (a name
+//! dropped or shortened, "Andy Jassy" ~ "Jassy", is fine). A contradiction between the whole
+//! sentences also rules out a clause match, except for a figure only one side states: a clause
+//! of one's own may add a figure. Candidates come from an inverted index over the group's
+//! sentences, never from all pairs.
+
+use crate::sketch::tokenize::{for_each_word, normalize_into};
+use crate::story::cluster::Idf;
+use crate::story::terms::{dedup_terms, term_hash, Term, TermExtractor, TermKind};
+use ahash::{AHashMap, AHashSet};
+use std::sync::OnceLock;
+
+/// Share of the lighter sentence's weight that matching terms must carry.
+pub const SENTENCE_THRESHOLD: f64 = 0.55;
+/// Share of the lighter clause's weight that matching terms must carry.
+pub const CLAUSE_THRESHOLD: f64 = 0.7;
+/// Fewest terms two sentences must share (fewer is a coincidence).
+pub const MIN_SHARED_TERMS: usize = 4;
+/// Fewest terms two clauses must share.
+pub const MIN_CLAUSE_TERMS: usize = 5;
+/// Posting lists longer than this are not used to find candidates.
+const POSTING_CAP: usize = 512;
+/// Clauses kept per sentence: a "sentence" of thousands of comma-separated pieces is a list,
+/// and comparing every clause with every clause would be quadratic.
+const MAX_CLAUSES: usize = 16;
+/// Content terms after a negation that it governs ("did not approve the deal").
+const NEGATION_SCOPE: usize = 2;
+/// Two figures in the same unit within this relative distance are one figure rounded two
+/// ways ("$1.79 billion" ~ "nearly $1.8 billion").
+const FIGURE_TOLERANCE: f64 = 0.015;
+
+/// What a term says for the contradiction checks: a figure, a date or a name that differs is
+/// another fact, where a different word may be a synonym.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Any other term.
+    Word,
+    /// A capitalised word inside a sentence that is not a date.
+    Name,
+    /// A number, with its value and unit.
+    Number,
+    /// A year, weekday or month.
+    Date,
+    /// A number spelled as a word ("eighty", "dozen"): a figure in another spelling.
+    Spelled,
+}
+
+/// One term of a sentence or clause.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeightedTerm {
+    /// Hash of the term (see [`crate::story::terms::Term`]).
+    pub hash: u64,
+    /// IDF weight.
+    pub weight: f32,
+    /// The term's kind as extracted.
+    pub kind: TermKind,
+    /// Its role in the contradiction checks.
+    pub role: Role,
+    /// Governed by a negation ("not", "never", "n't", "denied", ...).
+    pub negated: bool,
+    /// For a number, its value (else 0).
+    pub value: f64,
+    /// For a number, the hash of its unit ("usd", "%", or none).
+    pub unit: u64,
+}
+
+/// A set of weighted terms (sorted by hash).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WeightedTerms {
+    /// The distinct terms, sorted by hash.
+    pub terms: Vec<WeightedTerm>,
+    /// Term hashes in text order, repeats included: which term stands next to which.
+    pub order: Vec<u64>,
+    /// Total weight.
+    pub weight: f32,
+}
+
+/// Hashes of weekdays, of months, and of numbers spelled as words.
+struct Lexicon {
+    weekdays: AHashSet<u64>,
+    months: AHashSet<u64>,
+    spelled: AHashSet<u64>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    LEXICON.get_or_init(|| {
+        let mut ex = TermExtractor::new();
+        let mut set = |words: &str| {
+            let mut s = AHashSet::new();
+            ex.for_each_term(words, |t| {
+                s.insert(t.hash);
+            });
+            s
+        };
+        Lexicon {
+            weekdays: set("monday tuesday wednesday thursday friday saturday sunday"),
+            months: set(
+                "january february march april june july august september october \
+                 november december jan feb aug sept sep oct nov dec",
+            ),
+            spelled: set(
+                "four five six seven eight nine ten eleven twelve thirteen fourteen \
+                 fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty \
+                 seventy eighty ninety hundred hundreds dozen dozens",
+            ),
+        }
+    })
+}
+
+/// Is `word` (normalized) a negation: "not", "never", "n't" and words that deny.
+fn is_negation(word: &str) -> bool {
+    word.ends_with("n't")
+        || matches!(
+            word,
+            "not"
+                | "no"
+                | "never"
+                | "neither"
+                | "nor"
+                | "none"
+                | "nobody"
+                | "nothing"
+                | "cannot"
+                | "without"
+                | "deny"
+                | "denies"
+                | "denied"
+                | "denying"
+                | "refuse"
+                | "refuses"
+                | "refused"
+                | "refusing"
+        )
+}
+
+/// Does `word` (normalized) join two statements, ending the reach of a negation before it?
+fn is_conjunction(word: &str) -> bool {
+    matches!(
+        word,
+        "and"
+            | "but"
+            | "or"
+            | "while"
+            | "whereas"
+            | "because"
+            | "although"
+            | "though"
+            | "after"
+            | "before"
+            | "when"
+            | "since"
+            | "until"
+            | "so"
+            | "as"
+    )
+}
+
+/// The clauses of a sentence: pieces between commas, semicolons, colons, dashes and
+/// parentheses. A comma between digits is a thousands separator ("250,000"), not a cut.
+fn clause_pieces(sentence: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    let mut prev: Option<char> = None;
+    let mut chars = sentence.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let cut = match c {
+            ',' => {
+                !(prev.is_some_and(|p| p.is_ascii_digit())
+                    && chars.peek().is_some_and(|&(_, n)| n.is_ascii_digit()))
+            }
+            ';' | ':' | '—' | '–' | '(' | ')' => true,
+            _ => false,
+        };
+        if cut {
+            pieces.push(&sentence[from..i]);
+            from = i + c.len_utf8();
+        }
+        prev = Some(c);
+    }
+    pieces.push(&sentence[from..]);
+    pieces.retain(|p| !p.trim().is_empty());
+    pieces
+}
+
+/// Parse a canonical number (`#1.79e9usd`, `#0%`, `#5e7eur`) into its value and the hash of its
+/// unit. The exponent is an `e` followed by digits; an `e` that starts a unit ("eur") is the
+/// unit's.
+fn number_value(canonical: &str) -> (f64, u64) {
+    let body = canonical.strip_prefix('#').unwrap_or(canonical);
+    let bytes = body.as_bytes();
+    let mantissa = body
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-')))
+        .unwrap_or(body.len());
+    let mut end = mantissa;
+    if bytes.get(mantissa) == Some(&b'e') {
+        let digits = usize::from(bytes.get(mantissa + 1) == Some(&b'-'));
+        let run = bytes[(mantissa + 1 + digits).min(bytes.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if run > 0 {
+            end = mantissa + 1 + digits + run;
+        }
+    }
+    let (number, unit) = body.split_at(end);
+    let value = match number.split_once('e') {
+        Some((m, e)) => match (m.parse::<f64>(), e.parse::<i32>()) {
+            (Ok(m), Ok(e)) => m * 10f64.powi(e),
+            _ => f64::NAN,
+        },
+        None => number.parse::<f64>().unwrap_or(f64::NAN),
+    };
+    (value, term_hash(unit))
+}
+
+impl WeightedTerms {
+    /// The terms of `text`; `word` is a scratch buffer.
+    fn new(extractor: &mut TermExtractor, text: &str, idf: &Idf, word: &mut String) -> Self {
+        let mut found: Vec<(Term, f64, u64)> = Vec::new();
+        extractor.for_each_term_text(text, |t, canonical| {
+            let (value, unit) = if t.kind == TermKind::Number {
+                number_value(canonical)
+            } else {
+                (0.0, 0)
+            };
+            found.push((t, value, unit));
+        });
+        let order: Vec<u64> = found.iter().map(|t| t.0.hash).collect();
+        // The terms a negation governs: the next few of its clause.
+        let mut negations: Vec<usize> = Vec::new();
+        for_each_word(text, |start, w| {
+            normalize_into(w, word);
+            if is_negation(word) {
+                negations.push(start + w.len());
+            }
+        });
+        let mut negated: Vec<u64> = Vec::new();
+        for &from in &negations {
+            let rest = &text[from..];
+            let end = rest
+                .find([',', ';', ':', '—', '–', '(', ')', '.'])
+                .unwrap_or(rest.len());
+            // A conjunction starts another statement ("no one was hurt and firefighters ...").
+            let mut stop = end;
+            for_each_word(&rest[..end], |start, w| {
+                if start < stop {
+                    normalize_into(w, word);
+                    if is_conjunction(word) {
+                        stop = start;
+                    }
+                }
+            });
+            let mut n = 0;
+            extractor.for_each_term(&rest[..stop], |t| {
+                if n < NEGATION_SCOPE {
+                    negated.push(t.hash);
+                }
+                n += 1;
+            });
+        }
+        let mut terms: Vec<Term> = found.iter().map(|t| t.0).collect();
+        dedup_terms(&mut terms);
+        let lexicon = lexicon();
+        let terms: Vec<WeightedTerm> = terms
+            .iter()
+            .map(|t| {
+                let number = t.kind == TermKind::Number;
+                let weight = idf.weight(t.hash) * if number { 1.5 } else { 1.0 };
+                let (value, unit) = if number {
+                    found
+                        .iter()
+                        .find(|f| f.0.hash == t.hash)
+                        .map_or((0.0, 0), |f| (f.1, f.2))
+                } else {
+                    (0.0, 0)
+                };
+                let role = match t.kind {
+                    TermKind::Number => Role::Number,
+                    TermKind::Year => Role::Date,
+                    // "march" in lower case is a walk, not a month.
+                    _ if lexicon.weekdays.contains(&t.hash)
+                        || (t.kind == TermKind::Name && lexicon.months.contains(&t.hash)) =>
+                    {
+                        Role::Date
+                    }
+                    _ if lexicon.spelled.contains(&t.hash) => Role::Spelled,
+                    TermKind::Name => Role::Name,
+                    TermKind::Word => Role::Word,
+                };
+                WeightedTerm {
+                    hash: t.hash,
+                    weight,
+                    kind: t.kind,
+                    role,
+                    negated: negated.contains(&t.hash),
+                    value,
+                    unit,
+                }
+            })
+            .collect();
+        let weight = terms.iter().map(|t| t.weight).sum();
+        WeightedTerms {
+            terms,
+            order,
+            weight,
+        }
+    }
+
+    /// Number of distinct terms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// True when there are no terms.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    fn get(&self, hash: u64) -> Option<&WeightedTerm> {
+        self.terms
+            .binary_search_by_key(&hash, |t| t.hash)
+            .ok()
+            .map(|i| &self.terms[i])
+    }
+
+    fn has(&self, role: Role) -> bool {
+        self.terms.iter().any(|t| t.role == role)
+    }
+}
+
+/// A sentence's terms, whole and per clause.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SentenceTerms {
+    /// All its terms.
+    pub whole: WeightedTerms,
+    /// Its clauses (split at commas, semicolons, colons, dashes and parentheses) with enough
+    /// terms to be compared alone.
+    pub clauses: Vec<WeightedTerms>,
+}
+
+impl SentenceTerms {
+    /// The terms of `sentence`.
+    pub fn new(extractor: &mut TermExtractor, sentence: &str, idf: &Idf) -> Self {
+        let mut word = String::new();
+        let whole = WeightedTerms::new(extractor, sentence, idf, &mut word);
+        let mut clauses = Vec::new();
+        let pieces = clause_pieces(sentence);
+        if pieces.len() > 1 {
+            for piece in pieces {
+                let clause = WeightedTerms::new(extractor, piece, idf, &mut word);
+                if clause.len() + usize::from(clause.has(Role::Number)) >= MIN_CLAUSE_TERMS {
+                    clauses.push(clause);
+                    if clauses.len() == MAX_CLAUSES {
+                        break;
+                    }
+                }
+            }
+        }
+        SentenceTerms { whole, clauses }
+    }
+}
+
+/// What two term sets share: weight and count, and whether they contradict each other.
+struct Overlap {
+    weight: f32,
+    count: usize,
+    shared_numbers: usize,
+    /// The two state different facts of the same kind: another figure, date, name or
+    /// polarity, or a figure of the lighter side that the other does not state.
+    contradicted: bool,
+    /// Like `contradicted`, but a figure counts only when each side states one the other does
+    /// not (one replaced by another): a sentence that adds a clause of its own may add a
+    /// figure in it, and still share its other clause.
+    replaced: bool,
+}
+
+/// Is figure `t` of one side stated by `other`: the same term, the same value rounded
+/// another way, or a figure spelled as a word.
+fn figure_stated(t: &WeightedTerm, other: &WeightedTerms) -> bool {
+    other.get(t.hash).is_some()
+        || other.terms.iter().any(|o| match o.role {
+            Role::Spelled => true,
+            Role::Number => {
+                (o.unit == t.unit)
+                    && (o.value - t.value).abs()
+                        <= FIGURE_TOLERANCE * o.value.abs().max(t.value.abs())
+            }
+            _ => false,
+        })
+}
+
+/// Does a name of `a` that `b` lacks stand where `b` has a name that `a` lacks ("Senator John
+/// Kerry said" against "Senator Joe Lieberman said")? A name `b` drops ("Andy Jassy" against
+/// "Jassy") or one it adds elsewhere is no contradiction.
+fn name_replaced(a: &WeightedTerms, b: &WeightedTerms) -> bool {
+    let lone_name = |w: &WeightedTerms, other: &WeightedTerms, h: u64| {
+        w.get(h).is_some_and(|t| t.role == Role::Name) && other.get(h).is_none()
+    };
+    for (i, &x) in a.order.iter().enumerate() {
+        if !lone_name(a, b, x) {
+            continue;
+        }
+        // A shared neighbour of `x`, and what stands on the same side of it in `b`.
+        let before = i.checked_sub(1).map(|p| a.order[p]);
+        let after = a.order.get(i + 1).copied();
+        for (j, &y) in b.order.iter().enumerate() {
+            if before == Some(y) && b.get(y).is_some() && a.get(y).is_some() {
+                if let Some(&z) = b.order.get(j + 1) {
+                    if lone_name(b, a, z) {
+                        return true;
+                    }
+                }
+            }
+            if after == Some(y) && j > 0 && lone_name(b, a, b.order[j - 1]) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> Overlap {
+    let (mut i, mut j, mut weight, mut count) = (0, 0, 0.0f32, 0);
+    let (mut shared_numbers, mut shared_names) = (0, 0);
+    let mut polarity = false;
+    let (mut lone_dates_a, mut lone_dates_b) = (false, false);
+    let (mut lone_names_a, mut lone_names_b) = (false, false);
+    loop {
+        let order = match (a.terms.get(i), b.terms.get(j)) {
+            (None, None) => break,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => x.hash.cmp(&y.hash),
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                lone_dates_a |= a.terms[i].role == Role::Date;
+                lone_names_a |= a.terms[i].role == Role::Name;
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                lone_dates_b |= b.terms[j].role == Role::Date;
+                lone_names_b |= b.terms[j].role == Role::Name;
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let (x, y) = (&a.terms[i], &b.terms[j]);
+                weight += x.weight;
+                count += 1;
+                // A term is a name when either side capitalised it mid-sentence.
+                match (x.role, y.role) {
+                    (Role::Number, _) => shared_numbers += 1,
+                    (Role::Date, _) | (_, Role::Date) => {}
+                    (Role::Name, _) | (_, Role::Name) => shared_names += 1,
+                    _ => {}
+                }
+                polarity |= x.negated != y.negated;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let numbers = a.has(Role::Number) || b.has(Role::Number);
+    let names = a.has(Role::Name) && b.has(Role::Name);
+    let figures_meet = shared_numbers > 0
+        || a.terms
+            .iter()
+            .any(|t| t.role == Role::Number && figure_stated(t, b))
+        || b.terms
+            .iter()
+            .any(|t| t.role == Role::Number && figure_stated(t, a));
+    let mut replaced = (numbers && !figures_meet) || (names && shared_names == 0);
+    // A date each states and the other does not: another day.
+    replaced |= lone_dates_a && lone_dates_b;
+    // A shared term negated on one side only: the opposite fact.
+    replaced |= polarity;
+    if !replaced && lone_names_a && lone_names_b {
+        replaced = name_replaced(a, b) || name_replaced(b, a);
+    }
+    let mut contradicted = replaced;
+    if !replaced && numbers {
+        let figures_missing = |l: &WeightedTerms, h: &WeightedTerms| {
+            l.terms
+                .iter()
+                .any(|t| t.role == Role::Number && !figure_stated(t, h))
+        };
+        let (lone_a, lone_b) = (figures_missing(a, b), figures_missing(b, a));
+        replaced = lone_a && lone_b;
+        // Every figure of the lighter side must be stated by the other (when both weigh the
+        // same, of each): a figure only one states is a fact only one reports.
+        contradicted = (a.weight <= b.weight && lone_a) || (b.weight <= a.weight && lone_b);
+    }
+    Overlap {
+        weight,
+        count,
+        shared_numbers,
+        contradicted,
+        replaced,
+    }
+}
+
+fn coefficient(a: &WeightedTerms, b: &WeightedTerms, min_shared: usize) -> Option<f64> {
+    coefficient_of(&overlap(a, b), a, b, min_shared)
+}
+
+fn coefficient_of(
+    o: &Overlap,
+    a: &WeightedTerms,
+    b: &WeightedTerms,
+    min_shared: usize,
+) -> Option<f64> {
+    // A shared figure is worth a term: "seeks $100 billion in new capital" is a fact.
+    if o.contradicted || o.count + usize::from(o.shared_numbers > 0) < min_shared {
+        return None;
+    }
+    let lighter = a.weight.min(b.weight);
+    (lighter > 0.0).then(|| (o.weight / lighter) as f64)
+}
+
+/// How closely two sentences carry the same facts: `Some(similarity)` when they match.
+pub fn sentence_similarity(a: &SentenceTerms, b: &SentenceTerms) -> Option<f64> {
+    let o = overlap(&a.whole, &b.whole);
+    // A clause in common does not make up for another figure, date, name or polarity
+    // elsewhere in the sentence.
+    if o.replaced {
+        return None;
+    }
+    let whole = coefficient_of(&o, &a.whole, &b.whole, MIN_SHARED_TERMS)
+        .filter(|&s| s >= SENTENCE_THRESHOLD);
+    let mut best = whole;
+    for ca in a.clauses.iter().chain(std::iter::once(&a.whole)) {
+        for cb in b.clauses.iter().chain(std::iter::once(&b.whole)) {
+            if std::ptr::eq(ca, &a.whole) && std::ptr::eq(cb, &b.whole) {
+                continue;
+            }
+            if let Some(s) =
+                coefficient(ca, cb, MIN_CLAUSE_TERMS).filter(|&s| s >= CLAUSE_THRESHOLD)
+            {
+                // A clause match says less about the whole sentence: scale by its share.
+                let share = (ca.weight / a.whole.weight)
+                    .max(cb.weight / b.whole.weight)
+                    .min(1.0) as f64;
+                let s = (s * share).max(SENTENCE_THRESHOLD);
+                best = Some(best.map_or(s, |b: f64| b.max(s)));
+            }
+        }
+    }
+    best.map(|s| s.min(1.0))
+}
+
+/// Shared weight over the heavier side's weight: 1 for the same terms, less the more either
+/// side says besides.
+fn closeness(a: &WeightedTerms, b: &WeightedTerms) -> f32 {
+    let heavier = a.weight.max(b.weight);
+    if heavier > 0.0 {
+        overlap(a, b).weight / heavier
+    } else {
+        0.0
+    }
+}
+
+/// For each sentence, the index of the first sentence of the document with the same terms.
+fn first_occurrences(sentences: &[Option<SentenceTerms>]) -> Vec<usize> {
+    let mut seen: AHashMap<u64, usize> = AHashMap::new();
+    sentences
+        .iter()
+        .enumerate()
+        .map(|(s, terms)| {
+            let Some(terms) = terms else { return s };
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            for t in &terms.whole.terms {
+                h.update(&t.hash.to_le_bytes());
+            }
+            *seen.entry(h.digest()).or_insert(s)
+        })
+        .collect()
+}
+
+/// A sentence address: document (index into the caller's list) and sentence index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SentenceRef {
+    /// The document.
+    pub doc: usize,
+    /// The sentence within it.
+    pub sentence: usize,
+}
+
+/// A match of one sentence with a sentence of another document.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SentenceMatch {
+    /// This sentence.
+    pub from: SentenceRef,
+    /// The matching sentence in another document.
+    pub to: SentenceRef,
+    /// Their similarity.
+    pub similarity: f64,
+}
+
+/// Every sentence match between different documents of `group`: `(document, its sentences)`,
+/// where a document's sentences may be `None` (boilerplate, not aligned). Every sentence looks
+/// for its best match in every other document, so a sentence is matched even when the sentence
+/// it matches found a closer one; each match is also recorded the other way round. For each
+/// sentence and each other document, only the best-matching sentence is kept. Matches come
+/// sorted by `from`, then by the other document.
+pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceMatch> {
+    // A sentence repeated within a document is aligned once, through its first occurrence.
+    let firsts: Vec<Vec<usize>> = group
+        .iter()
+        .map(|(_, sentences)| first_occurrences(sentences))
+        .collect();
+    let mut postings: AHashMap<u64, Vec<(u32, u32)>> = AHashMap::new();
+    for (g, (_, sentences)) in group.iter().enumerate() {
+        for (s, terms) in sentences.iter().enumerate() {
+            if firsts[g][s] != s {
+                continue;
+            }
+            if let Some(terms) = terms {
+                for t in &terms.whole.terms {
+                    postings
+                        .entry(t.hash)
+                        .or_default()
+                        .push((g as u32, s as u32));
+                }
+            }
+        }
+    }
+    // Each pair of sentences is compared once (from the earlier document of the group), and
+    // the result offered to both: every sentence keeps its best match in every other document,
+    // by similarity, then by closeness of the whole sentences (of two sentences that both carry
+    // this one's facts, the one that says no more is its twin).
+    let mut best: AHashMap<(u32, u32, u32), (f64, f32, u32)> = AHashMap::new();
+    let mut offer = |key: (u32, u32, u32), sim: f64, close: f32, other: u32| {
+        let e = best.entry(key).or_insert((sim, close, other));
+        if (sim, close, std::cmp::Reverse(other)) > (e.0, e.1, std::cmp::Reverse(e.2)) {
+            *e = (sim, close, other);
+        }
+    };
+    let mut counts: AHashMap<(u32, u32), u32> = AHashMap::new();
+    let mut candidates: Vec<(u32, u32)> = Vec::new();
+    for (g, (_, sentences)) in group.iter().enumerate() {
+        for (s, terms) in sentences.iter().enumerate() {
+            let Some(terms) = terms else { continue };
+            if firsts[g][s] != s {
+                continue;
+            }
+            counts.clear();
+            for t in &terms.whole.terms {
+                let Some(list) = postings.get(&t.hash) else {
+                    continue;
+                };
+                if list.len() > POSTING_CAP {
+                    continue;
+                }
+                for &(og, os) in list {
+                    if og as usize > g {
+                        *counts.entry((og, os)).or_default() += 1;
+                    }
+                }
+            }
+            candidates.clear();
+            candidates.extend(
+                counts
+                    .iter()
+                    .filter(|(_, &c)| c as usize >= MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS))
+                    .map(|(&k, _)| k),
+            );
+            candidates.sort_unstable();
+            for &(og, os) in &candidates {
+                let Some(Some(other)) = group[og as usize].1.get(os as usize) else {
+                    continue;
+                };
+                if let Some(sim) = sentence_similarity(terms, other) {
+                    let close = closeness(&terms.whole, &other.whole);
+                    offer((g as u32, s as u32, og), sim, close, os);
+                    offer((og, os, g as u32), sim, close, s as u32);
+                }
+            }
+        }
+    }
+    let mut found: Vec<_> = best.into_iter().collect();
+    found.sort_unstable_by_key(|x| x.0);
+    let mut matches = Vec::with_capacity(found.len() * 2);
+    for ((g, s, og), (similarity, _, os)) in found {
+        let from = SentenceRef {
+            doc: group[g as usize].0,
+            sentence: s as usize,
+        };
+        let to = SentenceRef {
+            doc: group[og as usize].0,
+            sentence: os as usize,
+        };
+        matches.push(SentenceMatch {
+            from,
+            to,
+            similarity,
+        });
+        matches.push(SentenceMatch {
+            from: to,
+            to: from,
+            similarity,
+        });
+    }
+    // Repeats get the matches of their first occurrence.
+    let index: AHashMap<usize, usize> = group
+        .iter()
+        .enumerate()
+        .map(|(g, (doc, _))| (*doc, g))
+        .collect();
+    let aliases: Vec<AHashMap<usize, Vec<usize>>> = firsts
+        .iter()
+        .map(|f| {
+            let mut map: AHashMap<usize, Vec<usize>> = AHashMap::new();
+            for (s, &first) in f.iter().enumerate() {
+                if s != first {
+                    map.entry(first).or_default().push(s);
+                }
+            }
+            map
+        })
+        .collect();
+    let mut repeats = Vec::new();
+    for m in &matches {
+        let Some(&g) = index.get(&m.from.doc) else {
+            continue;
+        };
+        for &s in aliases[g].get(&m.from.sentence).into_iter().flatten() {
+            repeats.push(SentenceMatch {
+                from: SentenceRef {
+                    doc: m.from.doc,
+                    sentence: s,
+                },
+                ..*m
+            });
+        }
+    }
+    matches.extend(repeats);
+    // Keep one best match per (sentence, other document), whichever side found it.
+    matches.sort_by(|a, b| {
+        (a.from, a.to.doc)
+            .cmp(&(b.from, b.to.doc))
+            .then(b.similarity.total_cmp(&a.similarity))
+            .then(a.to.sentence.cmp(&b.to.sentence))
+    });
+    matches.dedup_by(|next, kept| next.from == kept.from && next.to.doc == kept.to.doc);
+    matches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::story::cluster::TermCounts;
+
+    fn terms_of(sentences: &[&str]) -> (Vec<SentenceTerms>, Idf) {
+        let mut ex = TermExtractor::new();
+        let counts: Vec<TermCounts> = sentences
+            .iter()
+            .map(|s| TermCounts::from_terms(ex.distinct_terms(s)))
+            .collect();
+        let idf = Idf::new(&counts);
+        (
+            sentences
+                .iter()
+                .map(|s| SentenceTerms::new(&mut ex, s, &idf))
+                .collect(),
+            idf,
+        )
+    }
+
+    #[test]
+    fn reordered_paraphrase_matches_and_other_facts_do_not() {
+        let (t, _) = terms_of(&[
+            "Negotiations are reportedly being led by Amazon CEO Andy Jassy directly with OpenAI CEO Sam Altman.",
+            "The negotiations are being led directly by OpenAI CEO Sam Altman and Amazon CEO Andy Jassy, according to the same sources.",
+            "Amazon is reportedly in talks to invest up to 50 billion dollars in OpenAI, a move that would position the e-commerce giant as a dominant force",
+            "Amazon is reportedly in early talks to invest up to $50 billion in OpenAI, a day after confirming layoffs of around 16,000 corporate employees.",
+            "Internal projections show that OpenAI could face losses of up to 14 billion dollars in 2026 alone.",
+            "This follows an earlier round of roughly 14,000 layoffs in October, bringing the total reductions to about 30,000 corporate positions in recent months.",
+        ]);
+        assert!(sentence_similarity(&t[0], &t[1]).is_some_and(|s| s > 0.8));
+        assert!(sentence_similarity(&t[2], &t[3]).is_some());
+        assert!(sentence_similarity(&t[4], &t[5]).is_none());
+        assert!(sentence_similarity(&t[0], &t[4]).is_none());
+    }
+
+    /// Does the pair match, in either order (the decision must not depend on it)?
+    fn matches(a: &str, b: &str) -> bool {
+        let (t, _) = terms_of(&[a, b]);
+        let forward = sentence_similarity(&t[0], &t[1]);
+        assert_eq!(forward, sentence_similarity(&t[1], &t[0]), "{a} | {b}");
+        forward.is_some()
+    }
+
+    #[test]
+    fn a_figure_of_the_lighter_sentence_must_be_stated_by_the_other() {
+        let base = "The company said it would cut 1,200 jobs and close three plants in Ohio by the end of the year.";
+        assert!(matches(base, "By the end of the year, the company will cut 1,200 jobs and close three plants in Ohio, it said."));
+        assert!(!matches(base, "The company said it would cut 2,100 jobs and close three plants in Ohio by the end of the year."));
+        // One figure shared is not enough when the other differs, even inside a matching clause.
+        assert!(!matches(
+            "Apple reported revenue of $90 billion for the quarter, up 8 percent from a year earlier.",
+            "Apple reported revenue of $90 billion for the quarter, down 3 percent from a year earlier.",
+        ));
+        // A thousands separator is not a clause boundary.
+        assert!(!matches(
+            "The storm knocked out power to 250,000 homes in North Carolina on Sunday.",
+            "The storm knocked out power to 80,000 homes in North Carolina on Sunday.",
+        ));
+        // The same figure rounded, or spelled out, is the same figure.
+        assert!(matches(
+            "The company earned $1.79 billion in the quarter, beating analysts' expectations.",
+            "The company earned nearly $1.8 billion in the quarter, beating analysts' expectations.",
+        ));
+        assert!(matches(
+            "The union said 85 percent of its members voted in favour of strike action.",
+            "Eighty-five percent of union members voted for strike action, the union said.",
+        ));
+    }
+
+    #[test]
+    fn another_name_in_the_same_place_is_someone_else() {
+        assert!(!matches(
+            "Senator John Kerry said on Sunday that the plan would raise taxes on the middle class.",
+            "Senator Joe Lieberman said on Sunday that the plan would raise taxes on the middle class.",
+        ));
+        assert!(!matches(
+            "With Lopez scoring twice, Real Madrid beat Sevilla 3-1 on Sunday.",
+            "With Lopez scoring twice, Real Madrid beat Valencia 3-1 on Sunday.",
+        ));
+        // A name dropped or shortened is the same person.
+        assert!(matches(
+            "Amazon CEO Andy Jassy told employees on Wednesday that the company would cut 9,000 more jobs.",
+            "Jassy told staff on Wednesday that Amazon would eliminate an additional 9,000 jobs.",
+        ));
+        assert!(matches(
+            "President George W. Bush signed the bill into law at the White House on Tuesday.",
+            "Bush signed the bill into law on Tuesday at the White House.",
+        ));
+    }
+
+    #[test]
+    fn a_negated_shared_statement_is_the_opposite_fact() {
+        let yes =
+            "The court ruled that the company had violated the law when it fired the workers.";
+        assert!(!matches(
+            yes,
+            "The court ruled that the company had not violated the law when it fired the workers."
+        ));
+        assert!(!matches(
+            "Police said the driver had been drinking before the crash on the highway.",
+            "Police said the driver hadn't been drinking before the crash on the highway.",
+        ));
+        assert!(!matches(
+            "A company spokesman confirmed that the two banks were in merger talks.",
+            "A company spokesman denied that the two banks were in merger talks.",
+        ));
+        // Negated on both sides, or only in a clause the other lacks: no contradiction.
+        assert!(matches(
+            "Firefighters brought the blaze under control after four hours, and no one was injured.",
+            "No one was hurt and firefighters had the fire under control within four hours.",
+        ));
+        assert!(matches(
+            "The suspect was charged with two counts of murder and will appear in court on Monday.",
+            "The suspect, who has not been named, was charged with two counts of murder and will appear in court on Monday.",
+        ));
+    }
+
+    #[test]
+    fn another_day_month_or_year_is_another_fact() {
+        assert!(!matches(
+            "The suspect will appear in court on Monday, police said.",
+            "The suspect will appear in court on Thursday, police said.",
+        ));
+        assert!(!matches(
+            "The central bank raised interest rates in March for the first time in a decade.",
+            "The central bank raised interest rates in June for the first time in a decade.",
+        ));
+        assert!(!matches(
+            "The company was founded in 1998 in Seattle and went public six years later.",
+            "The company was founded in 1994 in Seattle and went public six years later.",
+        ));
+        assert!(matches(
+            "The agency said Tuesday that it would review the safety of the drug.",
+            "On Tuesday, the agency said it would review the drug's safety.",
+        ));
+    }
+
+    #[test]
+    fn number_values_keep_units_that_start_with_e() {
+        let (v, u) = number_value("#5e7eur");
+        assert_eq!((v, u), (5e7, term_hash("eur")));
+        let (v, u) = number_value("#1.79e9usd");
+        assert_eq!((v, u), (1.79e9, term_hash("usd")));
+        let (v, u) = number_value("#12eur");
+        assert_eq!((v, u), (12.0, term_hash("eur")));
+        assert_eq!(number_value("#4.5%"), (4.5, term_hash("%")));
+        assert_eq!(number_value("#-3"), (-3.0, term_hash("")));
+    }
+
+    #[test]
+    fn clause_pieces_keep_numbers_whole() {
+        assert_eq!(
+            clause_pieces("It cut 16,000 jobs, the company said; shares (up 2%) rose"),
+            [
+                "It cut 16,000 jobs",
+                " the company said",
+                " shares ",
+                "up 2%",
+                " rose"
+            ]
+        );
+        assert!(clause_pieces(",,").is_empty());
+    }
+
+    #[test]
+    fn align_group_keeps_the_best_partner_per_document() {
+        let (t, _) = terms_of(&[
+            "SoftBank is separately in discussions to invest up to $30 billion more in OpenAI as part of the same round.",
+            "Unrelated words about the weather in Paris today.",
+            "SoftBank is separately in talks to invest an additional 30 billion dollars in OpenAI, building on its existing stake.",
+        ]);
+        let a = vec![Some(t[0].clone()), Some(t[1].clone())];
+        let b = vec![None, Some(t[2].clone())];
+        let m = align_group(&[(7, &a), (9, &b)]);
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            m[0].from,
+            SentenceRef {
+                doc: 7,
+                sentence: 0
+            }
+        );
+        assert_eq!(
+            m[0].to,
+            SentenceRef {
+                doc: 9,
+                sentence: 1
+            }
+        );
+        assert_eq!(m[1].from, m[0].to);
+    }
+
+    #[test]
+    fn each_sentence_finds_its_twin_when_a_looser_match_ties() {
+        // Both sentences of `a` match both of `b` (they share their first clause); each must be
+        // matched with the sentence that says the same and no more.
+        let early = "Amazon is reportedly in early talks to invest up to $50 billion in OpenAI, a day after confirming layoffs of around 16,000 corporate employees.";
+        let behind = "Amazon is reportedly in talks to invest up to $50 billion in OpenAI, the company behind ChatGPT.";
+        let (t, _) = terms_of(&[early, behind]);
+        let a = vec![Some(t[0].clone()), Some(t[1].clone())];
+        let b = vec![Some(t[0].clone()), Some(t[1].clone())];
+        let m = align_group(&[(0, &a), (1, &b)]);
+        let pairs: Vec<(usize, usize, usize)> = m
+            .iter()
+            .map(|x| (x.from.doc, x.from.sentence, x.to.sentence))
+            .collect();
+        assert_eq!(pairs, [(0, 0, 0), (0, 1, 1), (1, 0, 0), (1, 1, 1)]);
+    }
+
+    #[test]
+    fn repeated_sentences_are_aligned_once_and_all_matched() {
+        let (t, _) = terms_of(&[
+            "SoftBank is separately in discussions to invest up to $30 billion more in OpenAI as part of the same round.",
+            "SoftBank is separately in talks to invest an additional 30 billion dollars in OpenAI, building on its existing stake.",
+        ]);
+        let a = vec![Some(t[0].clone()); 3];
+        let b = vec![Some(t[1].clone())];
+        let m = align_group(&[(0, &a), (1, &b)]);
+        let from_a: Vec<usize> = m
+            .iter()
+            .filter(|x| x.from.doc == 0)
+            .map(|x| x.from.sentence)
+            .collect();
+        assert_eq!(from_a, [0, 1, 2]);
+        assert_eq!(m.iter().filter(|x| x.from.doc == 1).count(), 1);
+    }
+}

@@ -1,0 +1,1274 @@
+//! Tell site furniture from content, one block (line or paragraph) at a time.
+//!
+//! A block is judged on its own evidence first, which is all there is in a handful of articles:
+//! a separator with no words; a short block with a furniture cue ("Also Read:", "Leave a Reply",
+//! "Advertisement", a newsletter pitch, share buttons); a headline-shaped line repeated within
+//! the document; a run of very short lines or of items between bars (a menu).
+//!
+//! Then every block still open is judged in its context, the way jusText does it, because on a
+//! page of text the shape of the lines around a block says more than its words: each block is
+//! first classed by length and stop-word density (good prose, near-good, short, or bad: long
+//! but with few function words, or marked by a rule above), then a short block takes the class
+//! of its nearest non-short neighbours (the page's edge counts as furniture), a near-good block
+//! is prose unless furniture lies on both sides, and a heading shortly before prose is kept.
+//! Sites that cut every paragraph short are read by runs: closed near-good sentences next to
+//! each other that together reach a paragraph's length are prose, and a short run of short
+//! lines that no cue marks, standing between prose, is part of the article (an interview's
+//! name-and-question lines, a product's name and price).
+//! This catches navigation runs, "most read" lists and headline lists wherever they stand,
+//! while a heading, a byline next to prose or a short quote between paragraphs stays content.
+//! A page in a language the stop-word list does not cover is judged by length alone, and a
+//! text without a single prose block is left to the rules, so short articles are not emptied.
+//!
+//! A list of facts that follows a paragraph (tour dates, a meal plan, results: items sharing
+//! their first word, most with a figure and many with a detail after a comma) is then taken
+//! back as a whole, since link lists seldom look like that.
+//!
+//! A comment section after the article's first paragraph is marked next, prose and all: it
+//! shows as comment lines recurring ("Name says:", "3 hours ago", "12 comments", a date with
+//! a clock time, "Reply"), at least three with at most a dozen blocks between them.
+//!
+//! Last, headline-shaped blocks after the article's last paragraph (related stories) are
+//! marked. A headline-shaped line followed by a paragraph is a section heading and stays
+//! content: the judgement is per block, never per sentence. On a corpus, [`TemplateCounter`]
+//! adds what only repetition shows: a block found in several stories, or in two stories of one
+//! outlet, is a template.
+
+use crate::sketch::tokenize::{for_each_word, normalize_into};
+use crate::story::segment::Segmentation;
+use crate::story::terms::{is_stopword, Term, TermExtractor};
+use ahash::{AHashMap, AHashSet};
+use serde::Serialize;
+use std::ops::Range;
+use xxhash_rust::xxh3::Xxh3;
+
+/// Why a block is boilerplate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoilerplateReason {
+    /// No letters or digits: a separator or a stray mark.
+    Separator,
+    /// A short block with a furniture cue (teaser, widget, ad, newsletter, share buttons).
+    Cue,
+    /// A headline-shaped block after the last paragraph, or among separators: related stories.
+    RelatedHeadlines,
+    /// The same short block twice in one document.
+    Repeated,
+    /// A navigation menu or tag list: a run of very short lines, or items between bars.
+    Menu,
+    /// The same block in several stories across the corpus, or in two stories of one outlet.
+    Template,
+    /// A block long enough to read but with few function words: a list of names, headlines or
+    /// tags rather than running prose.
+    NotProse,
+    /// A short or borderline block whose nearest prose neighbours on both sides are furniture
+    /// (or the page's edge): it belongs to the page around the article, not to the article.
+    AmongFurniture,
+    /// A reader comment section after the article: lines like "Name says:", "3 hours ago",
+    /// "Reply" or "12 comments" recur, and the comments between them are furniture even
+    /// when they read as prose.
+    Comments,
+}
+
+/// Cues at the start of a short block (normalized, lower case).
+const LEADING_CUES: &[&str] = &[
+    "also read",
+    "read also",
+    "read more",
+    "read next",
+    "related:",
+    "related stories",
+    "related articles",
+    "related news",
+    "related coverage",
+    "recommended",
+    "more from",
+    "more on this",
+    "see also",
+    "advertisement",
+    "sponsored",
+    "share:",
+    "share this",
+    "share on",
+    "share article",
+    "follow us",
+    "subscribe",
+    "sign up",
+    "click here",
+    "tags:",
+    "filed under",
+    "photo:",
+    "image:",
+    "copyright",
+    "©",
+    "leave a reply",
+    "leave a comment",
+    "no comments",
+    "this post has",
+    "comments (",
+    "you may also like",
+    "you might also like",
+    "trending",
+    "don't miss",
+    "watch:",
+    "listen:",
+    "download the",
+    "get the app",
+    "previous article",
+    "next article",
+    "print this",
+    "email this",
+    "loading",
+    "skip to",
+    "back to top",
+    "related topics",
+    "more stories",
+    "most popular",
+    "image source",
+    "photograph:",
+    "caption:",
+];
+
+/// Cues anywhere in a short block: phrases that news prose does not use.
+const INNER_CUES: &[&str] = &[
+    "be the first to comment",
+    "all rights reserved",
+    "scroll to continue",
+    "your email address will not be published",
+    "comments are closed",
+    "log in to comment",
+    "share this article",
+    "share this story",
+    "follow us on",
+    "sign up for our",
+    "subscribe to our",
+    "our newsletter",
+    "your inbox",
+    "click here",
+    "image caption",
+    "getty images",
+    "privacy policy",
+    "terms of use",
+    "most read",
+    "top stories",
+];
+
+/// Pairs of words that together make a pitch or a notice ("subscribe to the daily AI
+/// Newsletter", "for all AI coverage", "we use cookies"), while either alone can be news.
+const PAIRED_CUES: &[(&str, &[&str])] = &[
+    ("newsletter", &["subscribe", "sign up", "sign-up", "inbox"]),
+    ("coverage", &["for all", "for more"]),
+    ("cookies", &["accept", "we use", "policy"]),
+    ("comments", &["post has", "no comments", "view"]),
+];
+
+/// Words above which a block is too long for a cue alone to make it furniture.
+const CUE_MAX_WORDS: usize = 30;
+/// Words up to which a block can be an item of a menu.
+const MENU_ITEM_WORDS: usize = 4;
+/// Words up to which a block can be a headline.
+const HEADLINE_MAX_WORDS: usize = 25;
+/// A paragraph: at least this many words, or a closed sentence of at least [`CLOSED_MIN_WORDS`].
+const PARAGRAPH_MIN_WORDS: usize = 20;
+const CLOSED_MIN_WORDS: usize = 8;
+/// Words of a block read for its stop-word density.
+const DENSITY_MAX_WORDS: usize = 120;
+
+/// Characters below which a block is too short to judge on its own (jusText's 70).
+const SHORT_MAX_CHARS: usize = 70;
+/// Characters above which a block dense in stop words is prose for sure. jusText takes 200;
+/// news sites cut paragraphs shorter, and a run of 150-character paragraphs is still prose.
+const GOOD_MIN_CHARS: usize = 140;
+/// Stop-word share below which a block is not prose (a list of names, headlines, tags).
+/// reprint's stop-word list is shorter than jusText's, so its shares run lower: prose sits at
+/// 0.3–0.5, lists and headline runs below 0.2.
+const PROSE_MIN_DENSITY: f64 = 0.2;
+/// Stop-word share from which a long block is good prose.
+const GOOD_MIN_DENSITY: f64 = 0.3;
+/// Near-good blocks, and their characters together, that make a run of short paragraphs prose.
+const RUN_MIN_BLOCKS: usize = 2;
+const RUN_MIN_CHARS: usize = 300;
+/// Characters up to which a run of furniture-like blocks between prose is taken back.
+const INNER_RUN_MAX_CHARS: usize = 200;
+/// Characters within which a heading must be followed by good prose to stay content.
+const HEADING_MAX_DISTANCE: usize = 100;
+/// A list of facts after a paragraph: at least this many items, this share of them with a
+/// figure, this share with a comma, and this share starting with a word another item starts
+/// with.
+const DATA_LIST_MIN_ITEMS: usize = 4;
+const DATA_LIST_MIN_DIGIT_SHARE: f64 = 0.6;
+const DATA_LIST_MIN_COMMA_SHARE: f64 = 0.3;
+const DATA_LIST_MIN_SHARED_SHARE: f64 = 0.5;
+/// Words up to which a block can be a comment's furniture ("Name says:", "3 hours ago").
+const COMMENT_META_MAX_WORDS: usize = 8;
+/// Blocks from one comment line to the next within one comment section (a comment's text can
+/// run to several paragraphs).
+const COMMENT_MAX_GAP: usize = 12;
+/// Comment lines that make a comment section.
+const COMMENT_MIN_META: usize = 3;
+/// Stop-word share of a whole page below which its language is not one the list covers.
+const LANGUAGE_MIN_DENSITY: f64 = 0.12;
+/// Words a block needs to count towards the page's stop-word share.
+const LANGUAGE_MIN_WORDS: usize = 10;
+
+/// What the classifier measured of one block.
+#[derive(Debug, Clone)]
+struct BlockShape {
+    words: usize,
+    /// Stop words among the first [`DENSITY_MAX_WORDS`] words.
+    stopwords: usize,
+    /// Characters (not bytes: a CJK character is one).
+    chars: usize,
+    has_word: bool,
+    closed: bool,
+    /// Holds a digit (a date, a figure, a price).
+    digit: bool,
+    /// Holds a comma that parts a detail from a name.
+    comma: bool,
+    /// A key for the block's first word, lower case with every digit as `0` ("June",
+    /// "0.", "eat"), or `None` for a block without one.
+    lead: Option<u64>,
+    lower: String,
+}
+
+impl BlockShape {
+    fn of(text: &str) -> Self {
+        let mut words = 0;
+        let mut stopwords = 0;
+        let mut buf = String::new();
+        let mut lower = String::new();
+        for_each_word(text, |_, w| {
+            words += 1;
+            // The density of stop words is read from the block's start; a long block's start
+            // is as good a sample as its whole.
+            if words <= DENSITY_MAX_WORDS {
+                normalize_into(w, &mut buf);
+                if is_stopword(&buf) {
+                    stopwords += 1;
+                }
+            }
+        });
+        // Normalized lower case keeps cue matching simple ("ALSO READ:", curly quotes). Only
+        // short blocks are matched against cues.
+        if words <= CUE_MAX_WORDS {
+            for c in text.chars().take(400) {
+                let c = match c {
+                    '’' | '‘' => '\'',
+                    c => c,
+                };
+                lower.extend(c.to_lowercase());
+            }
+        }
+        let closed = text
+            .trim_end_matches(['"', '”', '’', ')', '*'])
+            .chars()
+            .next_back()
+            .is_some_and(|c| matches!(c, '.' | '!' | '…'));
+        BlockShape {
+            words,
+            stopwords,
+            chars: text.chars().count(),
+            has_word: words > 0,
+            closed,
+            digit: text.chars().any(|c| c.is_ascii_digit()),
+            // A comma before a space parts a detail from a name ("Denver, CO"); one between
+            // digits is a number ("12,000").
+            comma: text.contains(", ") || text.contains('，'),
+            lead: lead_key(text),
+            lower,
+        }
+    }
+
+    fn is_paragraph(&self) -> bool {
+        self.words >= PARAGRAPH_MIN_WORDS || (self.closed && self.words >= CLOSED_MIN_WORDS)
+    }
+
+    /// Short, unclosed, and not mostly function words ("What happens next" is a heading of
+    /// the article, not a teaser).
+    fn is_headline(&self) -> bool {
+        self.has_word
+            && !self.closed
+            && self.words <= HEADLINE_MAX_WORDS
+            && self.stopwords * 2 <= self.words
+    }
+
+    /// Share of stop words among the sampled words.
+    fn density(&self) -> f64 {
+        self.stopwords as f64 / self.words.clamp(1, DENSITY_MAX_WORDS) as f64
+    }
+
+    fn has_cue(&self) -> bool {
+        if self.words > CUE_MAX_WORDS {
+            return false;
+        }
+        let start = self
+            .lower
+            .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '©');
+        LEADING_CUES.iter().any(|cue| start.starts_with(cue))
+            || INNER_CUES.iter().any(|cue| self.lower.contains(cue))
+            || PAIRED_CUES.iter().any(|(word, with)| {
+                self.lower.contains(word) && with.iter().any(|w| self.lower.contains(w))
+            })
+    }
+}
+
+/// A key for the first word of `text`: lower case, every digit as `0`, marks around it trimmed.
+fn lead_key(text: &str) -> Option<u64> {
+    let word = text
+        .split_whitespace()
+        .next()?
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    if word.is_empty() {
+        return None;
+    }
+    let mut hasher = Xxh3::new();
+    let mut buf = [0u8; 4];
+    for c in word.chars().take(32).flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_digit() { '0' } else { c };
+        hasher.update(c.encode_utf8(&mut buf).as_bytes());
+    }
+    Some(hasher.digest())
+}
+
+/// Judge every block of a document on its own evidence: `Some(reason)` for boilerplate.
+pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<BoilerplateReason>> {
+    judge_blocks(text, seg).verdicts
+}
+
+/// The terms of some blocks of a document, as [`TermExtractor::for_each_term`] gives them,
+/// kept so that a later stage need not extract them again.
+#[derive(Debug, Clone, Default)]
+pub struct BlockTerms {
+    terms: Vec<Term>,
+    /// Per block, its range in `terms` when it was extracted.
+    ranges: Vec<Option<Range<usize>>>,
+}
+
+impl BlockTerms {
+    /// The terms of block `block`, if they were kept.
+    pub fn of(&self, block: usize) -> Option<&[Term]> {
+        let range = self.ranges.get(block)?.clone()?;
+        self.terms.get(range)
+    }
+}
+
+/// A document's blocks judged: [`classify_blocks`]'s verdicts, and the terms the judging
+/// extracted (the article body's).
+#[derive(Debug, Clone, Default)]
+pub struct BlockJudgement {
+    /// Per block, why it is boilerplate, or `None` for content.
+    pub verdicts: Vec<Option<BoilerplateReason>>,
+    /// The terms of the body blocks, extracted on the way.
+    pub terms: BlockTerms,
+}
+
+/// [`classify_blocks`], keeping the terms it extracted.
+pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
+    let shapes: Vec<BlockShape> = seg
+        .blocks
+        .iter()
+        .map(|b| BlockShape::of(b.span.of(text)))
+        .collect();
+    let mut verdicts: Vec<Option<BoilerplateReason>> = shapes
+        .iter()
+        .map(|s| {
+            if !s.has_word {
+                Some(BoilerplateReason::Separator)
+            } else if s.has_cue() {
+                Some(BoilerplateReason::Cue)
+            } else {
+                None
+            }
+        })
+        .collect();
+
+    // Short blocks repeated verbatim within the document. Equal keys mean equal word counts,
+    // so long blocks need no key.
+    let mut seen: AHashMap<u64, usize> = AHashMap::new();
+    let keys: Vec<Option<u64>> = seg
+        .blocks
+        .iter()
+        .zip(&shapes)
+        .map(|(b, shape)| {
+            (shape.words <= HEADLINE_MAX_WORDS)
+                .then(|| block_key(b.span.of(text)))
+                .flatten()
+        })
+        .collect();
+    for k in keys.iter().flatten() {
+        *seen.entry(*k).or_default() += 1;
+    }
+    for (i, key) in keys.iter().enumerate() {
+        if verdicts[i].is_none()
+            && shapes[i].words <= HEADLINE_MAX_WORDS
+            && key.is_some_and(|k| seen.get(&k).copied().unwrap_or(0) > 1)
+        {
+            verdicts[i] = Some(BoilerplateReason::Repeated);
+        }
+    }
+
+    // Menus and tag lists: three or more very short headline-shaped blocks in a row (section
+    // headings never come three in a row), or one line of short items between bars or bullets.
+    let short: Vec<bool> = (0..shapes.len())
+        .map(|i| {
+            verdicts[i].is_none() && shapes[i].is_headline() && shapes[i].words <= MENU_ITEM_WORDS
+        })
+        .collect();
+    let mut i = 0;
+    while i < shapes.len() {
+        let mut j = i;
+        while j < shapes.len() && short[j] {
+            j += 1;
+        }
+        // The last short line before the article's text is its title or heading.
+        let end = if j > i && j < shapes.len() && verdicts[j].is_none() {
+            j - 1
+        } else {
+            j
+        };
+        if end >= i + 3 {
+            for v in &mut verdicts[i..end] {
+                *v = Some(BoilerplateReason::Menu);
+            }
+        }
+        i = j.max(i + 1);
+    }
+    for (i, block) in seg.blocks.iter().enumerate() {
+        if verdicts[i].is_none()
+            && shapes[i].words <= HEADLINE_MAX_WORDS
+            && is_item_list(block.span.of(text))
+        {
+            verdicts[i] = Some(BoilerplateReason::Menu);
+        }
+    }
+
+    judge_in_context(&shapes, &mut verdicts);
+    let last_list_item = keep_data_lists(&shapes, &mut verdicts);
+    mark_comment_sections(&shapes, &mut verdicts);
+
+    // Headline-shaped blocks after the last paragraph, or between separators.
+    let last_paragraph = shapes
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| s.is_paragraph() && verdicts[*i].is_none())
+        .map(|(i, _)| i)
+        .next_back()
+        .max(last_list_item);
+    let terms = body_terms(text, seg, &verdicts, last_paragraph);
+    let body_terms: AHashSet<u64> = terms.terms.iter().map(|t| t.hash).collect();
+    let mut extractor = TermExtractor::new();
+    // Counted once: marking a headline below does not change its shape.
+    let tail_count = tail_headlines(&shapes, &verdicts, last_paragraph);
+    for i in 0..shapes.len() {
+        // The context pass may have marked a related headline already; its reason is the
+        // more telling one.
+        let open = matches!(
+            verdicts[i],
+            None | Some(BoilerplateReason::NotProse) | Some(BoilerplateReason::AmongFurniture)
+        );
+        if !open || !shapes[i].is_headline() {
+            continue;
+        }
+        let in_tail = last_paragraph.is_none_or(|p| i > p);
+        let next_is_paragraph = (i + 1..shapes.len())
+            .find(|&j| verdicts[j] != Some(BoilerplateReason::Separator))
+            .is_some_and(|j| shapes[j].is_paragraph() && verdicts[j].is_none());
+        let beside_separator = [i.checked_sub(1), Some(i + 1)]
+            .into_iter()
+            .flatten()
+            .any(|j| verdicts.get(j).copied().flatten() == Some(BoilerplateReason::Separator));
+        let unrelated = {
+            let terms = extractor.distinct_terms(seg.blocks[i].span.of(text));
+            let known = terms
+                .iter()
+                .filter(|t| body_terms.contains(&t.hash))
+                .count();
+            !terms.is_empty() && (known as f64) < 0.5 * terms.len() as f64
+        };
+        let tail_list = in_tail
+            && last_paragraph.is_some()
+            && (beside_separator || unrelated || tail_count >= 2);
+        if tail_list || (beside_separator && !next_is_paragraph && unrelated) {
+            verdicts[i] = Some(BoilerplateReason::RelatedHeadlines);
+        }
+    }
+    BlockJudgement { verdicts, terms }
+}
+
+/// A block's class before and during the neighbour rules (jusText's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Prose: long, with the function words of running text.
+    Good,
+    /// Furniture, by a rule above or by its shape.
+    Bad,
+    /// Too short to judge alone.
+    Short,
+    /// Prose-like but not long enough to be sure.
+    NearGood,
+}
+
+/// For every block, the nearest class before it and after it that is not short (nor
+/// near-good, with `skip_near`), or `edge` past the first or last block. One sweep each way,
+/// so a page of many short lines costs no more than its length.
+fn neighbours(classes: &[Class], skip_near: bool, edge: [Class; 2]) -> (Vec<Class>, Vec<Class>) {
+    let skipped = |c: Class| c == Class::Short || (skip_near && c == Class::NearGood);
+    let mut before = Vec::with_capacity(classes.len());
+    let mut last = edge[0];
+    for &c in classes {
+        before.push(last);
+        if !skipped(c) {
+            last = c;
+        }
+    }
+    let mut after = vec![edge[1]; classes.len()];
+    let mut last = edge[1];
+    for (i, &c) in classes.iter().enumerate().rev() {
+        after[i] = last;
+        if !skipped(c) {
+            last = c;
+        }
+    }
+    (before, after)
+}
+
+/// jusText's judgement of the blocks the rules above left open, by their shape and then by
+/// their neighbours. Blocks the rules marked are furniture here too, and a `Repeated` or `Menu`
+/// block alone between two prose blocks, or a short run of them, is taken back: a few lines
+/// are a thin ground for cutting an article in two (an interview question asked of each
+/// guest, a row of figures).
+fn judge_in_context(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateReason>]) {
+    // A page in a language the stop-word list does not cover has no density to read: judge
+    // its blocks by length alone.
+    let (mut sw, mut words) = (0, 0);
+    for (s, v) in shapes.iter().zip(verdicts.iter()) {
+        if v.is_none() && s.words >= LANGUAGE_MIN_WORDS {
+            sw += s.stopwords;
+            words += s.words.min(DENSITY_MAX_WORDS);
+        }
+    }
+    let has_density = words > 0 && sw as f64 >= LANGUAGE_MIN_DENSITY * words as f64;
+    let initial: Vec<Class> = shapes
+        .iter()
+        .zip(verdicts.iter())
+        .map(|(s, v)| {
+            let density = if has_density { s.density() } else { 1.0 };
+            if v.is_some() {
+                Class::Bad
+            } else if s.chars < SHORT_MAX_CHARS {
+                Class::Short
+            } else if density < PROSE_MIN_DENSITY {
+                Class::Bad
+            } else if density >= GOOD_MIN_DENSITY && s.chars > GOOD_MIN_CHARS {
+                Class::Good
+            } else {
+                Class::NearGood
+            }
+        })
+        .collect();
+    let initial = promote_near_good_runs(initial, shapes);
+    // Without one prose block there is nothing to tell the article by: a short text is left
+    // to the rules above.
+    if !initial.contains(&Class::Good) {
+        return;
+    }
+    // The page's edge counts as furniture (jusText) on a side that has some: a plain article
+    // that ends on a short line ("He declined to comment.") keeps it.
+    let first_good = initial.iter().position(|c| *c == Class::Good).unwrap_or(0);
+    let last_good = initial.iter().rposition(|c| *c == Class::Good).unwrap_or(0);
+    let edge_of = |range: &[Class]| {
+        if range.contains(&Class::Bad) {
+            Class::Bad
+        } else {
+            Class::Good
+        }
+    };
+    let edge = [
+        edge_of(&initial[..first_good]),
+        edge_of(initial.get(last_good..).unwrap_or(&[])),
+    ];
+    let mut classes = initial.clone();
+    // Headings: a short headline-shaped block shortly before prose.
+    for i in 0..classes.len() {
+        if classes[i] == Class::Short
+            && shapes[i].is_headline()
+            && good_within(&classes, shapes, i, HEADING_MAX_DISTANCE)
+        {
+            classes[i] = Class::NearGood;
+        }
+    }
+    // Short blocks take the class of their neighbours; between prose and furniture, a
+    // near-good block on the furniture side tips them to prose.
+    let (before, after) = neighbours(&classes, true, edge);
+    let (before_near, after_near) = neighbours(&classes, false, edge);
+    let revised: Vec<Class> = (0..classes.len())
+        .map(|i| {
+            if classes[i] != Class::Short {
+                return classes[i];
+            }
+            let (prev, next) = (before[i], after[i]);
+            let near_good_between = (prev == Class::Bad && before_near[i] == Class::NearGood)
+                || (next == Class::Bad && after_near[i] == Class::NearGood);
+            if prev == Class::Good && next == Class::Good || (prev != next && near_good_between) {
+                Class::Good
+            } else {
+                Class::Bad
+            }
+        })
+        .collect();
+    classes = revised;
+    // Near-good blocks are prose unless furniture lies on both sides (in order: a revised
+    // block counts for the next).
+    // No short block is left, and every block before `i` is decided when `i` is: the one
+    // before it is its neighbour; the ones after it are as they were.
+    let (_, after) = neighbours(&classes, true, edge);
+    for i in 0..classes.len() {
+        if classes[i] == Class::NearGood {
+            let prev = i.checked_sub(1).map_or(edge[0], |p| classes[p]);
+            let next = after[i];
+            classes[i] = if prev == Class::Bad && next == Class::Bad {
+                Class::Bad
+            } else {
+                Class::Good
+            };
+        }
+    }
+    // Headings again: one that the neighbours made furniture is kept when prose follows.
+    for i in 0..classes.len() {
+        if classes[i] == Class::Bad
+            && initial[i] != Class::Bad
+            && shapes[i].is_headline()
+            && good_within(&classes, shapes, i, HEADING_MAX_DISTANCE)
+        {
+            classes[i] = Class::Good;
+        }
+    }
+    // A lone furniture block between two prose blocks is taken back, and so is a short run of
+    // short lines that no cue or separator marks: the name, home town and question that open
+    // each guest of an interview, a product's name and price in a buying guide. A run holding
+    // a longer line (a teaser headline, a repeated summary) stays furniture: between comments
+    // or teasers such runs are the furniture. Decided on
+    // the classes before any is taken back, so that a run is never eaten from its ends.
+    let mut between_prose = vec![false; classes.len()];
+    let mut i = 0;
+    while i < classes.len() {
+        if classes[i] != Class::Bad {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < classes.len() && classes[j] == Class::Bad {
+            j += 1;
+        }
+        let chars: usize = shapes[i..j].iter().map(|s| s.chars).sum();
+        let unmarked = verdicts[i..j].iter().zip(&shapes[i..j]).all(|(v, s)| {
+            s.chars < SHORT_MAX_CHARS
+                && matches!(
+                    v,
+                    None | Some(BoilerplateReason::Repeated) | Some(BoilerplateReason::Menu)
+                )
+        });
+        // Every block is good or bad by now: the neighbours are the blocks around the run.
+        let prev = i.checked_sub(1).map_or(edge[0], |p| classes[p]);
+        let next = classes.get(j).copied().unwrap_or(edge[1]);
+        if prev == Class::Good
+            && next == Class::Good
+            && (j == i + 1 || (unmarked && chars <= INNER_RUN_MAX_CHARS))
+        {
+            for b in &mut between_prose[i..j] {
+                *b = true;
+            }
+        }
+        i = j;
+    }
+    for (i, v) in verdicts.iter_mut().enumerate() {
+        match *v {
+            None | Some(BoilerplateReason::Repeated) | Some(BoilerplateReason::Menu)
+                if between_prose[i] =>
+            {
+                *v = None;
+            }
+            None if classes[i] == Class::Bad => {
+                *v = Some(if initial[i] == Class::Bad {
+                    BoilerplateReason::NotProse
+                } else {
+                    BoilerplateReason::AmongFurniture
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A run of near-good blocks (short ones may stand between them) that together pass
+/// [`RUN_MIN_CHARS`] is prose: sites that cut every paragraph under [`GOOD_MIN_CHARS`]
+/// (one or two sentences each) still write running text, and a caption or a repeated credit
+/// line between such paragraphs would otherwise leave each one among furniture.
+fn promote_near_good_runs(mut classes: Vec<Class>, shapes: &[BlockShape]) -> Vec<Class> {
+    let mut i = 0;
+    while i < classes.len() {
+        if classes[i] != Class::NearGood {
+            i += 1;
+            continue;
+        }
+        let (mut j, mut near, mut chars) = (i, 0, 0);
+        // Only closed sentences next to each other: a list of headlines, each with a line of
+        // summary, is not prose.
+        while j < classes.len() && classes[j] == Class::NearGood && shapes[j].closed {
+            near += 1;
+            chars += shapes[j].chars;
+            j += 1;
+        }
+        if near >= RUN_MIN_BLOCKS && chars >= RUN_MIN_CHARS {
+            for (c, shape) in classes[i..j].iter_mut().zip(&shapes[i..j]) {
+                if *c == Class::NearGood && shape.closed {
+                    *c = Class::Good;
+                }
+            }
+        }
+        i = j.max(i + 1);
+    }
+    classes
+}
+
+/// Is there a good block within `dist` characters after block `i`, with no furniture before
+/// it? A heading is followed by its text, not by a menu.
+fn good_within(classes: &[Class], shapes: &[BlockShape], i: usize, dist: usize) -> bool {
+    let mut seen = 0;
+    for j in i + 1..classes.len() {
+        if seen > dist || classes[j] == Class::Bad {
+            return false;
+        }
+        if classes[j] == Class::Good {
+            return true;
+        }
+        seen += shapes[j].chars;
+    }
+    false
+}
+
+/// Is `text` a line of three or more short items between bars or bullets ("Home | World | Sport")?
+fn is_item_list(text: &str) -> bool {
+    let items: Vec<&str> = text.split(['|', '•', '·', '»']).map(str::trim).collect();
+    items.len() >= 3
+        && items
+            .iter()
+            .all(|item| item.split_whitespace().count() <= MENU_ITEM_WORDS)
+}
+
+/// Lists of facts after a paragraph of the article are content. An article can hold or end on
+/// a list of data: tour dates, a meal plan, results, a product's specifications. Its items
+/// are short and would read as furniture or related headlines, but most carry a figure (a
+/// date, an amount, a score) and many a detail after a comma, which a list of links rarely
+/// does: headlines seldom hold a number each. A list runs from a paragraph to the next
+/// paragraph, cue or separator, and is judged as a whole, so a few footer lines after it do
+/// not break it and a comment thread's dates alone do not make one; its items share their
+/// first word ("June 9", "June 10"; "Eat", "Drink"), where a list of headlines starts each
+/// one differently. Returns the last block of the last list kept: the article runs at least
+/// that far.
+fn keep_data_lists(
+    shapes: &[BlockShape],
+    verdicts: &mut [Option<BoilerplateReason>],
+) -> Option<usize> {
+    let mut last = None;
+    let is_prose = |v: &Option<BoilerplateReason>, s: &BlockShape| v.is_none() && s.is_paragraph();
+    let mut i = 0;
+    while i < shapes.len() {
+        if !is_prose(&verdicts[i], &shapes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let end = (start..shapes.len())
+            .find(|&j| {
+                is_prose(&verdicts[j], &shapes[j])
+                    || matches!(
+                        verdicts[j],
+                        Some(BoilerplateReason::Cue)
+                            | Some(BoilerplateReason::Separator)
+                            | Some(BoilerplateReason::Template)
+                    )
+            })
+            .unwrap_or(shapes.len());
+        let items = &shapes[start.min(end)..end];
+        let digits = items.iter().filter(|s| s.digit).count();
+        let commas = items.iter().filter(|s| s.comma).count();
+        let mut leads: AHashMap<u64, usize> = AHashMap::new();
+        for lead in items.iter().filter_map(|s| s.lead) {
+            *leads.entry(lead).or_default() += 1;
+        }
+        let shared = items
+            .iter()
+            .filter(|s| {
+                s.lead
+                    .is_some_and(|l| leads.get(&l).copied().unwrap_or(0) > 1)
+            })
+            .count();
+        if items.len() >= DATA_LIST_MIN_ITEMS
+            && digits as f64 >= DATA_LIST_MIN_DIGIT_SHARE * items.len() as f64
+            && commas as f64 >= DATA_LIST_MIN_COMMA_SHARE * items.len() as f64
+            && shared as f64 >= DATA_LIST_MIN_SHARED_SHARE * items.len() as f64
+        {
+            for v in &mut verdicts[start..end] {
+                *v = None;
+            }
+            last = Some(end - 1);
+        }
+        i = end.max(start);
+    }
+    last
+}
+
+/// What kind of comment furniture a short block is, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommentMeta {
+    /// A bare action link ("Reply", "Report"): embedded posts carry these too.
+    Action,
+    /// A byline, a time or a count: "Name says:", "3 hours ago", "12 comments",
+    /// "Rating: 9 votes", "May 4, 2019 at 6:34 pm".
+    Stamp,
+}
+
+/// Is this short block a comment's furniture, and of which kind?
+fn comment_meta(shape: &BlockShape) -> Option<CommentMeta> {
+    if shape.words == 0 || shape.words > COMMENT_META_MAX_WORDS {
+        return None;
+    }
+    let line = shape.lower.trim();
+    let words: Vec<&str> = line
+        .split(|c: char| !c.is_alphanumeric() && c != ':')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let bare: Vec<&str> = words.iter().map(|w| w.trim_matches(':')).collect();
+    let is_number = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+    let is_clock = |w: &str| {
+        w.split_once(':')
+            .is_some_and(|(h, m)| is_number(h) && h.len() <= 2 && m.len() == 2 && is_number(m))
+    };
+    const UNITS: &[&str] = &[
+        "second", "seconds", "min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs",
+        "day", "days", "week", "weeks", "month", "months", "year", "years",
+    ];
+    const ACTIONS: &[&str] = &[
+        "reply",
+        "like",
+        "report",
+        "flag",
+        "permalink",
+        "report abuse",
+    ];
+    const COUNTED: &[&str] = &[
+        "comment", "comments", "reply", "replies", "like", "likes", "vote", "votes", "point",
+        "points",
+    ];
+    // "Name says:", "Name wrote:"
+    let says = line.ends_with("says:") || line.ends_with("says") || line.ends_with("wrote:");
+    // "3 hours ago", "a day ago"
+    let ago = bare.windows(3).any(|w| {
+        (is_number(w[0]) || w[0] == "a" || w[0] == "an") && UNITS.contains(&w[1]) && w[2] == "ago"
+    });
+    // "Reply", "Report abuse"
+    let action = ACTIONS.contains(&bare.join(" ").as_str());
+    // "12 comments", "Rating: 9 votes"
+    let count = shape.words <= 4 && shape.digit && bare.last().is_some_and(|w| COUNTED.contains(w));
+    // "May 4, 2019 at 6:34 pm"
+    let stamp = words
+        .windows(2)
+        .any(|w| is_clock(w[0]) && (w[1] == "am" || w[1] == "pm"));
+    if says || ago || count || stamp {
+        Some(CommentMeta::Stamp)
+    } else if action {
+        Some(CommentMeta::Action)
+    } else {
+        None
+    }
+}
+
+/// Reader comments after the article are furniture, prose or not. A comment section is known
+/// by its furniture recurring: from a comment line ([`comment_meta`]) after the article's
+/// first paragraph, on through every next one within [`COMMENT_MAX_GAP`] blocks. It needs
+/// [`COMMENT_MIN_META`] such lines, one of them more than a bare "Reply" or "Report" (an
+/// embedded post carries those), so a byline's date or one link does not start one. The last
+/// comment's text after its last line runs no longer than the longest stretch between two
+/// comment lines of the section, and stops at the next furniture block. Teaser lists with
+/// "2 hours ago" and "8 comments" under each headline are caught the same way.
+fn mark_comment_sections(shapes: &[BlockShape], verdicts: &mut [Option<BoilerplateReason>]) {
+    let Some(first_paragraph) =
+        (0..shapes.len()).find(|&i| verdicts[i].is_none() && shapes[i].is_paragraph())
+    else {
+        return;
+    };
+    let metas: Vec<(usize, CommentMeta)> = (first_paragraph + 1..shapes.len())
+        .filter_map(|i| comment_meta(&shapes[i]).map(|m| (i, m)))
+        .collect();
+    let mut k = 0;
+    while k < metas.len() {
+        let mut m = k;
+        let mut longest_gap = 1;
+        while m + 1 < metas.len() && metas[m + 1].0 - metas[m].0 <= COMMENT_MAX_GAP {
+            longest_gap = longest_gap.max(metas[m + 1].0 - metas[m].0);
+            m += 1;
+        }
+        let section = &metas[k..=m];
+        if section.len() >= COMMENT_MIN_META
+            && section.iter().any(|(_, kind)| *kind == CommentMeta::Stamp)
+        {
+            let (start, last) = (metas[k].0, metas[m].0);
+            let mut end = last + 1;
+            while end < shapes.len() && end - last < longest_gap && verdicts[end].is_none() {
+                end += 1;
+            }
+            for v in &mut verdicts[start..end] {
+                if v.is_none() {
+                    *v = Some(BoilerplateReason::Comments);
+                }
+            }
+        }
+        k = m + 1;
+    }
+}
+
+/// Headline-shaped blocks after the last paragraph.
+fn tail_headlines(
+    shapes: &[BlockShape],
+    verdicts: &[Option<BoilerplateReason>],
+    last_paragraph: Option<usize>,
+) -> usize {
+    let from = last_paragraph.map_or(0, |p| p + 1);
+    (from..shapes.len())
+        .filter(|&i| shapes[i].is_headline() && verdicts[i] != Some(BoilerplateReason::Separator))
+        .count()
+}
+
+/// Terms of the article body: content blocks up to the last paragraph.
+fn body_terms(
+    text: &str,
+    seg: &Segmentation,
+    verdicts: &[Option<BoilerplateReason>],
+    last_paragraph: Option<usize>,
+) -> BlockTerms {
+    let mut extractor = TermExtractor::new();
+    let mut out = BlockTerms {
+        terms: Vec::new(),
+        ranges: vec![None; seg.blocks.len()],
+    };
+    let end = last_paragraph.map_or(0, |p| p + 1);
+    for (i, block) in seg.blocks.iter().enumerate().take(end) {
+        if verdicts[i].is_none() {
+            let start = out.terms.len();
+            extractor.for_each_term(block.span.of(text), |t| out.terms.push(t));
+            out.ranges[i] = Some(start..out.terms.len());
+        }
+    }
+    out
+}
+
+/// A key for a block's wording (normalized words, in order); `None` for fewer than two words.
+pub fn block_key(text: &str) -> Option<u64> {
+    let mut hasher = Xxh3::new();
+    let mut buf = String::new();
+    let mut words = 0;
+    for_each_word(text, |_, w| {
+        normalize_into(w, &mut buf);
+        hasher.update(buf.as_bytes());
+        hasher.update(b" ");
+        words += 1;
+    });
+    (words >= 2).then(|| hasher.digest())
+}
+
+/// Counts where each block's wording occurs across a corpus, to find templates.
+#[derive(Debug, Default)]
+pub struct TemplateCounter {
+    /// Per block key: (story, outlet) pairs it was seen in, deduplicated.
+    seen: AHashMap<u64, Vec<(usize, Option<u32>)>>,
+}
+
+impl TemplateCounter {
+    /// A new, empty counter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Record that a block with `key` occurs in a document of `story` from `outlet`.
+    pub fn add(&mut self, key: u64, story: usize, outlet: Option<u32>) {
+        let places = self.seen.entry(key).or_default();
+        if !places.contains(&(story, outlet)) {
+            places.push((story, outlet));
+        }
+    }
+
+    /// Is the block with `key` a template: found in three or more stories, or in two stories
+    /// of one outlet?
+    pub fn is_template(&self, key: u64) -> bool {
+        let Some(places) = self.seen.get(&key) else {
+            return false;
+        };
+        let mut stories: Vec<usize> = places.iter().map(|p| p.0).collect();
+        stories.sort_unstable();
+        stories.dedup();
+        if stories.len() >= 3 {
+            return true;
+        }
+        if stories.len() < 2 {
+            return false;
+        }
+        // Two stories: a template only if one outlet carries it in both.
+        let mut by_outlet: AHashMap<u32, Vec<usize>> = AHashMap::new();
+        for &(story, outlet) in places {
+            if let Some(o) = outlet {
+                by_outlet.entry(o).or_default().push(story);
+            }
+        }
+        by_outlet.values().any(|s| {
+            let mut s = s.clone();
+            s.sort_unstable();
+            s.dedup();
+            s.len() >= 2
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::story::segment::segment;
+
+    fn verdicts(text: &str) -> Vec<(String, Option<BoilerplateReason>)> {
+        let seg = segment(text);
+        let v = classify_blocks(text, &seg);
+        seg.blocks
+            .iter()
+            .map(|b| b.span.of(text).to_string())
+            .zip(v)
+            .collect()
+    }
+
+    const PARAGRAPH: &str = "The company said on Tuesday that it would cut 2,000 jobs at its \
+        plants in Ohio and Michigan, blaming weaker demand for its trucks and higher costs.";
+
+    #[test]
+    fn cues_separators_and_related_headlines() {
+        let text = format!(
+            "Carmaker cuts jobs\n{PARAGRAPH}\nAlso Read: Stocks slide as bond yields jump\n\
+             Quarterly results\n{PARAGRAPH} More later.\n-\nMine collapse in Congo kills 200\n\n-\n\
+             Two injured players set to return for derby\nLeave a Reply"
+        );
+        let v = verdicts(&text);
+        use BoilerplateReason::*;
+        let got: Vec<Option<BoilerplateReason>> = v.iter().map(|x| x.1).collect();
+        assert_eq!(
+            got,
+            [
+                None,
+                None,
+                Some(Cue),
+                None,
+                None,
+                Some(Separator),
+                Some(RelatedHeadlines),
+                Some(Separator),
+                Some(RelatedHeadlines),
+                Some(Cue)
+            ],
+            "{v:#?}"
+        );
+    }
+
+    #[test]
+    fn menus_and_item_lists_are_furniture_and_bylines_are_not() {
+        let text = format!(
+            "Home\nWorld\nBusiness\nSport\nCarmakers cut jobs\nBy Jane Doe | Senior Writer\n{PARAGRAPH}\n\
+             Jobs\n{PARAGRAPH}\nTags: autos | jobs | Ohio | Michigan\nHome | About us | Contact"
+        );
+        use BoilerplateReason::*;
+        let got: Vec<Option<BoilerplateReason>> = verdicts(&text).iter().map(|x| x.1).collect();
+        assert_eq!(
+            got,
+            [
+                Some(Menu),
+                Some(Menu),
+                Some(Menu),
+                Some(Menu),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Cue),
+                Some(Menu)
+            ]
+        );
+    }
+
+    #[test]
+    fn short_quotes_and_long_paragraphs_mentioning_cues_stay_content() {
+        let text = format!(
+            "\"This is a masterstroke.\" — Marcus Chen\n{PARAGRAPH} Analysts said the newsletter \
+             business and the cookie plant were spared, and the union would subscribe to the plan.\n\
+             Investors rushed to subscribe to the offering.\nThe rule applies for all workers.\n\
+             The cookie maker said sales rose."
+        );
+        assert!(verdicts(&text).iter().all(|(_, v)| v.is_none()));
+    }
+
+    /// A second paragraph, so that the article has a body of prose around its short lines.
+    const PARAGRAPH_2: &str = "Union leaders said they had not been told of the plan before it \
+        was announced and that they would meet the company next week to discuss what it means \
+        for the workers at both of the plants.";
+
+    #[test]
+    fn lines_are_judged_by_their_neighbours() {
+        let text = format!(
+            "Home | World | Business | Sport\nSign in\n\
+             Weather Traffic Video Opinion Markets Technology Autos Jobs Real Estate Classifieds\n\
+             Carmaker cuts 2,000 jobs in the Midwest\nBy Jane Doe\n{PARAGRAPH}\n\
+             \"We had no choice,\" he said.\n{PARAGRAPH_2}\n\
+             Popular now\nRiver floods close the bridge at Grand Forks again\n\
+             Senate vote on farm bill delayed until spring session\nAbout Us\n\
+             Copyright 2026 Example Media. All rights reserved."
+        );
+        use BoilerplateReason::*;
+        let v = verdicts(&text);
+        let got: Vec<Option<BoilerplateReason>> = v.iter().map(|x| x.1).collect();
+        assert_eq!(
+            got,
+            [
+                Some(Menu),
+                Some(AmongFurniture),
+                Some(NotProse),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(RelatedHeadlines),
+                Some(RelatedHeadlines),
+                Some(RelatedHeadlines),
+                Some(AmongFurniture),
+                Some(Cue)
+            ],
+            "{v:#?}"
+        );
+    }
+
+    #[test]
+    fn a_line_repeated_between_paragraphs_stays_and_short_texts_are_left_alone() {
+        let text = format!(
+            "What did you cook first?\n{PARAGRAPH}\nWhat did you cook first?\n{PARAGRAPH_2}"
+        );
+        let v = verdicts(&text);
+        assert_eq!(v[0].1, Some(BoilerplateReason::Repeated), "{v:#?}");
+        assert_eq!(v[2].1, None, "{v:#?}");
+        // No prose block: nothing to judge the lines by.
+        let short = "Storm warning\nSchools closed on Friday\nRoads icy in the north";
+        assert!(verdicts(short).iter().all(|(_, v)| v.is_none()));
+    }
+
+    #[test]
+    fn short_paragraphs_in_a_row_are_prose_between_captions() {
+        // Every paragraph under the good bar; captions and credits repeated between them.
+        let text = format!(
+            "Home | World | Business | Sport\nSign in\n{PARAGRAPH}\nImage copyright Example Agency\n\
+             Photo credit: Example Agency\n\
+             The mayor said the bridge would reopen next week, once the repairs to its deck and \
+             railings were done.\n\
+             Engineers found cracks in two of the steel beams during a routine check at the end \
+             of the summer.\n\
+             Traffic has been sent through the town centre since the start of the month, and \
+             shops there say trade is up.\n\
+             Photo credit: Example Agency\n{PARAGRAPH_2}"
+        );
+        let v = verdicts(&text);
+        for k in 5..=7 {
+            assert_eq!(v[k].1, None, "{v:#?}");
+        }
+    }
+
+    #[test]
+    fn a_short_run_of_repeated_lines_between_paragraphs_stays() {
+        // An interview: each guest opens with a name, a home town and the same question.
+        let text = format!(
+            "Home | World | Business | Sport\n{PARAGRAPH}\nAnna Berg\nLives in Hamburg\n\
+             What made you start cooking?\n{PARAGRAPH_2}\nJonas Weber\nLives in Hamburg\n\
+             What made you start cooking?\n{PARAGRAPH}"
+        );
+        let v = verdicts(&text);
+        assert!(v[2..].iter().all(|(_, r)| r.is_none()), "{v:#?}");
+    }
+
+    #[test]
+    fn a_list_of_facts_after_the_last_paragraph_is_content() {
+        let text = format!(
+            "Home | World | Business | Sport\n{PARAGRAPH}\n{PARAGRAPH_2}\nThe band plays:\n\
+             March 3 - Arena North, Leeds, UK\nMarch 5 - Hall of Song, York, UK\n\
+             March 9 - The Dome, Hull, UK\nApril 2 - Old Mill, Bath, UK\n\
+             April 6 - Riverside, Exeter, UK\nShare this article\n\
+             Storm closes 3 schools in the north\nVoters head to the polls in 2 towns\n\
+             Budget deficit widens for 4th month"
+        );
+        let v = verdicts(&text);
+        for k in 3..=8 {
+            assert_eq!(v[k].1, None, "{v:#?}");
+        }
+        // Related headlines after the share line: figures, but no shared start nor commas.
+        for k in 10..=12 {
+            assert_eq!(v[k].1, Some(BoilerplateReason::RelatedHeadlines), "{v:#?}");
+        }
+        // The same dates starting each with another word are not a list of facts.
+        let text = format!(
+            "{PARAGRAPH}\n{PARAGRAPH_2}\nOn March 3, Leeds\nBy March 5, York\nSee March 9, Hull\n\
+             Last April 2, Bath"
+        );
+        let v = verdicts(&text);
+        assert!(v[2..].iter().all(|(_, r)| r.is_some()), "{v:#?}");
+    }
+
+    #[test]
+    fn a_comment_section_is_furniture_even_when_it_reads_as_prose() {
+        let comment = "I have driven past that plant every day for twenty years and I never \
+            thought they would close the night shift, it is a sad day for the whole town.";
+        let text = format!(
+            "{PARAGRAPH}\n{PARAGRAPH_2}\n2 comments\njane_d says:\nMay 4, 2026 at 6:34 pm\n\
+             {comment}\nReply\ntom77 says:\nMay 4, 2026 at 7:02 pm\n{comment}\nReply"
+        );
+        let v = verdicts(&text);
+        assert_eq!(v[1].1, None, "{v:#?}");
+        for k in 2..v.len() {
+            assert_eq!(v[k].1, Some(BoilerplateReason::Comments), "{v:#?}");
+        }
+        // Bare "Report" links under embedded posts do not make a comment section.
+        let text = format!(
+            "{PARAGRAPH}\nA post by the union\nReport\nA post by the mayor\nReport\n\
+             A post by the governor\nReport\n{PARAGRAPH_2}"
+        );
+        let v = verdicts(&text);
+        assert_eq!(v.last().map(|x| x.1), Some(None), "{v:#?}");
+        assert!(v
+            .iter()
+            .all(|(_, r)| *r != Some(BoilerplateReason::Comments)));
+    }
+
+    #[test]
+    fn templates_need_several_stories_or_one_outlet_twice() {
+        let mut t = TemplateCounter::new();
+        t.add(1, 0, Some(7));
+        t.add(1, 0, Some(8));
+        assert!(
+            !t.is_template(1),
+            "one story: shared wire copy, not a template"
+        );
+        t.add(1, 1, Some(9));
+        assert!(
+            !t.is_template(1),
+            "two stories, different outlets: coincidence"
+        );
+        t.add(1, 2, None);
+        assert!(t.is_template(1));
+        t.add(2, 0, Some(3));
+        t.add(2, 5, Some(3));
+        assert!(t.is_template(2));
+        assert!(block_key("a").is_none());
+        assert_eq!(block_key("Leave a Reply"), block_key("LEAVE a  reply"));
+    }
+}
