@@ -1,5 +1,5 @@
 //! The quality harness's measurements, shared by `examples/quality` and the test that keeps
-//! its figures from falling (`tests/quality.rs`).
+//! its figures from falling (`tests/it/quality.rs`).
 //!
 //! Everything runs through the library the way the command line does: near-duplicates first,
 //! then stories over their representatives (`cluster --level story`), or stories and passages

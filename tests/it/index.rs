@@ -2,11 +2,7 @@
 //! an `add` (the process killed with SIGKILL), a reader querying while a writer adds, and
 //! parameters fixed at creation.
 
-// Tests fail loudly: panicking on a broken expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-use common::{ok, run};
+use crate::common::{jsonl, ok, run};
 
 use reprint::index::IndexReader;
 use serde_json::Value;
@@ -16,13 +12,6 @@ use std::time::{Duration, Instant};
 
 fn path(p: &Path) -> String {
     p.to_string_lossy().into_owned()
-}
-
-fn jsonl(out: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// A generated corpus of `n` articles (about a fifth planted copies), ids prefixed with `prefix`.
@@ -56,7 +45,7 @@ fn verdicts(verb: &str, index: &str, inputs: &[&str]) -> Vec<Value> {
     let mut args = vec!["index", verb, index];
     args.extend_from_slice(inputs);
     args.extend_from_slice(&["--format", "jsonl", "-q"]);
-    jsonl(&ok(&args).stdout)
+    jsonl(&ok(&args))
 }
 
 #[test]
@@ -302,7 +291,7 @@ fn a_reader_queries_while_a_writer_adds() {
             "-q",
         ]);
         assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
-        let lines = jsonl(&q.stdout);
+        let lines = jsonl(&q);
         assert!(lines.iter().all(|l| l["status"] == "exists"), "{lines:?}");
         if writer.try_wait().unwrap().is_none() {
             answered_during_write += 1;

@@ -3,9 +3,6 @@
 //! must match (reordered, trimmed, a clause added, figures spelled another way) and near misses
 //! that must not (another figure, name, date or polarity, or substantial added information).
 
-// Tests fail loudly: panicking on a broken expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reprint::story::align::{sentence_similarity, SentenceTerms};
 use reprint::story::cluster::{Idf, TermCounts};
 use reprint::story::terms::TermExtractor;

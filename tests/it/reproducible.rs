@@ -1,10 +1,7 @@
 //! Reproducibility: the same input and options give byte-identical output, whatever the
 //! number of threads, from one run to the next, and however the input is split into files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-use common::ok;
+use crate::common::ok;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -3,8 +3,6 @@
 //! depend on input order either.
 
 // Test helpers unwrap: a failure there is a failed test.
-#![allow(clippy::unwrap_used)]
-
 use proptest::prelude::*;
 use reprint::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
 use reprint::near_dup::verify::Measure;

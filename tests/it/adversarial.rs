@@ -1,12 +1,9 @@
 //! Adversarial input: whatever a scraper returns gets a document, or a skip that says why,
 //! and documents in = documents out. The heavy cases (a 200 MB line, a million documents,
 //! resource bounds) are `#[ignore]`d here and run by CI in release mode:
-//! `cargo test --release --test adversarial -- --ignored`.
+//! `cargo test --release --test it -- --ignored adversarial::`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-use common::run;
+use crate::common::run;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -8,10 +8,7 @@
 //! full figures, beside the simple baselines, come from
 //! `cargo run --release --example quality -- ../shared/dev-data`.
 
-// Tests fail loudly: panicking on a broken expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[path = "../examples/quality/eval.rs"]
+#[path = "../../examples/quality/eval.rs"]
 mod eval;
 
 use eval::*;

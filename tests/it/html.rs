@@ -6,9 +6,6 @@
 //! `REPRINT_CHROMEDRIVER` pointing at a Chromium and its driver). Without them it says so and
 //! passes, unless `REPRINT_BROWSER_TESTS=require` (which CI sets) makes it fail.
 
-// Tests fail loudly: panicking on a broken expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -18,8 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::ok;
+use crate::common::ok;
 
 /// An article written to attack the page: markup in its id, outlet and text.
 const HOSTILE_ID: &str = "hostile<img src=x onerror=\"window.__pwned='id'\">";
@@ -542,7 +538,7 @@ fn url_encode(s: &str) -> String {
 
 /// A large report stays usable: only a page of stories and of articles is drawn, the pager moves
 /// through all of them, and the browser draws in bounded time. 600 generated articles by default
-/// (a few seconds); `REPRINT_HTML_ARTICLES=10000 cargo test --release --test html -- --nocapture`
+/// (a few seconds); `REPRINT_HTML_ARTICLES=10000 cargo test --release --test it html:: -- --nocapture`
 /// gives the figures for 10,000 quoted in the README.
 #[test]
 fn html_report_of_many_articles_is_paged() {

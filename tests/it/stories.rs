@@ -2,18 +2,10 @@
 //! `reprint cluster --level story` on the seeds, the hand-written story fixture
 //! (`data/stories.jsonl`) and the seed annotation (`data/annotations/seeds.json`).
 
-// Tests fail loudly: panicking on a broken expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-mod common;
-use common::{ok, run};
-
-fn json(args: &[&str]) -> Value {
-    serde_json::from_slice(&ok(args).stdout).expect("JSON output")
-}
+use crate::common::{ok, ok_json, run};
 
 /// The JSON report of `cluster --level story` on `inputs`, with `extra` options.
 fn story_report(inputs: &[&str], extra: &[&str]) -> Value {
@@ -21,7 +13,7 @@ fn story_report(inputs: &[&str], extra: &[&str]) -> Value {
     args.extend_from_slice(inputs);
     args.extend_from_slice(&["--level", "story", "--format", "json", "-q"]);
     args.extend_from_slice(extra);
-    json(&args)
+    ok_json(&args)
 }
 
 fn read(path: &str) -> String {
@@ -112,7 +104,7 @@ fn check_report_contract(report: &Value, texts: &BTreeMap<String, String>) {
 
 #[test]
 fn seeds_are_one_story_and_the_report_keeps_its_contract() {
-    let report = json(&["report", "data/seeds", "--format", "json", "-q"]);
+    let report = ok_json(&["report", "data/seeds", "--format", "json", "-q"]);
     check_report_contract(&report, &texts());
     let clusters = report["clusters"].as_array().unwrap();
     assert_eq!(clusters.len(), 1, "{clusters:?}");
@@ -130,7 +122,7 @@ fn seeds_are_one_story_and_the_report_keeps_its_contract() {
 /// passages over most of its bytes have its status and, for `shared`, name one of its partners.
 #[test]
 fn seed_passages_match_the_hand_annotation() {
-    let report = json(&["report", "data/seeds", "--format", "json", "-q"]);
+    let report = ok_json(&["report", "data/seeds", "--format", "json", "-q"]);
     let annotation: Value = serde_json::from_str(&read("data/annotations/seeds.json")).unwrap();
     let texts = texts();
     let docs: BTreeMap<&str, &Value> = report["documents"]
@@ -407,7 +399,7 @@ fn the_date_window_holds_stories_apart() {
 
 #[test]
 fn rewrites_share_passages_and_their_furniture_is_boilerplate() {
-    let report = json(&["report", "data/stories.jsonl", "--format", "json", "-q"]);
+    let report = ok_json(&["report", "data/stories.jsonl", "--format", "json", "-q"]);
     check_report_contract(&report, &texts());
     let doc = report["documents"]
         .as_array()
@@ -451,7 +443,7 @@ fn a_footer_repeated_across_one_outlets_stories_is_a_template() {
         lines.push_str(&format!("{v}\n"));
     }
     std::fs::write(&path, lines).unwrap();
-    let report = json(&["report", path.to_str().unwrap(), "--format", "json", "-q"]);
+    let report = ok_json(&["report", path.to_str().unwrap(), "--format", "json", "-q"]);
     let mut templates = 0;
     for d in report["documents"].as_array().unwrap() {
         for p in d["passages"].as_array().unwrap() {
@@ -520,7 +512,7 @@ fn text_report_shows_stories_passages_and_outlets() {
 fn cluster_level_story_and_report_agree() {
     for input in ["data/stories.jsonl", "data/dev/reuters.jsonl"] {
         let clusters = |args: &[&str]| -> Vec<u64> {
-            json(args)["documents"]
+            ok_json(args)["documents"]
                 .as_array()
                 .unwrap()
                 .iter()
