@@ -59,12 +59,15 @@ pub trait Slot: Copy + Eq + std::fmt::Debug {
     fn of_list(list: usize) -> Option<Self>;
     /// The side list a slot with the top bit points to.
     fn list(self) -> usize;
+    /// How many values fit below the top bit.
+    const CAPACITY: u64;
 }
 
 macro_rules! slot {
     ($t:ty) => {
         impl Slot for $t {
             const MANY: $t = 1 << (<$t>::BITS - 1);
+            const CAPACITY: u64 = 1 << (<$t>::BITS - 1);
             fn is_many(self) -> bool {
                 self & Self::MANY != 0
             }
@@ -114,10 +117,7 @@ impl<K: std::hash::Hash + Eq + Copy + Ord, V: Slot> InlineLists<K, V> {
     /// value a key holds inline again does nothing.
     pub fn push(&mut self, key: K, value: V) -> Result<()> {
         if value.is_many() {
-            return Err(Error::InvalidParameter(format!(
-                "an LSH table holds at most {:?} documents",
-                V::MANY
-            )));
+            return Err(Error::capacity("documents in one LSH table", V::CAPACITY));
         }
         let slot = self.map.entry(key).or_insert(value);
         if *slot == value {
@@ -135,9 +135,8 @@ impl<K: std::hash::Hash + Eq + Copy + Ord, V: Slot> InlineLists<K, V> {
                     self.lists.len() - 1
                 }
             };
-            *slot = V::of_list(list).ok_or_else(|| {
-                Error::InvalidParameter("too many shared keys for an LSH table".into())
-            })?;
+            *slot = V::of_list(list)
+                .ok_or_else(|| Error::capacity("shared keys in one LSH table", V::CAPACITY))?;
         } else if let Some(list) = self.lists.get_mut(slot.list()) {
             list.push(value);
         }

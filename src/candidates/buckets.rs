@@ -114,8 +114,7 @@ sort_record! {
 
 /// A document's number as the sorts carry it.
 fn doc_number(doc: usize) -> Result<u32> {
-    u32::try_from(doc)
-        .map_err(|_| Error::InvalidParameter("more than 4,294,967,295 documents in one run".into()))
+    u32::try_from(doc).map_err(|_| Error::capacity("documents in one run", u64::from(u32::MAX)))
 }
 
 /// Collects band keys, one set per document, for grouping by an external sort.
@@ -243,15 +242,20 @@ impl<'a> BucketGrouper<'a> {
             return Ok(());
         }
         if self.buckets >= MAX_BUCKETS {
-            return Err(Error::InvalidParameter(format!(
-                "more than {MAX_BUCKETS} shared buckets in one run"
-            )));
+            return Err(Error::capacity(
+                "shared buckets in one run",
+                u64::from(MAX_BUCKETS),
+            ));
         }
         let mut last = 0u32;
         for &doc in &self.scratch {
-            let position = *self.positions.get(doc as usize).ok_or_else(|| {
-                Error::InvalidParameter(format!("bucket names document {doc}, past the last"))
-            })?;
+            let position = *self
+                .positions
+                .get(doc as usize)
+                .ok_or_else(|| Error::BadInput {
+                    origin: "bucket table".into(),
+                    reason: format!("a bucket names document {doc}, past the last"),
+                })?;
             last = last.max(position);
         }
         let bucket = self.buckets;

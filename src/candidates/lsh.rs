@@ -49,20 +49,25 @@ impl LshParams {
         fn_weight: f64,
     ) -> Result<Self> {
         if !(threshold > 0.0 && threshold <= 1.0) {
-            return Err(Error::InvalidParameter(format!(
-                "--threshold must be above 0 and at most 1, got {threshold}"
-            )));
+            return Err(Error::invalid(
+                "threshold",
+                format!("must be above 0 and at most 1, got {threshold}"),
+            ));
         }
         if !(fp_weight >= 0.0 && fn_weight >= 0.0 && fp_weight + fn_weight > 0.0) {
-            return Err(Error::InvalidParameter(
-                "false-positive and false-negative weights must be non-negative, not both zero"
-                    .into(),
+            return Err(Error::invalid(
+                "fp_weight",
+                format!(
+                    "the false-positive and false-negative weights must be non-negative, not \
+                     both zero, got {fp_weight} and {fn_weight}"
+                ),
             ));
         }
         if !(1..=MAX_NUM_PERM).contains(&num_perm) {
-            return Err(Error::InvalidParameter(format!(
-                "--num-perm must be between 1 and {MAX_NUM_PERM}, got {num_perm}"
-            )));
+            return Err(Error::invalid(
+                "num_perm",
+                format!("must be between 1 and {MAX_NUM_PERM}, got {num_perm}"),
+            ));
         }
         let choose = |bounded: bool| {
             let mut best: Option<(LshParams, f64)> = None;

@@ -45,15 +45,70 @@ pub fn main() -> i32 {
             if is_broken_pipe(&e) {
                 return 0;
             }
-            eprintln!("reprint: error: {e:#}");
-            let usage = e
-                .downcast_ref::<reprint::Error>()
-                .is_some_and(|e| matches!(e, reprint::Error::InvalidParameter(_)));
-            if usage {
-                EXIT_USAGE
-            } else {
-                EXIT_FAILURE
+            report_error(&e)
+        }
+    }
+}
+
+/// A usage error: the command line asks for what cannot be had (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// A usage error with `message`, for `?` and `return Err(…)`.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+/// The flag that sets a library parameter, for the parameters the command line exposes.
+fn flag_of(parameter: &str) -> Option<String> {
+    const EXPOSED: [&str; 7] = [
+        "num_perm",
+        "shingle_size",
+        "threshold",
+        "fp_weight",
+        "fn_weight",
+        "story_threshold",
+        "window",
+    ];
+    EXPOSED
+        .contains(&parameter)
+        .then(|| format!("--{}", parameter.replace('_', "-")))
+}
+
+/// Print `e` on stderr (with a hint where one helps) and return its exit code: 2 for a usage
+/// error (this module's, clap's, or a parameter out of range), 1 for everything else.
+fn report_error(e: &anyhow::Error) -> i32 {
+    if e.downcast_ref::<UsageError>().is_some() {
+        eprintln!("reprint: error: {e:#}");
+        return EXIT_USAGE;
+    }
+    match e.downcast_ref::<reprint::Error>() {
+        Some(reprint::Error::InvalidParameter { name, reason }) => {
+            match flag_of(name) {
+                Some(flag) => eprintln!("reprint: error: {flag}: {reason}"),
+                None => eprintln!("reprint: error: {e:#}"),
             }
+            EXIT_USAGE
+        }
+        Some(reprint::Error::FieldNotFound { field, .. }) => {
+            eprintln!("reprint: error: {e:#}");
+            eprintln!(
+                "reprint: hint: name the input's fields with --id-field and --text-field \
+                 (`{field}` is looked for now)"
+            );
+            EXIT_FAILURE
+        }
+        _ => {
+            eprintln!("reprint: error: {e:#}");
+            EXIT_FAILURE
         }
     }
 }
@@ -76,9 +131,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<()> {
     if let Some(threads) = cli.threads {
         if threads == 0 {
-            return Err(
-                reprint::Error::InvalidParameter("--threads must be at least 1".into()).into(),
-            );
+            return Err(usage("--threads must be at least 1"));
         }
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -304,9 +357,10 @@ fn parse_window(span: &str) -> reprint::Result<Option<i64>> {
         return Ok(None);
     }
     let bad = || {
-        reprint::Error::InvalidParameter(format!(
-            "--window: expected a span such as 7d, 36h, 90m or none, got `{span}`"
-        ))
+        reprint::Error::invalid(
+            "window",
+            format!("expected a span such as 7d, 36h, 90m or none, got `{span}`"),
+        )
     };
     let split = span
         .find(|c: char| !c.is_ascii_digit())

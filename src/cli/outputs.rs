@@ -201,10 +201,7 @@ fn input_files(input: &Path, out: &mut Vec<(FileId, PathBuf)>) {
     );
 }
 
-/// A refusal, with the exit code of a usage error.
-fn usage(message: String) -> anyhow::Error {
-    reprint::Error::InvalidParameter(message).into()
-}
+use crate::cli::usage;
 
 /// Refuse when an output (`(flag, path)`, e.g. `("--output", out.jsonl)`) is one of the
 /// `inputs` (files, files under directories, standard input) or another output. Nothing is

@@ -29,7 +29,7 @@ pub(super) fn decode_set(bytes: &[u8]) -> Vec<u32> {
 pub(super) fn read_record<D: ReadableTable<u64, &'static [u8]>>(
     docs: &D,
     number: u64,
-) -> std::result::Result<IndexedDocument, Box<dyn std::error::Error>> {
+) -> StoreResult<IndexedDocument> {
     let record = docs
         .get(number)?
         .ok_or_else(|| format!("document {number} is missing from the index"))?;

@@ -318,6 +318,7 @@ mod tests {
     use super::stories::*;
     use super::*;
     use crate::candidates::band_index::band_keys;
+    use crate::error::Error;
     use crate::sketch::fingerprint::Fingerprinter;
     use crate::sketch::signature::SCHEME;
     use ahash::AHashMap;
@@ -427,7 +428,11 @@ mod tests {
                     e.to_string().contains("index.redb"),
                     "page {page}: the error names the file: {e}"
                 );
-                panicked_before += usize::from(e.to_string().contains("corrupt index: the store"));
+                panicked_before += usize::from(matches!(
+                    e,
+                    Error::Corrupt { what: "index", detail, .. }
+                        if detail.starts_with("the store stopped")
+                ));
             }
             refused += usize::from(!errors.is_empty());
         }
@@ -755,14 +760,14 @@ mod tests {
         Index::create(dir.path(), params()).unwrap();
         assert!(Index::create(dir.path(), params()).is_err());
         let path = file_of(dir.path());
-        let stamp_with = |format_version: u32, params: IndexParams| {
+        let stamp_scheme_with = |scheme: &str, format_version: u32, params: IndexParams| {
             let db = builder().open(&path).unwrap();
             let txn = db.begin_write().unwrap();
             {
                 let mut meta = txn.open_table(META).unwrap();
                 let stamp = Stamp {
                     format_version,
-                    scheme: SCHEME.to_string(),
+                    scheme: scheme.to_string(),
                     params,
                 };
                 meta.insert("stamp", serde_json::to_vec(&stamp).unwrap().as_slice())
@@ -770,16 +775,29 @@ mod tests {
             }
             txn.commit().unwrap();
         };
+        let stamp_with = |format_version: u32, params: IndexParams| {
+            stamp_scheme_with(SCHEME, format_version, params)
+        };
+        // Another signing scheme is refused as such.
+        stamp_scheme_with("minhash-classic", FORMAT_VERSION, params());
+        let e = Index::open(dir.path()).err().unwrap();
+        assert!(matches!(e, Error::SchemeMismatch { .. }), "{e:?}");
+        assert!(e.to_string().contains("minhash-classic"), "{e}");
         // A stamp from a future format is refused with a clear message.
         stamp_with(FORMAT_VERSION + 1, params());
-        let message = Index::open(dir.path()).err().unwrap().to_string();
-        assert!(message.contains("newer reprint"), "{message}");
+        let e = Index::open(dir.path()).err().unwrap();
+        assert!(
+            matches!(e, Error::FormatVersion { found, newest: FORMAT_VERSION, .. } if found == FORMAT_VERSION + 1),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("newer reprint"), "{e}");
         assert!(Index::open(&dir.path().join("missing")).is_err());
         // Damaged parameters are an error, not an attempt to size tables by them.
         let bands = 40_000_000_000;
         stamp_with(FORMAT_VERSION, IndexParams { bands, ..params() });
-        let message = IndexReader::open(dir.path()).err().unwrap().to_string();
-        assert!(message.contains("corrupt index parameters"), "{message}");
+        let e = IndexReader::open(dir.path()).err().unwrap();
+        assert!(matches!(e, Error::Corrupt { what: "index", .. }), "{e:?}");
+        assert!(e.to_string().contains("corrupt index: parameters"), "{e}");
     }
 
     /// A reader kept open while a writer folds band by band finds exactly the entries a fresh

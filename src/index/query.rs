@@ -114,7 +114,7 @@ impl IndexReader {
                     recent,
                 ))
             };
-            let (tables, story_documents, recent) = open().map_err(|e| err(&e))?;
+            let (tables, story_documents, recent) = open().map_err(|e| e.at(&self.path))?;
             let mut stats = TermStats {
                 documents: story_documents,
                 ..TermStats::default()
@@ -123,7 +123,7 @@ impl IndexReader {
                 .iter()
                 .map(|doc| {
                     decide(&tables, &recent, &mut stats, &self.stamp.params, doc)
-                        .map_err(|e| err(&e))
+                        .map_err(|e| e.at(&self.path))
                 })
                 .collect()
         })
@@ -138,7 +138,6 @@ impl IndexReader {
     /// Every indexed document, by number, with what the index keeps of it: the whole content
     /// of the index, to compare two indexes or to export one.
     pub fn documents(&self) -> Result<Vec<IndexEntry>> {
-        let err = |e: &dyn std::fmt::Display| store_error(&self.path, e);
         let read = |db: &ReadOnlyDatabase| -> StoreResult<Vec<IndexEntry>> {
             let txn = db.begin_read()?;
             let docs = txn.open_table(DOCUMENTS)?;
@@ -162,7 +161,7 @@ impl IndexReader {
             Ok(out)
         };
         let _hold = CompactionHold::take(self.compaction.as_ref(), &self.path)?;
-        self.db.run(|db| read(db).map_err(|e| err(&e)))
+        self.db.run(|db| read(db).map_err(|e| e.at(&self.path)))
     }
 }
 
@@ -191,9 +190,7 @@ pub(super) fn stats_of(
     let counters = txn
         .open_table(META)
         .map_err(|e| store_error(path, e))
-        .and_then(|meta| {
-            Counters::read(&meta, stamp.params.bands).map_err(|e| store_error(path, e))
-        })?;
+        .and_then(|meta| Counters::read(&meta, stamp.params.bands).map_err(|e| e.at(path)))?;
     Ok(IndexStats {
         documents,
         representatives,

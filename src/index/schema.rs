@@ -5,9 +5,9 @@
 //! an older format this version can still read is upgraded in place by a writer, a newer one
 //! is refused.
 
-use super::store::{in_write_transaction, store_error, StoreResult};
+use super::store::{corrupt_index, in_write_transaction, store_error, StoreResult};
 use super::IndexParams;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sketch::signature::SCHEME;
 use redb::{
     ConcurrencyMode, Database, MultimapTableDefinition, ReadableDatabase, ReadableTable,
@@ -84,22 +84,16 @@ pub(super) fn read_stamp(path: &Path, db: &impl ReadableDatabase) -> Result<Stam
 
 /// Check a stamp read from an index against this build of reprint.
 pub(super) fn check_stamp(path: &Path, bytes: Option<&[u8]>) -> Result<Stamp> {
-    let bytes = bytes.ok_or_else(|| store_error(path, "not a reprint index (no parameters)"))?;
+    let bytes = bytes.ok_or_else(|| corrupt_index(path, "not a reprint index (no parameters)"))?;
     let stamp: Stamp = serde_json::from_slice(bytes)
-        .map_err(|e| store_error(path, format!("unreadable index parameters: {e}")))?;
+        .map_err(|e| corrupt_index(path, format!("unreadable index parameters: {e}")))?;
     if !(OLDEST_READ..=FORMAT_VERSION).contains(&stamp.format_version) {
-        return Err(store_error(
-            path,
-            format!(
-                "index format {} is not the format this reprint reads ({FORMAT_VERSION}){}",
-                stamp.format_version,
-                if stamp.format_version > FORMAT_VERSION {
-                    ": it was written by a newer reprint"
-                } else {
-                    ": rebuild it with this reprint"
-                }
-            ),
-        ));
+        return Err(Error::FormatVersion {
+            path: path.to_path_buf(),
+            found: stamp.format_version,
+            oldest: OLDEST_READ,
+            newest: FORMAT_VERSION,
+        });
     }
     let p = &stamp.params;
     if p.bands == 0
@@ -107,22 +101,20 @@ pub(super) fn check_stamp(path: &Path, bytes: Option<&[u8]>) -> Result<Stamp> {
         || p.bands.saturating_mul(p.rows) > p.num_perm
         || p.num_perm > crate::sketch::signature::MAX_NUM_PERM
     {
-        return Err(store_error(
+        return Err(corrupt_index(
             path,
             format!(
-                "corrupt index parameters: {} bands of {} rows with {} permutations",
+                "parameters of {} bands of {} rows with {} permutations",
                 p.bands, p.rows, p.num_perm
             ),
         ));
     }
     if stamp.scheme != SCHEME {
-        return Err(store_error(
-            path,
-            format!(
-                "index signatures use scheme `{}`, this reprint makes `{SCHEME}`: rebuild the index",
-                stamp.scheme
-            ),
-        ));
+        return Err(Error::SchemeMismatch {
+            path: path.to_path_buf(),
+            found: format!("signing scheme `{}` (rebuild the index)", stamp.scheme),
+            expected: format!("`{SCHEME}`, the scheme of this reprint"),
+        });
     }
     Ok(stamp)
 }

@@ -82,13 +82,22 @@ impl<D> Drop for Store<D> {
 
 /// The error for a store that panicked with `message`.
 pub(super) fn corrupt(path: &Path, message: Option<String>) -> Error {
-    store_error(
+    corrupt_index(
         path,
         format!(
-            "corrupt index: the store stopped on a damaged part of it ({})",
+            "the store stopped on a damaged part of it ({})",
             message.as_deref().unwrap_or("no detail")
         ),
     )
+}
+
+/// The error for an index whose contents are not what an index holds.
+pub(super) fn corrupt_index(path: &Path, detail: impl Into<String>) -> Error {
+    Error::Corrupt {
+        path: path.to_path_buf(),
+        what: "index",
+        detail: detail.into(),
+    }
 }
 
 /// Run `work` in one write transaction of `db` and commit it. Should the storage layer panic
@@ -165,6 +174,69 @@ pub(super) fn compaction_lock(path: &Path) -> Option<File> {
         .ok()
 }
 
-pub(super) type StoreResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+/// What an operation inside the store can fail with: the storage layer, or the index's own
+/// checks of what it read.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum StoreError {
+    /// The storage layer failed.
+    #[error(transparent)]
+    Storage(#[from] redb::Error),
+    /// What was read is not what the index writes.
+    #[error("{0}")]
+    Damaged(String),
+    /// A library error from a stage the index calls (signatures, story parameters).
+    #[error(transparent)]
+    Library(#[from] Error),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {
+        $(impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Storage(e.into())
+            }
+        })*
+    };
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::CompactionError,
+    redb::SetDurabilityError
+);
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Damaged(format!("unreadable record: {e}"))
+    }
+}
+
+impl From<&str> for StoreError {
+    fn from(detail: &str) -> Self {
+        StoreError::Damaged(detail.to_string())
+    }
+}
+
+impl From<String> for StoreError {
+    fn from(detail: String) -> Self {
+        StoreError::Damaged(detail)
+    }
+}
+
+pub(super) type StoreResult<T> = std::result::Result<T, StoreError>;
+
+impl StoreError {
+    /// The library error for this failure of the index at `path`.
+    pub(super) fn at(self, path: &Path) -> Error {
+        match self {
+            StoreError::Storage(e) => store_error(path, e),
+            StoreError::Damaged(detail) => corrupt_index(path, detail),
+            StoreError::Library(e) => e,
+        }
+    }
+}
 
 pub(super) type Multimap<'t> = redb::MultimapTable<'t, u64, u64>;

@@ -76,7 +76,7 @@ impl Index {
                 txn.commit()?;
                 Ok(())
             };
-            init().map_err(|e| store_error(&path, e))?;
+            init().map_err(|e| e.at(&path))?;
             Ok(Index::over(path.clone(), Store::new(&path, db), stamp))
         })
     }
@@ -98,7 +98,7 @@ impl Index {
             let mut stamp = db.run(|db| read_stamp(&path, db))?;
             if stamp.format_version < FORMAT_VERSION {
                 stamp.format_version = FORMAT_VERSION;
-                db.run(|db| upgrade(db, &stamp).map_err(|e| store_error(&path, e)))?;
+                db.run(|db| upgrade(db, &stamp).map_err(|e| e.at(&path)))?;
             }
             Ok(Index::over(path, db, stamp))
         })
@@ -181,7 +181,7 @@ impl Index {
                 };
                 work(txn, layer)
             })
-            .map_err(|e| store_error(&self.path, e))
+            .map_err(|e| e.at(&self.path))
         })?;
         self.recent = recent;
         Ok(out)

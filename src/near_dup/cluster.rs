@@ -86,10 +86,10 @@ impl MatchConfig {
     /// Check that the threshold is in (0, 1].
     pub fn validate(&self) -> Result<()> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(Error::InvalidParameter(format!(
-                "--threshold must be above 0 and at most 1, got {}",
-                self.threshold
-            )));
+            return Err(Error::invalid(
+                "threshold",
+                format!("must be above 0 and at most 1, got {}", self.threshold),
+            ));
         }
         Ok(())
     }
@@ -628,7 +628,7 @@ pub fn short_keys(keys: &[u64]) -> Vec<u32> {
 /// A representative's number in the band index.
 fn doc_index(n: usize) -> Result<DocIndex> {
     DocIndex::try_from(n)
-        .map_err(|_| Error::InvalidParameter("too many representatives for the index".into()))
+        .map_err(|_| Error::capacity("representatives in one LSH index", u64::from(u32::MAX)))
 }
 
 /// Number clusters by the input position of their first member.

@@ -69,9 +69,8 @@ impl ShingleStore {
             .map_err(|e| Error::io(WHAT, e))?;
         let stored = StoredSet {
             offset: self.offset,
-            len: u32::try_from(values.len()).map_err(|_| {
-                Error::InvalidParameter("a document with over 4 billion shingles".into())
-            })?,
+            len: u32::try_from(values.len())
+                .map_err(|_| Error::capacity("values in one stored set", u64::from(u32::MAX)))?,
         };
         self.offset += self.bytes.len() as u64;
         Ok(stored)

@@ -211,10 +211,13 @@ pub fn analyze(
     let n = docs.len();
     for (i, d) in docs.iter().enumerate() {
         if d.representative >= n || docs[d.representative].representative != d.representative {
-            return Err(crate::Error::InvalidParameter(format!(
-                "document {i}: representative {} is not a representative",
-                d.representative
-            )));
+            return Err(crate::Error::invalid(
+                "representative",
+                format!(
+                    "document {i} names {}, which is not a representative",
+                    d.representative
+                ),
+            ));
         }
     }
     let mut prepared: Vec<Prepared> = docs.par_iter().map(|d| prepare(d.text, d.title)).collect();

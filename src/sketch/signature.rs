@@ -49,16 +49,22 @@ impl SignatureParams {
     /// Check the ranges: 1..=4096 permutations, shingles of 1..=32 words.
     pub fn validate(&self) -> Result<()> {
         if !(1..=MAX_NUM_PERM).contains(&self.num_perm) {
-            return Err(Error::InvalidParameter(format!(
-                "--num-perm must be between 1 and {MAX_NUM_PERM}, got {}",
-                self.num_perm
-            )));
+            return Err(Error::invalid(
+                "num_perm",
+                format!(
+                    "must be between 1 and {MAX_NUM_PERM}, got {}",
+                    self.num_perm
+                ),
+            ));
         }
         if !(1..=MAX_SHINGLE_SIZE).contains(&self.shingle_size) {
-            return Err(Error::InvalidParameter(format!(
-                "--shingle-size must be between 1 and {MAX_SHINGLE_SIZE}, got {}",
-                self.shingle_size
-            )));
+            return Err(Error::invalid(
+                "shingle_size",
+                format!(
+                    "must be between 1 and {MAX_SHINGLE_SIZE}, got {}",
+                    self.shingle_size
+                ),
+            ));
         }
         Ok(())
     }

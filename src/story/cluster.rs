@@ -51,19 +51,21 @@ impl StoryConfig {
     /// Check the parameters.
     pub fn validate(&self) -> crate::Result<()> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(crate::Error::InvalidParameter(format!(
-                "story threshold must be in (0, 1], got {}",
-                self.threshold
-            )));
+            return Err(crate::Error::invalid(
+                "story_threshold",
+                format!("must be above 0 and at most 1, got {}", self.threshold),
+            ));
         }
         if self.window.is_some_and(|w| w < 0) {
-            return Err(crate::Error::InvalidParameter(
-                "the date window must not be negative".into(),
+            return Err(crate::Error::invalid(
+                "window",
+                format!("must not be negative, got {:?} seconds", self.window),
             ));
         }
         if self.max_terms == 0 {
-            return Err(crate::Error::InvalidParameter(
-                "max_terms must be at least 1".into(),
+            return Err(crate::Error::invalid(
+                "max_terms",
+                "must be at least 1, got 0",
             ));
         }
         Ok(())

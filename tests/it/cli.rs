@@ -1940,7 +1940,7 @@ fn sign_writes_one_stamped_table_per_input_and_resumes() {
     );
 
     let out = run(&["sign", "-", "-o", &path_str(&out_dir)]);
-    assert_code(&out, 1);
+    assert_code(&out, 2); // a usage error
     assert!(stderr(&out).contains("not standard input"));
 
     // Fewer inputs than last time: the tables past them go, so that clustering the directory
@@ -2083,7 +2083,7 @@ fn cluster_continues_from_signature_tables() {
         "--level",
         "story",
     ]);
-    assert_code(&out, 1);
+    assert_code(&out, 2); // a usage error
 }
 
 /// Parquet files corrupted by a fuzzer, each of which once panicked the reader thread and cut
@@ -2189,7 +2189,7 @@ fn memory_limit_spills_and_gives_the_same_clusters() {
         "--level",
         "story",
     ]);
-    assert_code(&out, 1);
+    assert_code(&out, 2); // a usage error
 }
 
 #[test]

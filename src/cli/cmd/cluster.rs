@@ -11,7 +11,7 @@ use crate::cli::cmd::sign::{
 use crate::cli::outputs::check_output;
 use crate::cli::{
     input_names, match_config, open_output, read_documents, signature_params, story_config,
-    story_summary, stream_options, write_json, Entry, SkipLog, Ui,
+    story_summary, stream_options, usage, write_json, Entry, SkipLog, Ui,
 };
 use anyhow::{bail, Result};
 use reprint::candidates::band_index::band_keys;
@@ -60,7 +60,9 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     }
     let story = story_config(&args.story)?;
     if args.memory_limit.is_some() && args.level == Level::Story {
-        bail!("--memory-limit bounds near-duplicate clustering; --level story holds every text in memory");
+        return Err(usage(
+            "--memory-limit bounds near-duplicate clustering; --level story holds every text in memory",
+        ));
     }
     let mut options = stream_options(&args.input, params);
     options.keep_text = args.level == Level::Story;
@@ -337,10 +339,12 @@ fn run_from_signatures(
     ui: &Ui,
 ) -> Result<()> {
     if args.level == Level::Story || matches!(matching.measure, Measure::Containment) {
-        bail!("--from-signatures clusters near-duplicates by Jaccard: stories and containment need the texts");
+        return Err(usage("--from-signatures clusters near-duplicates by Jaccard: stories and containment need the texts"));
     }
     if args.keep == KeepArg::Longest {
-        bail!("--keep longest needs the texts' lengths, which signature tables do not keep");
+        return Err(usage(
+            "--keep longest needs the texts' lengths, which signature tables do not keep",
+        ));
     }
     let expected = table_params(&params, &matching.lsh);
     let budget = args.memory_limit.map_or(DEFAULT_SORT_BUDGET, |m| m / 2);

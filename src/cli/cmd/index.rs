@@ -36,10 +36,9 @@ pub fn run(args: IndexArgs, ui: &Ui) -> Result<()> {
 
 fn create(args: IndexCreateArgs, ui: &Ui) -> Result<()> {
     if args.matching.containment {
-        return Err(reprint::Error::InvalidParameter(
-            "an index matches by Jaccard; --containment is not available".into(),
-        )
-        .into());
+        return Err(crate::cli::usage(
+            "an index matches by Jaccard; --containment is not available",
+        ));
     }
     let signature = signature_params(&args.sketch)?;
     let matching = match_config(&args.matching, &signature)?;
@@ -158,10 +157,9 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
         Handle::Writer(Box::new(index))
     } else {
         if args.fold_at.is_some() {
-            return Err(reprint::Error::InvalidParameter(
-                "--fold-at is for `reprint index add`; a query writes nothing".into(),
-            )
-            .into());
+            return Err(crate::cli::usage(
+                "--fold-at is for `reprint index add`; a query writes nothing",
+            ));
         }
         Handle::Reader(Box::new(IndexReader::open(&args.dir)?))
     };
@@ -230,8 +228,9 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
                 }
                 Pending::Document(d) => {
                     // One verdict per document, in order, by construction of `decide`.
-                    let verdict = verdicts.next().ok_or_else(|| {
-                        reprint::Error::InvalidParameter(format!("no verdict for `{}`", d.id))
+                    let verdict = verdicts.next().ok_or_else(|| reprint::Error::Index {
+                        path: args.dir.clone(),
+                        message: format!("the index gave no verdict for `{}`", d.id),
                     })?;
                     line_of(&d.id, verdict, &mut counts)
                 }

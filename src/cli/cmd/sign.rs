@@ -29,7 +29,9 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
     let matching = match_config(&args.matching, &params)?;
     let options = stream_options(&args.input, params);
     if args.inputs.iter().any(|p| p.as_os_str() == "-") {
-        bail!("sign reads files, not standard input: a rerun must find each shard's input again");
+        return Err(crate::cli::usage(
+            "sign reads files, not standard input: a rerun must find each shard's input again",
+        ));
     }
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("cannot create {}", args.output.display()))?;

@@ -8,11 +8,10 @@ use std::io::{self, BufWriter, Write};
 
 pub fn run(args: SynthArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.copy_share) {
-        return Err(reprint::Error::InvalidParameter(format!(
+        return Err(crate::cli::usage(format!(
             "--copy-share must be between 0 and 1, got {}",
             args.copy_share
-        ))
-        .into());
+        )));
     }
     let config = SynthConfig {
         documents: args.documents,
