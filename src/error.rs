@@ -28,7 +28,7 @@ pub enum Error {
     /// No record read from an input has a field the documents need (their id or text): the
     /// input is probably named by other fields.
     #[error(
-        "{file}: no record has a `{field}` field (fields seen: {})",
+        "{file}: no record has the field `{field}` (fields seen: {})",
         list(seen)
     )]
     FieldNotFound {

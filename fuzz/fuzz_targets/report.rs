@@ -38,6 +38,7 @@ fn outputs(texts: &[String]) -> Option<(String, Vec<u8>, String)> {
             raw: None,
             fingerprint,
             story_terms: None,
+            stand_ins: Vec::new(),
         });
     }
     let items: Vec<ClusterItem> = documents

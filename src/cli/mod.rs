@@ -101,8 +101,8 @@ fn report_error(e: &anyhow::Error) -> i32 {
         Some(reprint::Error::FieldNotFound { field, .. }) => {
             eprintln!("reprint: error: {e:#}");
             eprintln!(
-                "reprint: hint: name the input's fields with --id-field and --text-field \
-                 (`{field}` is looked for now)"
+                "reprint: hint: name the fields that hold the id and the text with --id-field \
+                 and --text-field (`{field}` is looked for now)"
             );
             EXIT_FAILURE
         }
@@ -267,8 +267,21 @@ impl Ui {
     }
 }
 
-/// Warn, one line per file, about documents kept with something lost (an unreadable date).
+/// Warn, one line per file, about documents kept with something lost (an unreadable date), and
+/// say which fields were read under a common name.
 fn warn_read_notes(ui: &Ui, notes: &ReadNotes) {
+    for stand_in in &notes.stand_ins {
+        ui.line(&format!(
+            "reprint: note: {}: records without `{}` have their {} read from `{}` (the first at \
+             {}); --{}-field names another field",
+            stand_in.file,
+            stand_in.field,
+            stand_in.field,
+            stand_in.name,
+            stand_in.first,
+            stand_in.field
+        ));
+    }
     for dates in &notes.unreadable_dates {
         ui.line(&format!(
             "reprint: warning: {}: {} {} not be read (the first, `{}`, at {}); {} kept undated",

@@ -1,5 +1,5 @@
 //! Outputs never overwrite inputs, two outputs never share a file, and an output appears whole
-//! or not at all.
+//! or not at all. `-` names standard output, as it does for every Unix tool.
 //!
 //! A file output is written under a hidden temporary name beside its target and renamed over
 //! it when the command succeeds ([`Output::finish`]); on an error, or on SIGINT, SIGTERM or
@@ -15,12 +15,29 @@
 
 use anyhow::Result;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once};
 
 /// Temporary files of outputs not yet finished, removed if the process is interrupted.
 static PARTIALS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Whether an output path names standard output (`-`).
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Refuse to write a binary format (`what`) to a terminal: it would only garble the screen.
+pub fn refuse_binary_on_terminal(output: Option<&Path>, what: &str) -> Result<()> {
+    let to_stdout = output.is_none_or(is_stdout);
+    if to_stdout && io::stdout().is_terminal() {
+        return Err(usage(format!(
+            "{what} is binary and standard output is a terminal: write it with -o FILE, or \
+             redirect standard output"
+        )));
+    }
+    Ok(())
+}
 
 /// Remember `path` as a temporary file to remove on interruption; the first call installs the
 /// handler of SIGINT, SIGTERM and SIGHUP, which removes them all and exits with status 130.
@@ -58,9 +75,9 @@ pub struct Output {
 }
 
 impl Output {
-    /// Standard output (`None`), or the file at `path`.
+    /// Standard output (`None` or `-`), or the file at `path`.
     pub fn create(path: Option<&Path>) -> Result<Self> {
-        let Some(path) = path else {
+        let Some(path) = path.filter(|p| !is_stdout(p)) else {
             return Ok(Output::over(Box::new(io::stdout().lock()), None));
         };
         let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
@@ -215,6 +232,14 @@ pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[&Path]) -> Result<()> 
         input_files(input, &mut files);
     }
     for (k, (flag, output)) in outputs.iter().enumerate() {
+        if is_stdout(output) {
+            if let Some((other_flag, _)) = outputs[..k].iter().find(|(_, o)| is_stdout(o)) {
+                return Err(usage(format!(
+                    "{other_flag} and {flag} are both standard output: each output needs its own"
+                )));
+            }
+            continue;
+        }
         if let Some(id) = file_id(output) {
             if let Some((_, input)) = files.iter().find(|(i, _)| *i == id) {
                 return Err(usage(format!(
@@ -224,7 +249,7 @@ pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[&Path]) -> Result<()> 
                 )));
             }
         }
-        for (other_flag, other) in &outputs[..k] {
+        for (other_flag, other) in outputs[..k].iter().filter(|(_, o)| !is_stdout(o)) {
             let same = match (file_id(output), file_id(other)) {
                 (Some(a), Some(b)) => a == b,
                 _ => future_path(output) == future_path(other),
@@ -279,5 +304,14 @@ mod tests {
         let relative = dir.path().join(".").join("out.jsonl");
         assert!(check_outputs(&[("-o", &fresh), ("--skipped", &relative)], &[]).is_err());
         assert!(check_outputs(&[("-o", &fresh), ("--skipped", &link)], &[]).is_ok());
+        // `-` is standard output: never an input's file, and only one output may take it.
+        let stdout = Path::new("-");
+        assert!(check_outputs(&[("-o", stdout)], &[&input]).is_ok());
+        assert!(check_outputs(&[("-o", stdout), ("--skipped", &fresh)], &[]).is_ok());
+        let err = check_outputs(&[("-o", stdout), ("--skipped", stdout)], &[]);
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .contains("both standard output"));
     }
 }

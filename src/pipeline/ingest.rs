@@ -9,8 +9,8 @@
 //! Text is dropped as soon as a document is fingerprinted unless the caller asks to keep it.
 
 use crate::error::Result;
-use crate::read::document::{Document, Origin, Skipped};
-use crate::read::{FieldNames, IdRegistry, InputReader, RawRecord};
+use crate::read::document::{Document, MissingField, Origin, Skipped};
+use crate::read::{check_named_inputs, FieldNames, IdRegistry, InputReader, RawRecord};
 use crate::sketch::fingerprint::{Fingerprint, Fingerprinter};
 use crate::sketch::signature::SignatureParams;
 use crate::story::article_terms::story_terms;
@@ -109,6 +109,8 @@ pub struct FingerprintedDocument {
     pub fingerprint: Fingerprint,
     /// Its content terms for story matching, when [`StreamOptions::story_terms`] is set.
     pub story_terms: Option<TermCounts>,
+    /// Fields read under a common name (see [`Document::stand_ins`]).
+    pub stand_ins: Vec<(&'static str, &'static str)>,
 }
 
 /// What happened to one input record.
@@ -139,12 +141,104 @@ pub struct StreamOptions {
     pub max_record_bytes: usize,
 }
 
-/// What reading noticed that is not a skip: documents kept, but with something lost.
+/// What reading noticed that is not a skip: documents kept, but with something lost or
+/// guessed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadNotes {
     /// Per input file (in the order first met), the documents whose date could not be read:
     /// they are kept, undated.
     pub unreadable_dates: Vec<UnreadableDates>,
+    /// Per input file and field, a common name read in place of the field asked for (see
+    /// [`crate::read::record::COMMON_NAMES`]).
+    pub stand_ins: Vec<StandIn>,
+}
+
+/// A field of an input read under a common name (`body` for `text`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandIn {
+    /// The input file.
+    pub file: String,
+    /// The field asked for.
+    pub field: &'static str,
+    /// The name it was found under.
+    pub name: &'static str,
+    /// Where it was first found (`file:line`).
+    pub first: String,
+}
+
+/// Records of one file with no document among them are held back at most this many: when
+/// they all lack the id or text field, the input names its fields otherwise, and the run
+/// stops with one message instead of a skip per record.
+const FIELD_CHECK_RECORDS: usize = 100;
+
+/// The records of the file being read, held back while none of them is a document (see
+/// [`FIELD_CHECK_RECORDS`]).
+#[derive(Default)]
+struct FieldCheck {
+    file: Option<String>,
+    documents: usize,
+    held: Vec<Outcome>,
+    first_missing: Option<Box<MissingField>>,
+}
+
+impl FieldCheck {
+    /// Take `outcome`; return what may go on to the sink now, in order.
+    fn take(&mut self, outcome: Outcome) -> Result<Vec<Outcome>> {
+        let file = match &outcome {
+            Outcome::Document(doc) => Some(&*doc.origin.file),
+            Outcome::Skipped(s) => s.missing_field.as_ref().map(|m| m.file.as_str()),
+        };
+        let mut out = Vec::new();
+        if let Some(file) = file.filter(|f| self.file.as_deref() != Some(*f)) {
+            out = self.end_of_file()?;
+            self.file = Some(file.to_string());
+        }
+        match outcome {
+            Outcome::Document(doc) => {
+                self.documents += 1;
+                out.append(&mut self.held);
+                out.push(Outcome::Document(doc));
+            }
+            Outcome::Skipped(skipped) if self.documents == 0 => {
+                if self.first_missing.is_none() {
+                    self.first_missing = skipped.missing_field.clone();
+                }
+                self.held.push(Outcome::Skipped(skipped));
+                if self.held.len() >= FIELD_CHECK_RECORDS {
+                    self.verdict()?;
+                    out.append(&mut self.held);
+                }
+            }
+            skipped => out.push(skipped),
+        }
+        Ok(out)
+    }
+
+    /// The file is done: an error if it held only records without the fields, else what it
+    /// held.
+    fn end_of_file(&mut self) -> Result<Vec<Outcome>> {
+        self.verdict()?;
+        self.documents = 0;
+        self.first_missing = None;
+        Ok(std::mem::take(&mut self.held))
+    }
+
+    /// Stop when every record held lacks the id or text field.
+    fn verdict(&self) -> Result<()> {
+        let all_missing = !self.held.is_empty()
+            && self
+                .held
+                .iter()
+                .all(|o| matches!(o, Outcome::Skipped(s) if s.missing_field.is_some()));
+        match (&self.first_missing, all_missing) {
+            (Some(missing), true) => Err(crate::Error::FieldNotFound {
+                file: missing.file.clone(),
+                field: missing.field.clone(),
+                seen: missing.present.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Documents of one file whose date could not be read (see [`parse_timestamp`]).
@@ -161,6 +255,23 @@ pub struct UnreadableDates {
 }
 
 impl ReadNotes {
+    fn stand_in(&mut self, origin: &Origin, field: &'static str, name: &'static str) {
+        let known = self
+            .stand_ins
+            .iter()
+            .rev()
+            .take_while(|s| *s.file == *origin.file)
+            .any(|s| s.field == field);
+        if !known {
+            self.stand_ins.push(StandIn {
+                file: origin.file.to_string(),
+                field,
+                name,
+                first: origin.to_string(),
+            });
+        }
+    }
+
     fn date_unreadable(&mut self, origin: &Origin, date: &str) {
         // Inputs are read one after another, so a file's documents come together: only the
         // last entry can be this file's (a file given twice gets an entry per reading).
@@ -189,8 +300,10 @@ pub fn fingerprint_inputs(
     options: &StreamOptions,
     mut sink: impl FnMut(Outcome, bool) -> Result<()>,
 ) -> Result<ReadNotes> {
-    // Fail on bad parameters before starting any thread.
+    // Fail on bad parameters, and on inputs named that are not there, before starting any
+    // thread.
     Fingerprinter::new(options.params)?;
+    check_named_inputs(inputs)?;
     let (sender, receiver) = mpsc::sync_channel::<RawRecord>(CHANNEL_RECORDS);
     let reader =
         InputReader::new(inputs, &options.fields).with_max_record_bytes(options.max_record_bytes);
@@ -241,9 +354,10 @@ pub fn fingerprint_inputs(
 
     let mut ids = IdRegistry::default();
     let mut notes = ReadNotes::default();
+    let mut check = FieldCheck::default();
     while let Ok(outcomes) = done.recv() {
-        let last = outcomes.len().saturating_sub(1);
-        for (i, outcome) in outcomes.into_iter().enumerate() {
+        let mut ready = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
             let outcome = match outcome {
                 Outcome::Document(doc) => match ids.register(&doc.id, &doc.origin) {
                     Ok(()) => {
@@ -252,14 +366,26 @@ pub fn fingerprint_inputs(
                                 notes.date_unreadable(&doc.origin, date);
                             }
                         }
+                        for &(field, name) in &doc.stand_ins {
+                            notes.stand_in(&doc.origin, field, name);
+                        }
                         Outcome::Document(doc)
                     }
                     Err(skipped) => Outcome::Skipped(skipped),
                 },
                 skipped => skipped,
             };
+            ready.extend(check.take(outcome)?);
+        }
+        let last = ready.len().saturating_sub(1);
+        for (i, outcome) in ready.into_iter().enumerate() {
             sink(outcome, i == last)?;
         }
+    }
+    let held = check.end_of_file()?;
+    let last = held.len().saturating_sub(1);
+    for (i, outcome) in held.into_iter().enumerate() {
+        sink(outcome, i == last)?;
     }
     // The channels also close if a thread failed; never mistake that for the end of input.
     let stopped = |what: &str| {
@@ -336,6 +462,7 @@ pub fn fingerprint_document(
             raw: doc.raw,
             fingerprint,
             story_terms: None,
+            stand_ins: doc.stand_ins,
         })),
     }
 }

@@ -44,6 +44,9 @@ pub struct Document {
     /// The original JSONL line, kept only when a caller asked for it (to carry unknown fields
     /// through, as `dedup` does).
     pub raw: Option<String>,
+    /// Fields the record gave under a common name instead of the one asked for, as (the field,
+    /// the name found): `("text", "body")` (see [`crate::read::record::COMMON_NAMES`]).
+    pub stand_ins: Vec<(&'static str, &'static str)>,
 }
 
 /// A record that could not be used, and why.
@@ -56,6 +59,21 @@ pub struct Skipped {
     pub id: Option<String>,
     /// A one-line reason, e.g. "missing field `text`".
     pub reason: String,
+    /// When the record lacks the id or text field: which, and the fields it has. Not part of
+    /// the outputs; it lets a reader see that an input names its fields otherwise.
+    #[serde(skip)]
+    pub missing_field: Option<Box<MissingField>>,
+}
+
+/// A field a record lacks, and the fields it has instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingField {
+    /// The input file.
+    pub file: String,
+    /// The field looked for.
+    pub field: String,
+    /// The record's fields, in order.
+    pub present: Vec<String>,
 }
 
 impl Skipped {
@@ -65,7 +83,18 @@ impl Skipped {
             source: origin.to_string(),
             id,
             reason: reason.into(),
+            missing_field: None,
         }
+    }
+
+    /// The same, saying that the record lacks `field` and has `present` instead.
+    pub fn with_missing_field(mut self, file: &str, field: &str, present: Vec<String>) -> Self {
+        self.missing_field = Some(Box::new(MissingField {
+            file: file.to_string(),
+            field: field.to_string(),
+            present,
+        }));
+        self
     }
 }
 

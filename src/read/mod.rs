@@ -377,6 +377,28 @@ fn open_decoded(path: &Path, compression: Compression) -> Result<Box<dyn BufRead
     })
 }
 
+/// Check that every input named by the caller (not `-`) exists and can be read: a file opens,
+/// a directory lists. A path given by name that is not there is a mistake to stop on (a typo
+/// must not read as "one input skipped"); files found inside a directory that cannot be read
+/// are skipped with their reason, as reading goes.
+pub fn check_named_inputs<P: AsRef<Path>>(inputs: &[P]) -> crate::Result<()> {
+    for input in inputs {
+        let path = input.as_ref();
+        if path.as_os_str() == "-" {
+            continue;
+        }
+        let readable = std::fs::metadata(path).and_then(|meta| {
+            if meta.is_dir() {
+                std::fs::read_dir(path).map(drop)
+            } else {
+                File::open(path).map(drop)
+            }
+        });
+        readable.map_err(|e| crate::Error::io(path, io::Error::new(e.kind(), describe_io(&e))))?;
+    }
+    Ok(())
+}
+
 fn describe_io(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => "no such file or directory".into(),

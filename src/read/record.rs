@@ -37,15 +37,20 @@ pub(crate) fn too_large(bytes: Option<u64>, max: usize) -> String {
 }
 
 /// Which JSONL fields hold what.
+///
+/// A field left at its default name also accepts the common name other tools write for it,
+/// when a record lacks the default one ([`COMMON_NAMES`]): `url` for the id, `body` or
+/// `content` for the text (a record with both and no `text` is ambiguous and skipped), and
+/// `published_at` for the date; `publisher` comes last among the outlet fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldNames {
-    /// The id field (default `id`); a string or an integer.
+    /// The id field (default `id`, else `url`); a string or an integer.
     pub id: String,
-    /// The text field (default `text`).
+    /// The text field (default `text`, else `body` or `content`).
     pub text: String,
-    /// The outlet field; when `None`, `outlet`, then `source`, then `site` are tried.
+    /// The outlet field; when `None`, `outlet`, then `source`, `site` and `publisher` are tried.
     pub outlet: Option<String>,
-    /// The date field (default `date`).
+    /// The date field (default `date`, else `published_at`).
     pub date: String,
     /// The headline field (default `title`).
     pub title: String,
@@ -63,15 +68,70 @@ impl Default for FieldNames {
     }
 }
 
+/// The common names a field at its default name also accepts: (default name, other names).
+pub const COMMON_NAMES: [(&str, &[&str]); 3] = [
+    ("id", &["url"]),
+    ("text", &["body", "content"]),
+    ("date", &["published_at"]),
+];
+
+/// The outlet fields tried, best first, when none is named.
+const OUTLET_NAMES: [&str; 4] = ["outlet", "source", "site", "publisher"];
+
+/// A field of a record that a document is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Text,
+    Id,
+    Date,
+    Title,
+    Outlet,
+}
+
 impl FieldNames {
     /// Priority of `key` as an outlet field: lower is better; `None` if it is not one.
     pub(crate) fn outlet_rank(&self, key: &str) -> Option<u8> {
         match &self.outlet {
             Some(name) => (name == key).then_some(0),
-            None => ["outlet", "source", "site"]
-                .iter()
-                .position(|k| *k == key)
-                .map(|p| p as u8),
+            None => OUTLET_NAMES.iter().position(|k| *k == key).map(|p| p as u8),
+        }
+    }
+
+    /// Rank of `key` among the names a field set to `name` accepts: 0 for `name` itself, 1
+    /// for a common name when `name` is the default.
+    fn rank_of(name: &str, key: &str) -> Option<u8> {
+        if key == name {
+            return Some(0);
+        }
+        let (_, others) = COMMON_NAMES.iter().find(|(default, _)| *default == name)?;
+        others.iter().position(|k| *k == key).map(|p| p as u8 + 1)
+    }
+
+    /// The common name of rank `rank` (from 1) for a field set to `name`.
+    fn common_name(name: &str, rank: u8) -> Option<&'static str> {
+        let (_, others) = COMMON_NAMES.iter().find(|(default, _)| *default == name)?;
+        others.get(usize::from(rank).checked_sub(1)?).copied()
+    }
+
+    /// Which field `key` is, and its rank there. Names the caller gave win over common names
+    /// (a text field named `url` is the text, not a stand-in for the id).
+    fn slot_of(&self, key: &str) -> Option<(Slot, u8)> {
+        if key == self.text {
+            Some((Slot::Text, 0))
+        } else if key == self.id {
+            Some((Slot::Id, 0))
+        } else if key == self.date {
+            Some((Slot::Date, 0))
+        } else if key == self.title {
+            Some((Slot::Title, 0))
+        } else if let Some(rank) = self.outlet_rank(key) {
+            Some((Slot::Outlet, rank))
+        } else if let Some(rank) = Self::rank_of(&self.text, key) {
+            Some((Slot::Text, rank))
+        } else if let Some(rank) = Self::rank_of(&self.id, key) {
+            Some((Slot::Id, rank))
+        } else {
+            Self::rank_of(&self.date, key).map(|rank| (Slot::Date, rank))
         }
     }
 }
@@ -159,6 +219,7 @@ impl RawRecord {
                     title,
                     origin,
                     raw: None,
+                    stand_ins: Vec::new(),
                 })
             }
             RawRecord::Fields {
@@ -188,42 +249,59 @@ impl RawRecord {
                     title,
                     origin,
                     raw: None,
+                    stand_ins: Vec::new(),
                 })
             }
             RawRecord::JsonLine { origin, line } => {
                 let picked = parse_fields(&line, fields)
                     .map_err(|reason| Skipped::new(&origin, None, reason))?;
-                let id = picked
-                    .id
-                    .ok_or_else(|| {
-                        Skipped::new(&origin, None, format!("missing field `{}`", fields.id))
-                    })?
-                    .map_err(|reason| Skipped::new(&origin, None, reason))?;
-                let text = match picked.text {
-                    None => {
-                        return Err(Skipped::new(
-                            &origin,
-                            Some(id),
-                            format!("missing field `{}`", fields.text),
-                        ))
-                    }
-                    Some(None) => {
-                        return Err(Skipped::new(
-                            &origin,
-                            Some(id),
-                            format!("field `{}` is not a string", fields.text),
-                        ))
-                    }
-                    Some(Some(text)) => text,
+                let missing = |id: Option<String>, field: &str| {
+                    Skipped::new(&origin, id, format!("missing field `{field}`"))
+                        .with_missing_field(&origin.file, field, keys_of(&line))
                 };
+                let mut stand_ins = Vec::new();
+                let (id_rank, id) = picked.id.ok_or_else(|| missing(None, &fields.id))?;
+                let id = id.map_err(|reason| Skipped::new(&origin, None, reason))?;
+                stand_ins.extend(FieldNames::common_name(&fields.id, id_rank).map(|n| ("id", n)));
+                if picked.text.as_ref().is_none_or(|(rank, _)| *rank > 0) && picked.common_texts > 1
+                {
+                    let names = COMMON_NAMES[1].1.join("`, `");
+                    return Err(Skipped::new(
+                        &origin,
+                        Some(id),
+                        format!("no field `{}`, and more than one of `{names}`: which is the text is ambiguous", fields.text),
+                    ));
+                }
+                let (text_rank, text) = match picked.text {
+                    None => return Err(missing(Some(id), &fields.text)),
+                    Some((rank, text)) => (rank, text),
+                };
+                let text_name = FieldNames::common_name(&fields.text, text_rank);
+                let Some(text) = text else {
+                    return Err(Skipped::new(
+                        &origin,
+                        Some(id),
+                        format!(
+                            "field `{}` is not a string",
+                            text_name.unwrap_or(&fields.text)
+                        ),
+                    ));
+                };
+                stand_ins.extend(text_name.map(|n| ("text", n)));
+                let date = picked.date.map(|(rank, date)| {
+                    stand_ins
+                        .extend(FieldNames::common_name(&fields.date, rank).map(|n| ("date", n)));
+                    date
+                });
                 Ok(Document {
                     id,
                     text,
                     outlet: picked.outlet.map(|(_, o)| o),
-                    date: picked.date,
+                    date,
                     title: picked.title,
                     origin,
                     raw: keep_raw.then_some(line),
+                    stand_ins,
                 })
             }
         }
@@ -262,17 +340,50 @@ fn text_of(origin: &Origin, id: &str, bytes: Vec<u8>, what: &str) -> Result<Stri
     })
 }
 
-/// The fields picked out of one JSONL object.
+/// The fields picked out of one JSONL object, each with the rank of the name it was found
+/// under (0: the name asked for; from 1: a common name, see [`COMMON_NAMES`]); the best rank
+/// wins.
 #[derive(Default)]
 struct Picked {
-    /// `None`: absent; `Some(Err)`: present but unusable.
-    id: Option<Result<String, String>>,
-    /// `None`: absent; `Some(None)`: present but not a string.
-    text: Option<Option<String>>,
+    /// `None`: absent; `Some((_, Err))`: present but unusable.
+    id: Option<(u8, Result<String, String>)>,
+    /// `None`: absent; `Some((_, None))`: present but not a string.
+    text: Option<(u8, Option<String>)>,
+    /// How many common names of the text the record has.
+    common_texts: u8,
     /// The best-ranked outlet field seen so far, with its rank.
     outlet: Option<(u8, String)>,
-    date: Option<String>,
+    date: Option<(u8, String)>,
     title: Option<String>,
+}
+
+/// Whether a value found under rank `rank` replaces what `slot` holds.
+fn better<T>(slot: &Option<(u8, T)>, rank: u8) -> bool {
+    slot.as_ref().is_none_or(|(held, _)| rank < *held)
+}
+
+/// The keys of a JSON object line, in order (empty when it is not one): for the message that
+/// says which fields an input has, read only on the way to skipping a record.
+fn keys_of(line: &str) -> Vec<String> {
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<String>, A::Error> {
+            let mut keys = Vec::new();
+            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !keys.iter().any(|k| *k == key) {
+                    keys.push(key.into_owned());
+                }
+            }
+            Ok(keys)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(line);
+    de::Deserializer::deserialize_map(&mut de, Keys).unwrap_or_default()
 }
 
 /// Parse one JSONL line, building only the configured fields.
@@ -309,56 +420,69 @@ impl<'de> Visitor<'de> for PickVisitor<'_> {
         let mut seen = 0u16;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let key: &str = &key;
-            let bit = if key == self.fields.text {
-                Some(0)
-            } else if key == self.fields.id {
-                Some(1)
-            } else if key == self.fields.date {
-                Some(2)
-            } else if key == self.fields.title {
-                Some(3)
-            } else {
-                self.fields.outlet_rank(key).map(|rank| 4 + u16::from(rank))
-            };
-            if let Some(bit) = bit {
-                if seen & (1 << bit) != 0 {
-                    return Err(de::Error::custom(format!(
-                        "field `{key}` is given twice in one object"
-                    )));
-                }
-                seen |= 1 << bit;
-            }
-            if key == self.fields.text {
-                picked.text = Some(map.next_value::<Scalar>()?.into_string());
-            } else if key == self.fields.id {
-                picked.id = Some(match map.next_value::<Scalar>()? {
-                    Scalar::String(s) if s.trim().is_empty() => {
-                        Err(format!("field `{key}` is empty"))
-                    }
-                    Scalar::String(s) => Ok(s),
-                    Scalar::Integer(s) => Ok(s),
-                    Scalar::Other => Err(format!("field `{key}` is not a string or an integer")),
-                });
-            } else if let Some(rank) = self.fields.outlet_rank(key) {
-                if let Some(outlet) = map.next_value::<Scalar>()?.into_string() {
-                    let better = picked.outlet.as_ref().is_none_or(|(r, _)| rank < *r);
-                    if better && !outlet.trim().is_empty() {
-                        picked.outlet = Some((rank, outlet));
-                    }
-                }
-            } else if key == self.fields.date {
-                picked.date = map
-                    .next_value::<Scalar>()?
-                    .into_string()
-                    .filter(|d| !d.trim().is_empty());
-            } else if key == self.fields.title {
-                // A headline that is not a string (null, a number) is no headline.
-                picked.title = map
-                    .next_value::<Scalar>()?
-                    .into_string()
-                    .filter(|t| !t.trim().is_empty());
-            } else {
+            let Some((slot, rank)) = self.fields.slot_of(key) else {
                 map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let base = match slot {
+                Slot::Text => 0,
+                Slot::Id => 3,
+                Slot::Date => 5,
+                Slot::Title => 7,
+                Slot::Outlet => 8,
+            };
+            let bit = 1u16 << (base + u16::from(rank));
+            if seen & bit != 0 {
+                return Err(de::Error::custom(format!(
+                    "field `{key}` is given twice in one object"
+                )));
+            }
+            seen |= bit;
+            match slot {
+                Slot::Text => {
+                    picked.common_texts += u8::from(rank > 0);
+                    let text = map.next_value::<Scalar>()?.into_string();
+                    if better(&picked.text, rank) {
+                        picked.text = Some((rank, text));
+                    }
+                }
+                Slot::Id => {
+                    let id = match map.next_value::<Scalar>()? {
+                        Scalar::String(s) if s.trim().is_empty() => {
+                            Err(format!("field `{key}` is empty"))
+                        }
+                        Scalar::String(s) => Ok(s),
+                        Scalar::Integer(s) => Ok(s),
+                        Scalar::Other => {
+                            Err(format!("field `{key}` is not a string or an integer"))
+                        }
+                    };
+                    if better(&picked.id, rank) {
+                        picked.id = Some((rank, id));
+                    }
+                }
+                Slot::Outlet => {
+                    if let Some(outlet) = map.next_value::<Scalar>()?.into_string() {
+                        if better(&picked.outlet, rank) && !outlet.trim().is_empty() {
+                            picked.outlet = Some((rank, outlet));
+                        }
+                    }
+                }
+                Slot::Date => {
+                    let date = map.next_value::<Scalar>()?.into_string();
+                    if let Some(date) = date.filter(|d| !d.trim().is_empty()) {
+                        if better(&picked.date, rank) {
+                            picked.date = Some((rank, date));
+                        }
+                    }
+                }
+                Slot::Title => {
+                    // A headline that is not a string (null, a number) is no headline.
+                    picked.title = map
+                        .next_value::<Scalar>()?
+                        .into_string()
+                        .filter(|t| !t.trim().is_empty());
+                }
             }
         }
         Ok(picked)

@@ -563,35 +563,186 @@ fn truncated_gzip_keeps_lines_before_the_cut() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn missing_path_is_skipped_or_fails() {
-    let out = run(&[
-        "cluster",
-        "data/seeds",
-        "data/no-such-feed.jsonl",
-        "--format",
-        "json",
-    ]);
+fn a_path_named_that_is_not_there_is_an_error() {
+    // Every command that reads inputs stops, naming the path, before writing anything: a typo
+    // must not read as "one input skipped" and exit 0.
+    let dir = tempdir();
+    let kept = dir.path().join("kept.jsonl");
+    for args in [
+        vec!["cluster", "data/seeds", "data/no-such-feed.jsonl"],
+        vec!["report", "data/no-such-feed.jsonl"],
+        vec!["dedup", "data/no-such-feed.jsonl", "-o", &path_str(&kept)],
+        vec!["compare", "a", "b", "--from", "data/no-such-feed.jsonl"],
+        vec![
+            "sign",
+            "data/no-such-feed.jsonl",
+            "-o",
+            &path_str(dir.path()),
+        ],
+    ] {
+        let out = run(&args);
+        assert_code(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("data/no-such-feed.jsonl: no such file or directory"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing written");
+    }
+    assert!(!kept.exists(), "dedup left no output behind");
+    // A file inside a directory that cannot be read is still a reported skip (see
+    // directory_with_binary_non_utf8_hidden_and_subdir).
+}
+
+/// Records named by `url` and `body` (as many scrapers write them) are read, each common name
+/// said once per file; an input whose records have neither the fields asked for nor a common
+/// name stops the run with one message listing the fields it has.
+#[test]
+fn common_field_names_are_read_and_unknown_ones_stop_with_one_message() {
+    let dir = tempdir();
+    let scraped = dir.path().join("scraped.jsonl");
+    let text = seed_text(0);
+    let lines: Vec<String> = (0..3)
+        .map(|i| {
+            serde_json::json!({
+                "url": format!("https://example.org/{i}"),
+                "body": text,
+                "publisher": "Example",
+                "published_at": "2026-01-29",
+            })
+            .to_string()
+        })
+        .collect();
+    write(&scraped, lines.join("\n") + "\n");
+    let out = run(&["cluster", &path_str(&scraped), "--format", "json"]);
     assert_code(&out, 0);
     let report = json(&out);
-    assert_eq!(cluster_of(&report).len(), 5, "the seeds are still read");
-    let skipped = report["skipped"].as_array().expect("skipped");
-    assert_eq!(skipped.len(), 1, "{skipped:?}");
-    assert_eq!(skipped[0]["source"], "data/no-such-feed.jsonl");
-    assert_eq!(skipped[0]["reason"], "no such file or directory");
-    assert!(
-        stderr(&out).contains("data/no-such-feed.jsonl: no such file or directory"),
-        "{}",
-        stderr(&out)
+    assert_eq!(cluster_of(&report).len(), 3, "every record is a document");
+    assert_eq!(report["documents"][0]["id"], "https://example.org/0");
+    assert_eq!(report["documents"][0]["outlet"], "Example");
+    let err = stderr(&out);
+    for (field, name) in [("id", "url"), ("text", "body"), ("date", "published_at")] {
+        let note = format!("records without `{field}` have their {field} read from `{name}`");
+        assert_eq!(err.matches(&note).count(), 1, "{note}:\n{err}");
+    }
+    // A field named on the command line takes no stand-in.
+    let out = run(&["cluster", &path_str(&scraped), "--text-field", "article"]);
+    assert_code(&out, 1);
+    // Both `body` and `content` without `text`: which is the text is not guessed.
+    let both = dir.path().join("both.jsonl");
+    write(
+        &both,
+        format!(
+            "{}\n{}\n",
+            record("a", &text),
+            serde_json::json!({"id": "b", "body": "x", "content": "y"})
+        ),
     );
+    let out = run(&["cluster", &path_str(&both), "--format", "jsonl"]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("ambiguous"), "{}", stdout(&out));
 
-    let out = run(&["cluster", "data/no-such-feed.jsonl", "--on-error", "fail"]);
+    // 2,000 records named otherwise: one message, no document, no skip listed one by one.
+    let other = dir.path().join("other.jsonl");
+    let lines: Vec<String> = (0..2000)
+        .map(|i| serde_json::json!({"link": format!("l{i}"), "article": "words"}).to_string())
+        .collect();
+    write(&other, lines.join("\n") + "\n");
+    let kept = dir.path().join("kept.jsonl");
+    let out = run(&["dedup", &path_str(&other), "-o", &path_str(&kept)]);
     assert_code(&out, 1);
     let err = stderr(&out);
     assert!(
-        err.contains("data/no-such-feed.jsonl") && err.contains("no such file or directory"),
+        err.contains("no record has the field `id` (fields seen: "),
         "{err}"
     );
-    assert!(out.stdout.is_empty(), "no report on failure");
+    assert!(err.contains("`link`") && err.contains("`article`"), "{err}");
+    assert!(
+        err.contains("--id-field") && err.contains("--text-field"),
+        "{err}"
+    );
+    assert!(!err.contains("skipped"), "no skip is listed: {err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(!kept.exists(), "no output is left behind");
+    // A file with some good records keeps its bad ones as skips.
+    let out = run(&["cluster", MIXED, "--format", "jsonl"]);
+    assert_code(&out, 0);
+}
+
+/// `-o -` is standard output, for every command that writes one output.
+#[test]
+fn dash_output_is_standard_output() {
+    let dir = tempdir();
+    for args in [
+        vec!["dedup", "data/syndicated.jsonl"],
+        vec!["cluster", "data/seeds", "--format", "jsonl"],
+        vec!["report", "data/seeds", "--format", "json"],
+        vec!["synth", "--documents", "3"],
+    ] {
+        let plain = run(&args);
+        assert_code(&plain, 0);
+        let mut dashed = command();
+        let out = dashed
+            .current_dir(dir.path())
+            .args(&args[..1])
+            .args(args[1..].iter().map(|a| {
+                if a.starts_with("data/") {
+                    Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join(a)
+                        .into_os_string()
+                } else {
+                    a.into()
+                }
+            }))
+            .args(["-o", "-"])
+            .output()
+            .unwrap();
+        assert_code(&out, 0);
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        assert_eq!(stdout(&out).replace(root, ""), stdout(&plain), "{args:?}");
+        assert!(
+            !dir.path().join("-").exists(),
+            "{args:?} wrote a file named -"
+        );
+    }
+    let out = run(&[
+        "dedup",
+        "data/syndicated.jsonl",
+        "-o",
+        "-",
+        "--skipped",
+        "-",
+    ]);
+    assert_code(&out, 2);
+}
+
+/// A binary format is refused on a terminal (run under `script`, which gives the command a
+/// pseudo-terminal), and written when standard output is redirected.
+#[test]
+fn binary_output_is_refused_on_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` command to run reprint on a pseudo-terminal");
+        return;
+    }
+    let command = format!(
+        "{} cluster data/seeds --format parquet",
+        env!("CARGO_BIN_EXE_reprint")
+    );
+    let out = Command::new("script")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("standard output is a terminal"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["cluster", "data/seeds", "--format", "parquet"]);
+    assert_code(&out, 0);
+    assert!(out.stdout.starts_with(b"PAR1"));
 }
 
 // ---------------------------------------------------------------------------------------------

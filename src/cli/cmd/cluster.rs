@@ -8,7 +8,7 @@ use crate::cli::cmd::sign::{
     bucket_keys_match, grouped, has_keys, read_shards, table_params, Grouped, KeysDigest,
     BUCKET_TABLE,
 };
-use crate::cli::outputs::check_output;
+use crate::cli::outputs::{check_output, refuse_binary_on_terminal};
 use crate::cli::{
     input_names, match_config, open_output, read_documents, signature_params, story_config,
     story_summary, stream_options, usage, write_json, Entry, SkipLog, Ui,
@@ -55,6 +55,9 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     let matching = match_config(&args.matching, &params)?;
     let inputs = args.inputs.iter().chain(&args.from_signatures);
     check_output(args.output.as_deref(), inputs.map(PathBuf::as_path))?;
+    if args.format == ClusterFormat::Parquet {
+        refuse_binary_on_terminal(args.output.as_deref(), "--format parquet")?;
+    }
     if let Some(dir) = &args.from_signatures {
         return run_from_signatures(&args, dir, (params, matching), ui);
     }
@@ -398,7 +401,7 @@ fn run_from_signatures(
         // The row's place, formatted only for a row that is skipped.
         let here = || format!("{}:{row_no}", table.display());
         let skip =
-            |id: Option<String>, source: String, reason: String| Skipped { source, id, reason };
+            |id: Option<String>, source: String, reason: String| Skipped::new(source, id, reason);
         let problem = match (&row.skipped, &row.id) {
             (Some(reason), _) => Some(skip(
                 row.id.clone(),

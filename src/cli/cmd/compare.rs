@@ -59,6 +59,7 @@ fn read_text(path: &Path) -> Result<String> {
 fn find_documents(args: &CompareArgs) -> Result<(String, String)> {
     let options = stream_options(&args.input, SignatureParams::default());
     let (mut a, mut b) = (None, None);
+    reprint::read::check_named_inputs(&args.from)?;
     let reader = InputReader::new(&args.from, &options.fields)
         .with_max_record_bytes(options.max_record_bytes);
     for record in reader {

@@ -1,10 +1,9 @@
 //! `reprint synth`: write a synthetic syndicated corpus as JSONL (optionally compressed).
 
 use crate::cli::args::SynthArgs;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use reprint::synth::{Synth, SynthConfig};
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 
 pub fn run(args: SynthArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.copy_share) {
@@ -18,27 +17,30 @@ pub fn run(args: SynthArgs) -> Result<()> {
         seed: args.seed,
         copy_share: args.copy_share,
     };
-    let mut out: Box<dyn Write> = match &args.output {
-        None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
-        Some(path) => {
-            let file = File::create(path).with_context(|| format!("{}", path.display()))?;
-            let name = path.to_string_lossy();
-            if name.ends_with(".gz") {
-                Box::new(flate2::write::GzEncoder::new(
-                    BufWriter::new(file),
-                    flate2::Compression::default(),
-                ))
-            } else if name.ends_with(".zst") {
-                Box::new(zstd::Encoder::new(BufWriter::new(file), 3)?.auto_finish())
-            } else {
-                Box::new(BufWriter::with_capacity(1 << 20, file))
-            }
-        }
-    };
+    let output = args.output.as_deref();
+    let mut out = crate::cli::open_output(output)?;
+    let name = output
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.ends_with(".gz") {
+        let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+        write_corpus(&mut gz, config)?;
+        out = gz.finish()?;
+    } else if name.ends_with(".zst") {
+        let mut zst = zstd::Encoder::new(out, 3)?;
+        write_corpus(&mut zst, config)?;
+        out = zst.finish()?;
+    } else {
+        write_corpus(&mut out, config)?;
+    }
+    out.finish()
+}
+
+/// The generated corpus as JSONL on `out`.
+fn write_corpus(out: &mut impl Write, config: SynthConfig) -> Result<()> {
     for doc in Synth::new(config) {
-        serde_json::to_writer(&mut out, &doc)?;
+        serde_json::to_writer(&mut *out, &doc)?;
         out.write_all(b"\n")?;
     }
-    out.flush()?;
     Ok(())
 }
