@@ -138,6 +138,7 @@ fn run(cli: Cli) -> Result<()> {
             .build_global()?;
     }
     let ui = Ui::new(cli.quiet);
+    let _temp = outputs::run_temp_dir()?;
     match cli.command {
         Command::Cluster(args) => cmd::cluster::run(args, &ui),
         Command::Report(args) => cmd::report::run(args, &ui),

@@ -19,8 +19,24 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once};
 
-/// Temporary files of outputs not yet finished, removed if the process is interrupted.
+/// Temporary files of outputs not yet finished, and the run's temporary directory, removed if
+/// the process is interrupted.
 static PARTIALS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Give the run a temporary directory of its own inside the system's (`TMPDIR`), for every
+/// temporary file the library makes (sort runs spilled under a memory limit, shingle sets):
+/// removed when the returned guard drops, and on SIGINT, SIGTERM or SIGHUP, which exit without
+/// running destructors. Without it an interrupted run would leave its spilled runs behind.
+pub fn run_temp_dir() -> Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("reprint-run-")
+        .tempdir()
+        .map_err(|e| reprint::Error::io(std::env::temp_dir(), e))?;
+    register_partial(dir.path());
+    // Only the first call in a process sets it, which is the one call the binary makes.
+    let _ = tempfile::env::override_temp_dir(dir.path());
+    Ok(dir)
+}
 
 /// Whether an output path names standard output (`-`).
 pub fn is_stdout(path: &Path) -> bool {
@@ -39,8 +55,9 @@ pub fn refuse_binary_on_terminal(output: Option<&Path>, what: &str) -> Result<()
     Ok(())
 }
 
-/// Remember `path` as a temporary file to remove on interruption; the first call installs the
-/// handler of SIGINT, SIGTERM and SIGHUP, which removes them all and exits with status 130.
+/// Remember `path` as a temporary file (or directory) to remove on interruption; the first
+/// call installs the handler of SIGINT, SIGTERM and SIGHUP, which removes them all and exits
+/// with status 130.
 pub fn register_partial(path: &Path) {
     static HANDLER: Once = Once::new();
     HANDLER.call_once(|| {
@@ -49,7 +66,11 @@ pub fn register_partial(path: &Path) {
         let _ = ctrlc::set_handler(|| {
             if let Ok(partials) = PARTIALS.lock() {
                 for partial in partials.iter() {
-                    let _ = std::fs::remove_file(partial);
+                    if partial.is_dir() {
+                        let _ = std::fs::remove_dir_all(partial);
+                    } else {
+                        let _ = std::fs::remove_file(partial);
+                    }
                 }
             }
             std::process::exit(130);

@@ -1407,6 +1407,49 @@ fn unreadable_dates_are_counted_in_one_warning_per_file() {
     );
 }
 
+/// Interrupted while it sorts band keys under a memory limit, `cluster` leaves nothing in the
+/// temporary directory: its spilled runs live in a directory of the run's own, removed on exit
+/// and on SIGINT.
+#[test]
+fn an_interrupted_run_leaves_no_temporary_files() {
+    let tmp = tempdir();
+    let entries = || std::fs::read_dir(tmp.path()).unwrap().count();
+    let mut child = command()
+        .env("TMPDIR", tmp.path())
+        .args(["cluster", "-", "--memory-limit", "64M", "--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}", record("a", &seed_text(0))).unwrap();
+    let started = std::time::Instant::now();
+    while entries() == 0 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "no temporary directory appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    drop(stdin);
+    assert_eq!(entries(), 0, "the temporary directory is emptied");
+    // A run that ends leaves nothing either.
+    let out = command()
+        .env("TMPDIR", tmp.path())
+        .args(["cluster", "data/seeds", "--memory-limit", "64M"])
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert_eq!(entries(), 0);
+}
+
 #[test]
 fn an_output_appears_whole_or_not_at_all() {
     let dir = tempdir();
