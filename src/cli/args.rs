@@ -170,7 +170,7 @@ pub enum KeepArg {
     First,
     /// The one with the earliest date (undated last; ties by id).
     Earliest,
-    /// The longest text (ties by id).
+    /// The longest text (ties by id); with --containment, a trimmed copy joins its original.
     Longest,
 }
 
@@ -255,7 +255,7 @@ pub struct InputArgs {
     pub on_error: OnError,
     /// Largest record read (a JSONL line, a file, a WARC record or a Parquet text, once
     /// decompressed: 64M, 1G, …); a longer one is skipped with its reason, without being held
-    /// in memory [default: 64M, or an eighth of --memory-limit when that is smaller].
+    /// in memory [default: 64M; with `cluster --memory-limit`, at most an eighth of the limit].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_record_size: Option<usize>,
 }
@@ -286,7 +286,7 @@ pub struct MatchArgs {
     )]
     pub threshold: f64,
     /// Verify by containment |D∩R|/|D|, the share of a document found in its representative,
-    /// instead of Jaccard: catches trimmed copies (best with --keep longest).
+    /// instead of Jaccard: catches trimmed copies.
     #[arg(long)]
     pub containment: bool,
     /// Weight of false positives when choosing LSH bands × rows.

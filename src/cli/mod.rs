@@ -8,7 +8,7 @@ mod outputs;
 
 use anyhow::Result;
 use args::{Cli, Command, InputArgs, MatchArgs, OnError, SketchArgs, StoryArgs};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use indicatif::{ProgressBar, ProgressStyle};
 use reprint::near_dup::cluster::{ClusterItem, MatchConfig};
 use reprint::near_dup::verify::Measure;
@@ -31,7 +31,10 @@ const MAX_WARNINGS: usize = 20;
 
 /// Run the command line and return the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let parsed = with_exit_status(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
@@ -48,6 +51,24 @@ pub fn main() -> i32 {
             report_error(&e)
         }
     }
+}
+
+/// What every `--help` says about exit codes.
+const EXIT_STATUS: &str = "Exit status: 0 success; 1 runtime failure (an input named that cannot \
+     be read, bad input when told to stop on it, an output that cannot be written); 2 usage \
+     error (an unknown flag, a value out of range, flags that do not go together).";
+
+/// `command` and all its subcommands, with the exit codes after their help.
+fn with_exit_status(command: clap::Command) -> clap::Command {
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    names
+        .into_iter()
+        .fold(command.after_help(EXIT_STATUS), |command, name| {
+            command.mut_subcommand(name, with_exit_status)
+        })
 }
 
 /// A usage error: the command line asks for what cannot be had (exit code 2).

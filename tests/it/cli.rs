@@ -745,6 +745,64 @@ fn binary_output_is_refused_on_a_terminal() {
     assert!(out.stdout.starts_with(b"PAR1"));
 }
 
+/// Every flag a command's help mentions is one that command has (a flag of another command is
+/// named with it, as in `cluster --memory-limit`).
+#[test]
+fn help_texts_name_only_flags_the_command_has() {
+    let commands: [&[&str]; 14] = [
+        &["cluster"],
+        &["report"],
+        &["dedup"],
+        &["compare"],
+        &["params"],
+        &["synth"],
+        &["sign"],
+        &["bucket"],
+        &["index", "create"],
+        &["index", "add"],
+        &["index", "query"],
+        &["index", "stats"],
+        &["index", "remove"],
+        &["index", "compact"],
+    ];
+    let flag = |word: &str| {
+        let word = word.trim_start_matches(['(', '[', '`']);
+        let end = word
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(word.len());
+        let word = &word[..end];
+        (word.starts_with("--") && word.len() > 2).then(|| word.to_string())
+    };
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let help = stdout(&run(&args));
+        let own: BTreeSet<String> = help
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim_start();
+                // A short form first: `-o, --output`.
+                let short = l.len() > 4 && l.starts_with('-') && l.get(2..4) == Some(", ");
+                let l = if short { &l[4..] } else { l };
+                l.starts_with("--").then(|| flag(l)).flatten()
+            })
+            .collect();
+        let words: Vec<&str> = help.split_whitespace().collect();
+        for (i, word) in words.iter().enumerate() {
+            let Some(mentioned) = flag(word) else {
+                continue;
+            };
+            // `other-command --flag` is another command's flag, named as such.
+            let of_another = i > 0 && words[i - 1].starts_with('`');
+            assert!(
+                own.contains(&mentioned) || of_another,
+                "`reprint {}` --help mentions {mentioned}, which it does not have",
+                command.join(" ")
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 9. usage errors
 // ---------------------------------------------------------------------------------------------
