@@ -18,7 +18,7 @@
 //! | candidates | [`candidates`] | which pairs are worth comparing? (LSH bands, in memory or by external sort) | [`LshParams`], [`candidates::band_index::BandIndex`] |
 //! | near-duplicates | [`near_dup`] | which documents are copies of which? (exact verification, leader clustering) | [`near_dup::cluster::MatchConfig`], [`near_dup::cluster::Membership`] |
 //! | stories and passages | [`story`] | which articles tell one story, and what does each share? | [`story::cluster::StoryConfig`], [`story::passage::Passage`] |
-//! | pipelines | [`pipeline`] | how do the stages run over a whole corpus? | [`pipeline::ingest::fingerprint_inputs`], [`pipeline::analysis::analyze`] |
+//! | pipelines | [`pipeline`] | how do the stages run over a whole corpus? | [`cluster_inputs`], [`Deduplicator`], [`pipeline::stories::analyze_inputs`], [`pipeline::sign::sign_inputs`] |
 //! | tables | [`tables`] | what does a long job keep for its next step? (signature and bucket tables) | [`tables::SignatureRow`], [`tables::BucketRow`] |
 //! | index | [`index`] | what has been seen before? (a persistent near-duplicate and story index) | [`index::Index`], [`index::Verdict`] |
 //! | report | [`report`] | what is written out? (cluster and story reports: text, JSON, HTML, Parquet) | [`report::PassageReport`] |
@@ -38,6 +38,28 @@
 //! let (a, b) = (f.fingerprint(wire).unwrap(), f.fingerprint(copy).unwrap());
 //! assert!(a.shingles.jaccard(&b.shingles) > 0.8);
 //! assert!(a.signature.jaccard(&b.signature)? > 0.6);
+//! # Ok::<(), reprint::Error>(())
+//! ```
+//!
+//! Clustering a corpus within a memory budget, as `reprint cluster --memory-limit 2G` does:
+//!
+//! ```
+//! use reprint::{cluster_inputs, ClusterConfig, Keep, MatchConfig, Measure, StreamOptions};
+//! use reprint::pipeline::Unobserved;
+//!
+//! let read = StreamOptions::default();
+//! let matching = MatchConfig::new(0.8, Measure::Jaccard, read.params.num_perm, 0.05, 0.95)?;
+//! let config = ClusterConfig {
+//!     read,
+//!     matching,
+//!     keep: Keep::First,
+//!     story: None,
+//!     memory_limit: Some(2 << 30),
+//! };
+//! let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/seeds");
+//! let clustering = cluster_inputs(&[seeds], &config, &mut Unobserved)?;
+//! assert_eq!(clustering.documents.len(), 5);
+//! assert_eq!(clustering.cluster_sizes(), vec![1; 5], "five rewrites, no copies");
 //! # Ok::<(), reprint::Error>(())
 //! ```
 //!
@@ -65,6 +87,17 @@ pub mod tables;
 
 pub use candidates::lsh::LshParams;
 pub use error::{Error, Result};
+pub use index::{Index, IndexParams, IndexReader, Verdict};
+pub use near_dup::cluster::{Keep, MatchConfig, Membership};
+pub use near_dup::verify::Measure;
+pub use pipeline::cluster::{
+    cluster_inputs, cluster_signed, ClusterConfig, Clustering, SignedClusterConfig,
+};
+pub use pipeline::dedup::{Decision, Deduplicator};
+pub use pipeline::ingest::StreamOptions;
+pub use pipeline::Observer;
 pub use read::document::{Document, Skipped};
+pub use read::FieldNames;
 pub use sketch::fingerprint::{Fingerprint, Fingerprinter};
 pub use sketch::signature::{Signature, SignatureParams};
+pub use story::cluster::StoryConfig;

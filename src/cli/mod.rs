@@ -10,11 +10,10 @@ use anyhow::Result;
 use args::{Cli, Command, InputArgs, MatchArgs, OnError, SketchArgs, StoryArgs};
 use clap::{CommandFactory, FromArgMatches};
 use indicatif::{ProgressBar, ProgressStyle};
-use reprint::near_dup::cluster::{ClusterItem, MatchConfig};
+use reprint::near_dup::cluster::MatchConfig;
 use reprint::near_dup::verify::Measure;
-use reprint::pipeline::ingest::{
-    fingerprint_inputs, FingerprintedDocument, Outcome, ReadNotes, StreamOptions,
-};
+use reprint::pipeline::ingest::{ReadNotes, StreamOptions};
+use reprint::pipeline::Observer;
 use reprint::read::FieldNames;
 use reprint::story::cluster::StoryConfig;
 use reprint::{SignatureParams, Skipped};
@@ -89,19 +88,23 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 }
 
 /// The flag that sets a library parameter, for the parameters the command line exposes.
-fn flag_of(parameter: &str) -> Option<String> {
-    const EXPOSED: [&str; 7] = [
-        "num_perm",
-        "shingle_size",
-        "threshold",
-        "fp_weight",
-        "fn_weight",
-        "story_threshold",
-        "window",
+fn flag_of(parameter: &str) -> Option<&'static str> {
+    const FLAGS: [(&str, &str); 10] = [
+        ("num_perm", "--num-perm"),
+        ("shingle_size", "--shingle-size"),
+        ("threshold", "--threshold"),
+        ("fp_weight", "--fp-weight"),
+        ("fn_weight", "--fn-weight"),
+        ("story_threshold", "--story-threshold"),
+        ("window", "--window"),
+        ("memory_limit", "--memory-limit"),
+        ("measure", "--containment"),
+        ("keep", "--keep"),
     ];
-    EXPOSED
-        .contains(&parameter)
-        .then(|| format!("--{}", parameter.replace('_', "-")))
+    FLAGS
+        .iter()
+        .find(|(name, _)| *name == parameter)
+        .map(|(_, flag)| *flag)
 }
 
 /// Print `e` on stderr (with a hint where one helps) and return its exit code: 2 for a usage
@@ -325,13 +328,76 @@ fn warn_read_notes(ui: &Ui, notes: &ReadNotes) {
     }
 }
 
-/// Collects skipped inputs: warns about the first few, counts all, and stops the run when the
-/// user asked to fail on bad input.
-pub struct SkipLog<'u> {
+/// The command line's view of a library run: progress and notes on stderr, a warning for each
+/// of the first skipped records, a stop at the first one when the user asked to fail on bad
+/// input, and the clean-up of temporary files on interruption.
+pub struct Watch<'u> {
     ui: &'u Ui,
     on_error: OnError,
     /// Where the full list can be found, shown once the warnings are cut short.
     full_list: &'static str,
+    /// Skipped records seen.
+    skips: usize,
+}
+
+impl<'u> Watch<'u> {
+    fn new(ui: &'u Ui, on_error: OnError, full_list: &'static str) -> Self {
+        Watch {
+            ui,
+            on_error,
+            full_list,
+            skips: 0,
+        }
+    }
+}
+
+impl Observer for Watch<'_> {
+    fn skipped(&mut self, skipped: &Skipped) -> reprint::Result<()> {
+        if self.on_error == OnError::Fail {
+            return Err(reprint::Error::BadInput {
+                origin: skipped.source.clone(),
+                reason: match &skipped.id {
+                    Some(id) => format!("document `{id}`: {}", skipped.reason),
+                    None => skipped.reason.clone(),
+                },
+            });
+        }
+        if self.skips < MAX_WARNINGS {
+            self.ui.line(&format!("reprint: skipped {skipped}"));
+        } else if self.skips == MAX_WARNINGS {
+            self.ui.line(&format!(
+                "reprint: more input skipped; the rest is only counted ({})",
+                self.full_list
+            ));
+        }
+        self.skips += 1;
+        Ok(())
+    }
+
+    fn progress(&mut self, records: usize, bytes: usize) {
+        self.ui.progress(records, bytes);
+    }
+
+    fn note(&mut self, note: &str) {
+        self.ui.note(&format!("reprint: {note}"));
+    }
+
+    fn read_notes(&mut self, notes: &ReadNotes) {
+        warn_read_notes(self.ui, notes);
+    }
+
+    fn temporary_file(&mut self, path: &Path, live: bool) {
+        if live {
+            outputs::register_partial(path);
+        } else {
+            outputs::unregister_partial(path);
+        }
+    }
+}
+
+/// Collects skipped inputs for the commands that keep them themselves, through a [`Watch`].
+pub struct SkipLog<'u> {
+    watch: Watch<'u>,
     /// Every skipped record, in input order.
     pub skipped: Vec<Skipped>,
 }
@@ -339,31 +405,13 @@ pub struct SkipLog<'u> {
 impl<'u> SkipLog<'u> {
     fn new(ui: &'u Ui, on_error: OnError, full_list: &'static str) -> Self {
         SkipLog {
-            ui,
-            on_error,
-            full_list,
+            watch: Watch::new(ui, on_error, full_list),
             skipped: Vec::new(),
         }
     }
 
     fn record(&mut self, skipped: Skipped) -> reprint::Result<()> {
-        if self.on_error == OnError::Fail {
-            return Err(reprint::Error::BadInput {
-                origin: skipped.source,
-                reason: match skipped.id {
-                    Some(id) => format!("document `{id}`: {}", skipped.reason),
-                    None => skipped.reason,
-                },
-            });
-        }
-        if self.skipped.len() < MAX_WARNINGS {
-            self.ui.line(&format!("reprint: skipped {skipped}"));
-        } else if self.skipped.len() == MAX_WARNINGS {
-            self.ui.line(&format!(
-                "reprint: more input skipped; the rest is only counted ({})",
-                self.full_list
-            ));
-        }
+        self.watch.skipped(&skipped)?;
         self.skipped.push(skipped);
         Ok(())
     }
@@ -412,15 +460,6 @@ fn parse_window(span: &str) -> reprint::Result<Option<i64>> {
     n.checked_mul(seconds).map(Some).ok_or_else(bad)
 }
 
-/// An input record's place in the outputs, in input order.
-#[derive(Debug, Clone, Copy)]
-enum Entry {
-    /// The n-th document read.
-    Document(usize),
-    /// The n-th skipped record.
-    Skipped(usize),
-}
-
 /// The closing line of a story-level run.
 fn story_summary(
     documents: usize,
@@ -437,50 +476,6 @@ fn story_summary(
         "reprint: {documents} documents in {stories} {noun} ({multi} with more than one article), \
          {skipped} skipped"
     )
-}
-
-/// The clustering view of fingerprinted documents.
-fn cluster_items(documents: &[FingerprintedDocument]) -> Vec<ClusterItem<'_>> {
-    documents
-        .iter()
-        .map(|d| ClusterItem {
-            id: &d.id,
-            fingerprint: &d.fingerprint,
-            bytes: d.bytes,
-            timestamp: d.timestamp,
-        })
-        .collect()
-}
-
-/// Read and fingerprint every input, recording skips and showing progress; `keep` turns each
-/// document into what the command holds on to (the whole document, or less).
-fn read_documents<T>(
-    inputs: &[PathBuf],
-    options: &StreamOptions,
-    ui: &Ui,
-    skips: &mut SkipLog<'_>,
-    mut keep: impl FnMut(FingerprintedDocument) -> reprint::Result<T>,
-) -> Result<(Vec<T>, Vec<Entry>)> {
-    let mut documents: Vec<T> = Vec::new();
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut bytes = 0;
-    let notes = fingerprint_inputs(inputs, options, |outcome, _| {
-        match outcome {
-            Outcome::Document(doc) => {
-                bytes += doc.bytes;
-                entries.push(Entry::Document(documents.len()));
-                documents.push(keep(*doc)?);
-            }
-            Outcome::Skipped(skipped) => {
-                entries.push(Entry::Skipped(skips.skipped.len()));
-                skips.record(skipped)?;
-            }
-        }
-        ui.progress(entries.len(), bytes);
-        Ok(())
-    })?;
-    warn_read_notes(ui, &notes);
-    Ok((documents, entries))
 }
 
 #[cfg(test)]

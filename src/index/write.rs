@@ -110,7 +110,7 @@ impl Index {
     }
 
     /// Fold a band's entries (or the postings) held in memory into its table once it holds
-    /// those of `n` representatives (at least 1; the default is [`DEFAULT_FOLD_AT`]). Larger
+    /// those of `n` representatives (at least 1; the default is [`DEFAULT_FOLD_AT`](super::DEFAULT_FOLD_AT)). Larger
     /// means fewer folds, but more memory and a slower start for every process that opens the
     /// index. What the index answers does not depend on it.
     pub fn set_fold_at(&mut self, n: u64) {

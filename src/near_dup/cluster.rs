@@ -149,6 +149,11 @@ impl<S: AsRef<ShingleSet>> LeaderIndex<S> {
         self.leaders.len()
     }
 
+    /// The matching configuration.
+    pub fn config(&self) -> &MatchConfig {
+        &self.config
+    }
+
     /// The band keys of `fingerprint` under this index's LSH parameters.
     pub fn keys(&self, fingerprint: &Fingerprint) -> Result<Vec<u64>> {
         band_keys(&fingerprint.signature, &self.config.lsh)

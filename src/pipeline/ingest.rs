@@ -9,7 +9,9 @@
 //! Text is dropped as soon as a document is fingerprinted unless the caller asks to keep it.
 
 use crate::error::Result;
+use crate::pipeline::Observer;
 use crate::read::document::{Document, MissingField, Origin, Skipped};
+pub use crate::read::notes::{ReadNotes, StandIn, UnreadableDates};
 use crate::read::{check_named_inputs, FieldNames, IdRegistry, InputReader, RawRecord};
 use crate::sketch::fingerprint::{Fingerprint, Fingerprinter};
 use crate::sketch::signature::SignatureParams;
@@ -123,7 +125,7 @@ pub enum Outcome {
 }
 
 /// Options of [`fingerprint_inputs`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StreamOptions {
     /// Field names for JSONL.
     pub fields: FieldNames,
@@ -141,29 +143,19 @@ pub struct StreamOptions {
     pub max_record_bytes: usize,
 }
 
-/// What reading noticed that is not a skip: documents kept, but with something lost or
-/// guessed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReadNotes {
-    /// Per input file (in the order first met), the documents whose date could not be read:
-    /// they are kept, undated.
-    pub unreadable_dates: Vec<UnreadableDates>,
-    /// Per input file and field, a common name read in place of the field asked for (see
-    /// [`crate::read::record::COMMON_NAMES`]).
-    pub stand_ins: Vec<StandIn>,
-}
-
-/// A field of an input read under a common name (`body` for `text`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StandIn {
-    /// The input file.
-    pub file: String,
-    /// The field asked for.
-    pub field: &'static str,
-    /// The name it was found under.
-    pub name: &'static str,
-    /// Where it was first found (`file:line`).
-    pub first: String,
+impl Default for StreamOptions {
+    /// The default fields and signature parameters, nothing extra kept, the default record
+    /// limit.
+    fn default() -> Self {
+        StreamOptions {
+            fields: FieldNames::default(),
+            params: SignatureParams::default(),
+            keep_raw: false,
+            keep_text: false,
+            story_terms: false,
+            max_record_bytes: crate::read::DEFAULT_MAX_RECORD_BYTES,
+        }
+    }
 }
 
 /// Records of one file with no document among them are held back at most this many: when
@@ -237,56 +229,6 @@ impl FieldCheck {
                 seen: missing.present.clone(),
             }),
             _ => Ok(()),
-        }
-    }
-}
-
-/// Documents of one file whose date could not be read (see [`parse_timestamp`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnreadableDates {
-    /// The input file.
-    pub file: String,
-    /// How many documents.
-    pub count: usize,
-    /// Where the first is (`file:line`, or the file).
-    pub first: String,
-    /// Its date as given.
-    pub example: String,
-}
-
-impl ReadNotes {
-    fn stand_in(&mut self, origin: &Origin, field: &'static str, name: &'static str) {
-        let known = self
-            .stand_ins
-            .iter()
-            .rev()
-            .take_while(|s| *s.file == *origin.file)
-            .any(|s| s.field == field);
-        if !known {
-            self.stand_ins.push(StandIn {
-                file: origin.file.to_string(),
-                field,
-                name,
-                first: origin.to_string(),
-            });
-        }
-    }
-
-    fn date_unreadable(&mut self, origin: &Origin, date: &str) {
-        // Inputs are read one after another, so a file's documents come together: only the
-        // last entry can be this file's (a file given twice gets an entry per reading).
-        match self
-            .unreadable_dates
-            .last_mut()
-            .filter(|u| *u.file == *origin.file)
-        {
-            Some(entry) => entry.count += 1,
-            None => self.unreadable_dates.push(UnreadableDates {
-                file: origin.file.to_string(),
-                count: 1,
-                first: origin.to_string(),
-                example: date.chars().take(40).collect(),
-            }),
         }
     }
 }
@@ -401,6 +343,62 @@ pub fn fingerprint_inputs(
         .map_err(|_| stopped("fingerprinting"))?;
     reading.join().map_err(|_| stopped("reading"))?;
     Ok(notes)
+}
+
+/// An input record's place among a run's outcomes, in input order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// The n-th document read.
+    Document(usize),
+    /// The n-th skipped record.
+    Skipped(usize),
+}
+
+/// A corpus as read: what the caller kept of each document, the records skipped, and the
+/// order of both in the input.
+#[derive(Debug, Clone)]
+pub struct Corpus<T> {
+    /// What was kept of each document, in input order.
+    pub documents: Vec<T>,
+    /// Every record skipped, in input order.
+    pub skipped: Vec<Skipped>,
+    /// Documents and skipped records interleaved as they were read.
+    pub order: Vec<Entry>,
+}
+
+/// Read and fingerprint every input (see [`fingerprint_inputs`]), telling `observer` of every
+/// skip, of progress and of what reading noticed; `keep` turns each document into what the
+/// caller holds on to (the whole document, or less).
+pub fn read_corpus<T>(
+    inputs: &[PathBuf],
+    options: &StreamOptions,
+    observer: &mut dyn Observer,
+    mut keep: impl FnMut(FingerprintedDocument) -> Result<T>,
+) -> Result<Corpus<T>> {
+    let mut corpus = Corpus {
+        documents: Vec::new(),
+        skipped: Vec::new(),
+        order: Vec::new(),
+    };
+    let mut bytes = 0;
+    let notes = fingerprint_inputs(inputs, options, |outcome, _| {
+        match outcome {
+            Outcome::Document(doc) => {
+                bytes += doc.bytes;
+                corpus.order.push(Entry::Document(corpus.documents.len()));
+                corpus.documents.push(keep(*doc)?);
+            }
+            Outcome::Skipped(skipped) => {
+                corpus.order.push(Entry::Skipped(corpus.skipped.len()));
+                observer.skipped(&skipped)?;
+                corpus.skipped.push(skipped);
+            }
+        }
+        observer.progress(corpus.order.len(), bytes);
+        Ok(())
+    })?;
+    observer.read_notes(&notes);
+    Ok(corpus)
 }
 
 fn process_batch(batch: Vec<RawRecord>, options: &StreamOptions) -> Vec<Outcome> {

@@ -11,6 +11,7 @@
 
 pub mod document;
 pub mod html;
+pub mod notes;
 pub mod parquet;
 pub mod record;
 pub mod warc;

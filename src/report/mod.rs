@@ -118,16 +118,7 @@ impl ClusterParams {
     }
 }
 
-/// What a cluster report says of a document besides its cluster.
-#[derive(Debug, Clone, Default)]
-pub struct DocumentMeta {
-    /// Document id.
-    pub id: String,
-    /// Outlet, when known (shared: an archive has few outlets and many documents).
-    pub outlet: Option<Arc<str>>,
-    /// Date as given, when known.
-    pub date: Option<String>,
-}
+pub use crate::pipeline::cluster::DocumentMeta;
 
 /// One document's place in a clustering.
 #[derive(Debug, Clone, Serialize)]

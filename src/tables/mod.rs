@@ -7,6 +7,8 @@
 //! (the parameters and the input it was made from) sits in its key-value metadata, so a rerun
 //! can tell a current table from a stale one without reading its rows.
 
+pub mod shards;
+
 use crate::read::parquet::{contained, shorten};
 use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
 use parquet::file::properties::WriterProperties;

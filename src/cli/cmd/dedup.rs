@@ -10,7 +10,7 @@ use crate::cli::args::DedupArgs;
 use crate::cli::outputs::check_outputs;
 use crate::cli::{match_config, open_output, signature_params, stream_options, SkipLog, Ui};
 use anyhow::Result;
-use reprint::near_dup::cluster::{Assignment, LeaderIndex};
+use reprint::pipeline::dedup::{Decision, Deduplicator};
 use reprint::pipeline::ingest::{fingerprint_inputs, FingerprintedDocument, Outcome};
 use serde::Serialize;
 use std::io::Write;
@@ -34,15 +34,14 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
         Some(path) => Some(open_output(Some(path))?),
         None => None,
     };
-    let mut leaders = LeaderIndex::new(matching);
-    let mut kept_ids: Vec<String> = Vec::new();
+    let mut dedup = Deduplicator::new(matching);
     let hint = if args.skipped.is_some() {
         "--skipped lists all"
     } else {
         "--skipped FILE lists all"
     };
     let mut skips = SkipLog::new(ui, args.input.on_error, hint);
-    let (mut read, mut kept, mut duplicates, mut bytes) = (0usize, 0usize, 0usize, 0usize);
+    let (mut read, mut bytes) = (0usize, 0usize);
     let notes = fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
         read += 1;
         match outcome {
@@ -56,18 +55,12 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
             }
             Outcome::Document(mut doc) => {
                 bytes += doc.bytes;
-                let keys = leaders.keys(&doc.fingerprint)?;
                 let shingles = std::mem::take(&mut doc.fingerprint.shingles);
-                match leaders.assign(&keys, shingles)? {
-                    Assignment::Leader(_) => {
-                        kept += 1;
-                        kept_ids.push(doc.id.clone());
-                        write_record(&mut out, &doc, None)?;
-                    }
-                    Assignment::Member { leader, similarity } => {
-                        duplicates += 1;
+                match dedup.add(&doc.id, &doc.fingerprint.signature, shingles)? {
+                    Decision::Kept => write_record(&mut out, &doc, None)?,
+                    Decision::Duplicate { of, similarity } => {
                         if args.annotate {
-                            write_record(&mut out, &doc, Some((&kept_ids[leader], similarity)))?;
+                            write_record(&mut out, &doc, Some((of, similarity)))?;
                         }
                     }
                 }
@@ -85,7 +78,9 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
         file.finish()?;
     }
     ui.summary(&format!(
-        "reprint dedup: {read} read, {kept} kept, {duplicates} near-duplicates {}, {} skipped",
+        "reprint dedup: {read} read, {} kept, {} near-duplicates {}, {} skipped",
+        dedup.kept(),
+        dedup.duplicates(),
         if args.annotate {
             "annotated"
         } else {

@@ -3,12 +3,13 @@
 use crate::cli::args::{ReportArgs, ReportFormat};
 use crate::cli::outputs::check_output;
 use crate::cli::{
-    cluster_items, input_names, match_config, open_output, read_documents, signature_params,
-    story_config, story_summary, stream_options, write_json, SkipLog, Ui,
+    input_names, match_config, open_output, signature_params, story_config, story_summary,
+    stream_options, write_json, Ui, Watch,
 };
 use anyhow::Result;
-use reprint::near_dup::cluster::{cluster, Keep};
-use reprint::pipeline::analysis::{analyze, AnalysisConfig, ArticleInput};
+use reprint::near_dup::cluster::Keep;
+use reprint::pipeline::analysis::AnalysisConfig;
+use reprint::pipeline::stories::{analyze_inputs, Analyzed};
 use reprint::report::{ClusterParams, PassageReport, ReportParams};
 
 pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
@@ -23,19 +24,18 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
         max_partners: args.max_partners,
         passages: true,
     };
-    let mut options = stream_options(&args.input, params);
-    options.keep_text = true;
-    let mut skips = SkipLog::new(ui, args.input.on_error, "--format json lists all");
-    let (documents, _) = read_documents(&args.inputs, &options, ui, &mut skips, Ok)?;
-
-    let items = cluster_items(&documents);
-    let memberships = cluster(&items, &matching, Keep::First)?;
+    let options = stream_options(&args.input, params);
+    let mut watch = Watch::new(ui, args.input.on_error, "--format json lists all");
+    let Analyzed {
+        documents,
+        memberships,
+        analyses,
+        skipped,
+    } = analyze_inputs(&args.inputs, &options, &matching, &config, &mut watch)?;
     let texts: Vec<&str> = documents
         .iter()
         .map(|d| d.text.as_deref().unwrap_or(""))
         .collect();
-    let inputs = ArticleInput::of_documents(&documents, &memberships, &texts);
-    let analyses = analyze(&inputs, &config)?;
     let weights = (args.matching.fp_weight, args.matching.fn_weight);
     let near = ClusterParams::new(
         &params,
@@ -49,7 +49,7 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
         &documents,
         &memberships,
         &analyses,
-        skips.skipped,
+        skipped,
     );
     let mut out = open_output(args.output.as_deref())?;
     match args.format {

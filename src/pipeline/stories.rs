@@ -1,0 +1,67 @@
+//! Stories and passages of a corpus read from inputs: read, cluster near-duplicates (the first
+//! copy represents), then the story and passage stages over the representatives.
+//!
+//! Main choice: everything is held in memory (texts included), which is what the passage
+//! stage needs today; a report of an archive is bounded by its texts.
+
+use crate::error::Result;
+use crate::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
+use crate::pipeline::analysis::{analyze, AnalysisConfig, ArticleAnalysis, ArticleInput};
+use crate::pipeline::ingest::{read_corpus, FingerprintedDocument, StreamOptions};
+use crate::pipeline::Observer;
+use crate::read::document::Skipped;
+use std::path::PathBuf;
+
+/// What the story and passage stages found in a corpus.
+#[derive(Debug)]
+pub struct Analyzed {
+    /// Every document, in input order, with its text.
+    pub documents: Vec<FingerprintedDocument>,
+    /// Each document's near-duplicate cluster.
+    pub memberships: Vec<Membership>,
+    /// Each document's story, passages and originality.
+    pub analyses: Vec<ArticleAnalysis>,
+    /// Every record skipped, in input order.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Read `inputs`, cluster near-duplicates by `matching`, and run the story and passage stages
+/// with `config`.
+pub fn analyze_inputs(
+    inputs: &[PathBuf],
+    read: &StreamOptions,
+    matching: &MatchConfig,
+    config: &AnalysisConfig,
+    observer: &mut dyn Observer,
+) -> Result<Analyzed> {
+    config.story.validate()?;
+    let mut options = read.clone();
+    options.keep_text = true;
+    let corpus = read_corpus(inputs, &options, observer, Ok)?;
+    let documents = corpus.documents;
+    let items: Vec<ClusterItem> = documents
+        .iter()
+        .map(|d| ClusterItem {
+            id: &d.id,
+            fingerprint: &d.fingerprint,
+            bytes: d.bytes,
+            timestamp: d.timestamp,
+        })
+        .collect();
+    let memberships = cluster(&items, matching, Keep::First)?;
+    drop(items);
+    let texts: Vec<&str> = documents
+        .iter()
+        .map(|d| d.text.as_deref().unwrap_or(""))
+        .collect();
+    let articles = ArticleInput::of_documents(&documents, &memberships, &texts);
+    let analyses = analyze(&articles, config)?;
+    drop(articles);
+    drop(texts);
+    Ok(Analyzed {
+        documents,
+        memberships,
+        analyses,
+        skipped: corpus.skipped,
+    })
+}
