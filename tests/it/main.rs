@@ -10,6 +10,7 @@ mod common;
 
 mod adversarial;
 mod cli;
+mod docs;
 mod html;
 mod index;
 mod invariants;
