@@ -18,9 +18,9 @@
 //! | candidates | [`candidates`] | which pairs are worth comparing? (LSH bands, in memory or by external sort) | [`LshParams`], [`candidates::band_index::BandIndex`] |
 //! | near-duplicates | [`near_dup`] | which documents are copies of which? (exact verification, leader clustering) | [`near_dup::cluster::MatchConfig`], [`near_dup::cluster::Membership`] |
 //! | stories and passages | [`story`] | which articles tell one story, and what does each share? | [`story::cluster::StoryConfig`], [`story::passage::Passage`] |
-//! | pipelines | [`pipeline`] | how do the stages run over a whole corpus? | [`cluster_inputs`], [`Deduplicator`], [`pipeline::stories::analyze_inputs`], [`pipeline::sign::sign_inputs`] |
 //! | tables | [`tables`] | what does a long job keep for its next step? (signature and bucket tables) | [`tables::SignatureRow`], [`tables::BucketRow`] |
 //! | index | [`index`] | what has been seen before? (a persistent near-duplicate and story index) | [`index::Index`], [`index::Verdict`] |
+//! | pipelines | [`pipeline`] | how do the stages run over a whole corpus? | [`cluster_inputs`], [`Deduplicator`], [`pipeline::stories::analyze_inputs`], [`pipeline::sign::sign_inputs`] |
 //! | report | [`report`] | what is written out? (cluster and story reports: text, JSON, HTML, Parquet) | [`report::PassageReport`] |
 //!
 //! [`synth`] generates syndicated corpora with known ground truth for tests and benchmarks.

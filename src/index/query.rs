@@ -58,6 +58,11 @@ impl IndexReader {
         })
     }
 
+    /// The index's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The parameters fixed at creation.
     pub fn params(&self) -> IndexParams {
         self.stamp.params

@@ -104,6 +104,11 @@ impl Index {
         })
     }
 
+    /// The index's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The parameters fixed at creation.
     pub fn params(&self) -> IndexParams {
         self.stamp.params

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod bucket;
 pub mod cluster;
 pub mod dedup;
+pub mod index;
 pub mod ingest;
 pub mod sign;
 pub mod stories;

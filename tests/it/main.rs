@@ -14,6 +14,7 @@ mod docs;
 mod html;
 mod index;
 mod invariants;
+mod layout;
 mod quality;
 mod reproducible;
 mod shared_pairs;

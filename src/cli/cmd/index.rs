@@ -10,16 +10,12 @@ use crate::cli::args::{
 };
 use crate::cli::outputs::check_output;
 use crate::cli::{
-    match_config, open_output, signature_params, story_config, stream_options, write_json, SkipLog,
-    Ui,
+    match_config, open_output, signature_params, story_config, stream_options, write_json, Ui,
+    Watch,
 };
 use anyhow::Result;
-use reprint::index::{Index, IndexInput, IndexParams, IndexReader, Removal, Verdict};
-use reprint::pipeline::ingest::{
-    fingerprint_inputs, FingerprintedDocument, Outcome, StreamOptions,
-};
-use reprint::story::cluster::TermCounts;
-use reprint::Skipped;
+use reprint::index::{Index, IndexParams, IndexReader, Removal, Verdict};
+use reprint::pipeline::index::{index_inputs, IndexHandle, Indexed};
 use serde::Serialize;
 use std::io::Write;
 
@@ -105,12 +101,6 @@ struct VerdictLine<'a> {
     skipped: Option<&'a str>,
 }
 
-/// Input records of one batch, in order.
-enum Pending {
-    Document(Box<FingerprintedDocument>),
-    Skipped(Skipped),
-}
-
 #[derive(Default)]
 struct Counts {
     new: usize,
@@ -120,28 +110,6 @@ struct Counts {
     skipped: usize,
 }
 
-/// The index as `add` (read-write) or `query` (read-only, beside any writer) opens it.
-enum Handle {
-    Writer(Box<Index>),
-    Reader(Box<IndexReader>),
-}
-
-impl Handle {
-    fn params(&self) -> IndexParams {
-        match self {
-            Handle::Writer(w) => w.params(),
-            Handle::Reader(r) => r.params(),
-        }
-    }
-
-    fn decide(&mut self, inputs: &[IndexInput<'_>]) -> reprint::Result<Vec<Verdict>> {
-        match self {
-            Handle::Writer(w) => w.add(inputs),
-            Handle::Reader(r) => r.query(inputs),
-        }
-    }
-}
-
 fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
     // The index's own files count as inputs: an output on them would destroy the index.
     let inputs = args.inputs.iter().chain(std::iter::once(&args.dir));
@@ -149,70 +117,31 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
         args.output.as_deref(),
         inputs.map(std::path::PathBuf::as_path),
     )?;
-    let mut handle = if write {
-        let mut index = Index::open(&args.dir)?;
-        if let Some(n) = args.fold_at {
-            index.set_fold_at(n);
-        }
-        Handle::Writer(Box::new(index))
-    } else {
-        if args.fold_at.is_some() {
-            return Err(crate::cli::usage(
-                "--fold-at is for `reprint index add`; a query writes nothing",
-            ));
-        }
-        Handle::Reader(Box::new(IndexReader::open(&args.dir)?))
-    };
-    let params = handle.params();
-    let options = StreamOptions {
-        story_terms: params.stories,
-        ..stream_options(&args.input, params.signature())
-    };
-    let no_terms = TermCounts::default();
+    if !write && args.fold_at.is_some() {
+        return Err(crate::cli::usage(
+            "--fold-at is for `reprint index add`; a query writes nothing",
+        ));
+    }
+    let mut handle = IndexHandle::open(&args.dir, write)?;
+    if let (IndexHandle::Writer(index), Some(n)) = (&mut handle, args.fold_at) {
+        index.set_fold_at(n);
+    }
+    let read = stream_options(&args.input, handle.params().signature());
     let mut out = open_output(args.output.as_deref())?;
     let out_name = args
         .output
         .as_ref()
         .map_or_else(|| "-".to_string(), |p| p.display().to_string());
-    let mut skips = SkipLog::new(ui, args.input.on_error, "--format jsonl lists all");
-    let mut pending: Vec<Pending> = Vec::new();
+    let mut watch = Watch::new(ui, args.input.on_error, "--format jsonl lists all");
     let mut counts = Counts::default();
-    let (mut seen, mut bytes) = (0usize, 0usize);
-    let notes = fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
-        match outcome {
-            Outcome::Document(doc) => {
-                bytes += doc.bytes;
-                pending.push(Pending::Document(doc));
-            }
-            Outcome::Skipped(s) => {
-                skips.record(s.clone())?;
-                pending.push(Pending::Skipped(s));
-            }
-        }
-        seen += 1;
-        ui.progress(seen, bytes);
-        if !end_of_batch {
-            return Ok(());
-        }
-        let batch = std::mem::take(&mut pending);
-        let inputs: Vec<IndexInput> = batch
-            .iter()
-            .filter_map(|p| match p {
-                Pending::Document(d) => Some(IndexInput {
-                    id: &d.id,
-                    outlet: d.outlet.as_deref(),
-                    date: d.date.as_deref(),
-                    fingerprint: &d.fingerprint,
-                    timestamp: d.timestamp,
-                    terms: d.story_terms.as_ref().unwrap_or(&no_terms),
-                }),
-                Pending::Skipped(_) => None,
-            })
-            .collect();
-        let mut verdicts = handle.decide(&inputs)?.into_iter();
-        for p in &batch {
-            let line = match p {
-                Pending::Skipped(s) => {
+    index_inputs(
+        &mut handle,
+        &args.inputs,
+        &read,
+        &mut watch,
+        |outcome, end_of_batch| {
+            let line = match outcome {
+                Indexed::Skipped(s) => {
                     counts.skipped += 1;
                     VerdictLine {
                         id: s.id.as_deref(),
@@ -226,22 +155,16 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
                         skipped: Some(&s.reason),
                     }
                 }
-                Pending::Document(d) => {
-                    // One verdict per document, in order, by construction of `decide`.
-                    let verdict = verdicts.next().ok_or_else(|| reprint::Error::Index {
-                        path: args.dir.clone(),
-                        message: format!("the index gave no verdict for `{}`", d.id),
-                    })?;
-                    line_of(&d.id, verdict, &mut counts)
-                }
+                Indexed::Verdict { id, verdict } => line_of(id, verdict, &mut counts),
             };
             write_line(&mut out, &line, args.format)
                 .map_err(|e| reprint::Error::io(&out_name, e))?;
-        }
-        out.flush().map_err(|e| reprint::Error::io(&out_name, e))?;
-        Ok(())
-    })?;
-    crate::cli::warn_read_notes(ui, &notes);
+            if end_of_batch {
+                out.flush().map_err(|e| reprint::Error::io(&out_name, e))?;
+            }
+            Ok(())
+        },
+    )?;
     out.finish()?;
     ui.summary(&format!(
         "reprint: {} documents {}: {} new stories, {} in an indexed story, {} near-duplicates, \
