@@ -194,7 +194,7 @@ pub enum ClusterFormat {
     Json,
     /// One `{"id","cluster"}` line per input document, in input order.
     Jsonl,
-    /// The same rows as a Parquet table: `id`, `cluster` (INT64), and `source` and `skipped`
+    /// The same rows as a Parquet table: `id`, `cluster` (INT64), and `source` and `reason`
     /// for a skipped record.
     Parquet,
 }

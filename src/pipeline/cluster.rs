@@ -380,7 +380,7 @@ pub fn cluster_signed(
         row_document.push(NO_DOCUMENT);
         // The row's place, formatted only for a row that is skipped.
         let here = || format!("{}:{row_no}", table.display());
-        let problem = match (&row.skipped, &row.id) {
+        let problem = match (&row.reason, &row.id) {
             (Some(reason), _) => Some(Skipped::new(
                 row.source.clone().unwrap_or_else(here),
                 row.id.clone(),

@@ -141,7 +141,7 @@ fn sign_shard(
                     outlet: doc.outlet,
                     date: doc.date,
                     source: None,
-                    skipped: None,
+                    reason: None,
                 },
                 Outcome::Skipped(s) => {
                     skipped += 1;
@@ -149,7 +149,7 @@ fn sign_shard(
                     SignatureRow {
                         id: s.id,
                         source: Some(s.source),
-                        skipped: Some(s.reason),
+                        reason: Some(s.reason),
                         ..SignatureRow::default()
                     }
                 }

@@ -276,10 +276,11 @@ pub struct ClusterLine<'a> {
     pub source: Option<&'a str>,
     /// Why it was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<&'a str>,
+    pub reason: Option<&'a str>,
 }
 
 mod html;
+pub mod index;
 pub mod parquet;
 mod stories;
 pub use stories::{

@@ -11,8 +11,8 @@ use std::io::Write;
 use std::sync::Arc;
 
 /// Write cluster assignments as a Parquet table, one row per input record in input order:
-/// `id` (string), `cluster` (`INT64`), and for a skipped record `source` and `skipped` (the
-/// reason), null otherwise, like the JSONL lines.
+/// `id` (string), `cluster` (`INT64`), and for a skipped record `source` and `reason` (why it
+/// was skipped), null otherwise, like the JSONL lines.
 pub fn write_clusters<W: Write + Send>(
     out: W,
     name: &str,
@@ -36,7 +36,7 @@ pub fn write_clusters<W: Write + Send>(
             string("id").map_err(err)?,
             cluster,
             string("source").map_err(err)?,
-            string("skipped").map_err(err)?,
+            string("reason").map_err(err)?,
         ])
         .build()
         .map_err(err)?;
@@ -50,7 +50,7 @@ pub fn write_clusters<W: Write + Send>(
         let strings: [Vec<Option<&str>>; 3] = [
             group.iter().map(|l| l.id).collect(),
             group.iter().map(|l| l.source).collect(),
-            group.iter().map(|l| l.skipped).collect(),
+            group.iter().map(|l| l.reason).collect(),
         ];
         let clusters: Vec<Option<i64>> = group
             .iter()

@@ -39,7 +39,7 @@ pub struct SignatureRow {
     /// Where a skipped record came from.
     pub source: Option<String>,
     /// Why it was skipped.
-    pub skipped: Option<String>,
+    pub reason: Option<String>,
 }
 
 /// The key of the stamp in a signature table's key-value metadata.
@@ -70,7 +70,7 @@ pub struct StampedWriter<W: Write + Send, R: TableRow> {
 
 /// A signature table being written: `id`, `outlet`, `date`, `band_keys` and `minhash`
 /// (repeated `INT64`: band keys as their two's-complement bits, MinHash values widened), and
-/// `source` and `skipped` for a skipped record.
+/// `source` and `reason` for a skipped record.
 pub type SignatureWriter<W> = StampedWriter<W, SignatureRow>;
 
 /// A bucket table being written: `band`, `key` (`INT64`) and `rows` (repeated `INT64`), one
@@ -142,7 +142,7 @@ impl TableRow for SignatureRow {
         REPEATED INT64 band_keys;
         REPEATED INT64 minhash;
         OPTIONAL BYTE_ARRAY source (UTF8);
-        OPTIONAL BYTE_ARRAY skipped (UTF8);
+        OPTIONAL BYTE_ARRAY reason (UTF8);
     }";
     // Each row holds about a kilobyte: groups smaller than cluster tables' bound what is
     // buffered.
@@ -170,7 +170,7 @@ impl TableRow for SignatureRow {
                 rows.iter().map(|r| r.minhash.iter().map(|&v| i64::from(v))),
             ),
             5 => write_optional::<ByteArrayType, _>(writer, &text(|r| r.source.as_deref()), bytes),
-            _ => write_optional::<ByteArrayType, _>(writer, &text(|r| r.skipped.as_deref()), bytes),
+            _ => write_optional::<ByteArrayType, _>(writer, &text(|r| r.reason.as_deref()), bytes),
         }
     }
 }
@@ -291,7 +291,7 @@ pub fn read_signature_table(
                 "outlet" => out.outlet = text,
                 "date" => out.date = text,
                 "source" => out.source = text,
-                "skipped" => out.skipped = text,
+                "reason" => out.reason = text,
                 "band_keys" => {
                     out.band_keys = longs(value, name, bad)?
                         .into_iter()

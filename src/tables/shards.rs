@@ -17,7 +17,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// Version of the signature table layout; a change makes every table stale.
-pub const TABLE_FORMAT: u32 = 1;
+pub const TABLE_FORMAT: u32 = 2;
 
 /// The file name of shard `n`'s table.
 pub fn shard_name(n: usize) -> String {
@@ -122,7 +122,7 @@ impl KeysDigest {
 /// Whether a row of a signature table has band keys to group: a signed document whose keys
 /// are whole.
 pub fn has_keys(row: &SignatureRow, bands: usize) -> bool {
-    row.skipped.is_none() && row.band_keys.len() == bands
+    row.reason.is_none() && row.band_keys.len() == bands
 }
 
 /// The stamp of a bucket table grouped from tables with these stamps (in shard order) and

@@ -34,7 +34,7 @@ fn outcomes(lines: &[Value]) -> (BTreeMap<String, u64>, BTreeMap<String, String>
             }
             None => {
                 let key = l["id"].as_str().or(l["source"].as_str()).unwrap();
-                skips.insert(key.to_string(), l["skipped"].as_str().unwrap().to_string());
+                skips.insert(key.to_string(), l["reason"].as_str().unwrap().to_string());
             }
         }
     }
@@ -128,10 +128,9 @@ fn hostile_records_are_documents_or_reasoned_skips() {
     let skipped_line = |n: usize| -> String {
         out.iter()
             .find(|l| {
-                l["skipped"].is_string()
-                    && l["source"].as_str().unwrap().ends_with(&format!(":{n}"))
+                l["reason"].is_string() && l["source"].as_str().unwrap().ends_with(&format!(":{n}"))
             })
-            .map(|l| l["skipped"].as_str().unwrap().to_string())
+            .map(|l| l["reason"].as_str().unwrap().to_string())
             .unwrap_or_else(|| panic!("line {n} is not skipped: {out:?}"))
     };
     assert!(skipped_line(2).contains("UTF-8"), "{}", skipped_line(2));

@@ -378,12 +378,12 @@ fn bad_jsonl_records_in_jsonl_output() {
             None => {
                 assert_eq!(got["id"], id.expect("good id"), "{got}");
                 assert!(got["cluster"].is_u64(), "{got}");
-                assert!(got.get("skipped").is_none(), "{got}");
+                assert!(got.get("reason").is_none(), "{got}");
             }
             Some(reason) => {
                 assert!(got["cluster"].is_null(), "{got}");
                 assert_eq!(got["source"], format!("{MIXED}:{line}"), "{got}");
-                let why = got["skipped"].as_str().expect("skipped reason");
+                let why = got["reason"].as_str().expect("skipped reason");
                 assert!(why.contains(reason), "{got} should say {reason:?}");
             }
         }
@@ -1384,7 +1384,7 @@ fn directory_entries_that_cannot_be_documents_are_reported() {
         .map(|l| {
             let source = l["source"].as_str().expect("source");
             let name = source.rsplit('/').next().expect("name").to_string();
-            (name, l["skipped"].as_str().expect("reason").to_string())
+            (name, l["reason"].as_str().expect("reason").to_string())
         })
         .collect();
     let mut expected = vec![
@@ -1777,7 +1777,7 @@ fn wet_archive_records_are_documents_named_by_uri() {
     let skipped = &lines[1];
     assert!(skipped["cluster"].is_null());
     assert!(
-        skipped["skipped"]
+        skipped["reason"]
             .as_str()
             .unwrap()
             .contains("response record"),
@@ -1804,7 +1804,7 @@ fn wet_archive_records_are_documents_named_by_uri() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     let source = lines[0]["source"].as_str().unwrap();
     assert!(source.ends_with("cut.wet:12"), "{source}");
-    assert!(lines[0]["skipped"].as_str().unwrap().contains("ends early"));
+    assert!(lines[0]["reason"].as_str().unwrap().contains("ends early"));
 }
 
 /// `text` as an article page of a made-up site: its paragraphs in `<p>`s inside `<article>`,
@@ -2011,8 +2011,8 @@ fn parquet_in_and_out() {
         .as_str()
         .unwrap()
         .ends_with("archive.parquet:4"));
-    assert_eq!(rows[3]["skipped"], "column `body` is null");
-    assert!(rows[0]["skipped"].is_null());
+    assert_eq!(rows[3]["reason"], "column `body` is null");
+    assert!(rows[0]["reason"].is_null());
 
     // The same rows as JSONL; outlets and timestamps come through to the report.
     let jsonl_out = run(&[
@@ -2088,7 +2088,7 @@ fn signature_table(path: &Path) -> (String, Vec<SignedRow>) {
                     "id" => out.0 = text(field),
                     "band_keys" => out.1 = list(field),
                     "minhash" => out.2 = list(field),
-                    "skipped" => out.3 = text(field),
+                    "reason" => out.3 = text(field),
                     _ => {}
                 }
             }
@@ -2367,7 +2367,7 @@ fn corrupt_parquet_is_reported_and_the_other_inputs_kept() {
         assert!(
             lines.iter().any(
                 |l| l["source"].as_str().is_some_and(|s| s.starts_with(corrupt))
-                    && l["skipped"].as_str().unwrap().contains("corrupt")
+                    && l["reason"].as_str().unwrap().contains("corrupt")
             ),
             "{corrupt}: {lines:?}"
         );

@@ -595,5 +595,43 @@ fn without_stories_every_representative_is_its_own_story() {
         .unwrap();
     assert_eq!(copy["story"], original["story"]);
     let text = String::from_utf8_lossy(&ok(&["index", "stats", &index]).stdout).into_owned();
-    assert!(text.contains("--no-stories"), "{text}");
+    assert!(text.contains("created without stories"), "{text}");
+}
+
+/// `index stats` names the same fields in its text and its JSON, and its story parameters as
+/// the story reports name theirs (`story.threshold`, `window_days`, `max_terms`).
+#[test]
+fn stats_name_the_same_fields_in_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("stats.idx");
+    let index = index.to_str().unwrap();
+    ok(&["index", "create", index, "--window", "36h"]);
+    ok(&["index", "add", index, "data/seeds"]);
+    let json = stats(index);
+    let text = String::from_utf8_lossy(&ok(&["index", "stats", index]).stdout).into_owned();
+    let mut keys: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+    keys.retain(|k| k != "params");
+    let params = json["params"].as_object().unwrap();
+    keys.extend(params.keys().cloned());
+    let labels: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|l| *l != "index")
+        .collect();
+    let mut sorted_keys = keys.clone();
+    sorted_keys.sort();
+    let mut sorted_labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+    sorted_labels.sort();
+    assert_eq!(sorted_labels, sorted_keys, "{text}");
+    assert_eq!(json["params"]["story"]["window_days"], 1.5);
+    let report = crate::common::ok_json(&[
+        "report",
+        "data/seeds",
+        "--format",
+        "json",
+        "--window",
+        "36h",
+    ]);
+    assert_eq!(report["params"]["story"]["window_days"], 1.5);
+    assert!(text.contains("window_days 1.5"), "{text}");
 }

@@ -155,7 +155,7 @@ fn line<'a>(result: &'a Clustering, memberships: &[Membership], entry: Entry) ->
             id: Some(&result.documents[i].id),
             cluster: Some(memberships[i].cluster),
             source: None,
-            skipped: None,
+            reason: None,
         },
         Entry::Skipped(i) => {
             let s = &result.skipped[i];
@@ -163,7 +163,7 @@ fn line<'a>(result: &'a Clustering, memberships: &[Membership], entry: Entry) ->
                 id: s.id.as_deref(),
                 cluster: None,
                 source: Some(&s.source),
-                skipped: Some(&s.reason),
+                reason: Some(&s.reason),
             }
         }
     }

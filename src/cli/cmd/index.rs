@@ -16,6 +16,7 @@ use crate::cli::{
 use anyhow::Result;
 use reprint::index::{Index, IndexParams, IndexReader, Removal, Verdict};
 use reprint::pipeline::index::{index_inputs, IndexHandle, Indexed};
+use reprint::report::index::IndexSummary;
 use serde::Serialize;
 use std::io::Write;
 
@@ -98,7 +99,7 @@ struct VerdictLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    skipped: Option<&'a str>,
+    reason: Option<&'a str>,
 }
 
 #[derive(Default)]
@@ -152,7 +153,7 @@ fn add_or_query(args: IndexAddArgs, ui: &Ui, write: bool) -> Result<()> {
                         similarity: None,
                         merged: Vec::new(),
                         source: Some(&s.source),
-                        skipped: Some(&s.reason),
+                        reason: Some(&s.reason),
                     }
                 }
                 Indexed::Verdict { id, verdict } => line_of(id, verdict, &mut counts),
@@ -191,7 +192,7 @@ fn line_of<'a>(id: &'a str, verdict: Verdict, counts: &mut Counts) -> VerdictLin
         similarity: None,
         merged: Vec::new(),
         source: None,
-        skipped: None,
+        reason: None,
     };
     match verdict {
         Verdict::New { story } => {
@@ -243,7 +244,7 @@ fn write_line(
             serde_json::to_writer(&mut *out, line)?;
             writeln!(out)
         }
-        IndexFormat::Text => match (line.status, line.skipped) {
+        IndexFormat::Text => match (line.status, line.reason) {
             (Some("duplicate"), _) => writeln!(
                 out,
                 "duplicate  {}  of {} ({:.4}), story {}",
@@ -289,52 +290,12 @@ fn stats(args: IndexStatsArgs) -> Result<()> {
     let reader = IndexReader::open(&args.dir)?;
     let stats = reader.stats()?;
     let mut out = open_output(None)?;
+    let summary = IndexSummary::new(&stats);
     match args.format {
-        Format::Json => write_json(&mut out, &stats)?,
+        Format::Json => write_json(&mut out, &summary)?,
         Format::Text => {
-            let p = stats.params;
-            writeln!(out, "index       {}", args.dir.display())?;
-            writeln!(out, "documents   {}", stats.documents)?;
-            writeln!(out, "representatives {}", stats.representatives)?;
-            writeln!(
-                out,
-                "near-duplicates {}",
-                stats.documents - stats.representatives
-            )?;
-            writeln!(out, "stories     {}", stats.stories)?;
-            writeln!(
-                out,
-                "on disk     {} bytes ({} per document)",
-                stats.file_bytes,
-                stats.file_bytes.checked_div(stats.documents).unwrap_or(0)
-            )?;
-            writeln!(
-                out,
-                "unfolded    {} documents (held in memory by whoever opens the index until \
-                 the next fold; `reprint index compact` folds them)",
-                stats.unfolded_documents
-            )?;
-            writeln!(
-                out,
-                "parameters  threshold {}, {} permutations, {}-word shingles, seed {}, {} bands x {} rows",
-                p.threshold, p.num_perm, p.shingle_size, p.seed, p.bands, p.rows
-            )?;
-            if p.stories {
-                writeln!(
-                    out,
-                    "story rule  average cosine {} within {}, {} terms per vector",
-                    p.story_threshold,
-                    window_text(p.story_window),
-                    p.story_terms
-                )?;
-            } else {
-                writeln!(out, "story rule  none (created with --no-stories)")?;
-            }
-            writeln!(
-                out,
-                "format      {} ({})",
-                stats.format_version, stats.scheme
-            )?;
+            writeln!(out, "{:<19} {}", "index", args.dir.display())?;
+            summary.write_text(&mut out)?;
         }
     }
     out.flush()?;

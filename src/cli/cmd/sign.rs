@@ -14,7 +14,7 @@ pub fn run(args: SignArgs, ui: &Ui) -> Result<()> {
     let mut watch = Watch::new(
         ui,
         args.input.on_error,
-        "each table's `skipped` column lists all",
+        "each table's `reason` column lists all",
     );
     let summary = sign_inputs(&args.inputs, &args.output, &options, &matching, &mut watch)?;
     ui.summary(&format!(
