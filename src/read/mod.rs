@@ -378,6 +378,75 @@ fn open_decoded(path: &Path, compression: Compression) -> Result<Box<dyn BufRead
     })
 }
 
+/// The text of a file named by the caller, which must be UTF-8.
+pub fn text_file(path: &Path) -> crate::Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+    String::from_utf8(bytes).map_err(|e| crate::Error::BadInput {
+        origin: path.display().to_string(),
+        reason: format!(
+            "not valid UTF-8 (first bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// The texts of the documents with ids `a` and `b` in `inputs`, read in one pass that stops
+/// once both are found; records that are no document are passed over.
+pub fn find_texts<P: AsRef<Path>>(
+    inputs: &[P],
+    fields: &FieldNames,
+    max_record_bytes: usize,
+    (a_id, b_id): (&str, &str),
+) -> crate::Result<(String, String)> {
+    check_named_inputs(inputs)?;
+    let (mut a, mut b) = (None, None);
+    let reader = InputReader::new(inputs, fields).with_max_record_bytes(max_record_bytes);
+    for record in reader {
+        if a.is_some() && b.is_some() {
+            break;
+        }
+        // Cheap test before parsing: a line that does not mention the id is not it. Only for
+        // ids that no JSON writer escapes (a `/` may be written `\/`, non-ASCII as `\uXXXX`).
+        let line_mentions = |id: &str| match &record {
+            RawRecord::JsonLine { line, .. }
+                if id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) =>
+            {
+                line.contains(id)
+            }
+            _ => true,
+        };
+        let wanted = (a.is_none() && line_mentions(a_id)) || (b.is_none() && line_mentions(b_id));
+        if !wanted {
+            continue;
+        }
+        let Ok(doc) = record.into_document(fields, false) else {
+            continue;
+        };
+        if a.is_none() && doc.id == a_id {
+            a = Some(doc.text.clone());
+        }
+        if b.is_none() && doc.id == b_id {
+            b = Some(doc.text);
+        }
+    }
+    match (a, b) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        (a, _) => {
+            let missing = if a.is_none() { a_id } else { b_id };
+            let names: Vec<String> = inputs
+                .iter()
+                .map(|p| p.as_ref().display().to_string())
+                .collect();
+            Err(crate::Error::BadInput {
+                origin: names.join(", "),
+                reason: format!("no document with id `{missing}`"),
+            })
+        }
+    }
+}
+
 /// Check that every input named by the caller (not `-`) exists and can be read: a file opens,
 /// a directory lists. A path given by name that is not there is a mistake to stop on (a typo
 /// must not read as "one input skipped"); files found inside a directory that cannot be read

@@ -279,6 +279,7 @@ pub struct ClusterLine<'a> {
     pub reason: Option<&'a str>,
 }
 
+pub mod compare;
 mod html;
 pub mod index;
 pub mod parquet;
