@@ -28,11 +28,18 @@ static PARTIALS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// removed when the returned guard drops, and on SIGINT, SIGTERM or SIGHUP, which exit without
 /// running destructors. Without it an interrupted run would leave its spilled runs behind.
 pub fn run_temp_dir() -> Result<tempfile::TempDir> {
+    install_interrupt_handler();
+    // Created and registered under the lock the handler takes, so an interruption in between
+    // waits for the registration and then removes the directory.
+    let mut partials = PARTIALS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::Builder::new()
         .prefix("reprint-run-")
         .tempdir()
         .map_err(|e| reprint::Error::io(std::env::temp_dir(), e))?;
-    register_partial(dir.path());
+    partials.push(dir.path().to_path_buf());
+    drop(partials);
     // Only the first call in a process sets it, which is the one call the binary makes.
     let _ = tempfile::env::override_temp_dir(dir.path());
     Ok(dir)
@@ -55,10 +62,18 @@ pub fn refuse_binary_on_terminal(output: Option<&Path>, what: &str) -> Result<()
     Ok(())
 }
 
-/// Remember `path` as a temporary file (or directory) to remove on interruption; the first
-/// call installs the handler of SIGINT, SIGTERM and SIGHUP, which removes them all and exits
-/// with status 130.
+/// Remember `path` as a temporary file (or directory) to remove on interruption (see
+/// [`install_interrupt_handler`]).
 pub fn register_partial(path: &Path) {
+    install_interrupt_handler();
+    if let Ok(mut partials) = PARTIALS.lock() {
+        partials.push(path.to_path_buf());
+    }
+}
+
+/// Install, once, the handler of SIGINT, SIGTERM and SIGHUP that removes every registered
+/// temporary file and directory and exits with status 130.
+fn install_interrupt_handler() {
     static HANDLER: Once = Once::new();
     HANDLER.call_once(|| {
         // Without a handler (another one is installed) interruption still stops the process;
@@ -67,7 +82,15 @@ pub fn register_partial(path: &Path) {
             if let Ok(partials) = PARTIALS.lock() {
                 for partial in partials.iter() {
                     if partial.is_dir() {
-                        let _ = std::fs::remove_dir_all(partial);
+                        // Other threads may still be creating files in it (a sort's runs):
+                        // removal that races them fails, so try again a few times. Once the
+                        // directory is gone nothing recreates it.
+                        for _ in 0..50 {
+                            if std::fs::remove_dir_all(partial).is_ok() || !partial.exists() {
+                                break;
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(10));
+                        }
                     } else {
                         let _ = std::fs::remove_file(partial);
                     }
@@ -76,9 +99,6 @@ pub fn register_partial(path: &Path) {
             std::process::exit(130);
         });
     });
-    if let Ok(mut partials) = PARTIALS.lock() {
-        partials.push(path.to_path_buf());
-    }
 }
 
 /// Forget `path` (renamed into place or removed).
