@@ -43,12 +43,7 @@ fn outputs(texts: &[String]) -> Option<(String, Vec<u8>, String)> {
     }
     let items: Vec<ClusterItem> = documents
         .iter()
-        .map(|d| ClusterItem {
-            id: &d.id,
-            fingerprint: &d.fingerprint,
-            bytes: d.bytes,
-            timestamp: None,
-        })
+        .map(FingerprintedDocument::cluster_item)
         .collect();
     let memberships = cluster(&items, &matching, Keep::First).expect("cluster");
     let texts: Vec<&str> = documents

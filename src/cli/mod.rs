@@ -349,6 +349,11 @@ impl<'u> Watch<'u> {
             skips: 0,
         }
     }
+
+    /// Skipped records seen so far.
+    fn skips(&self) -> usize {
+        self.skips
+    }
 }
 
 impl Observer for Watch<'_> {
@@ -392,28 +397,6 @@ impl Observer for Watch<'_> {
         } else {
             outputs::unregister_partial(path);
         }
-    }
-}
-
-/// Collects skipped inputs for the commands that keep them themselves, through a [`Watch`].
-pub struct SkipLog<'u> {
-    watch: Watch<'u>,
-    /// Every skipped record, in input order.
-    pub skipped: Vec<Skipped>,
-}
-
-impl<'u> SkipLog<'u> {
-    fn new(ui: &'u Ui, on_error: OnError, full_list: &'static str) -> Self {
-        SkipLog {
-            watch: Watch::new(ui, on_error, full_list),
-            skipped: Vec::new(),
-        }
-    }
-
-    fn record(&mut self, skipped: Skipped) -> reprint::Result<()> {
-        self.watch.skipped(&skipped)?;
-        self.skipped.push(skipped);
-        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@
 //! Text is dropped as soon as a document is fingerprinted unless the caller asks to keep it.
 
 use crate::error::Result;
+use crate::near_dup::cluster::ClusterItem;
 use crate::pipeline::Observer;
 use crate::read::document::{Document, MissingField, Origin, Skipped};
 pub use crate::read::notes::{ReadNotes, StandIn, UnreadableDates};
@@ -143,6 +144,18 @@ pub struct StreamOptions {
     pub max_record_bytes: usize,
 }
 
+impl FingerprintedDocument {
+    /// The document as clustering sees it.
+    pub fn cluster_item(&self) -> ClusterItem<'_> {
+        ClusterItem {
+            id: &self.id,
+            fingerprint: &self.fingerprint,
+            bytes: self.bytes,
+            timestamp: self.timestamp,
+        }
+    }
+}
+
 impl Default for StreamOptions {
     /// The default fields and signature parameters, nothing extra kept, the default record
     /// limit.
@@ -174,15 +187,14 @@ struct FieldCheck {
 }
 
 impl FieldCheck {
-    /// Take `outcome`; return what may go on to the sink now, in order.
-    fn take(&mut self, outcome: Outcome) -> Result<Vec<Outcome>> {
+    /// Take `outcome`; push onto `out` what may go on to the sink now, in order.
+    fn take(&mut self, outcome: Outcome, out: &mut Vec<Outcome>) -> Result<()> {
         let file = match &outcome {
             Outcome::Document(doc) => Some(&*doc.origin.file),
             Outcome::Skipped(s) => s.missing_field.as_ref().map(|m| m.file.as_str()),
         };
-        let mut out = Vec::new();
         if let Some(file) = file.filter(|f| self.file.as_deref() != Some(*f)) {
-            out = self.end_of_file()?;
+            self.end_of_file(out)?;
             self.file = Some(file.to_string());
         }
         match outcome {
@@ -203,16 +215,17 @@ impl FieldCheck {
             }
             skipped => out.push(skipped),
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The file is done: an error if it held only records without the fields, else what it
-    /// held.
-    fn end_of_file(&mut self) -> Result<Vec<Outcome>> {
+    /// held goes onto `out`.
+    fn end_of_file(&mut self, out: &mut Vec<Outcome>) -> Result<()> {
         self.verdict()?;
         self.documents = 0;
         self.first_missing = None;
-        Ok(std::mem::take(&mut self.held))
+        out.append(&mut self.held);
+        Ok(())
     }
 
     /// Stop when every record held lacks the id or text field.
@@ -317,14 +330,15 @@ pub fn fingerprint_inputs(
                 },
                 skipped => skipped,
             };
-            ready.extend(check.take(outcome)?);
+            check.take(outcome, &mut ready)?;
         }
         let last = ready.len().saturating_sub(1);
         for (i, outcome) in ready.into_iter().enumerate() {
             sink(outcome, i == last)?;
         }
     }
-    let held = check.end_of_file()?;
+    let mut held = Vec::new();
+    check.end_of_file(&mut held)?;
     let last = held.len().saturating_sub(1);
     for (i, outcome) in held.into_iter().enumerate() {
         sink(outcome, i == last)?;

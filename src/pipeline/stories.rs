@@ -41,12 +41,7 @@ pub fn analyze_inputs(
     let documents = corpus.documents;
     let items: Vec<ClusterItem> = documents
         .iter()
-        .map(|d| ClusterItem {
-            id: &d.id,
-            fingerprint: &d.fingerprint,
-            bytes: d.bytes,
-            timestamp: d.timestamp,
-        })
+        .map(FingerprintedDocument::cluster_item)
         .collect();
     let memberships = cluster(&items, matching, Keep::First)?;
     drop(items);

@@ -1472,31 +1472,16 @@ fn unreadable_dates_are_counted_in_one_warning_per_file() {
 fn an_interrupted_run_leaves_no_temporary_files() {
     let tmp = tempdir();
     let entries = || std::fs::read_dir(tmp.path()).unwrap().count();
-    let mut child = command()
-        .env("TMPDIR", tmp.path())
-        .args(["cluster", "-", "--memory-limit", "64M", "--format", "jsonl"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{}", record("a", &seed_text(0))).unwrap();
-    let started = std::time::Instant::now();
-    while entries() == 0 {
-        assert!(
-            started.elapsed().as_secs() < 30,
-            "no temporary directory appeared"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert_eq!(child.wait().unwrap().code(), Some(130));
-    drop(stdin);
+    let mut cluster = command();
+    cluster.env("TMPDIR", tmp.path()).args([
+        "cluster",
+        "-",
+        "--memory-limit",
+        "64M",
+        "--format",
+        "jsonl",
+    ]);
+    interrupt_when(cluster, "-INT", || entries() > 0, "a temporary directory");
     assert_eq!(entries(), 0, "the temporary directory is emptied");
     // A run that ends leaves nothing either.
     let out = command()
@@ -1522,32 +1507,13 @@ fn an_output_appears_whole_or_not_at_all() {
         names
     };
     // Interrupted while it streams: the target keeps its old content, no temporary file stays.
-    let mut child = command()
-        .args(["dedup", "-", "-o", &path_str(&out)])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{}", record("a", &seed_text(0))).unwrap();
-    let started = std::time::Instant::now();
-    while entries().len() < 2 {
-        assert!(
-            started.elapsed().as_secs() < 30,
-            "no temporary output appeared"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert!(entries()[0].starts_with(".out.jsonl.") && entries()[0].ends_with(".partial"));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
-    drop(stdin);
+    let mut dedup = command();
+    dedup.args(["dedup", "-", "-o", &path_str(&out)]);
+    let partial = || {
+        let names = entries();
+        names.len() == 2 && names[0].starts_with(".out.jsonl.") && names[0].ends_with(".partial")
+    };
+    interrupt_when(dedup, "-TERM", partial, "a temporary output");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
     assert_eq!(entries(), ["out.jsonl"]);
     // A command that fails after it started writing leaves the target as it was too.

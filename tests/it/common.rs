@@ -155,3 +155,30 @@ pub const SEEDS: [&str; 5] = [
 pub fn ok_json(args: &[&str]) -> Value {
     json(&ok(args))
 }
+
+/// Start `cmd` with one seed record on its standard input, kept open so that it waits for
+/// more; once `ready()` (what is awaited, `what`) holds, send it `signal` (`-INT`, `-TERM`) and
+/// check that it exits with status 130, as its interruption handler makes it.
+#[track_caller]
+pub fn interrupt_when(mut cmd: Command, signal: &str, ready: impl Fn() -> bool, what: &str) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn reprint");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "{}", record("a", &seed_text(0))).expect("write a record");
+    let started = std::time::Instant::now();
+    while !ready() {
+        assert!(started.elapsed().as_secs() < 30, "{what} never appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    assert_eq!(child.wait().expect("wait").code(), Some(130));
+    drop(stdin);
+}

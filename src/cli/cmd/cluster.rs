@@ -9,7 +9,7 @@ use crate::cli::{
     stream_options, usage, write_json, Ui, Watch,
 };
 use anyhow::Result;
-use reprint::near_dup::cluster::{Keep, Membership};
+use reprint::near_dup::cluster::Keep;
 use reprint::pipeline::cluster::{
     cluster_inputs, cluster_signed, ClusterConfig, Clustering, SignedClusterConfig,
 };
@@ -113,10 +113,7 @@ fn write_output(
             }
         }
         ClusterFormat::Jsonl | ClusterFormat::Parquet => {
-            let lines = result
-                .order
-                .iter()
-                .map(|entry| line(&result, &result.memberships, *entry));
+            let lines = result.order.iter().map(|entry| line(&result, *entry));
             if args.format == ClusterFormat::Parquet {
                 // The writer needs a sendable sink; the table is small beside the input.
                 let lines: Vec<ClusterLine> = lines.collect();
@@ -149,11 +146,11 @@ fn write_output(
 }
 
 /// The output line of one input record.
-fn line<'a>(result: &'a Clustering, memberships: &[Membership], entry: Entry) -> ClusterLine<'a> {
+fn line(result: &Clustering, entry: Entry) -> ClusterLine<'_> {
     match entry {
         Entry::Document(i) => ClusterLine {
             id: Some(&result.documents[i].id),
-            cluster: Some(memberships[i].cluster),
+            cluster: Some(result.memberships[i].cluster),
             source: None,
             reason: None,
         },

@@ -8,10 +8,11 @@
 
 use crate::cli::args::DedupArgs;
 use crate::cli::outputs::check_outputs;
-use crate::cli::{match_config, open_output, signature_params, stream_options, SkipLog, Ui};
+use crate::cli::{match_config, open_output, signature_params, stream_options, Ui, Watch};
 use anyhow::Result;
 use reprint::pipeline::dedup::{Decision, Deduplicator};
 use reprint::pipeline::ingest::{fingerprint_inputs, FingerprintedDocument, Outcome};
+use reprint::pipeline::Observer;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -40,7 +41,7 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
     } else {
         "--skipped FILE lists all"
     };
-    let mut skips = SkipLog::new(ui, args.input.on_error, hint);
+    let mut watch = Watch::new(ui, args.input.on_error, hint);
     let (mut read, mut bytes) = (0usize, 0usize);
     let notes = fingerprint_inputs(&args.inputs, &options, |outcome, end_of_batch| {
         read += 1;
@@ -51,7 +52,7 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
                         .map_err(|e| reprint::Error::io("--skipped", e.into()))?;
                     writeln!(file, "{line}").map_err(|e| reprint::Error::io("--skipped", e))?;
                 }
-                skips.record(skipped)?
+                watch.skipped(&skipped)?
             }
             Outcome::Document(mut doc) => {
                 bytes += doc.bytes;
@@ -66,13 +67,13 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
                 }
             }
         }
-        ui.progress(read, bytes);
+        watch.progress(read, bytes);
         if end_of_batch {
             out.flush().map_err(|e| reprint::Error::io("-", e))?;
         }
         Ok(())
     })?;
-    crate::cli::warn_read_notes(ui, &notes);
+    watch.read_notes(&notes);
     out.finish()?;
     if let Some(file) = skipped_out {
         file.finish()?;
@@ -86,7 +87,7 @@ pub fn run(args: DedupArgs, ui: &Ui) -> Result<()> {
         } else {
             "dropped"
         },
-        skips.skipped.len()
+        watch.skips()
     ));
     Ok(())
 }
