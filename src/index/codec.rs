@@ -128,5 +128,6 @@ pub(super) const WEIGHT_SCALE: f64 = ((1u64 << 24) - 1) as f64;
 /// story to share one, few enough that adding stays cheap.
 pub(super) const POSTED_TERMS: usize = 32;
 
-/// Terms held by more representatives than this are not used to find story candidates.
-pub(super) const MAX_POSTINGS: u64 = 250;
+/// Terms held by more representatives than this are not used to find story candidates: the
+/// batch story stage's bar ([`crate::story::cluster::MAX_STORY_POSTINGS`]).
+pub(super) const MAX_POSTINGS: u64 = crate::story::cluster::MAX_STORY_POSTINGS as u64;

@@ -16,13 +16,11 @@ use super::Verdict;
 use crate::sketch::shingle_set::intersection;
 use crate::story::cluster::{
     background_df, background_documents, dated_cosine, idf_weight, passage_evidence, StoryConfig,
-    StoryVector, TermCounts, MIN_EDGE,
+    StoryVector, TermCounts, MAX_STORY_CANDIDATES, MIN_EDGE,
 };
 use ahash::AHashMap;
 use redb::{ReadableMultimapTable, ReadableTable};
 
-/// Most candidates whose full cosine is computed, the strongest partial scores first.
-pub(super) const MAX_STORY_CANDIDATES: usize = 100;
 /// Shared shingles that count as one shared sentence in the passage evidence. Batch
 /// clustering aligns sentences; the index keeps no sentences, so the shingles two articles
 /// share stand in for them: four five-word shingles are eight words kept in a row. (On

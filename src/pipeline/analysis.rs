@@ -15,7 +15,7 @@
 //! Everything runs in parallel per document or per story and is collected in input order, so
 //! the result does not depend on the number of threads.
 
-use crate::story::align::{align_group, SentenceMatch, SentenceRef, SentenceTerms};
+use crate::story::align::{align_group, align_pair, AlignIndex, SentenceMatch, SentenceTerms};
 use crate::story::article_terms::{content_counts, title_terms};
 use crate::story::boilerplate::{
     block_key, judge_blocks, BlockJudgement, BlockTerms, BoilerplateReason, TemplateCounter,
@@ -23,7 +23,8 @@ use crate::story::boilerplate::{
 use crate::story::cluster::{
     cluster_story_edges, passage_evidence, story_edges, Idf, StoryConfig, StoryVector, TermCounts,
 };
-use crate::story::passage::{build_passages, Partner, Passage};
+use crate::story::partners::{cap, PartnerRules, PartnerSources, SentenceLinks, VerbatimGroups};
+use crate::story::passage::{build_passages, Passage};
 use crate::story::segment::{segment, Segmentation};
 use crate::story::terms::{Term, TermExtractor};
 use ahash::{AHashMap, AHashSet};
@@ -287,22 +288,28 @@ pub fn analyze(
     let mut edges = story_edges(&vectors, &rep_times, &config.story);
     // Passage evidence: rewrites of one story carry some of the same sentences; stories of the
     // same kind share vocabulary but not sentences with the same facts.
-    edges.par_iter_mut().for_each(|e| {
-        let (a, b) = (reps[e.a], reps[e.b]);
-        let matches = align_group(&[
-            (a, sentence_terms[a].as_slice()),
-            (b, sentence_terms[b].as_slice()),
-        ]);
-        let suspect = |r: SentenceRef| {
-            let p = &prepared[r.doc];
-            let block = p.segmentation.block_of(r.sentence);
-            p.block_keys[block].is_some_and(|k| suspects.contains(&k))
-        };
-        let shared = matches
-            .iter()
-            .filter(|m| m.from.doc == a && !suspect(m.from) && !suspect(m.to))
-            .count();
-        e.similarity *= passage_evidence(shared);
+    // Each document's edges are weighed together, so its index is built once.
+    edges.par_chunk_by_mut(|x, y| x.a == y.a).for_each(|group| {
+        let a = reps[group[0].a];
+        let index_a = AlignIndex::new(&sentence_terms[a]);
+        for e in group.iter_mut() {
+            let b = reps[e.b];
+            let matched = align_pair(
+                (&sentence_terms[a], &index_a),
+                (&sentence_terms[b], &AlignIndex::new(&sentence_terms[b])),
+            );
+            let suspect = |doc: usize, sentence: usize| {
+                let p = &prepared[doc];
+                let block = p.segmentation.block_of(sentence);
+                p.block_keys[block].is_some_and(|k| suspects.contains(&k))
+            };
+            let shared = matched
+                .iter()
+                .enumerate()
+                .filter(|(s, m)| m.is_some_and(|(os, _)| !suspect(a, *s) && !suspect(b, os)))
+                .count();
+            e.similarity *= passage_evidence(shared);
+        }
     });
     let rep_story = cluster_story_edges(reps.len(), &mut edges, config.story.threshold);
     let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();
@@ -370,107 +377,111 @@ pub fn analyze(
     for &r in &reps {
         story_reps[stories[r]].push(r);
     }
-    let mut matches: Vec<SentenceMatch> = story_reps
-        .par_iter()
-        .filter(|members| members.len() > 1)
-        .flat_map_iter(|members| {
-            let group: Vec<(usize, &[Option<SentenceTerms>])> = members
-                .iter()
-                .map(|&m| (m, sentence_terms[m].as_slice()))
-                .collect();
-            align_group(&group)
-        })
-        .collect();
-    let copies: Vec<usize> = (0..n).filter(|&i| docs[i].representative != i).collect();
-    let copy_matches: Vec<SentenceMatch> = copies
-        .par_iter()
-        .flat_map_iter(|&c| {
-            let r = docs[c].representative;
-            align_group(&[
-                (c, sentence_terms[c].as_slice()),
-                (r, sentence_terms[r].as_slice()),
-            ])
-        })
-        .collect();
-    matches.extend(copy_matches);
-    let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
-    matches.extend(verbatim_matches(&prepared, &stories, &representatives));
-
-    // Partners per sentence: direct matches, then a copy inherits its representative's.
-    let mut direct: Vec<Vec<Vec<(SentenceRef, f64)>>> = prepared
-        .iter()
-        .map(|p| vec![Vec::new(); p.segmentation.sentences.len()])
-        .collect();
-    for m in &matches {
-        if let Some(list) = direct
-            .get_mut(m.from.doc)
-            .and_then(|d| d.get_mut(m.from.sentence))
-        {
-            list.push((m.to, m.similarity));
+    let mut copies_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, d) in docs.iter().enumerate() {
+        if d.representative != i {
+            copies_of[d.representative].push(i);
         }
     }
-    // Best first, so that reading a list only as far as `reach` keeps the best partners.
-    direct.par_iter_mut().for_each(|doc| {
-        for list in doc.iter_mut() {
-            list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        }
-    });
-    // A representative's sentence also reaches the copies of the representatives it matches;
-    // a copy's sentence reaches all of that through its own representative. Each list is read
-    // only as far as `reach`, so ten thousand copies of one article stay linear.
-    let reach = config.max_partners.max(1) * 4;
-    let expanded: Vec<Vec<Vec<(SentenceRef, f64)>>> = (0..n)
-        .into_par_iter()
-        .map(|r| {
-            if docs[r].representative != r {
-                return Vec::new();
+    let rules = PartnerRules::new(config.max_partners);
+    // Story by story: its representatives aligned together, each copy with its representative.
+    // Every list is capped before the next story is aligned.
+    type Aligned = (usize, SentenceLinks, Vec<Option<(usize, f64)>>);
+    let per_story: Vec<Vec<Aligned>> = story_reps
+        .par_iter()
+        .map(|members| {
+            let mut lists: AHashMap<usize, SentenceLinks> = AHashMap::new();
+            let mut in_representative: AHashMap<usize, Vec<Option<(usize, f64)>>> = AHashMap::new();
+            let mut add = |m: &SentenceMatch| {
+                let list = lists
+                    .entry(m.from.doc)
+                    .or_insert_with(|| vec![Vec::new(); sentence_terms[m.from.doc].len()]);
+                if let Some(l) = list.get_mut(m.from.sentence) {
+                    l.push((m.to, m.similarity));
+                }
+            };
+            if members.len() > 1 {
+                let group: Vec<(usize, &[Option<SentenceTerms>])> = members
+                    .iter()
+                    .map(|&m| (m, sentence_terms[m].as_slice()))
+                    .collect();
+                align_group(&group).iter().for_each(&mut add);
             }
-            direct[r]
-                .iter()
-                .map(|list| {
-                    let mut out = list.clone();
-                    for &(to, sim) in list.iter().take(reach) {
-                        if docs[to.doc].representative != to.doc {
-                            continue;
-                        }
-                        for &(further, s2) in direct[to.doc][to.sentence].iter().take(reach) {
-                            if further.doc != r && docs[further.doc].representative == to.doc {
-                                out.push((further, sim.min(s2)));
+            for &r in members {
+                for &c in &copies_of[r] {
+                    let matches = align_group(&[
+                        (c, sentence_terms[c].as_slice()),
+                        (r, sentence_terms[r].as_slice()),
+                    ]);
+                    let slots = in_representative
+                        .entry(c)
+                        .or_insert_with(|| vec![None; sentence_terms[c].len()]);
+                    for m in &matches {
+                        if m.from.doc == c && m.to.doc == r {
+                            if let Some(slot) = slots.get_mut(m.from.sentence) {
+                                *slot = Some((m.to.sentence, m.similarity));
                             }
                         }
+                        add(m);
                     }
-                    out
+                }
+            }
+            let mut out: Vec<Aligned> = lists
+                .into_iter()
+                .map(|(doc, mut list)| {
+                    list.iter_mut().for_each(|l| cap(l, rules.keep));
+                    let slots = in_representative.remove(&doc).unwrap_or_default();
+                    (doc, list, slots)
                 })
-                .collect()
+                .collect();
+            out.extend(
+                in_representative
+                    .into_iter()
+                    .map(|(doc, slots)| (doc, Vec::new(), slots)),
+            );
+            out
         })
         .collect();
+    let mut aligned: Vec<SentenceLinks> = vec![Vec::new(); n];
+    let mut in_representative: Vec<Vec<Option<(usize, f64)>>> = vec![Vec::new(); n];
+    for (doc, lists, slots) in per_story.into_iter().flatten() {
+        aligned[doc] = lists;
+        in_representative[doc] = slots;
+    }
+    // Sentences repeated word for word: in documents of different stories from
+    // VERBATIM_MIN_WORDS words (shorter ones coincide by chance), within a story from
+    // STORY_VERBATIM_MIN_WORDS (alignment by terms misses sentences with few content words).
+    let verbatim = VerbatimGroups::new(n, |doc| {
+        let p = &prepared[doc];
+        p.sentence_keys
+            .iter()
+            .enumerate()
+            .filter_map(move |(sentence, key)| {
+                let block = p.segmentation.block_of(sentence);
+                match (key, p.boilerplate.get(block).copied().flatten()) {
+                    (Some((k, words)), None) => Some((sentence, *k, *words >= VERBATIM_MIN_WORDS)),
+                    _ => None,
+                }
+            })
+    });
+    let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
+    let has_copies: Vec<bool> = copies_of.iter().map(|c| !c.is_empty()).collect();
+    let segmentations: Vec<&Segmentation> = prepared.iter().map(|p| &p.segmentation).collect();
+    let sources = PartnerSources {
+        aligned: &aligned,
+        in_representative: &in_representative,
+        verbatim: &verbatim,
+        representative: &representatives,
+        story: &stories,
+        has_copies: &has_copies,
+        segmentation: &segmentations,
+        rules,
+    };
     let analyses: Vec<ArticleAnalysis> = (0..n)
         .into_par_iter()
         .map(|i| {
             let p = &prepared[i];
-            let r = docs[i].representative;
-            let partners: Vec<Vec<Partner>> = (0..p.segmentation.sentences.len())
-                .map(|s| {
-                    let mut found: Vec<(SentenceRef, f64)> = if r == i {
-                        expanded[i][s].clone()
-                    } else {
-                        direct[i][s].clone()
-                    };
-                    if r != i {
-                        for &(to, sim) in &direct[i][s] {
-                            if to.doc != r {
-                                continue;
-                            }
-                            for &(further, s2) in expanded[r][to.sentence].iter().take(reach) {
-                                if further.doc != i {
-                                    found.push((further, sim.min(s2)));
-                                }
-                            }
-                        }
-                    }
-                    best_partners(found, config.max_partners, &prepared)
-                })
-                .collect();
+            let partners = sources.partners(i);
             ArticleAnalysis {
                 story: stories[i],
                 passages: build_passages(&p.segmentation, &p.boilerplate, &partners),
@@ -481,107 +492,6 @@ pub fn analyze(
         })
         .collect();
     Ok(analyses)
-}
-
-/// One partner per document (the best), best first, then by document order; at most `max`.
-fn best_partners(
-    mut found: Vec<(SentenceRef, f64)>,
-    max: usize,
-    prepared: &[Prepared],
-) -> Vec<Partner> {
-    found.sort_by(|a, b| {
-        a.0.doc
-            .cmp(&b.0.doc)
-            .then(b.1.total_cmp(&a.1))
-            .then(a.0.sentence.cmp(&b.0.sentence))
-    });
-    found.dedup_by_key(|x| x.0.doc);
-    found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
-    found.truncate(max);
-    found
-        .into_iter()
-        .filter_map(|(to, similarity)| {
-            let span = *prepared
-                .get(to.doc)?
-                .segmentation
-                .sentences
-                .get(to.sentence)?;
-            Some(Partner {
-                doc: to.doc,
-                span,
-                sentence: to.sentence,
-                similarity,
-            })
-        })
-        .collect()
-}
-
-/// Matches between content sentences with the same wording: in documents of different stories
-/// from [`VERBATIM_MIN_WORDS`] words (shorter ones coincide by chance), within a story from
-/// [`STORY_VERBATIM_MIN_WORDS`] (alignment by terms misses sentences with few content words).
-/// Within a story only near-duplicate representatives are matched: copies inherit from theirs,
-/// so ten thousand copies of one article add nothing here.
-fn verbatim_matches(
-    prepared: &[Prepared],
-    stories: &[usize],
-    representative: &[usize],
-) -> Vec<SentenceMatch> {
-    let mut by_key: AHashMap<u64, (usize, Vec<SentenceRef>)> = AHashMap::new();
-    for (doc, p) in prepared.iter().enumerate() {
-        for (sentence, key) in p.sentence_keys.iter().enumerate() {
-            let block = p.segmentation.block_of(sentence);
-            if let (Some((k, words)), None) = (key, p.boilerplate.get(block).copied().flatten()) {
-                let e = by_key.entry(*k).or_insert((*words, Vec::new()));
-                e.1.push(SentenceRef { doc, sentence });
-            }
-        }
-    }
-    let mut groups: Vec<(usize, Vec<SentenceRef>)> = by_key
-        .into_values()
-        .filter(|(_, refs)| refs.iter().any(|r| r.doc != refs[0].doc))
-        .collect();
-    groups.sort_unstable();
-    let mut out = Vec::new();
-    for (words, refs) in groups {
-        let long = words >= VERBATIM_MIN_WORDS;
-        // Bounded: the first occurrence in each of the first 64 documents stands for the
-        // group, and every occurrence is matched with those, both ways.
-        let mut firsts: Vec<SentenceRef> = Vec::new();
-        for r in &refs {
-            if firsts.len() == 64 {
-                break;
-            }
-            if firsts.iter().all(|f| f.doc != r.doc) {
-                firsts.push(*r);
-            }
-        }
-        for a in &refs {
-            for b in &firsts {
-                let same_story = stories[a.doc] == stories[b.doc];
-                let both_representatives =
-                    representative[a.doc] == a.doc && representative[b.doc] == b.doc;
-                if a.doc != b.doc
-                    && if same_story {
-                        both_representatives
-                    } else {
-                        long
-                    }
-                {
-                    out.push(SentenceMatch {
-                        from: *a,
-                        to: *b,
-                        similarity: 1.0,
-                    });
-                    out.push(SentenceMatch {
-                        from: *b,
-                        to: *a,
-                        similarity: 1.0,
-                    });
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

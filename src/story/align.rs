@@ -761,6 +761,115 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
     matches
 }
 
+/// One document's sentences prepared for [`align_pair`]: which sentence first carries each set
+/// of terms, and the (term, sentence) postings of those first occurrences sorted by term. Built
+/// once per document, it replaces the hash table [`align_group`] builds for every group.
+#[derive(Debug, Clone, Default)]
+pub struct AlignIndex {
+    firsts: Vec<usize>,
+    postings: Vec<(u64, u32)>,
+}
+
+impl AlignIndex {
+    /// The index of `sentences` (`None` for a sentence that is not aligned).
+    pub fn new(sentences: &[Option<SentenceTerms>]) -> Self {
+        let firsts = first_occurrences(sentences);
+        let mut postings = Vec::new();
+        for (s, terms) in sentences.iter().enumerate() {
+            if let (Some(terms), true) = (terms, firsts[s] == s) {
+                postings.extend(terms.whole.terms.iter().map(|t| (t.hash, s as u32)));
+            }
+        }
+        postings.sort_unstable();
+        AlignIndex { firsts, postings }
+    }
+}
+
+/// For each sentence of document `a`, the sentence of document `b` it is matched with and their
+/// similarity: exactly what [`align_group`] of the two documents gives for `a`'s sentences, found
+/// by merging the two sorted indexes instead of hashing every term.
+pub fn align_pair(
+    a: (&[Option<SentenceTerms>], &AlignIndex),
+    b: (&[Option<SentenceTerms>], &AlignIndex),
+) -> Vec<Option<(usize, f64)>> {
+    let ((sa, ia), (sb, ib)) = (a, b);
+    let (na, nb) = (sa.len(), sb.len());
+    // Shared terms per sentence pair, over the postings a group of the two would use.
+    let mut shared: AHashMap<(u32, u32), u32> = AHashMap::new();
+    let (pa, pb) = (&ia.postings, &ib.postings);
+    let (mut i, mut j) = (0, 0);
+    while i < pa.len() && j < pb.len() {
+        match pa[i].0.cmp(&pb[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let term = pa[i].0;
+                let ea = i + pa[i..].iter().take_while(|p| p.0 == term).count();
+                let eb = j + pb[j..].iter().take_while(|p| p.0 == term).count();
+                if (ea - i) + (eb - j) <= POSTING_CAP {
+                    for x in &pa[i..ea] {
+                        for y in &pb[j..eb] {
+                            *shared.entry((x.1, y.1)).or_default() += 1;
+                        }
+                    }
+                }
+                (i, j) = (ea, eb);
+            }
+        }
+    }
+    // Each sentence's best match in the other document, by similarity, then closeness, then
+    // the earlier sentence (the order `align_group` offers them in).
+    type Best = Option<(f64, f32, usize)>;
+    let offer = |slot: &mut Best, sim: f64, close: f32, other: usize| {
+        let better = match *slot {
+            None => true,
+            Some((s, c, o)) => {
+                (sim, close, std::cmp::Reverse(other)) > (s, c, std::cmp::Reverse(o))
+            }
+        };
+        if better {
+            *slot = Some((sim, close, other));
+        }
+    };
+    let mut own: Vec<Best> = vec![None; na];
+    let mut back: Vec<Best> = vec![None; nb];
+    let mut candidates: Vec<(u32, u32)> = shared
+        .into_iter()
+        .filter(|&(_, c)| c as usize >= MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS))
+        .map(|(k, _)| k)
+        .collect();
+    candidates.sort_unstable();
+    for (s, os) in candidates {
+        let (s, os) = (s as usize, os as usize);
+        let (Some(Some(x)), Some(Some(y))) = (sa.get(s), sb.get(os)) else {
+            continue;
+        };
+        if let Some(sim) = sentence_similarity(x, y) {
+            let close = closeness(&x.whole, &y.whole);
+            offer(&mut own[s], sim, close, os);
+            offer(&mut back[os], sim, close, s);
+        }
+    }
+    // A sentence of `a` also holds every match that chose it from `b`'s side; of all these, the
+    // most similar is kept, then the earlier sentence of `b`.
+    let mut out: Vec<Option<(usize, f64)>> =
+        own.iter().map(|o| o.map(|(s, _, os)| (os, s))).collect();
+    for (os, best) in back.iter().enumerate() {
+        if let Some((sim, _, s)) = *best {
+            let slot = &mut out[s];
+            let better = match *slot {
+                None => true,
+                Some((o, x)) => sim > x || (sim == x && os < o),
+            };
+            if better {
+                *slot = Some((os, sim));
+            }
+        }
+    }
+    // Repeats take their first occurrence's match.
+    (0..na).map(|s| out[ia.firsts[s]]).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -784,18 +893,53 @@ mod tests {
 
     #[test]
     fn reordered_paraphrase_matches_and_other_facts_do_not() {
-        let (t, _) = terms_of(&[
-            "Negotiations are reportedly being led by Amazon CEO Andy Jassy directly with OpenAI CEO Sam Altman.",
-            "The negotiations are being led directly by OpenAI CEO Sam Altman and Amazon CEO Andy Jassy, according to the same sources.",
-            "Amazon is reportedly in talks to invest up to 50 billion dollars in OpenAI, a move that would position the e-commerce giant as a dominant force",
-            "Amazon is reportedly in early talks to invest up to $50 billion in OpenAI, a day after confirming layoffs of around 16,000 corporate employees.",
-            "Internal projections show that OpenAI could face losses of up to 14 billion dollars in 2026 alone.",
-            "This follows an earlier round of roughly 14,000 layoffs in October, bringing the total reductions to about 30,000 corporate positions in recent months.",
-        ]);
+        let (t, _) = terms_of(&PAIR_POOL[..6]);
         assert!(sentence_similarity(&t[0], &t[1]).is_some_and(|s| s > 0.8));
         assert!(sentence_similarity(&t[2], &t[3]).is_some());
         assert!(sentence_similarity(&t[4], &t[5]).is_none());
         assert!(sentence_similarity(&t[0], &t[4]).is_none());
+    }
+
+    const PAIR_POOL: &[&str] = &[
+        "Negotiations are reportedly being led by Amazon CEO Andy Jassy directly with OpenAI CEO Sam Altman.",
+        "The negotiations are being led directly by OpenAI CEO Sam Altman and Amazon CEO Andy Jassy, according to the same sources.",
+        "Amazon is reportedly in talks to invest up to 50 billion dollars in OpenAI, a move that would position the e-commerce giant as a dominant force",
+        "Amazon is reportedly in early talks to invest up to $50 billion in OpenAI, a day after confirming layoffs of around 16,000 corporate employees.",
+        "Internal projections show that OpenAI could face losses of up to 14 billion dollars in 2026 alone.",
+        "This follows an earlier round of roughly 14,000 layoffs in October, bringing the total reductions to about 30,000 corporate positions in recent months.",
+        "Amazon CEO Andy Jassy is leading the negotiations with OpenAI CEO Sam Altman, sources said.",
+        "OpenAI could lose as much as 14 billion dollars in 2026, internal projections show.",
+        "Shares rose 2.1% in early trading.",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        /// The pairwise kernel gives each sentence of the first document the match that
+        /// aligning the two as a group gives it, repeats and unaligned sentences included.
+        #[test]
+        fn align_pair_agrees_with_align_group(
+            a in proptest::collection::vec(proptest::option::weighted(0.9, 0..PAIR_POOL.len()), 0..8),
+            b in proptest::collection::vec(proptest::option::weighted(0.9, 0..PAIR_POOL.len()), 0..8),
+        ) {
+            let (terms, _) = terms_of(PAIR_POOL);
+            let pick = |d: &[Option<usize>]| -> Vec<Option<SentenceTerms>> {
+                d.iter().map(|k| k.map(|k| terms[k].clone())).collect()
+            };
+            let (ta, tb) = (pick(&a), pick(&b));
+            let expected: Vec<Option<(usize, f64)>> = {
+                let matches = align_group(&[(0, ta.as_slice()), (1, tb.as_slice())]);
+                (0..ta.len())
+                    .map(|s| {
+                        matches
+                            .iter()
+                            .find(|m| m.from.doc == 0 && m.from.sentence == s)
+                            .map(|m| (m.to.sentence, m.similarity))
+                    })
+                    .collect()
+            };
+            let got = align_pair((&ta, &AlignIndex::new(&ta)), (&tb, &AlignIndex::new(&tb)));
+            proptest::prop_assert_eq!(got, expected);
+        }
     }
 
     /// Does the pair match, in either order (the decision must not depend on it)?

@@ -283,9 +283,22 @@ pub fn passage_evidence(shared: usize) -> f64 {
     NO_EVIDENCE_FACTOR + (1.0 - NO_EVIDENCE_FACTOR) * share
 }
 
-/// Every pair with cosine at least [`MIN_EDGE`] and within the date window, found through an
-/// inverted index; terms held by more than `max(64, N/10)` documents are not used to find
-/// candidates (they still count in the cosine).
+/// Terms held by more documents than this are never used to find story candidates, however
+/// large the corpus: a term in hundreds of articles cannot tell their stories apart, and reading
+/// its postings would cost more than everything else. The persistent index uses the same bar.
+pub const MAX_STORY_POSTINGS: usize = 250;
+
+/// Most candidates per document whose full cosine is computed, strongest partial score first:
+/// in a corpus where every article shares some wording with thousands of others, the story
+/// stage stays linear. The persistent index uses the same bound.
+pub const MAX_STORY_CANDIDATES: usize = 100;
+
+/// Every pair with cosine at least [`MIN_EDGE`] and within the date window among each
+/// document's [`MAX_STORY_CANDIDATES`] strongest candidates (by the partial cosine over the
+/// terms that find them), found through an inverted index; terms held by more than
+/// `max(64, N/10)` documents, or by more than [`MAX_STORY_POSTINGS`], are not used to find
+/// candidates (they still count in the cosine). A document's candidates are the later
+/// documents, so each pair is weighed once.
 pub fn story_edges(
     vectors: &[StoryVector],
     timestamps: &[Option<i64>],
@@ -298,7 +311,7 @@ pub fn story_edges(
             postings.entry(t).or_default().push((i as u32, w));
         }
     }
-    let cap = (n / 10).max(64);
+    let cap = (n / 10).clamp(64, MAX_STORY_POSTINGS);
     let per_doc: Vec<Vec<StoryEdge>> = (0..n)
         .into_par_iter()
         .map_init(AHashMap::<u32, f32>::new, |acc, i| {
@@ -316,10 +329,18 @@ pub fn story_edges(
                     }
                 }
             }
-            let mut edges: Vec<StoryEdge> = acc
+            let mut candidates: Vec<(u32, f32)> = acc
                 .iter()
                 .filter(|(_, &partial)| partial as f64 >= MIN_EDGE * 0.5)
-                .filter_map(|(&j, _)| {
+                .map(|(&j, &partial)| (j, partial))
+                .collect();
+            if candidates.len() > MAX_STORY_CANDIDATES {
+                candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                candidates.truncate(MAX_STORY_CANDIDATES);
+            }
+            let mut edges: Vec<StoryEdge> = candidates
+                .into_iter()
+                .filter_map(|(j, _)| {
                     let j = j as usize;
                     let similarity = dated_cosine(
                         config,

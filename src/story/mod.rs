@@ -9,6 +9,7 @@ pub mod align;
 pub mod article_terms;
 pub mod boilerplate;
 pub mod cluster;
+pub mod partners;
 pub mod passage;
 pub mod segment;
 pub mod terms;

@@ -1,0 +1,477 @@
+//! Who carries each sentence: the partner lists behind the passages, bounded as they are built.
+//!
+//! A sentence's partners come from three places: the sentences it is aligned with in the other
+//! near-duplicate representatives of its story, the copies aligned with it (or, for a copy, its
+//! representative), and every document that carries it word for word. A wire sentence carried
+//! by ten thousand articles would give each of them ten thousand partners, and the corpus a
+//! hundred million; a report lists only the best few.
+//!
+//! Main choice: a list keeps only the entries a report can use, and the word-for-word
+//! partners are never listed at all until a document is labelled. Lists are ordered best
+//! first (similarity, then document order) and cut after the [`PartnerRules::reach`]-th
+//! distinct document: every later entry ranks below that many other documents, so it can
+//! neither reach the [`PartnerRules::max_partners`] a passage lists nor be read when partners
+//! are followed through a representative (which reads a list only as far as `reach`). The
+//! word-for-word partners of a sentence are derived from its group of identical sentences when
+//! asked, in the same order, so a sentence in ten thousand articles costs one entry per
+//! occurrence.
+
+use crate::story::align::SentenceRef;
+use crate::story::passage::Partner;
+use crate::story::segment::Segmentation;
+
+/// One entry of a partner list: the other sentence and the similarity.
+pub type Link = (SentenceRef, f64);
+
+/// How many partners are kept and followed.
+#[derive(Debug, Clone, Copy)]
+pub struct PartnerRules {
+    /// Most partners a passage lists.
+    pub max_partners: usize,
+    /// How far a list is read when partners are followed through a representative.
+    pub reach: usize,
+    /// How many distinct documents a list keeps: at least `reach`, and keeping more changes
+    /// no partner (which the tests check).
+    pub keep: usize,
+}
+
+impl PartnerRules {
+    /// The rules for `max_partners` listed partners: lists are followed four times as far,
+    /// and kept that far.
+    pub fn new(max_partners: usize) -> Self {
+        let reach = max_partners.max(1) * 4;
+        PartnerRules {
+            max_partners,
+            reach,
+            keep: reach,
+        }
+    }
+}
+
+/// Best first: higher similarity, then the earlier document and sentence.
+fn best_first(a: &Link, b: &Link) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// Sort `list` best first and cut it after its `keep`-th distinct document.
+pub fn cap(list: &mut Vec<Link>, keep: usize) {
+    list.sort_by(best_first);
+    let mut seen: Vec<usize> = Vec::with_capacity(keep.min(64) + 1);
+    let mut cut = list.len();
+    for (k, (to, _)) in list.iter().enumerate() {
+        if !seen.contains(&to.doc) {
+            if seen.len() == keep {
+                cut = k;
+                break;
+            }
+            seen.push(to.doc);
+        }
+    }
+    list.truncate(cut);
+}
+
+/// Sentences found word for word in more than one document, by group of identical wording.
+#[derive(Debug, Default)]
+pub struct VerbatimGroups {
+    /// Each group's occurrences in document order, and whether its sentences are long enough
+    /// to be matched across stories.
+    groups: Vec<(bool, Vec<SentenceRef>)>,
+    /// For each document, `(sentence, group)` sorted by sentence.
+    member: Vec<Vec<(u32, u32)>>,
+}
+
+/// Documents of a group whose first occurrence stands for it: every occurrence is matched with
+/// these, so a group's matches grow with its size, not with its square.
+const GROUP_FIRSTS: usize = 64;
+
+impl VerbatimGroups {
+    /// Group the sentences of `n` documents by their key: `keys(doc)` gives
+    /// `(sentence, key, long)` for each sentence that may be matched by its wording, in
+    /// sentence order. Groups found in one document only are dropped.
+    pub fn new<I>(n: usize, keys: impl Fn(usize) -> I) -> Self
+    where
+        I: IntoIterator<Item = (usize, u64, bool)>,
+    {
+        let mut by_key: ahash::AHashMap<u64, (bool, Vec<SentenceRef>)> = Default::default();
+        for doc in 0..n {
+            for (sentence, key, long) in keys(doc) {
+                by_key
+                    .entry(key)
+                    .or_insert((long, Vec::new()))
+                    .1
+                    .push(SentenceRef { doc, sentence });
+            }
+        }
+        let mut groups: Vec<(bool, Vec<SentenceRef>)> = by_key
+            .into_values()
+            .filter(|(_, refs)| refs.iter().any(|r| r.doc != refs[0].doc))
+            .collect();
+        // Deterministic numbering: by first occurrence.
+        groups.sort_unstable_by_key(|g| g.1[0]);
+        let mut member: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+        for (g, (_, refs)) in groups.iter().enumerate() {
+            for r in refs {
+                member[r.doc].push((r.sentence as u32, g as u32));
+            }
+        }
+        for m in &mut member {
+            m.sort_unstable();
+        }
+        VerbatimGroups { groups, member }
+    }
+
+    /// The group of sentence `r`, if it is in one.
+    fn group_of(&self, r: SentenceRef) -> Option<&(bool, Vec<SentenceRef>)> {
+        let m = self.member.get(r.doc)?;
+        let k = m.binary_search_by_key(&(r.sentence as u32), |x| x.0).ok()?;
+        self.groups.get(m[k].1 as usize)
+    }
+
+    /// The word-for-word partners of sentence `at`, as whole lists would hold them (both
+    /// directions of every match, repeats included), cut after `keep` documents each way.
+    /// `matches(a, b)` says whether two occurrences in different documents are matched.
+    pub fn partners_of(
+        &self,
+        at: SentenceRef,
+        keep: usize,
+        matches: impl Fn(SentenceRef, SentenceRef) -> bool,
+        out: &mut Vec<Link>,
+    ) {
+        let Some((_, refs)) = self.group_of(at) else {
+            return;
+        };
+        // The first occurrence in each of the group's first documents.
+        let mut firsts: Vec<SentenceRef> = Vec::with_capacity(GROUP_FIRSTS);
+        for r in refs {
+            if firsts.len() == GROUP_FIRSTS {
+                break;
+            }
+            if firsts.last().is_none_or(|f| f.doc != r.doc) {
+                firsts.push(*r);
+            }
+        }
+        // Matched with each first (all at similarity 1, so the earliest documents rank first).
+        let mut taken = 0;
+        for b in &firsts {
+            if taken == keep {
+                break;
+            }
+            if b.doc != at.doc && matches(at, *b) {
+                out.push((*b, 1.0));
+                taken += 1;
+            }
+        }
+        // A first is matched with every occurrence.
+        if firsts.contains(&at) {
+            let mut docs = 0;
+            let mut last = usize::MAX;
+            for a in refs {
+                if a.doc == at.doc || !matches(*a, at) {
+                    continue;
+                }
+                if a.doc != last {
+                    if docs == keep {
+                        break;
+                    }
+                    docs += 1;
+                    last = a.doc;
+                }
+                out.push((*a, 1.0));
+            }
+        }
+    }
+}
+
+/// A document's partner lists before the word-for-word partners are added: per sentence, its
+/// aligned sentences in other documents, capped.
+pub type SentenceLinks = Vec<Vec<Link>>;
+
+/// Where partners come from when documents are labelled.
+pub struct PartnerSources<'a> {
+    /// Per document, per sentence: aligned partners (story and copies), capped.
+    pub aligned: &'a [SentenceLinks],
+    /// Per copy, per sentence: its match in its representative (sentence, similarity).
+    pub in_representative: &'a [Vec<Option<(usize, f64)>>],
+    /// Word-for-word partners.
+    pub verbatim: &'a VerbatimGroups,
+    /// Each document's near-duplicate representative.
+    pub representative: &'a [usize],
+    /// Each document's story.
+    pub story: &'a [usize],
+    /// Documents that are the representative of at least one copy.
+    pub has_copies: &'a [bool],
+    /// Every document's segmentation, for partner spans.
+    pub segmentation: &'a [&'a Segmentation],
+    /// How many partners are kept and followed.
+    pub rules: PartnerRules,
+}
+
+impl PartnerSources<'_> {
+    /// Are two occurrences of one sentence matched? Across stories when the sentence is long
+    /// enough; within a story only between representatives (copies inherit).
+    fn verbatim_match(&self, long: bool, a: SentenceRef, b: SentenceRef) -> bool {
+        if self.story[a.doc] == self.story[b.doc] {
+            self.representative[a.doc] == a.doc && self.representative[b.doc] == b.doc
+        } else {
+            long
+        }
+    }
+
+    /// Sentence `at`'s whole list: aligned and word-for-word partners, best first, capped.
+    fn list(&self, at: SentenceRef) -> Vec<Link> {
+        let mut out: Vec<Link> = self
+            .aligned
+            .get(at.doc)
+            .and_then(|d| d.get(at.sentence))
+            .cloned()
+            .unwrap_or_default();
+        if let Some((long, _)) = self.verbatim.group_of(at) {
+            let long = *long;
+            self.verbatim.partners_of(
+                at,
+                self.rules.keep,
+                |a, b| self.verbatim_match(long, a, b),
+                &mut out,
+            );
+        }
+        cap(&mut out, self.rules.keep);
+        out
+    }
+
+    /// A representative's list with the copies of the representatives it matches: a sentence
+    /// of `r` also reaches the copies aligned with its partners' sentences.
+    fn expanded(&self, r: usize, list: Vec<Link>) -> Vec<Link> {
+        let reach = self.rules.reach;
+        let mut out = list.clone();
+        for &(to, sim) in list.iter().take(reach) {
+            if self.representative[to.doc] != to.doc || !self.has_copies[to.doc] {
+                continue;
+            }
+            // Only aligned entries can be copies of `to.doc` (word-for-word matches within a
+            // story are between representatives): most sentences have none to follow.
+            let aligned = self.aligned.get(to.doc).and_then(|d| d.get(to.sentence));
+            if !aligned.is_some_and(|l| {
+                l.iter()
+                    .any(|(x, _)| x.doc != r && self.representative[x.doc] == to.doc)
+            }) {
+                continue;
+            }
+            for &(further, s2) in self.list(to).iter().take(reach) {
+                if further.doc != r && self.representative[further.doc] == to.doc {
+                    out.push((further, sim.min(s2)));
+                }
+            }
+        }
+        out
+    }
+
+    /// The partners of every sentence of document `i`, best first, at most `max_partners`
+    /// each, one per document.
+    pub fn partners(&self, i: usize) -> Vec<Vec<Partner>> {
+        let r = self.representative[i];
+        let reach = self.rules.reach;
+        let sentences = self.segmentation[i].sentences.len();
+        (0..sentences)
+            .map(|s| {
+                let at = SentenceRef {
+                    doc: i,
+                    sentence: s,
+                };
+                let own = self.list(at);
+                let found = if r == i {
+                    self.expanded(i, own)
+                } else {
+                    let mut found = own;
+                    if let Some(Some((t, sim))) =
+                        self.in_representative.get(i).and_then(|m| m.get(s))
+                    {
+                        let to = SentenceRef {
+                            doc: r,
+                            sentence: *t,
+                        };
+                        let through = self.expanded(r, self.list(to));
+                        for &(further, s2) in through.iter().take(reach) {
+                            if further.doc != i {
+                                found.push((further, sim.min(s2)));
+                            }
+                        }
+                    }
+                    found
+                };
+                self.best(found)
+            })
+            .collect()
+    }
+
+    /// One partner per document (the best), best first, then by document order; at most
+    /// `max_partners`.
+    fn best(&self, mut found: Vec<Link>) -> Vec<Partner> {
+        found.sort_by(|a, b| {
+            a.0.doc
+                .cmp(&b.0.doc)
+                .then(b.1.total_cmp(&a.1))
+                .then(a.0.sentence.cmp(&b.0.sentence))
+        });
+        found.dedup_by_key(|x| x.0.doc);
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
+        found.truncate(self.rules.max_partners);
+        found
+            .into_iter()
+            .filter_map(|(to, similarity)| {
+                let span = *self.segmentation.get(to.doc)?.sentences.get(to.sentence)?;
+                Some(Partner {
+                    doc: to.doc,
+                    span,
+                    sentence: to.sentence,
+                    similarity,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::story::segment::segment;
+    use proptest::prelude::*;
+
+    /// A random corpus for the partner stage: documents of a few sentences, in a few stories,
+    /// some copies of an earlier representative of their story, random aligned links and
+    /// sentences repeated word for word.
+    #[derive(Debug, Clone)]
+    struct Corpus {
+        sentences: Vec<usize>,
+        story: Vec<usize>,
+        representative: Vec<usize>,
+        links: Vec<(usize, usize, usize, usize, u8)>,
+        keys: Vec<Vec<Option<(u8, bool)>>>,
+    }
+
+    fn corpus() -> impl Strategy<Value = Corpus> {
+        (2usize..14).prop_flat_map(|n| {
+            (
+                proptest::collection::vec(1usize..5, n),
+                proptest::collection::vec(0usize..3, n),
+                proptest::collection::vec(proptest::option::of(0usize..n), n),
+                proptest::collection::vec((0..n, 0usize..5, 0..n, 0usize..5, 0u8..4), 0..40),
+                proptest::collection::vec(
+                    proptest::collection::vec(
+                        proptest::option::weighted(0.7, (0u8..3, any::<bool>())),
+                        5,
+                    ),
+                    n,
+                ),
+            )
+                .prop_map(|(sentences, mut story, copy_of, links, keys)| {
+                    let n = sentences.len();
+                    let mut representative: Vec<usize> = (0..n).collect();
+                    for i in 0..n {
+                        if let Some(j) = copy_of[i] {
+                            if j < i && representative[j] == j {
+                                representative[i] = j;
+                                story[i] = story[j];
+                            }
+                        }
+                    }
+                    Corpus {
+                        sentences,
+                        story,
+                        representative,
+                        links,
+                        keys,
+                    }
+                })
+        })
+    }
+
+    fn partners_with(c: &Corpus, rules: PartnerRules) -> Vec<Vec<Vec<Partner>>> {
+        let n = c.sentences.len();
+        let texts: Vec<String> = c
+            .sentences
+            .iter()
+            .map(|&k| vec!["A sentence here."; k].join(" "))
+            .collect();
+        let segmentations: Vec<Segmentation> = texts.iter().map(|t| segment(t)).collect();
+        let count = |d: usize| segmentations[d].sentences.len();
+        let mut aligned: Vec<SentenceLinks> = (0..n).map(|d| vec![Vec::new(); count(d)]).collect();
+        let mut in_representative: Vec<Vec<Option<(usize, f64)>>> =
+            (0..n).map(|d| vec![None; count(d)]).collect();
+        let sims = [0.6, 0.8, 0.95, 1.0];
+        for &(a, s, b, t, k) in &c.links {
+            if a == b || s >= count(a) || t >= count(b) {
+                continue;
+            }
+            let sim = sims[k as usize];
+            let (x, y) = (
+                SentenceRef {
+                    doc: a,
+                    sentence: s,
+                },
+                SentenceRef {
+                    doc: b,
+                    sentence: t,
+                },
+            );
+            aligned[a][s].push((y, sim));
+            aligned[b][t].push((x, sim));
+            if c.representative[a] == b && a != b {
+                in_representative[a][s] = Some((t, sim));
+            }
+        }
+        for list in aligned.iter_mut().flatten() {
+            cap(list, rules.keep);
+        }
+        let verbatim = VerbatimGroups::new(n, |doc| {
+            c.keys[doc]
+                .iter()
+                .enumerate()
+                .take(count(doc))
+                .filter_map(|(s, k)| k.map(|(key, long)| (s, u64::from(key), long)))
+                .collect::<Vec<_>>()
+        });
+        let has_copies: Vec<bool> = (0..n)
+            .map(|d| (0..n).any(|i| i != d && c.representative[i] == d))
+            .collect();
+        let refs: Vec<&Segmentation> = segmentations.iter().collect();
+        let sources = PartnerSources {
+            aligned: &aligned,
+            in_representative: &in_representative,
+            verbatim: &verbatim,
+            representative: &c.representative,
+            story: &c.story,
+            has_copies: &has_copies,
+            segmentation: &refs,
+            rules,
+        };
+        (0..n).map(|i| sources.partners(i)).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Lists cut after `keep` documents give every sentence the partners that whole lists
+        /// give it.
+        #[test]
+        fn capped_lists_give_the_partners_of_whole_lists(c in corpus(), max in 1usize..3) {
+            let capped = PartnerRules::new(max);
+            let whole = PartnerRules { keep: usize::MAX, ..capped };
+            prop_assert_eq!(partners_with(&c, capped), partners_with(&c, whole));
+        }
+    }
+
+    #[test]
+    fn cap_keeps_the_best_of_the_first_documents() {
+        let at = |doc, sentence| SentenceRef { doc, sentence };
+        let mut list = vec![
+            (at(3, 0), 0.5),
+            (at(1, 0), 0.9),
+            (at(2, 1), 0.9),
+            (at(1, 2), 0.7),
+            (at(4, 0), 1.0),
+        ];
+        cap(&mut list, 2);
+        // Documents 4 and 1 are the two best: from the third document on, every entry goes
+        // (document 1's weaker one too, since it ranks after document 2).
+        assert_eq!(list, vec![(at(4, 0), 1.0), (at(1, 0), 0.9)]);
+    }
+}
