@@ -192,10 +192,13 @@ pub enum ClusterFormat {
     Text,
     /// One JSON report.
     Json,
-    /// One `{"id","cluster"}` line per input document, in input order.
+    /// One line per input record, in input order: `id`, `cluster`, `representative`,
+    /// `similarity`, and `outlet` and `date` when known (`source` and `reason` for a skipped
+    /// record).
     Jsonl,
-    /// The same rows as a Parquet table: `id`, `cluster` (INT64), and `source` and `reason`
-    /// for a skipped record.
+    /// The same rows as a CSV table with a header (see docs/formats.md for the columns).
+    Csv,
+    /// The same rows as a Parquet table.
     Parquet,
 }
 

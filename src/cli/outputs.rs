@@ -110,7 +110,7 @@ pub fn unregister_partial(path: &Path) {
 
 /// One output of a command, buffered (see the module's documentation).
 pub struct Output {
-    writer: BufWriter<Box<dyn Write>>,
+    writer: BufWriter<Box<dyn Write + Send>>,
     /// The temporary file and its target, until finished.
     rename: Option<(PathBuf, PathBuf)>,
 }
@@ -119,7 +119,7 @@ impl Output {
     /// Standard output (`None` or `-`), or the file at `path`.
     pub fn create(path: Option<&Path>) -> Result<Self> {
         let Some(path) = path.filter(|p| !is_stdout(p)) else {
-            return Ok(Output::over(Box::new(io::stdout().lock()), None));
+            return Ok(Output::over(Box::new(io::stdout()), None));
         };
         let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
         if special {
@@ -143,7 +143,7 @@ impl Output {
         }
     }
 
-    fn over(sink: Box<dyn Write>, rename: Option<(PathBuf, PathBuf)>) -> Self {
+    fn over(sink: Box<dyn Write + Send>, rename: Option<(PathBuf, PathBuf)>) -> Self {
         Output {
             writer: BufWriter::with_capacity(1 << 16, sink),
             rename,

@@ -264,13 +264,29 @@ impl ClusterReport {
     }
 }
 
-/// One line of `reprint cluster --format jsonl`.
+/// One row of `reprint cluster --format jsonl|csv|parquet`: a document's cluster, or a
+/// skipped record and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterLine<'a> {
     /// Document id (`null` when a skipped record had none).
     pub id: Option<&'a str>,
     /// Cluster number (`null` for a skipped record).
     pub cluster: Option<usize>,
+    /// Id of the cluster's representative.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub representative: Option<&'a str>,
+    /// Similarity to the representative, rounded to four decimals.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "stories::round4_opt"
+    )]
+    pub similarity: Option<f64>,
+    /// Outlet, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outlet: Option<&'a str>,
+    /// Date as given, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<&'a str>,
     /// Where a skipped record came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<&'a str>,
@@ -279,12 +295,55 @@ pub struct ClusterLine<'a> {
     pub reason: Option<&'a str>,
 }
 
+/// The columns of `reprint cluster --format csv|parquet`, as `docs/formats.md` lists them.
+pub const CLUSTER_COLUMNS: &[Column] = &[
+    Column::text("id"),
+    Column::integer("cluster"),
+    Column::text("representative"),
+    Column::float("similarity"),
+    Column::text("outlet"),
+    Column::text("date"),
+    Column::text("source"),
+    Column::text("reason"),
+];
+
+impl ClusterLine<'_> {
+    /// The row's cells, in [`CLUSTER_COLUMNS`] order.
+    pub fn cells(&self) -> [Cell<'_>; 8] {
+        [
+            Cell::Text(self.id),
+            Cell::Integer(self.cluster.and_then(|c| i64::try_from(c).ok())),
+            Cell::Text(self.representative),
+            Cell::Float(self.similarity.map(|s| (s * 1e4).round() / 1e4)),
+            Cell::Text(self.outlet),
+            Cell::Text(self.date),
+            Cell::Text(self.source),
+            Cell::Text(self.reason),
+        ]
+    }
+}
+
+/// Write cluster rows as a CSV or Parquet table on `out` (`name` in errors), as they come.
+pub fn write_cluster_table<'a, W: Write + Send>(
+    out: W,
+    name: &str,
+    format: TableFormat,
+    lines: impl IntoIterator<Item = ClusterLine<'a>>,
+) -> crate::Result<()> {
+    let mut table = TableWriter::new(out, name, format, "clusters", CLUSTER_COLUMNS)?;
+    for line in lines {
+        table.row(&line.cells())?;
+    }
+    table.finish()
+}
+
 pub mod compare;
 mod html;
 pub mod index;
-pub mod parquet;
 mod stories;
+pub mod table;
 pub use stories::{
     OutletEntry, PassageEntry, PassageReport, ReportDocument, ReportParams, ReuseEntry, SharedWith,
     StoryCluster,
 };
+use table::{Cell, Column, TableFormat, TableWriter};

@@ -178,8 +178,15 @@ fn cluster_seeds_jsonl_lines() {
     for (line, id) in lines.iter().zip(SEEDS) {
         let obj = line.as_object().expect("object");
         let keys: BTreeSet<&str> = obj.keys().map(String::as_str).collect();
-        assert_eq!(keys, BTreeSet::from(["id", "cluster"]), "{line}");
+        assert_eq!(
+            keys,
+            BTreeSet::from(["id", "cluster", "representative", "similarity"]),
+            "{line}"
+        );
         assert_eq!(line["id"], id);
+        // No seed is a near-duplicate of another: each represents itself.
+        assert_eq!(line["representative"], id);
+        assert_eq!(line["similarity"], 1.0);
         clusters.insert(line["cluster"].as_u64().expect("cluster number"));
     }
     assert_eq!(clusters.len(), 5);
@@ -1916,6 +1923,30 @@ fn parquet_archive(path: &Path, rows: &[(i64, Option<String>)]) {
     writer.close().unwrap();
 }
 
+/// The rows of a Parquet table as JSON objects, read as another engine would.
+fn parquet_rows(path: &Path) -> Vec<serde_json::Map<String, Value>> {
+    use parquet::file::reader::SerializedFileReader;
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    reader
+        .into_iter()
+        .map(|r| {
+            r.unwrap()
+                .get_column_iter()
+                .map(|(name, field)| {
+                    let value = match field {
+                        parquet::record::Field::Str(s) => Value::from(s.as_str()),
+                        parquet::record::Field::Long(n) => Value::from(*n),
+                        parquet::record::Field::Double(x) => Value::from(*x),
+                        parquet::record::Field::Null => Value::Null,
+                        other => panic!("unexpected cell {other:?}"),
+                    };
+                    (name.clone(), value)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn parquet_in_and_out() {
     use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -1950,22 +1981,9 @@ fn parquet_in_and_out() {
     let cluster = schema.column(1);
     assert_eq!(cluster.name(), "cluster");
     assert_eq!(cluster.physical_type(), parquet::basic::Type::INT64);
-    let rows: Vec<Value> = reader
+    let rows: Vec<Value> = parquet_rows(&output)
         .into_iter()
-        .map(|r| {
-            let row = r.unwrap();
-            let mut object = serde_json::Map::new();
-            for (name, field) in row.get_column_iter() {
-                let value = match field {
-                    parquet::record::Field::Str(s) => Value::from(s.as_str()),
-                    parquet::record::Field::Long(n) => Value::from(*n),
-                    parquet::record::Field::Null => Value::Null,
-                    other => panic!("unexpected cell {other:?}"),
-                };
-                object.insert(name.clone(), value);
-            }
-            Value::Object(object)
-        })
+        .map(Value::Object)
         .collect();
     assert_eq!(rows.len(), 4, "every input row accounted for: {rows:?}");
     assert_eq!(rows[0]["id"], "1");
@@ -2535,4 +2553,89 @@ fn bucket_table_is_used_while_current() {
     assert_eq!(jsonl(&fresh).len(), 1100);
     std::fs::remove_file(&table).unwrap();
     assert_eq!(stdout(&from_signatures(&[])), stdout(&fresh));
+}
+
+/// `cluster --format jsonl`, `csv` and `parquet` give the same rows, with what the JSON report
+/// says of each document (representative, similarity, outlet, date), and every skipped record.
+#[test]
+fn cluster_rows_are_the_same_in_jsonl_csv_and_parquet() {
+    const COLUMNS: [&str; 8] = [
+        "id",
+        "cluster",
+        "representative",
+        "similarity",
+        "outlet",
+        "date",
+        "source",
+        "reason",
+    ];
+    let dir = tempdir();
+    let args = [
+        "cluster",
+        "data/stories.jsonl",
+        MIXED,
+        "--level",
+        "story",
+        "-q",
+    ];
+    let with = |format: &str, extra: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--format", format]);
+        all.extend(extra);
+        run(&all)
+    };
+    // A row as a map over every column, a missing value as null.
+    let row = |get: &dyn Fn(&str) -> Value| -> BTreeMap<String, Value> {
+        COLUMNS.iter().map(|c| (c.to_string(), get(c))).collect()
+    };
+    let from_jsonl: Vec<BTreeMap<String, Value>> = jsonl(&with("jsonl", &[]))
+        .iter()
+        .map(|l| row(&|c| l.get(c).cloned().unwrap_or(Value::Null)))
+        .collect();
+
+    let csv_out = with("csv", &[]);
+    assert_code(&csv_out, 0);
+    let mut reader = csv::Reader::from_reader(csv_out.stdout.as_slice());
+    assert_eq!(reader.headers().unwrap(), COLUMNS.as_slice());
+    let from_csv: Vec<BTreeMap<String, Value>> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            row(&|c| {
+                let k = COLUMNS.iter().position(|x| *x == c).unwrap();
+                match (&r[k], c) {
+                    ("", _) => Value::Null,
+                    (v, "cluster") => Value::from(v.parse::<i64>().unwrap()),
+                    (v, "similarity") => Value::from(v.parse::<f64>().unwrap()),
+                    (v, _) => Value::from(v),
+                }
+            })
+        })
+        .collect();
+
+    let table = dir.path().join("clusters.parquet");
+    assert_code(&with("parquet", &["-o", &path_str(&table)]), 0);
+    let from_parquet: Vec<BTreeMap<String, Value>> = parquet_rows(&table)
+        .iter()
+        .map(|cells| row(&|c| cells[c].clone()))
+        .collect();
+
+    assert_eq!(from_csv, from_jsonl);
+    assert_eq!(from_parquet, from_jsonl);
+    let report = json(&with("json", &[]));
+    let documents = report["documents"].as_array().unwrap();
+    let kept: Vec<&BTreeMap<String, Value>> = from_jsonl
+        .iter()
+        .filter(|r| !r["cluster"].is_null())
+        .collect();
+    assert_eq!(kept.len(), documents.len());
+    for (r, d) in kept.iter().zip(documents) {
+        // Every column but the two of skipped records.
+        for c in &COLUMNS[..6] {
+            assert_eq!(r[*c], d[*c], "{c} of {}", d["id"]);
+        }
+    }
+    let skipped = from_jsonl.len() - kept.len();
+    assert_eq!(skipped, report["skipped"].as_array().unwrap().len());
+    assert!(skipped > 0 && kept.iter().any(|r| !r["outlet"].is_null()));
 }

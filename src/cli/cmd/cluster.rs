@@ -14,8 +14,10 @@ use reprint::pipeline::cluster::{
     cluster_inputs, cluster_signed, ClusterConfig, Clustering, SignedClusterConfig,
 };
 use reprint::pipeline::ingest::Entry;
-use reprint::report::parquet::write_clusters;
-use reprint::report::{ClusterLine, ClusterParams, ClusterReport, StoryParams};
+use reprint::report::table::TableFormat;
+use reprint::report::{
+    write_cluster_table, ClusterLine, ClusterParams, ClusterReport, StoryParams,
+};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -29,7 +31,11 @@ pub fn run(args: ClusterArgs, ui: &Ui) -> Result<()> {
     }
     let keep: Keep = args.keep.into();
     let weights = (args.matching.fp_weight, args.matching.fn_weight);
-    let mut watch = Watch::new(ui, args.input.on_error, "--format json or jsonl lists all");
+    let mut watch = Watch::new(
+        ui,
+        args.input.on_error,
+        "--format json, jsonl, csv or parquet lists all",
+    );
     let (clustering, cluster_params) = if let Some(dir) = &args.from_signatures {
         if args.level == Level::Story {
             return Err(usage(
@@ -112,24 +118,24 @@ fn write_output(
                 write_json(&mut out, &report)?;
             }
         }
-        ClusterFormat::Jsonl | ClusterFormat::Parquet => {
-            let lines = result.order.iter().map(|entry| line(&result, *entry));
-            if args.format == ClusterFormat::Parquet {
-                // The writer needs a sendable sink; the table is small beside the input.
-                let lines: Vec<ClusterLine> = lines.collect();
-                let mut table = Vec::new();
-                let name = args
-                    .output
-                    .as_ref()
-                    .map_or_else(|| "-".to_string(), |p| p.display().to_string());
-                write_clusters(&mut table, &name, &lines)?;
-                out.write_all(&table)?;
-            } else {
-                for line in lines {
-                    serde_json::to_writer(&mut out, &line)?;
-                    writeln!(out)?;
-                }
+        ClusterFormat::Jsonl => {
+            for entry in &result.order {
+                serde_json::to_writer(&mut out, &line(&result, *entry))?;
+                writeln!(out)?;
             }
+        }
+        ClusterFormat::Csv | ClusterFormat::Parquet => {
+            let format = if args.format == ClusterFormat::Csv {
+                TableFormat::Csv
+            } else {
+                TableFormat::Parquet
+            };
+            let name = args
+                .output
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |p| p.display().to_string());
+            let lines = result.order.iter().map(|entry| line(&result, *entry));
+            write_cluster_table(&mut out, &name, format, lines)?;
         }
     }
     out.finish()?;
@@ -148,17 +154,32 @@ fn write_output(
 /// The output line of one input record.
 fn line(result: &Clustering, entry: Entry) -> ClusterLine<'_> {
     match entry {
-        Entry::Document(i) => ClusterLine {
-            id: Some(&result.documents[i].id),
-            cluster: Some(result.memberships[i].cluster),
-            source: None,
-            reason: None,
-        },
+        Entry::Document(i) => {
+            let doc = &result.documents[i];
+            let m = &result.memberships[i];
+            ClusterLine {
+                id: Some(&doc.id),
+                cluster: Some(m.cluster),
+                representative: result
+                    .documents
+                    .get(m.representative)
+                    .map(|r| r.id.as_str()),
+                similarity: Some(m.similarity),
+                outlet: doc.outlet.as_deref(),
+                date: doc.date.as_deref(),
+                source: None,
+                reason: None,
+            }
+        }
         Entry::Skipped(i) => {
             let s = &result.skipped[i];
             ClusterLine {
                 id: s.id.as_deref(),
                 cluster: None,
+                representative: None,
+                similarity: None,
+                outlet: None,
+                date: None,
                 source: Some(&s.source),
                 reason: Some(&s.reason),
             }
