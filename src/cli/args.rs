@@ -222,6 +222,22 @@ pub enum ReportFormat {
     Json,
     /// One self-contained HTML page to read in a browser (no network access).
     Html,
+    /// One line per input record, in input order, written as each is ready: a document's
+    /// story, originality, bytes per label and passages with partners (as in the JSON's
+    /// `documents`), or a skipped record and why.
+    Jsonl,
+    /// The passages table (see --tables) as one Parquet file.
+    Parquet,
+}
+
+/// Formats of the `report --tables` files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TablesFormat {
+    /// CSV with a header row (`.csv`).
+    #[default]
+    Csv,
+    /// Parquet (`.parquet`).
+    Parquet,
 }
 
 /// Output formats of `compare` and `params`.
@@ -319,12 +335,19 @@ pub struct ReportArgs {
     /// Directories (text files, HTML pages), JSONL (.jsonl, .gz, .zst), WARC/WET, Parquet, or -.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    /// Output format [default: text, or none when --tables is given].
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
     /// Write to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the tables articles, outlets, reuse and passages into DIR (created if
+    /// missing), one file each, row by row.
+    #[arg(long, value_name = "DIR")]
+    pub tables: Option<PathBuf>,
+    /// Format of the --tables files.
+    #[arg(long, value_enum, default_value_t = TablesFormat::Csv, requires = "tables")]
+    pub tables_format: TablesFormat,
     /// Most partners listed per shared passage (the most similar).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_partners: usize,

@@ -7,7 +7,7 @@
 use crate::error::Result;
 use crate::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
 use crate::pipeline::analysis::{analyze, AnalysisConfig, ArticleAnalysis, ArticleInput};
-use crate::pipeline::ingest::{read_corpus, FingerprintedDocument, StreamOptions};
+use crate::pipeline::ingest::{read_corpus, Entry, FingerprintedDocument, StreamOptions};
 use crate::pipeline::Observer;
 use crate::read::document::Skipped;
 use std::path::PathBuf;
@@ -23,6 +23,8 @@ pub struct Analyzed {
     pub analyses: Vec<ArticleAnalysis>,
     /// Every record skipped, in input order.
     pub skipped: Vec<Skipped>,
+    /// Documents and skipped records interleaved as they were read.
+    pub order: Vec<Entry>,
 }
 
 /// Read `inputs`, cluster near-duplicates by `matching`, and run the story and passage stages
@@ -58,5 +60,6 @@ pub fn analyze_inputs(
         memberships,
         analyses,
         skipped: corpus.skipped,
+        order: corpus.order,
     })
 }

@@ -307,7 +307,21 @@ pub const CLUSTER_COLUMNS: &[Column] = &[
     Column::text("reason"),
 ];
 
-impl ClusterLine<'_> {
+impl<'a> ClusterLine<'a> {
+    /// The row of a skipped record: where it came from and why.
+    pub fn skipped(s: &'a Skipped) -> Self {
+        ClusterLine {
+            id: s.id.as_deref(),
+            cluster: None,
+            representative: None,
+            similarity: None,
+            outlet: None,
+            date: None,
+            source: Some(&s.source),
+            reason: Some(&s.reason),
+        }
+    }
+
     /// The row's cells, in [`CLUSTER_COLUMNS`] order.
     pub fn cells(&self) -> [Cell<'_>; 8] {
         [
@@ -334,7 +348,7 @@ pub fn write_cluster_table<'a, W: Write + Send>(
     for line in lines {
         table.row(&line.cells())?;
     }
-    table.finish()
+    table.finish().map(|_| ())
 }
 
 pub mod compare;
@@ -343,7 +357,8 @@ pub mod index;
 mod stories;
 pub mod table;
 pub use stories::{
-    OutletEntry, PassageEntry, PassageReport, ReportDocument, ReportParams, ReuseEntry, SharedWith,
-    StoryCluster,
+    OutletEntry, PassageEntry, PassageReport, ReportDocument, ReportParams, ReportTotals,
+    ReuseEntry, SharedWith, StoryCluster, ARTICLE_COLUMNS, OUTLET_COLUMNS, PASSAGE_COLUMNS,
+    REUSE_COLUMNS,
 };
 use table::{Cell, Column, TableFormat, TableWriter};

@@ -1,6 +1,7 @@
 //! The story report of `reprint report`: stories, every document's passages with their labels
 //! and partners, originality per document and per outlet, and who reuses whom.
 
+use super::table::{Cell, Column, TableWriter};
 use super::{round4, ClusterParams, StoryParams, SCHEMA_VERSION};
 use crate::near_dup::cluster::Membership;
 use crate::pipeline::analysis::{AnalysisConfig, ArticleAnalysis};
@@ -168,6 +169,313 @@ pub struct PassageReport {
     pub skipped: Vec<Skipped>,
 }
 
+/// The columns of the `articles` table (`report --tables`): one row per document, in input
+/// order.
+pub const ARTICLE_COLUMNS: &[Column] = &[
+    Column::text("id"),
+    Column::text("outlet"),
+    Column::text("date"),
+    Column::integer("story"),
+    Column::text("near_duplicate_of"),
+    Column::float("originality"),
+    Column::integer("shared_bytes"),
+    Column::integer("unique_bytes"),
+    Column::integer("boilerplate_bytes"),
+    Column::integer("passages"),
+];
+
+/// The columns of the `outlets` table: one row per outlet, by name.
+pub const OUTLET_COLUMNS: &[Column] = &[
+    Column::text("outlet"),
+    Column::integer("documents"),
+    Column::float("originality"),
+    Column::integer("shared_bytes"),
+    Column::integer("unique_bytes"),
+    Column::integer("boilerplate_bytes"),
+];
+
+/// The columns of the `reuse` table: one row per pair of outlets that share a passage.
+pub const REUSE_COLUMNS: &[Column] = &[
+    Column::text("outlet"),
+    Column::text("with"),
+    Column::integer("bytes"),
+    Column::integer("passages"),
+    Column::integer("earlier"),
+    Column::integer("later"),
+];
+
+/// The columns of the `passages` table (and of `report --format parquet`): one row per
+/// passage and partner, or one row with empty partner columns for a passage without.
+pub const PASSAGE_COLUMNS: &[Column] = &[
+    Column::text("id"),
+    Column::integer("passage"),
+    Column::integer("start"),
+    Column::integer("end"),
+    Column::text("status"),
+    Column::text("reason"),
+    Column::text("partner"),
+    Column::integer("partner_start"),
+    Column::integer("partner_end"),
+    Column::float("similarity"),
+];
+
+fn count(n: usize) -> Cell<'static> {
+    Cell::Integer(i64::try_from(n).ok())
+}
+
+fn rounded(x: Option<f64>) -> Cell<'static> {
+    Cell::Float(x.map(|v| (v * 1e4).round() / 1e4))
+}
+
+impl ReportDocument {
+    /// Its row of the `articles` table.
+    pub fn article_cells(&self) -> [Cell<'_>; 10] {
+        [
+            Cell::Text(Some(&self.id)),
+            Cell::Text(self.outlet.as_deref()),
+            Cell::Text(self.date.as_deref()),
+            count(self.cluster),
+            Cell::Text(self.near_duplicate_of.as_deref()),
+            rounded(self.originality),
+            count(self.bytes.shared),
+            count(self.bytes.unique),
+            count(self.bytes.boilerplate),
+            count(self.passages.len()),
+        ]
+    }
+
+    /// Write its rows of the `passages` table.
+    pub fn write_passage_rows<W: Write + Send>(
+        &self,
+        table: &mut TableWriter<W>,
+    ) -> crate::Result<()> {
+        for (k, p) in self.passages.iter().enumerate() {
+            let reason = p.reason.map(BoilerplateReason::as_str);
+            let passage = [
+                Cell::Text(Some(&self.id)),
+                count(k),
+                count(p.start),
+                count(p.end),
+                Cell::Text(Some(p.status.as_str())),
+                Cell::Text(reason),
+            ];
+            let partners = p.shared_with.iter().map(Some);
+            let partners: Vec<Option<&SharedWith>> = if p.shared_with.is_empty() {
+                vec![None]
+            } else {
+                partners.collect()
+            };
+            for q in partners {
+                let [a, b, c, d, e, f] = passage;
+                table.row(&[
+                    a,
+                    b,
+                    c,
+                    d,
+                    e,
+                    f,
+                    Cell::Text(q.map(|q| q.id.as_str())),
+                    Cell::Integer(q.and_then(|q| i64::try_from(q.start).ok())),
+                    Cell::Integer(q.and_then(|q| i64::try_from(q.end).ok())),
+                    rounded(q.map(|q| q.similarity)),
+                ])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl OutletEntry {
+    /// Its row of the `outlets` table.
+    pub fn cells(&self) -> [Cell<'_>; 6] {
+        [
+            Cell::Text(Some(&self.outlet)),
+            count(self.documents),
+            rounded(self.originality),
+            count(self.bytes.shared),
+            count(self.bytes.unique),
+            count(self.bytes.boilerplate),
+        ]
+    }
+}
+
+impl ReuseEntry {
+    /// Its row of the `reuse` table.
+    pub fn cells(&self) -> [Cell<'_>; 6] {
+        [
+            Cell::Text(Some(&self.outlet)),
+            Cell::Text(Some(&self.with)),
+            count(self.bytes),
+            count(self.passages),
+            count(self.earlier),
+            count(self.later),
+        ]
+    }
+}
+
+/// The outlet of document `i` (a document without outlet stands for itself, under its id).
+fn outlet_of(documents: &[FingerprintedDocument], i: usize) -> String {
+    documents[i]
+        .outlet
+        .clone()
+        .unwrap_or_else(|| documents[i].id.clone())
+}
+
+impl ReportDocument {
+    /// The report entry of document `i` of `documents` (all of a run's, with their
+    /// near-duplicate `memberships`), analysed as `analysis`.
+    pub fn new(
+        i: usize,
+        documents: &[FingerprintedDocument],
+        memberships: &[Membership],
+        analysis: &ArticleAnalysis,
+    ) -> Self {
+        let doc = &documents[i];
+        let bytes = ByteCounts::of(&analysis.passages);
+        let passages = analysis
+            .passages
+            .iter()
+            .map(|p| PassageEntry {
+                start: p.span.start,
+                end: p.span.end,
+                status: p.status,
+                shared_with: p
+                    .partners
+                    .iter()
+                    .map(|q| SharedWith {
+                        id: documents[q.doc].id.clone(),
+                        start: q.span.start,
+                        end: q.span.end,
+                        similarity: q.similarity,
+                    })
+                    .collect(),
+                reason: p.reason,
+            })
+            .collect();
+        ReportDocument {
+            id: doc.id.clone(),
+            outlet: doc.outlet.clone(),
+            date: doc.date.clone(),
+            cluster: analysis.story,
+            near_duplicate_of: memberships
+                .get(i)
+                .filter(|m| m.representative != i)
+                .map(|m| documents[m.representative].id.clone()),
+            originality: bytes.originality(),
+            bytes,
+            passages,
+        }
+    }
+}
+
+/// Stories, outlet totals and who reuses whom, gathered document by document: the report's
+/// `clusters`, `outlets` and `reuse` without holding its documents.
+#[derive(Debug, Default)]
+pub struct ReportTotals {
+    clusters: Vec<StoryCluster>,
+    /// Per story, its earliest dated member so far: (time, document).
+    first: Vec<Option<(i64, usize)>>,
+    outlets: BTreeMap<String, OutletEntry>,
+    reuse: BTreeMap<(String, String), ReuseEntry>,
+}
+
+impl ReportTotals {
+    /// Count document `i` of `documents`, analysed as `analysis`. Documents are added in
+    /// input order.
+    pub fn add(
+        &mut self,
+        i: usize,
+        documents: &[FingerprintedDocument],
+        analysis: &ArticleAnalysis,
+    ) {
+        let doc = &documents[i];
+        let mine = outlet_of(documents, i);
+        for p in &analysis.passages {
+            // Per outlet, its earliest dated partner (an undated one only if none is).
+            let mut partner_outlets: Vec<(String, Option<i64>)> = p
+                .partners
+                .iter()
+                .map(|q| (outlet_of(documents, q.doc), documents[q.doc].timestamp))
+                .collect();
+            partner_outlets.sort_by_key(|(o, when)| (o.clone(), when.is_none(), *when));
+            partner_outlets.dedup_by(|a, b| a.0 == b.0);
+            for (other, when) in partner_outlets {
+                let e = self
+                    .reuse
+                    .entry((mine.clone(), other.clone()))
+                    .or_insert_with(|| ReuseEntry {
+                        outlet: mine.clone(),
+                        with: other,
+                        bytes: 0,
+                        passages: 0,
+                        earlier: 0,
+                        later: 0,
+                    });
+                e.bytes += p.span.len();
+                e.passages += 1;
+                if let (Some(a), Some(b)) = (doc.timestamp, when) {
+                    if a < b {
+                        e.earlier += 1;
+                    } else if b < a {
+                        e.later += 1;
+                    }
+                }
+            }
+        }
+        let o = self
+            .outlets
+            .entry(mine.clone())
+            .or_insert_with(|| OutletEntry {
+                outlet: mine.clone(),
+                documents: 0,
+                originality: None,
+                bytes: ByteCounts::default(),
+            });
+        o.documents += 1;
+        o.bytes.add(ByteCounts::of(&analysis.passages));
+        let story = analysis.story;
+        while self.clusters.len() <= story {
+            self.clusters.push(StoryCluster {
+                id: self.clusters.len(),
+                documents: Vec::new(),
+                outlets: Vec::new(),
+                first: None,
+            });
+            self.first.push(None);
+        }
+        let c = &mut self.clusters[story];
+        c.documents.push(doc.id.clone());
+        if !c.outlets.contains(&mine) {
+            c.outlets.push(mine);
+        }
+        if let Some(t) = doc.timestamp {
+            let e = self.first[story].get_or_insert((t, i));
+            if t < e.0 {
+                *e = (t, i);
+            }
+        }
+    }
+
+    /// The stories, outlets (by name) and reuse (by outlet, then partner) of every document
+    /// added; `documents` are those they were added from.
+    pub fn finish(
+        mut self,
+        documents: &[FingerprintedDocument],
+    ) -> (Vec<StoryCluster>, Vec<OutletEntry>, Vec<ReuseEntry>) {
+        for (c, first) in self.clusters.iter_mut().zip(&self.first) {
+            c.first = first.map(|(_, i)| documents[i].id.clone());
+        }
+        for o in self.outlets.values_mut() {
+            o.originality = o.bytes.originality();
+        }
+        (
+            self.clusters,
+            self.outlets.into_values().collect(),
+            self.reuse.into_values().collect(),
+        )
+    }
+}
+
 impl PassageReport {
     /// Assemble a report. `documents`, `memberships` and `analyses` are in the same order.
     pub fn new(
@@ -177,129 +485,23 @@ impl PassageReport {
         analyses: &[ArticleAnalysis],
         skipped: Vec<Skipped>,
     ) -> Self {
-        let outlet_of = |i: usize| -> String {
-            documents[i]
-                .outlet
-                .clone()
-                .unwrap_or_else(|| documents[i].id.clone())
-        };
-        let mut report_docs = Vec::with_capacity(documents.len());
-        let mut reuse: BTreeMap<(String, String), ReuseEntry> = BTreeMap::new();
-        let mut outlets: BTreeMap<String, OutletEntry> = BTreeMap::new();
-        for (i, (doc, analysis)) in documents.iter().zip(analyses).enumerate() {
-            let bytes = ByteCounts::of(&analysis.passages);
-            let mine = outlet_of(i);
-            let passages = analysis
-                .passages
-                .iter()
-                .map(|p| {
-                    let reason = p.reason;
-                    let mut partner_outlets: Vec<(String, Option<i64>)> = Vec::new();
-                    let shared_with = p
-                        .partners
-                        .iter()
-                        .map(|q| {
-                            partner_outlets.push((outlet_of(q.doc), documents[q.doc].timestamp));
-                            SharedWith {
-                                id: documents[q.doc].id.clone(),
-                                start: q.span.start,
-                                end: q.span.end,
-                                similarity: q.similarity,
-                            }
-                        })
-                        .collect();
-                    // Per outlet, its earliest dated partner (an undated one only if none is).
-                    partner_outlets.sort_by_key(|(o, when)| (o.clone(), when.is_none(), *when));
-                    partner_outlets.dedup_by(|a, b| a.0 == b.0);
-                    for (other, when) in partner_outlets {
-                        let e = reuse
-                            .entry((mine.clone(), other.clone()))
-                            .or_insert_with(|| ReuseEntry {
-                                outlet: mine.clone(),
-                                with: other,
-                                bytes: 0,
-                                passages: 0,
-                                earlier: 0,
-                                later: 0,
-                            });
-                        e.bytes += p.span.len();
-                        e.passages += 1;
-                        if let (Some(a), Some(b)) = (doc.timestamp, when) {
-                            if a < b {
-                                e.earlier += 1;
-                            } else if b < a {
-                                e.later += 1;
-                            }
-                        }
-                    }
-                    PassageEntry {
-                        start: p.span.start,
-                        end: p.span.end,
-                        status: p.status,
-                        shared_with,
-                        reason,
-                    }
-                })
-                .collect();
-            let o = outlets.entry(mine.clone()).or_insert_with(|| OutletEntry {
-                outlet: mine,
-                documents: 0,
-                originality: None,
-                bytes: ByteCounts::default(),
-            });
-            o.documents += 1;
-            o.bytes.add(bytes);
-            let m = memberships.get(i);
-            report_docs.push(ReportDocument {
-                id: doc.id.clone(),
-                outlet: doc.outlet.clone(),
-                date: doc.date.clone(),
-                cluster: analysis.story,
-                near_duplicate_of: m
-                    .filter(|m| m.representative != i)
-                    .map(|m| documents[m.representative].id.clone()),
-                originality: bytes.originality(),
-                bytes,
-                passages,
-            });
-        }
-        for o in outlets.values_mut() {
-            o.originality = o.bytes.originality();
-        }
-        let count = analyses.iter().map(|a| a.story + 1).max().unwrap_or(0);
-        let mut clusters: Vec<StoryCluster> = (0..count)
-            .map(|id| StoryCluster {
-                id,
-                documents: Vec::new(),
-                outlets: Vec::new(),
-                first: None,
+        let mut totals = ReportTotals::default();
+        let report_docs = analyses
+            .iter()
+            .enumerate()
+            .map(|(i, analysis)| {
+                totals.add(i, documents, analysis);
+                ReportDocument::new(i, documents, memberships, analysis)
             })
             .collect();
-        let mut first: AHashMap<usize, (i64, usize)> = AHashMap::new();
-        for (i, a) in analyses.iter().enumerate() {
-            let c = &mut clusters[a.story];
-            c.documents.push(documents[i].id.clone());
-            let o = outlet_of(i);
-            if !c.outlets.contains(&o) {
-                c.outlets.push(o);
-            }
-            if let Some(t) = documents[i].timestamp {
-                let e = first.entry(a.story).or_insert((t, i));
-                if t < e.0 {
-                    *e = (t, i);
-                }
-            }
-        }
-        for (story, (_, i)) in first {
-            clusters[story].first = Some(documents[i].id.clone());
-        }
+        let (clusters, outlets, reuse) = totals.finish(documents);
         PassageReport {
             schema_version: SCHEMA_VERSION,
             params,
             documents: report_docs,
             clusters,
-            outlets: outlets.into_values().collect(),
-            reuse: reuse.into_values().collect(),
+            outlets,
+            reuse,
             skipped,
         }
     }

@@ -253,15 +253,16 @@ impl<W: Write + Send> TableWriter<W> {
         Ok(())
     }
 
-    /// Write what is left and close the table.
-    pub fn finish(mut self) -> crate::Result<()> {
+    /// Write what is left, close the table and give back the writer it was written to.
+    pub fn finish(mut self) -> crate::Result<W> {
         self.flush_group()?;
         match self.sink {
-            Sink::Csv(mut writer) => writer.flush().map_err(|e| crate::Error::io(&self.name, e)),
-            Sink::Parquet { writer, .. } => writer
-                .close()
-                .map(|_| ())
-                .map_err(|e| output_error(&self.name, e)),
+            Sink::Csv(writer) => writer
+                .into_inner()
+                .map_err(|e| crate::Error::io(&self.name, e.into_error())),
+            Sink::Parquet { writer, .. } => {
+                writer.into_inner().map_err(|e| output_error(&self.name, e))
+            }
         }
     }
 }

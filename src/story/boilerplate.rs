@@ -70,6 +70,42 @@ pub enum BoilerplateReason {
     Comments,
 }
 
+impl BoilerplateReason {
+    /// The reason as reports write it (the JSON's snake_case name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BoilerplateReason::Separator => "separator",
+            BoilerplateReason::Cue => "cue",
+            BoilerplateReason::RelatedHeadlines => "related_headlines",
+            BoilerplateReason::Repeated => "repeated",
+            BoilerplateReason::Menu => "menu",
+            BoilerplateReason::Template => "template",
+            BoilerplateReason::NotProse => "not_prose",
+            BoilerplateReason::AmongFurniture => "among_furniture",
+            BoilerplateReason::Comments => "comments",
+        }
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn reason_names_are_the_json_names() {
+    use BoilerplateReason::*;
+    for r in [
+        Separator,
+        Cue,
+        RelatedHeadlines,
+        Repeated,
+        Menu,
+        Template,
+        NotProse,
+        AmongFurniture,
+        Comments,
+    ] {
+        assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+    }
+}
+
 /// Cues at the start of a short block (normalized, lower case).
 const LEADING_CUES: &[&str] = &[
     "also read",

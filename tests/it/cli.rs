@@ -2639,3 +2639,160 @@ fn cluster_rows_are_the_same_in_jsonl_csv_and_parquet() {
     assert_eq!(skipped, report["skipped"].as_array().unwrap().len());
     assert!(skipped > 0 && kept.iter().any(|r| !r["outlet"].is_null()));
 }
+
+/// A CSV table as rows of JSON values: an empty field is null, numbers are numbers.
+fn csv_rows(path: &Path) -> Vec<serde_json::Map<String, Value>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| {
+                    let value = if v.is_empty() {
+                        Value::Null
+                    } else if let Ok(n) = v.parse::<i64>() {
+                        Value::from(n)
+                    } else if let Ok(x) = v.parse::<f64>() {
+                        Value::from(x)
+                    } else {
+                        Value::from(v)
+                    };
+                    (h.to_string(), value)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `report --format jsonl` is the JSON report's documents, one line each in input order with
+/// the skipped records between them; `--tables` (CSV or Parquet) and `--format parquet` say
+/// what the JSON report says of articles, outlets, reuse and passages.
+#[test]
+fn report_lines_and_tables_say_what_the_json_report_says() {
+    let dir = tempdir();
+    let inputs = ["data/stories.jsonl", "data/seeds", MIXED];
+    let report_with = |extra: &[&str]| {
+        let mut args = vec!["report"];
+        args.extend(inputs);
+        args.extend(extra);
+        let out = run(&args);
+        assert_code(&out, 0);
+        out
+    };
+    let report = json(&report_with(&["--format", "json"]));
+    let documents = report["documents"].as_array().unwrap();
+    let lines = jsonl(&report_with(&["--format", "jsonl"]));
+    let (kept, skipped): (Vec<&Value>, Vec<&Value>) =
+        lines.iter().partition(|l| !l["cluster"].is_null());
+    assert_eq!(kept, documents.iter().collect::<Vec<_>>());
+    assert_eq!(skipped.len(), report["skipped"].as_array().unwrap().len());
+    assert!(skipped.iter().all(|s| s["reason"].is_string()));
+    // Skipped records sit where they were read: the mixed file's second line (after its first
+    // document, before its other two) is the first.
+    assert_eq!(
+        lines[documents.len() - 2]["source"],
+        "data/bad/mixed.jsonl:2"
+    );
+
+    // Passages flattened: one row per passage and partner.
+    let mut expected_passages = Vec::new();
+    for d in documents {
+        for (k, p) in d["passages"].as_array().unwrap().iter().enumerate() {
+            let partners = p["shared_with"].as_array().cloned().unwrap_or_default();
+            let partners: Vec<Option<Value>> = if partners.is_empty() {
+                vec![None]
+            } else {
+                partners.into_iter().map(Some).collect()
+            };
+            for q in partners {
+                let q = q.unwrap_or(Value::Null);
+                expected_passages.push(serde_json::json!({
+                    "id": d["id"], "passage": k, "start": p["start"], "end": p["end"],
+                    "status": p["status"], "reason": p.get("reason").cloned().unwrap_or(Value::Null),
+                    "partner": q["id"], "partner_start": q["start"], "partner_end": q["end"],
+                    "similarity": q["similarity"],
+                }));
+            }
+        }
+    }
+    assert!(expected_passages.iter().any(|p| p["reason"].is_string()));
+    let as_values = |rows: Vec<serde_json::Map<String, Value>>| -> Vec<Value> {
+        rows.into_iter().map(Value::Object).collect()
+    };
+    // CSV reads 1.0 as 1 and 0.0 as 0: compare numbers as numbers.
+    let numbers_as_f64 = |v: Vec<Value>| -> Vec<Value> {
+        v.into_iter()
+            .map(|row| {
+                let Value::Object(m) = row else { return row };
+                Value::Object(
+                    m.into_iter()
+                        .map(|(k, v)| match v.as_f64() {
+                            Some(x) if v.is_number() => (k, Value::from(x)),
+                            _ => (k, v),
+                        })
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    let table = dir.path().join("passages.parquet");
+    report_with(&["--format", "parquet", "-o", &path_str(&table)]);
+    assert_eq!(
+        numbers_as_f64(as_values(parquet_rows(&table))),
+        numbers_as_f64(expected_passages.clone())
+    );
+
+    for format in ["csv", "parquet"] {
+        let tables = dir.path().join(format!("tables-{format}"));
+        let out = report_with(&["--tables", &path_str(&tables), "--tables-format", format]);
+        assert!(out.stdout.is_empty(), "--tables alone writes no report");
+        let read = |name: &str| {
+            let path = tables.join(format!("{name}.{format}"));
+            numbers_as_f64(as_values(if format == "csv" {
+                csv_rows(&path)
+            } else {
+                parquet_rows(&path)
+            }))
+        };
+        assert_eq!(
+            read("passages"),
+            numbers_as_f64(expected_passages.clone()),
+            "{format}"
+        );
+        let articles: Vec<Value> = documents
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "id": d["id"], "outlet": d["outlet"], "date": d["date"], "story": d["cluster"],
+                    "near_duplicate_of": d.get("near_duplicate_of").cloned().unwrap_or(Value::Null),
+                    "originality": d["originality"], "shared_bytes": d["bytes"]["shared"],
+                    "unique_bytes": d["bytes"]["unique"], "boilerplate_bytes": d["bytes"]["boilerplate"],
+                    "passages": d["passages"].as_array().unwrap().len(),
+                })
+            })
+            .collect();
+        assert_eq!(read("articles"), numbers_as_f64(articles), "{format}");
+        let outlets: Vec<Value> = report["outlets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                serde_json::json!({
+                    "outlet": o["outlet"], "documents": o["documents"], "originality": o["originality"],
+                    "shared_bytes": o["bytes"]["shared"], "unique_bytes": o["bytes"]["unique"],
+                    "boilerplate_bytes": o["bytes"]["boilerplate"],
+                })
+            })
+            .collect();
+        assert_eq!(read("outlets"), numbers_as_f64(outlets), "{format}");
+        assert_eq!(
+            read("reuse"),
+            numbers_as_f64(report["reuse"].as_array().unwrap().clone()),
+            "{format}"
+        );
+    }
+}

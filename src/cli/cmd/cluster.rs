@@ -171,18 +171,6 @@ fn line(result: &Clustering, entry: Entry) -> ClusterLine<'_> {
                 reason: None,
             }
         }
-        Entry::Skipped(i) => {
-            let s = &result.skipped[i];
-            ClusterLine {
-                id: s.id.as_deref(),
-                cluster: None,
-                representative: None,
-                similarity: None,
-                outlet: None,
-                date: None,
-                source: Some(&s.source),
-                reason: Some(&s.reason),
-            }
-        }
+        Entry::Skipped(i) => ClusterLine::skipped(&result.skipped[i]),
     }
 }
