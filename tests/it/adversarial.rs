@@ -408,3 +408,92 @@ fn a_page_of_many_short_lines_between_two_paragraphs_is_judged_in_linear_time() 
     ]);
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
+
+/// `n` articles of made-up words, different from each other, each carrying one wire sentence.
+fn articles_sharing_one_sentence(path: &Path, n: usize) {
+    let mut state = 7u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 33
+    };
+    let wire =
+        "Rescue teams searched the rubble of the collapsed harbour warehouse through the night.";
+    let mut out = String::new();
+    for i in 0..n {
+        let mut text = String::new();
+        for s in 0..8 {
+            if s == 3 {
+                text.push_str(wire);
+                text.push(' ');
+                continue;
+            }
+            for w in 0..14 {
+                // Made-up content words between real function words, so that it reads as prose.
+                let word: String = if w % 2 == 1 {
+                    ["the", "of", "and", "to", "in", "that", "was", "for"][(next() % 8) as usize]
+                        .to_string()
+                } else {
+                    let len = 4 + next() % 6;
+                    (0..len)
+                        .map(|_| (b'a' + (next() % 26) as u8) as char)
+                        .collect()
+                };
+                if w == 0 {
+                    // A sentence starts with a capital, or it does not start.
+                    text.push_str(&word[..1].to_uppercase());
+                    text.push_str(&word[1..]);
+                } else {
+                    text.push_str(&word);
+                }
+                text.push(if w == 13 { '.' } else { ' ' });
+            }
+            text.push(' ');
+        }
+        out.push_str(&json!({"id": format!("a{i}"), "text": text}).to_string());
+        out.push('\n');
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+#[ignore = "heavy: run in release by CI"]
+fn a_sentence_carried_by_every_article_keeps_the_report_linear() {
+    // Every article shares one sentence with every other: compared and listed pair by pair,
+    // that is n² partners; bounded, it is a few per article.
+    let dir = tempfile::tempdir().unwrap();
+    let (small, large) = (
+        dir.path().join("small.jsonl"),
+        dir.path().join("large.jsonl"),
+    );
+    articles_sharing_one_sentence(&small, 8_000);
+    articles_sharing_one_sentence(&large, 32_000);
+    let mut took = Vec::new();
+    for path in [&small, &large] {
+        let (t, out) = timed(&["report", path.to_str().unwrap(), "--format", "jsonl"]);
+        assert_eq!(out.status.code(), Some(0));
+        let lines: Vec<Value> = out
+            .stdout
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        // The wire sentence is shared in every article, with at most the listed partners.
+        for line in &lines {
+            let shared: Vec<&Value> = line["passages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["status"] == "shared")
+                .collect();
+            assert_eq!(shared.len(), 1, "{line}");
+            let partners = shared[0]["shared_with"].as_array().unwrap().len();
+            assert!((1..=10).contains(&partners), "{line}");
+        }
+        took.push(t);
+    }
+    // Four times the articles: about four times the time when linear, sixteen when quadratic.
+    let ratio = took[1].as_secs_f64() / took[0].as_secs_f64().max(0.05);
+    assert!(ratio < 8.0, "{took:?}");
+}
