@@ -73,11 +73,35 @@ pub fn cap(list: &mut Vec<Link>, keep: usize) {
 /// Sentences found word for word in more than one document, by group of identical wording.
 #[derive(Debug, Default)]
 pub struct VerbatimGroups {
-    /// Each group's occurrences in document order, and whether its sentences are long enough
-    /// to be matched across stories.
-    groups: Vec<(bool, Vec<SentenceRef>)>,
+    groups: Vec<Group>,
     /// For each document, `(sentence, group)` sorted by sentence.
     member: Vec<Vec<(u32, u32)>>,
+}
+
+/// Sentences of one wording.
+#[derive(Debug)]
+struct Group {
+    /// Whether they are long enough to be matched across stories.
+    long: bool,
+    /// Every occurrence, in document order.
+    refs: Vec<SentenceRef>,
+    /// How many of `refs` hold the firsts: the first occurrence in each of the group's first
+    /// [`GROUP_FIRSTS`] documents.
+    firsts_end: usize,
+}
+
+impl Group {
+    /// Is `refs[k]` its document's first occurrence (as opposed to a repeat)?
+    fn starts_document(&self, k: usize) -> bool {
+        k == 0 || self.refs[k - 1].doc != self.refs[k].doc
+    }
+
+    /// The firsts, in document order.
+    fn firsts(&self) -> impl Iterator<Item = SentenceRef> + '_ {
+        (0..self.firsts_end)
+            .filter(|&k| self.starts_document(k))
+            .map(|k| self.refs[k])
+    }
 }
 
 /// Documents of a group whose first occurrence stands for it: every occurrence is matched with
@@ -102,15 +126,34 @@ impl VerbatimGroups {
                     .push(SentenceRef { doc, sentence });
             }
         }
-        let mut groups: Vec<(bool, Vec<SentenceRef>)> = by_key
+        let mut groups: Vec<Group> = by_key
             .into_values()
             .filter(|(_, refs)| refs.iter().any(|r| r.doc != refs[0].doc))
+            .map(|(long, refs)| {
+                // Past the last first: the ref that starts the (GROUP_FIRSTS + 1)-th document.
+                let mut docs = 0;
+                let firsts_end = refs
+                    .iter()
+                    .enumerate()
+                    .position(|(k, r)| {
+                        if k == 0 || refs[k - 1].doc != r.doc {
+                            docs += 1;
+                        }
+                        docs > GROUP_FIRSTS
+                    })
+                    .unwrap_or(refs.len());
+                Group {
+                    long,
+                    refs,
+                    firsts_end,
+                }
+            })
             .collect();
         // Deterministic numbering: by first occurrence.
-        groups.sort_unstable_by_key(|g| g.1[0]);
+        groups.sort_unstable_by_key(|g| g.refs[0]);
         let mut member: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
-        for (g, (_, refs)) in groups.iter().enumerate() {
-            for r in refs {
+        for (g, group) in groups.iter().enumerate() {
+            for r in &group.refs {
                 member[r.doc].push((r.sentence as u32, g as u32));
             }
         }
@@ -121,7 +164,7 @@ impl VerbatimGroups {
     }
 
     /// The group of sentence `r`, if it is in one.
-    fn group_of(&self, r: SentenceRef) -> Option<&(bool, Vec<SentenceRef>)> {
+    fn group_of(&self, r: SentenceRef) -> Option<&Group> {
         let m = self.member.get(r.doc)?;
         let k = m.binary_search_by_key(&(r.sentence as u32), |x| x.0).ok()?;
         self.groups.get(m[k].1 as usize)
@@ -129,43 +172,38 @@ impl VerbatimGroups {
 
     /// The word-for-word partners of sentence `at`, as whole lists would hold them (both
     /// directions of every match, repeats included), cut after `keep` documents each way.
-    /// `matches(a, b)` says whether two occurrences in different documents are matched.
+    /// `matches(long, a, b)` says whether two occurrences in different documents of a group
+    /// whose sentences are `long` (or not) are matched.
     pub fn partners_of(
         &self,
         at: SentenceRef,
         keep: usize,
-        matches: impl Fn(SentenceRef, SentenceRef) -> bool,
+        matches: impl Fn(bool, SentenceRef, SentenceRef) -> bool,
         out: &mut Vec<Link>,
     ) {
-        let Some((_, refs)) = self.group_of(at) else {
+        let Some(group) = self.group_of(at) else {
             return;
         };
-        // The first occurrence in each of the group's first documents.
-        let mut firsts: Vec<SentenceRef> = Vec::with_capacity(GROUP_FIRSTS);
-        for r in refs {
-            if firsts.len() == GROUP_FIRSTS {
-                break;
-            }
-            if firsts.last().is_none_or(|f| f.doc != r.doc) {
-                firsts.push(*r);
-            }
-        }
+        let matches = |a, b| matches(group.long, a, b);
         // Matched with each first (all at similarity 1, so the earliest documents rank first).
         let mut taken = 0;
-        for b in &firsts {
+        for b in group.firsts() {
             if taken == keep {
                 break;
             }
-            if b.doc != at.doc && matches(at, *b) {
-                out.push((*b, 1.0));
+            if b.doc != at.doc && matches(at, b) {
+                out.push((b, 1.0));
                 taken += 1;
             }
         }
         // A first is matched with every occurrence.
-        if firsts.contains(&at) {
+        let at_is_first = group.refs[..group.firsts_end]
+            .binary_search(&at)
+            .is_ok_and(|k| group.starts_document(k));
+        if at_is_first {
             let mut docs = 0;
             let mut last = usize::MAX;
-            for a in refs {
+            for a in &group.refs {
                 if a.doc == at.doc || !matches(*a, at) {
                     continue;
                 }
@@ -225,15 +263,12 @@ impl PartnerSources<'_> {
             .and_then(|d| d.get(at.sentence))
             .cloned()
             .unwrap_or_default();
-        if let Some((long, _)) = self.verbatim.group_of(at) {
-            let long = *long;
-            self.verbatim.partners_of(
-                at,
-                self.rules.keep,
-                |a, b| self.verbatim_match(long, a, b),
-                &mut out,
-            );
-        }
+        self.verbatim.partners_of(
+            at,
+            self.rules.keep,
+            |long, a, b| self.verbatim_match(long, a, b),
+            &mut out,
+        );
         cap(&mut out, self.rules.keep);
         out
     }
