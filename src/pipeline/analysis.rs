@@ -15,7 +15,7 @@
 //! Everything runs in parallel per document or per story and is collected in input order, so
 //! the result does not depend on the number of threads.
 
-use crate::story::align::{align_group, align_pair, AlignIndex, SentenceMatch, SentenceTerms};
+use crate::story::align::{align_group, align_pair, AlignIndex, DocumentTerms, SentenceMatch};
 use crate::story::article_terms::{content_counts, title_terms};
 use crate::story::boilerplate::{
     block_key, judge_blocks, BlockJudgement, BlockTerms, BoilerplateReason, TemplateCounter,
@@ -208,6 +208,16 @@ pub fn analyze(
     docs: &[ArticleInput<'_>],
     config: &AnalysisConfig,
 ) -> crate::Result<Vec<ArticleAnalysis>> {
+    let analysis = analyze_corpus(docs, config)?;
+    Ok(analysis.articles(0..analysis.len()))
+}
+
+/// Analyse `docs` as [`analyze`] does, leaving each document's passages to be labelled when
+/// it is read.
+pub fn analyze_corpus(
+    docs: &[ArticleInput<'_>],
+    config: &AnalysisConfig,
+) -> crate::Result<CorpusAnalysis> {
     config.story.validate()?;
     let n = docs.len();
     for (i, d) in docs.iter().enumerate() {
@@ -266,23 +276,23 @@ pub fn analyze(
         .par_iter()
         .map(|c| StoryVector::new(c, &idf, config.story.max_terms))
         .collect();
+    // The counts have made the vectors; later stages read sentence terms.
+    drop(rep_counts);
+    for p in &mut prepared {
+        p.counts = TermCounts::default();
+        p.title_terms = Vec::new();
+    }
     let rep_times: Vec<Option<i64>> = reps.iter().map(|&i| docs[i].timestamp).collect();
     // Sentence terms of every content sentence (own-evidence boilerplate left out).
-    let mut sentence_terms: Vec<Vec<Option<SentenceTerms>>> = prepared
+    let mut sentence_terms: Vec<DocumentTerms> = prepared
         .par_iter()
         .zip(docs.par_iter())
         .map_init(TermExtractor::new, |ex, (p, d)| {
             let seg = &p.segmentation;
-            let mut out = vec![None; seg.sentences.len()];
-            for (b, block) in seg.blocks.iter().enumerate() {
-                if p.boilerplate[b].is_some() {
-                    continue;
-                }
-                for s in block.sentences.clone() {
-                    out[s] = Some(SentenceTerms::new(ex, seg.sentences[s].of(d.text), &idf));
-                }
-            }
-            out
+            let content = |s: usize| p.boilerplate[seg.block_of(s)].is_none();
+            let sentences =
+                (0..seg.sentences.len()).map(|s| content(s).then(|| seg.sentences[s].of(d.text)));
+            DocumentTerms::extract(ex, sentences, &idf)
         })
         .collect();
     let mut edges = story_edges(&vectors, &rep_times, &config.story);
@@ -334,18 +344,17 @@ pub fn analyze(
         rep_vectors[r] = Some(std::mem::take(&mut vectors[k]));
     }
     if !config.passages {
-        return Ok(prepared
+        let (segmentations, boilerplate) = prepared
             .into_iter()
-            .zip(rep_vectors)
-            .enumerate()
-            .map(|(i, (p, story_vector))| ArticleAnalysis {
-                story: stories[i],
-                segmentation: p.segmentation,
-                boilerplate: p.boilerplate,
-                passages: Vec::new(),
-                story_vector,
-            })
-            .collect());
+            .map(|p| (p.segmentation, p.boilerplate))
+            .unzip();
+        return Ok(CorpusAnalysis {
+            stories,
+            segmentations,
+            boilerplate,
+            story_vectors: rep_vectors,
+            passages: None,
+        });
     }
 
     // Stage 3: templates.
@@ -370,7 +379,7 @@ pub fn analyze(
         for (b, block) in p.segmentation.blocks.iter().enumerate() {
             if p.boilerplate[b].is_some() {
                 for s in block.sentences.clone() {
-                    terms[s] = None;
+                    terms.forget(s);
                 }
             }
         }
@@ -403,18 +412,13 @@ pub fn analyze(
                 }
             };
             if members.len() > 1 {
-                let group: Vec<(usize, &[Option<SentenceTerms>])> = members
-                    .iter()
-                    .map(|&m| (m, sentence_terms[m].as_slice()))
-                    .collect();
+                let group: Vec<(usize, &DocumentTerms)> =
+                    members.iter().map(|&m| (m, &sentence_terms[m])).collect();
                 align_group(&group).iter().for_each(&mut add);
             }
             for &r in members {
                 for &c in &copies_of[r] {
-                    let matches = align_group(&[
-                        (c, sentence_terms[c].as_slice()),
-                        (r, sentence_terms[r].as_slice()),
-                    ]);
+                    let matches = align_group(&[(c, &sentence_terms[c]), (r, &sentence_terms[r])]);
                     let slots = in_representative
                         .entry(c)
                         .or_insert_with(|| vec![None; sentence_terms[c].len()]);
@@ -444,6 +448,8 @@ pub fn analyze(
             out
         })
         .collect();
+    // What follows reads the aligned lists, not the terms.
+    drop(sentence_terms);
     let mut aligned: Vec<SentenceLinks> = vec![Vec::new(); n];
     let mut in_representative: Vec<Vec<Option<(usize, f64)>>> = vec![Vec::new(); n];
     for (doc, lists, slots) in per_story.into_iter().flatten() {
@@ -468,32 +474,105 @@ pub fn analyze(
     });
     let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
     let has_copies: Vec<bool> = copies_of.iter().map(|c| !c.is_empty()).collect();
-    let segmentations: Vec<&Segmentation> = prepared.iter().map(|p| &p.segmentation).collect();
-    let sources = PartnerSources {
-        aligned: &aligned,
-        in_representative: &in_representative,
-        verbatim: &verbatim,
-        representative: &representatives,
-        story: &stories,
-        has_copies: &has_copies,
-        segmentation: &segmentations,
-        rules,
-    };
-    let analyses: Vec<ArticleAnalysis> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let p = &prepared[i];
-            let partners = sources.partners(i);
-            ArticleAnalysis {
-                story: stories[i],
-                passages: build_passages(&p.segmentation, &p.boilerplate, &partners),
-                segmentation: p.segmentation.clone(),
-                boilerplate: p.boilerplate.clone(),
-                story_vector: rep_vectors[i].clone(),
+    let (segmentations, boilerplate) = prepared
+        .into_iter()
+        .map(|p| (p.segmentation, p.boilerplate))
+        .unzip();
+    Ok(CorpusAnalysis {
+        stories,
+        segmentations,
+        boilerplate,
+        story_vectors: rep_vectors,
+        passages: Some(PartnerState {
+            aligned,
+            in_representative,
+            verbatim,
+            representatives,
+            has_copies,
+            rules,
+        }),
+    })
+}
+
+/// What labels a document's passages: its sentences' aligned partners, and the word-for-word
+/// groups.
+#[derive(Debug)]
+struct PartnerState {
+    aligned: Vec<SentenceLinks>,
+    in_representative: Vec<Vec<Option<(usize, f64)>>>,
+    verbatim: VerbatimGroups,
+    representatives: Vec<usize>,
+    has_copies: Vec<bool>,
+    rules: PartnerRules,
+}
+
+/// The analysis of a corpus, read document by document: stories are decided and partners
+/// aligned, and a document's passages are labelled when it is asked for
+/// ([`CorpusAnalysis::article`]). A report that writes documents as it goes holds the
+/// partner lists and not every labelled passage.
+#[derive(Debug)]
+pub struct CorpusAnalysis {
+    stories: Vec<usize>,
+    segmentations: Vec<Segmentation>,
+    boilerplate: Vec<Vec<Option<BoilerplateReason>>>,
+    story_vectors: Vec<Option<StoryVector>>,
+    passages: Option<PartnerState>,
+}
+
+impl CorpusAnalysis {
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.stories.len()
+    }
+
+    /// True when there are no documents.
+    pub fn is_empty(&self) -> bool {
+        self.stories.is_empty()
+    }
+
+    /// Document `i`'s story (numbered by first member in input order).
+    pub fn story(&self, i: usize) -> usize {
+        self.stories[i]
+    }
+
+    /// Every document's story, in input order.
+    pub fn stories(&self) -> &[usize] {
+        &self.stories
+    }
+
+    /// The analysis of document `i`: its story, blocks, boilerplate and labelled passages.
+    pub fn article(&self, i: usize) -> ArticleAnalysis {
+        let segmentation = &self.segmentations[i];
+        let boilerplate = &self.boilerplate[i];
+        let passages = match &self.passages {
+            Some(state) => {
+                let sources = PartnerSources {
+                    aligned: &state.aligned,
+                    in_representative: &state.in_representative,
+                    verbatim: &state.verbatim,
+                    representative: &state.representatives,
+                    story: &self.stories,
+                    has_copies: &state.has_copies,
+                    segmentation: &self.segmentations,
+                    rules: state.rules,
+                };
+                build_passages(segmentation, boilerplate, &sources.partners(i))
             }
-        })
-        .collect();
-    Ok(analyses)
+            None => Vec::new(),
+        };
+        ArticleAnalysis {
+            story: self.stories[i],
+            segmentation: segmentation.clone(),
+            boilerplate: boilerplate.clone(),
+            passages,
+            story_vector: self.story_vectors[i].clone(),
+        }
+    }
+
+    /// The analyses of documents `range`, labelled in parallel, in order.
+    pub fn articles(&self, range: std::ops::Range<usize>) -> Vec<ArticleAnalysis> {
+        range.into_par_iter().map(|i| self.article(i)).collect()
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use crate::error::Result;
 use crate::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
-use crate::pipeline::analysis::{analyze, AnalysisConfig, ArticleAnalysis, ArticleInput};
+use crate::pipeline::analysis::{analyze_corpus, AnalysisConfig, ArticleInput, CorpusAnalysis};
 use crate::pipeline::ingest::{read_corpus, Entry, FingerprintedDocument, StreamOptions};
 use crate::pipeline::Observer;
 use crate::read::document::Skipped;
@@ -20,8 +20,8 @@ pub struct Analyzed {
     pub documents: Vec<FingerprintedDocument>,
     /// Each document's near-duplicate cluster.
     pub memberships: Vec<Membership>,
-    /// Each document's story, passages and originality.
-    pub analyses: Vec<ArticleAnalysis>,
+    /// Each document's story, and its passages when it is read.
+    pub analysis: CorpusAnalysis,
     /// Every record skipped, in input order.
     pub skipped: Vec<Skipped>,
     /// Documents and skipped records interleaved as they were read.
@@ -41,25 +41,29 @@ pub fn analyze_inputs(
     let mut options = read.clone();
     options.keep_text = true;
     let corpus = read_corpus(inputs, &options, observer, Ok)?;
-    let documents = corpus.documents;
+    let mut documents = corpus.documents;
     let items: Vec<ClusterItem> = documents
         .iter()
         .map(FingerprintedDocument::cluster_item)
         .collect();
     let memberships = cluster(&items, matching, Keep::First)?;
     drop(items);
+    // Near-duplicates are found: what remains needs the texts, not the fingerprints.
+    for d in &mut documents {
+        d.fingerprint.release();
+    }
     let texts: Vec<&str> = documents
         .iter()
         .map(|d| d.text.as_deref().unwrap_or(""))
         .collect();
     let articles = ArticleInput::of_documents(&documents, &memberships, &texts);
-    let analyses = analyze(&articles, config)?;
+    let analysis = analyze_corpus(&articles, config)?;
     drop(articles);
     drop(texts);
     Ok(Analyzed {
         documents,
         memberships,
-        analyses,
+        analysis,
         skipped: corpus.skipped,
         order: corpus.order,
     })

@@ -22,6 +22,16 @@ pub struct Fingerprint {
     pub tokens: usize,
 }
 
+impl Fingerprint {
+    /// Let go of the signature's values and the shingle set once near-duplicates are found;
+    /// the token count stays. (They are most of a fingerprint's memory: a few kilobytes for a
+    /// news article.)
+    pub fn release(&mut self) {
+        self.signature.release();
+        self.shingles = ShingleSet::default();
+    }
+}
+
 /// Turns texts into fingerprints; reuse one per thread.
 #[derive(Debug, Clone)]
 pub struct Fingerprinter {

@@ -119,6 +119,13 @@ impl Signature {
         &self.values
     }
 
+    /// Let go of the values once they have been used (the parameters stay): a long job that has
+    /// found its near-duplicates keeps only what its later stages read. The signature then
+    /// agrees with no other.
+    pub fn release(&mut self) {
+        self.values = Box::default();
+    }
+
     /// Estimated Jaccard similarity: the share of positions where both signatures agree.
     pub fn jaccard(&self, other: &Signature) -> Result<f64> {
         self.params.check_compatible(&other.params)?;

@@ -332,13 +332,6 @@ impl WeightedTerms {
         self.terms.is_empty()
     }
 
-    fn get(&self, hash: u64) -> Option<&WeightedTerm> {
-        self.terms
-            .binary_search_by_key(&hash, |t| t.hash)
-            .ok()
-            .map(|i| &self.terms[i])
-    }
-
     fn has(&self, role: Role) -> bool {
         self.terms.iter().any(|t| t.role == role)
     }
@@ -390,16 +383,16 @@ struct Overlap {
     replaced: bool,
 }
 
-/// Is figure `t` of one side stated by `other`: the same term, the same value rounded
-/// another way, or a figure spelled as a word.
-fn figure_stated(t: &WeightedTerm, other: &WeightedTerms) -> bool {
-    other.get(t.hash).is_some()
-        || other.terms.iter().any(|o| match o.role {
+/// Is figure `i` of `set` stated by `other`: the same term, the same value rounded another
+/// way, or a figure spelled as a word.
+fn figure_stated(set: &TermSet<'_>, i: usize, other: &TermSet<'_>) -> bool {
+    let (value, unit) = set.figure(i);
+    other.find(set.hashes[i]).is_some()
+        || (0..other.len()).any(|k| match other.role(k) {
             Role::Spelled => true,
             Role::Number => {
-                (o.unit == t.unit)
-                    && (o.value - t.value).abs()
-                        <= FIGURE_TOLERANCE * o.value.abs().max(t.value.abs())
+                let (v, u) = other.figure(k);
+                (u == unit) && (v - value).abs() <= FIGURE_TOLERANCE * v.abs().max(value.abs())
             }
             _ => false,
         })
@@ -408,26 +401,28 @@ fn figure_stated(t: &WeightedTerm, other: &WeightedTerms) -> bool {
 /// Does a name of `a` that `b` lacks stand where `b` has a name that `a` lacks ("Senator John
 /// Kerry said" against "Senator Joe Lieberman said")? A name `b` drops ("Andy Jassy" against
 /// "Jassy") or one it adds elsewhere is no contradiction.
-fn name_replaced(a: &WeightedTerms, b: &WeightedTerms) -> bool {
-    let lone_name = |w: &WeightedTerms, other: &WeightedTerms, h: u64| {
-        w.get(h).is_some_and(|t| t.role == Role::Name) && other.get(h).is_none()
+fn name_replaced(a: &TermSet<'_>, b: &TermSet<'_>) -> bool {
+    let lone_name = |w: &TermSet<'_>, other: &TermSet<'_>, h: u64| {
+        w.find(h).is_some_and(|i| w.role(i) == Role::Name) && other.find(h).is_none()
     };
-    for (i, &x) in a.order.iter().enumerate() {
+    for i in 0..a.order.len() {
+        let Some(x) = a.at(i) else { continue };
         if !lone_name(a, b, x) {
             continue;
         }
         // A shared neighbour of `x`, and what stands on the same side of it in `b`.
-        let before = i.checked_sub(1).map(|p| a.order[p]);
-        let after = a.order.get(i + 1).copied();
-        for (j, &y) in b.order.iter().enumerate() {
-            if before == Some(y) && b.get(y).is_some() && a.get(y).is_some() {
-                if let Some(&z) = b.order.get(j + 1) {
+        let before = i.checked_sub(1).and_then(|p| a.at(p));
+        let after = a.at(i + 1);
+        for j in 0..b.order.len() {
+            let Some(y) = b.at(j) else { continue };
+            if before == Some(y) && b.find(y).is_some() && a.find(y).is_some() {
+                if let Some(z) = b.at(j + 1) {
                     if lone_name(b, a, z) {
                         return true;
                     }
                 }
             }
-            if after == Some(y) && j > 0 && lone_name(b, a, b.order[j - 1]) {
+            if after == Some(y) && j > 0 && b.at(j - 1).is_some_and(|z| lone_name(b, a, z)) {
                 return true;
             }
         }
@@ -435,42 +430,44 @@ fn name_replaced(a: &WeightedTerms, b: &WeightedTerms) -> bool {
     false
 }
 
-fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> Overlap {
+fn overlap(a: &TermSet<'_>, b: &TermSet<'_>) -> Overlap {
     let (mut i, mut j, mut weight, mut count) = (0, 0, 0.0f32, 0);
     let (mut shared_numbers, mut shared_names) = (0, 0);
     let mut polarity = false;
     let (mut lone_dates_a, mut lone_dates_b) = (false, false);
     let (mut lone_names_a, mut lone_names_b) = (false, false);
+    let (na, nb) = (a.len(), b.len());
     loop {
-        let order = match (a.terms.get(i), b.terms.get(j)) {
-            (None, None) => break,
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (Some(x), Some(y)) => x.hash.cmp(&y.hash),
+        let order = match (i < na, j < nb) {
+            (false, false) => break,
+            (true, false) => std::cmp::Ordering::Less,
+            (false, true) => std::cmp::Ordering::Greater,
+            (true, true) => a.hashes[i].cmp(&b.hashes[j]),
         };
         match order {
             std::cmp::Ordering::Less => {
-                lone_dates_a |= a.terms[i].role == Role::Date;
-                lone_names_a |= a.terms[i].role == Role::Name;
+                let role = a.role(i);
+                lone_dates_a |= role == Role::Date;
+                lone_names_a |= role == Role::Name;
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
-                lone_dates_b |= b.terms[j].role == Role::Date;
-                lone_names_b |= b.terms[j].role == Role::Name;
+                let role = b.role(j);
+                lone_dates_b |= role == Role::Date;
+                lone_names_b |= role == Role::Name;
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
-                let (x, y) = (&a.terms[i], &b.terms[j]);
-                weight += x.weight;
+                weight += a.weights[i];
                 count += 1;
                 // A term is a name when either side capitalised it mid-sentence.
-                match (x.role, y.role) {
+                match (a.role(i), b.role(j)) {
                     (Role::Number, _) => shared_numbers += 1,
                     (Role::Date, _) | (_, Role::Date) => {}
                     (Role::Name, _) | (_, Role::Name) => shared_names += 1,
                     _ => {}
                 }
-                polarity |= x.negated != y.negated;
+                polarity |= a.negated(i) != b.negated(j);
                 i += 1;
                 j += 1;
             }
@@ -479,12 +476,8 @@ fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> Overlap {
     let numbers = a.has(Role::Number) || b.has(Role::Number);
     let names = a.has(Role::Name) && b.has(Role::Name);
     let figures_meet = shared_numbers > 0
-        || a.terms
-            .iter()
-            .any(|t| t.role == Role::Number && figure_stated(t, b))
-        || b.terms
-            .iter()
-            .any(|t| t.role == Role::Number && figure_stated(t, a));
+        || a.figures().any(|i| figure_stated(a, i, b))
+        || b.figures().any(|i| figure_stated(b, i, a));
     let mut replaced = (numbers && !figures_meet) || (names && shared_names == 0);
     // A date each states and the other does not: another day.
     replaced |= lone_dates_a && lone_dates_b;
@@ -495,11 +488,8 @@ fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> Overlap {
     }
     let mut contradicted = replaced;
     if !replaced && numbers {
-        let figures_missing = |l: &WeightedTerms, h: &WeightedTerms| {
-            l.terms
-                .iter()
-                .any(|t| t.role == Role::Number && !figure_stated(t, h))
-        };
+        let figures_missing =
+            |l: &TermSet<'_>, h: &TermSet<'_>| l.figures().any(|i| !figure_stated(l, i, h));
         let (lone_a, lone_b) = (figures_missing(a, b), figures_missing(b, a));
         replaced = lone_a && lone_b;
         // Every figure of the lighter side must be stated by the other (when both weigh the
@@ -515,16 +505,11 @@ fn overlap(a: &WeightedTerms, b: &WeightedTerms) -> Overlap {
     }
 }
 
-fn coefficient(a: &WeightedTerms, b: &WeightedTerms, min_shared: usize) -> Option<f64> {
+fn coefficient(a: &TermSet<'_>, b: &TermSet<'_>, min_shared: usize) -> Option<f64> {
     coefficient_of(&overlap(a, b), a, b, min_shared)
 }
 
-fn coefficient_of(
-    o: &Overlap,
-    a: &WeightedTerms,
-    b: &WeightedTerms,
-    min_shared: usize,
-) -> Option<f64> {
+fn coefficient_of(o: &Overlap, a: &TermSet<'_>, b: &TermSet<'_>, min_shared: usize) -> Option<f64> {
     // A shared figure is worth a term: "seeks $100 billion in new capital" is a fact.
     if o.contradicted || o.count + usize::from(o.shared_numbers > 0) < min_shared {
         return None;
@@ -533,29 +518,34 @@ fn coefficient_of(
     (lighter > 0.0).then(|| (o.weight / lighter) as f64)
 }
 
+/// A sentence's clauses, then the whole sentence (marked `true`).
+fn sets_of(v: SentenceView<'_>) -> impl Iterator<Item = (TermSet<'_>, bool)> {
+    v.clauses()
+        .map(|c| (c, false))
+        .chain(std::iter::once((v.whole(), true)))
+}
+
 /// How closely two sentences carry the same facts: `Some(similarity)` when they match.
-pub fn sentence_similarity(a: &SentenceTerms, b: &SentenceTerms) -> Option<f64> {
-    let o = overlap(&a.whole, &b.whole);
+pub fn sentence_similarity(a: SentenceView<'_>, b: SentenceView<'_>) -> Option<f64> {
+    let (aw, bw) = (a.whole(), b.whole());
+    let o = overlap(&aw, &bw);
     // A clause in common does not make up for another figure, date, name or polarity
     // elsewhere in the sentence.
     if o.replaced {
         return None;
     }
-    let whole = coefficient_of(&o, &a.whole, &b.whole, MIN_SHARED_TERMS)
-        .filter(|&s| s >= SENTENCE_THRESHOLD);
+    let whole = coefficient_of(&o, &aw, &bw, MIN_SHARED_TERMS).filter(|&s| s >= SENTENCE_THRESHOLD);
     let mut best = whole;
-    for ca in a.clauses.iter().chain(std::iter::once(&a.whole)) {
-        for cb in b.clauses.iter().chain(std::iter::once(&b.whole)) {
-            if std::ptr::eq(ca, &a.whole) && std::ptr::eq(cb, &b.whole) {
+    for (ca, a_whole) in sets_of(a) {
+        for (cb, b_whole) in sets_of(b) {
+            if a_whole && b_whole {
                 continue;
             }
             if let Some(s) =
-                coefficient(ca, cb, MIN_CLAUSE_TERMS).filter(|&s| s >= CLAUSE_THRESHOLD)
+                coefficient(&ca, &cb, MIN_CLAUSE_TERMS).filter(|&s| s >= CLAUSE_THRESHOLD)
             {
                 // A clause match says less about the whole sentence: scale by its share.
-                let share = (ca.weight / a.whole.weight)
-                    .max(cb.weight / b.whole.weight)
-                    .min(1.0) as f64;
+                let share = (ca.weight / aw.weight).max(cb.weight / bw.weight).min(1.0) as f64;
                 let s = (s * share).max(SENTENCE_THRESHOLD);
                 best = Some(best.map_or(s, |b: f64| b.max(s)));
             }
@@ -566,7 +556,7 @@ pub fn sentence_similarity(a: &SentenceTerms, b: &SentenceTerms) -> Option<f64> 
 
 /// Shared weight over the heavier side's weight: 1 for the same terms, less the more either
 /// side says besides.
-fn closeness(a: &WeightedTerms, b: &WeightedTerms) -> f32 {
+fn closeness(a: &TermSet<'_>, b: &TermSet<'_>) -> f32 {
     let heavier = a.weight.max(b.weight);
     if heavier > 0.0 {
         overlap(a, b).weight / heavier
@@ -576,20 +566,294 @@ fn closeness(a: &WeightedTerms, b: &WeightedTerms) -> f32 {
 }
 
 /// For each sentence, the index of the first sentence of the document with the same terms.
-fn first_occurrences(sentences: &[Option<SentenceTerms>]) -> Vec<usize> {
+fn first_occurrences(sentences: &DocumentTerms) -> Vec<usize> {
     let mut seen: AHashMap<u64, usize> = AHashMap::new();
-    sentences
-        .iter()
-        .enumerate()
-        .map(|(s, terms)| {
-            let Some(terms) = terms else { return s };
+    (0..sentences.len())
+        .map(|s| {
+            let Some(terms) = sentences.sentence(s) else {
+                return s;
+            };
             let mut h = xxhash_rust::xxh3::Xxh3::new();
-            for t in &terms.whole.terms {
-                h.update(&t.hash.to_le_bytes());
+            for t in terms.whole().hashes {
+                h.update(&t.to_le_bytes());
             }
             *seen.entry(h.digest()).or_insert(s)
         })
         .collect()
+}
+
+/// The aligned sentences of one document, their terms packed in a few flat arrays: a term is
+/// its hash, weight and a byte of flags (13 bytes, where [`WeightedTerm`] takes 32), text order
+/// is an index into its set, and a figure's value and unit are kept once per document. A
+/// corpus keeps every document's terms from the story stage to the alignment, so this is
+/// what its memory is made of.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocumentTerms {
+    hashes: Vec<u64>,
+    weights: Vec<f32>,
+    /// The role (low three bits) and negation (bit 3) of each term.
+    flags: Vec<u8>,
+    /// Per set, its terms in text order, repeats included, as indices into the set.
+    order: Vec<u16>,
+    sets: Vec<PackedSet>,
+    /// Per sentence, its first set (the whole sentence; its clauses follow) and how many
+    /// clauses it has, or `None` when it is not aligned.
+    sentences: Vec<Option<(u32, u8)>>,
+    /// (hash, value, unit hash) of every figure, sorted by hash.
+    figures: Vec<(u64, f64, u64)>,
+}
+
+/// Where one set of terms lies in a [`DocumentTerms`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PackedSet {
+    start: u32,
+    len: u32,
+    order_start: u32,
+    order_len: u32,
+    weight: f32,
+}
+
+const NEGATED: u8 = 1 << 3;
+
+fn role_bits(role: Role) -> u8 {
+    match role {
+        Role::Word => 0,
+        Role::Name => 1,
+        Role::Number => 2,
+        Role::Date => 3,
+        Role::Spelled => 4,
+    }
+}
+
+fn role_of(bits: u8) -> Role {
+    match bits & 7 {
+        1 => Role::Name,
+        2 => Role::Number,
+        3 => Role::Date,
+        4 => Role::Spelled,
+        _ => Role::Word,
+    }
+}
+
+impl DocumentTerms {
+    /// The packed terms of `sentences` (`None` for a sentence that is not aligned).
+    pub fn new<'s>(sentences: impl IntoIterator<Item = Option<&'s SentenceTerms>>) -> Self {
+        let mut packed = DocumentTerms::default();
+        for s in sentences {
+            packed.push(s);
+        }
+        packed.finish()
+    }
+
+    /// Extract and pack the terms of `sentences` (`None` for a sentence that is not aligned).
+    pub fn extract<'s>(
+        extractor: &mut TermExtractor,
+        sentences: impl IntoIterator<Item = Option<&'s str>>,
+        idf: &Idf,
+    ) -> Self {
+        let mut packed = DocumentTerms::default();
+        for s in sentences {
+            let terms = s.map(|s| SentenceTerms::new(extractor, s, idf));
+            packed.push(terms.as_ref());
+        }
+        packed.finish()
+    }
+
+    fn push(&mut self, sentence: Option<&SentenceTerms>) {
+        // Text order is kept as 16-bit indices: a "sentence" of more than 65,536 distinct
+        // terms is not prose, and is not aligned.
+        let fits = |w: &WeightedTerms| w.terms.len() <= usize::from(u16::MAX) + 1;
+        let Some(s) = sentence.filter(|s| fits(&s.whole)) else {
+            self.sentences.push(None);
+            return;
+        };
+        let first = self.sets.len() as u32;
+        self.push_set(&s.whole);
+        for clause in &s.clauses {
+            self.push_set(clause);
+        }
+        self.sentences.push(Some((first, s.clauses.len() as u8)));
+    }
+
+    fn push_set(&mut self, w: &WeightedTerms) {
+        let start = self.hashes.len() as u32;
+        let order_start = self.order.len() as u32;
+        for t in &w.terms {
+            self.hashes.push(t.hash);
+            self.weights.push(t.weight);
+            self.flags
+                .push(role_bits(t.role) | if t.negated { NEGATED } else { 0 });
+            if t.role == Role::Number {
+                self.figures.push((t.hash, t.value, t.unit));
+            }
+        }
+        for h in &w.order {
+            if let Ok(i) = w.terms.binary_search_by_key(h, |t| t.hash) {
+                self.order.push(i as u16);
+            }
+        }
+        self.sets.push(PackedSet {
+            start,
+            len: w.terms.len() as u32,
+            order_start,
+            order_len: self.order.len() as u32 - order_start,
+            weight: w.weight,
+        });
+    }
+
+    fn finish(mut self) -> Self {
+        self.figures.sort_by_key(|f| f.0);
+        self.figures.dedup_by_key(|f| f.0);
+        self.hashes.shrink_to_fit();
+        self.weights.shrink_to_fit();
+        self.flags.shrink_to_fit();
+        self.order.shrink_to_fit();
+        self.sets.shrink_to_fit();
+        self.sentences.shrink_to_fit();
+        self.figures.shrink_to_fit();
+        self
+    }
+
+    /// Number of sentences, aligned or not.
+    pub fn len(&self) -> usize {
+        self.sentences.len()
+    }
+
+    /// True for a document without sentences.
+    pub fn is_empty(&self) -> bool {
+        self.sentences.is_empty()
+    }
+
+    /// Sentence `s`, when it is aligned.
+    pub fn sentence(&self, s: usize) -> Option<SentenceView<'_>> {
+        let (first, clauses) = (*self.sentences.get(s)?)?;
+        Some(SentenceView {
+            doc: self,
+            first,
+            clauses,
+        })
+    }
+
+    /// Stop aligning sentence `s` (it turned out to be boilerplate); its terms stay in the
+    /// arrays unread.
+    pub fn forget(&mut self, s: usize) {
+        if let Some(slot) = self.sentences.get_mut(s) {
+            *slot = None;
+        }
+    }
+
+    /// Bytes held on the heap (for measurements).
+    pub fn heap_bytes(&self) -> usize {
+        self.hashes.capacity() * 8
+            + self.weights.capacity() * 4
+            + self.flags.capacity()
+            + self.order.capacity() * 2
+            + self.sets.capacity() * std::mem::size_of::<PackedSet>()
+            + self.sentences.capacity() * std::mem::size_of::<Option<(u32, u8)>>()
+            + self.figures.capacity() * std::mem::size_of::<(u64, f64, u64)>()
+    }
+
+    fn set(&self, k: u32) -> TermSet<'_> {
+        let p = self.sets[k as usize];
+        let (start, end) = (p.start as usize, (p.start + p.len) as usize);
+        let order = p.order_start as usize..(p.order_start + p.order_len) as usize;
+        TermSet {
+            hashes: &self.hashes[start..end],
+            weights: &self.weights[start..end],
+            flags: &self.flags[start..end],
+            order: &self.order[order],
+            figures: &self.figures,
+            weight: p.weight,
+        }
+    }
+}
+
+/// One aligned sentence of a [`DocumentTerms`]: its whole terms and its clauses'.
+#[derive(Debug, Clone, Copy)]
+pub struct SentenceView<'a> {
+    doc: &'a DocumentTerms,
+    first: u32,
+    clauses: u8,
+}
+
+impl<'a> SentenceView<'a> {
+    /// All its terms.
+    pub fn whole(&self) -> TermSet<'a> {
+        self.doc.set(self.first)
+    }
+
+    /// Its clauses with enough terms to be compared alone.
+    pub fn clauses(&self) -> impl Iterator<Item = TermSet<'a>> + 'a {
+        let (doc, first) = (self.doc, self.first);
+        (1..=u32::from(self.clauses)).map(move |k| doc.set(first + k))
+    }
+}
+
+/// One set of weighted terms (a sentence or a clause) as packed in a [`DocumentTerms`], sorted
+/// by hash.
+#[derive(Debug, Clone, Copy)]
+pub struct TermSet<'a> {
+    hashes: &'a [u64],
+    weights: &'a [f32],
+    flags: &'a [u8],
+    order: &'a [u16],
+    figures: &'a [(u64, f64, u64)],
+    weight: f32,
+}
+
+impl TermSet<'_> {
+    /// Number of distinct terms.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// True when there are no terms.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// Total weight.
+    pub fn weight(&self) -> f32 {
+        self.weight
+    }
+
+    /// The term hashes, sorted.
+    pub fn hashes(&self) -> &[u64] {
+        self.hashes
+    }
+
+    fn role(&self, i: usize) -> Role {
+        role_of(self.flags[i])
+    }
+
+    fn negated(&self, i: usize) -> bool {
+        self.flags[i] & NEGATED != 0
+    }
+
+    fn find(&self, hash: u64) -> Option<usize> {
+        self.hashes.binary_search(&hash).ok()
+    }
+
+    /// The hash of the term at text position `p`.
+    fn at(&self, p: usize) -> Option<u64> {
+        self.order.get(p).map(|&i| self.hashes[usize::from(i)])
+    }
+
+    fn has(&self, role: Role) -> bool {
+        self.flags.iter().any(|&f| role_of(f) == role)
+    }
+
+    /// Value and unit hash of the figure at `i`.
+    fn figure(&self, i: usize) -> (f64, u64) {
+        let h = self.hashes[i];
+        self.figures
+            .binary_search_by_key(&h, |f| f.0)
+            .map_or((0.0, 0), |k| (self.figures[k].1, self.figures[k].2))
+    }
+
+    fn figures(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).filter(|&i| self.role(i) == Role::Number)
+    }
 }
 
 /// A sentence address: document (index into the caller's list) and sentence index.
@@ -618,7 +882,7 @@ pub struct SentenceMatch {
 /// it matches found a closer one; each match is also recorded the other way round. For each
 /// sentence and each other document, only the best-matching sentence is kept. Matches come
 /// sorted by `from`, then by the other document.
-pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceMatch> {
+pub fn align_group(group: &[(usize, &DocumentTerms)]) -> Vec<SentenceMatch> {
     // A sentence repeated within a document is aligned once, through its first occurrence.
     let firsts: Vec<Vec<usize>> = group
         .iter()
@@ -626,16 +890,13 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
         .collect();
     let mut postings: AHashMap<u64, Vec<(u32, u32)>> = AHashMap::new();
     for (g, (_, sentences)) in group.iter().enumerate() {
-        for (s, terms) in sentences.iter().enumerate() {
-            if firsts[g][s] != s {
+        for (s, &first) in firsts[g].iter().enumerate() {
+            if first != s {
                 continue;
             }
-            if let Some(terms) = terms {
-                for t in &terms.whole.terms {
-                    postings
-                        .entry(t.hash)
-                        .or_default()
-                        .push((g as u32, s as u32));
+            if let Some(terms) = sentences.sentence(s) {
+                for &t in terms.whole().hashes {
+                    postings.entry(t).or_default().push((g as u32, s as u32));
                 }
             }
         }
@@ -654,14 +915,16 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
     let mut counts: AHashMap<(u32, u32), u32> = AHashMap::new();
     let mut candidates: Vec<(u32, u32)> = Vec::new();
     for (g, (_, sentences)) in group.iter().enumerate() {
-        for (s, terms) in sentences.iter().enumerate() {
-            let Some(terms) = terms else { continue };
-            if firsts[g][s] != s {
+        for (s, &first) in firsts[g].iter().enumerate() {
+            let Some(terms) = sentences.sentence(s) else {
+                continue;
+            };
+            if first != s {
                 continue;
             }
             counts.clear();
-            for t in &terms.whole.terms {
-                let Some(list) = postings.get(&t.hash) else {
+            for t in terms.whole().hashes {
+                let Some(list) = postings.get(t) else {
                     continue;
                 };
                 if list.len() > POSTING_CAP {
@@ -682,11 +945,11 @@ pub fn align_group(group: &[(usize, &[Option<SentenceTerms>])]) -> Vec<SentenceM
             );
             candidates.sort_unstable();
             for &(og, os) in &candidates {
-                let Some(Some(other)) = group[og as usize].1.get(os as usize) else {
+                let Some(other) = group[og as usize].1.sentence(os as usize) else {
                     continue;
                 };
                 if let Some(sim) = sentence_similarity(terms, other) {
-                    let close = closeness(&terms.whole, &other.whole);
+                    let close = closeness(&terms.whole(), &other.whole());
                     offer((g as u32, s as u32, og), sim, close, os);
                     offer((og, os, g as u32), sim, close, s as u32);
                 }
@@ -772,12 +1035,12 @@ pub struct AlignIndex {
 
 impl AlignIndex {
     /// The index of `sentences` (`None` for a sentence that is not aligned).
-    pub fn new(sentences: &[Option<SentenceTerms>]) -> Self {
+    pub fn new(sentences: &DocumentTerms) -> Self {
         let firsts = first_occurrences(sentences);
         let mut postings = Vec::new();
-        for (s, terms) in sentences.iter().enumerate() {
-            if let (Some(terms), true) = (terms, firsts[s] == s) {
-                postings.extend(terms.whole.terms.iter().map(|t| (t.hash, s as u32)));
+        for (s, &first) in firsts.iter().enumerate() {
+            if let (Some(terms), true) = (sentences.sentence(s), first == s) {
+                postings.extend(terms.whole().hashes.iter().map(|&t| (t, s as u32)));
             }
         }
         postings.sort_unstable();
@@ -789,8 +1052,8 @@ impl AlignIndex {
 /// similarity: exactly what [`align_group`] of the two documents gives for `a`'s sentences, found
 /// by merging the two sorted indexes instead of hashing every term.
 pub fn align_pair(
-    a: (&[Option<SentenceTerms>], &AlignIndex),
-    b: (&[Option<SentenceTerms>], &AlignIndex),
+    a: (&DocumentTerms, &AlignIndex),
+    b: (&DocumentTerms, &AlignIndex),
 ) -> Vec<Option<(usize, f64)>> {
     let ((sa, ia), (sb, ib)) = (a, b);
     let (na, nb) = (sa.len(), sb.len());
@@ -841,11 +1104,11 @@ pub fn align_pair(
     candidates.sort_unstable();
     for (s, os) in candidates {
         let (s, os) = (s as usize, os as usize);
-        let (Some(Some(x)), Some(Some(y))) = (sa.get(s), sb.get(os)) else {
+        let (Some(x), Some(y)) = (sa.sentence(s), sb.sentence(os)) else {
             continue;
         };
         if let Some(sim) = sentence_similarity(x, y) {
-            let close = closeness(&x.whole, &y.whole);
+            let close = closeness(&x.whole(), &y.whole());
             offer(&mut own[s], sim, close, os);
             offer(&mut back[os], sim, close, s);
         }
@@ -891,13 +1154,52 @@ mod tests {
         )
     }
 
+    /// One document of `sentences` (`None`: not aligned).
+    fn packed(sentences: &[Option<&SentenceTerms>]) -> DocumentTerms {
+        DocumentTerms::new(sentences.iter().copied())
+    }
+
+    /// The similarity of sentences `i` and `j` of `d`.
+    fn similarity(d: &DocumentTerms, i: usize, j: usize) -> Option<f64> {
+        sentence_similarity(d.sentence(i).unwrap(), d.sentence(j).unwrap())
+    }
+
     #[test]
     fn reordered_paraphrase_matches_and_other_facts_do_not() {
         let (t, _) = terms_of(&PAIR_POOL[..6]);
-        assert!(sentence_similarity(&t[0], &t[1]).is_some_and(|s| s > 0.8));
-        assert!(sentence_similarity(&t[2], &t[3]).is_some());
-        assert!(sentence_similarity(&t[4], &t[5]).is_none());
-        assert!(sentence_similarity(&t[0], &t[4]).is_none());
+        let d = DocumentTerms::new(t.iter().map(Some));
+        assert!(similarity(&d, 0, 1).is_some_and(|s| s > 0.8));
+        assert!(similarity(&d, 2, 3).is_some());
+        assert!(similarity(&d, 4, 5).is_none());
+        assert!(similarity(&d, 0, 4).is_none());
+    }
+
+    #[test]
+    fn packed_terms_keep_what_comparison_reads() {
+        let (t, _) = terms_of(PAIR_POOL);
+        let d = DocumentTerms::new(t.iter().map(Some).chain([None]));
+        assert_eq!(d.len(), PAIR_POOL.len() + 1);
+        assert!(d.sentence(PAIR_POOL.len()).is_none());
+        for (s, terms) in t.iter().enumerate() {
+            let view = d.sentence(s).unwrap();
+            let whole = view.whole();
+            let hashes: Vec<u64> = terms.whole.terms.iter().map(|x| x.hash).collect();
+            assert_eq!(whole.hashes(), hashes.as_slice());
+            assert_eq!(whole.weight(), terms.whole.weight);
+            let order: Vec<u64> = (0..whole.order.len()).filter_map(|p| whole.at(p)).collect();
+            assert_eq!(order, terms.whole.order);
+            for (i, x) in terms.whole.terms.iter().enumerate() {
+                assert_eq!((whole.role(i), whole.negated(i)), (x.role, x.negated));
+                if x.role == Role::Number {
+                    assert_eq!(whole.figure(i), (x.value, x.unit));
+                }
+            }
+            assert_eq!(view.clauses().count(), terms.clauses.len());
+        }
+        let mut forgotten = d.clone();
+        forgotten.forget(0);
+        assert!(forgotten.sentence(0).is_none() && forgotten.sentence(1).is_some());
+        assert!(d.heap_bytes() > 0);
     }
 
     const PAIR_POOL: &[&str] = &[
@@ -922,12 +1224,12 @@ mod tests {
             b in proptest::collection::vec(proptest::option::weighted(0.9, 0..PAIR_POOL.len()), 0..8),
         ) {
             let (terms, _) = terms_of(PAIR_POOL);
-            let pick = |d: &[Option<usize>]| -> Vec<Option<SentenceTerms>> {
-                d.iter().map(|k| k.map(|k| terms[k].clone())).collect()
+            let pick = |d: &[Option<usize>]| -> DocumentTerms {
+                DocumentTerms::new(d.iter().map(|k| k.map(|k| &terms[k])))
             };
             let (ta, tb) = (pick(&a), pick(&b));
             let expected: Vec<Option<(usize, f64)>> = {
-                let matches = align_group(&[(0, ta.as_slice()), (1, tb.as_slice())]);
+                let matches = align_group(&[(0, &ta), (1, &tb)]);
                 (0..ta.len())
                     .map(|s| {
                         matches
@@ -945,8 +1247,9 @@ mod tests {
     /// Does the pair match, in either order (the decision must not depend on it)?
     fn matches(a: &str, b: &str) -> bool {
         let (t, _) = terms_of(&[a, b]);
-        let forward = sentence_similarity(&t[0], &t[1]);
-        assert_eq!(forward, sentence_similarity(&t[1], &t[0]), "{a} | {b}");
+        let d = packed(&[Some(&t[0]), Some(&t[1])]);
+        let forward = similarity(&d, 0, 1);
+        assert_eq!(forward, similarity(&d, 1, 0), "{a} | {b}");
         forward.is_some()
     }
 
@@ -1078,8 +1381,8 @@ mod tests {
             "Unrelated words about the weather in Paris today.",
             "SoftBank is separately in talks to invest an additional 30 billion dollars in OpenAI, building on its existing stake.",
         ]);
-        let a = vec![Some(t[0].clone()), Some(t[1].clone())];
-        let b = vec![None, Some(t[2].clone())];
+        let a = packed(&[Some(&t[0]), Some(&t[1])]);
+        let b = packed(&[None, Some(&t[2])]);
         let m = align_group(&[(7, &a), (9, &b)]);
         assert_eq!(m.len(), 2);
         assert_eq!(
@@ -1106,8 +1409,8 @@ mod tests {
         let early = "Amazon is reportedly in early talks to invest up to $50 billion in OpenAI, a day after confirming layoffs of around 16,000 corporate employees.";
         let behind = "Amazon is reportedly in talks to invest up to $50 billion in OpenAI, the company behind ChatGPT.";
         let (t, _) = terms_of(&[early, behind]);
-        let a = vec![Some(t[0].clone()), Some(t[1].clone())];
-        let b = vec![Some(t[0].clone()), Some(t[1].clone())];
+        let a = packed(&[Some(&t[0]), Some(&t[1])]);
+        let b = packed(&[Some(&t[0]), Some(&t[1])]);
         let m = align_group(&[(0, &a), (1, &b)]);
         let pairs: Vec<(usize, usize, usize)> = m
             .iter()
@@ -1122,8 +1425,8 @@ mod tests {
             "SoftBank is separately in discussions to invest up to $30 billion more in OpenAI as part of the same round.",
             "SoftBank is separately in talks to invest an additional 30 billion dollars in OpenAI, building on its existing stake.",
         ]);
-        let a = vec![Some(t[0].clone()); 3];
-        let b = vec![Some(t[1].clone())];
+        let a = packed(&[Some(&t[0]); 3]);
+        let b = packed(&[Some(&t[1])]);
         let m = align_group(&[(0, &a), (1, &b)]);
         let from_a: Vec<usize> = m
             .iter()

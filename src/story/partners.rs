@@ -239,7 +239,7 @@ pub struct PartnerSources<'a> {
     /// Documents that are the representative of at least one copy.
     pub has_copies: &'a [bool],
     /// Every document's segmentation, for partner spans.
-    pub segmentation: &'a [&'a Segmentation],
+    pub segmentation: &'a [Segmentation],
     /// How many partners are kept and followed.
     pub rules: PartnerRules,
 }
@@ -468,7 +468,6 @@ mod tests {
         let has_copies: Vec<bool> = (0..n)
             .map(|d| (0..n).any(|i| i != d && c.representative[i] == d))
             .collect();
-        let refs: Vec<&Segmentation> = segmentations.iter().collect();
         let sources = PartnerSources {
             aligned: &aligned,
             in_representative: &in_representative,
@@ -476,7 +475,7 @@ mod tests {
             representative: &c.representative,
             story: &c.story,
             has_copies: &has_copies,
-            segmentation: &refs,
+            segmentation: &segmentations,
             rules,
         };
         (0..n).map(|i| sources.partners(i)).collect()

@@ -19,6 +19,9 @@ use reprint::report::{
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Input records labelled and written at a time by the row outputs.
+const LABEL_BATCH: usize = 2048;
+
 /// The files `--tables` writes, in this order.
 const TABLES: [&str; 4] = ["articles", "outlets", "reuse", "passages"];
 
@@ -88,11 +91,11 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
 /// How many documents each story has.
 fn story_sizes(analyzed: &Analyzed) -> Vec<usize> {
     let mut sizes: Vec<usize> = Vec::new();
-    for a in &analyzed.analyses {
-        if sizes.len() <= a.story {
-            sizes.resize(a.story + 1, 0);
+    for &story in analyzed.analysis.stories() {
+        if sizes.len() <= story {
+            sizes.resize(story + 1, 0);
         }
-        sizes[a.story] += 1;
+        sizes[story] += 1;
     }
     sizes
 }
@@ -119,11 +122,12 @@ fn whole_report(
         Keep::First,
         input_names(&args.inputs),
     );
+    let analyses = analyzed.analysis.articles(0..analyzed.analysis.len());
     let report = PassageReport::new(
         ReportParams::new(config, near),
         &analyzed.documents,
         &analyzed.memberships,
-        &analyzed.analyses,
+        &analyses,
         analyzed.skipped.clone(),
     );
     let mut out = open_output(args.output.as_deref())?;
@@ -198,33 +202,48 @@ fn stream_rows(
     let Analyzed {
         documents,
         memberships,
-        analyses,
+        analysis,
         skipped,
         order,
     } = analyzed;
     let mut totals = ReportTotals::default();
-    for entry in order {
-        match *entry {
-            Entry::Document(i) => {
-                let doc = ReportDocument::new(i, documents, memberships, &analyses[i]);
-                if let Some(out) = &mut sinks.jsonl {
-                    serde_json::to_writer(&mut *out, &doc)?;
-                    writeln!(out)?;
+    // Documents are labelled a batch at a time, in parallel, and written in input order: only
+    // one batch of labelled passages is held at once.
+    for batch in order.chunks(LABEL_BATCH) {
+        let first = batch.iter().find_map(|e| match e {
+            Entry::Document(i) => Some(*i),
+            Entry::Skipped(_) => None,
+        });
+        let last = batch.iter().rev().find_map(|e| match e {
+            Entry::Document(i) => Some(*i + 1),
+            Entry::Skipped(_) => None,
+        });
+        let start = first.unwrap_or(0);
+        let labelled = analysis.articles(start..last.unwrap_or(start));
+        for entry in batch {
+            match *entry {
+                Entry::Document(i) => {
+                    let article = &labelled[i - start];
+                    let doc = ReportDocument::new(i, documents, memberships, article);
+                    if let Some(out) = &mut sinks.jsonl {
+                        serde_json::to_writer(&mut *out, &doc)?;
+                        writeln!(out)?;
+                    }
+                    if let Some(table) = &mut sinks.passages {
+                        doc.write_passage_rows(table)?;
+                    }
+                    if let Some([articles, _, _, passages]) = &mut sinks.tables {
+                        articles.row(&doc.article_cells())?;
+                        doc.write_passage_rows(passages)?;
+                        totals.add(i, documents, article);
+                    }
                 }
-                if let Some(table) = &mut sinks.passages {
-                    doc.write_passage_rows(table)?;
-                }
-                if let Some([articles, _, _, passages]) = &mut sinks.tables {
-                    articles.row(&doc.article_cells())?;
-                    doc.write_passage_rows(passages)?;
-                    totals.add(i, documents, &analyses[i]);
-                }
-            }
-            Entry::Skipped(i) => {
-                if let Some(out) = &mut sinks.jsonl {
-                    let line = ClusterLine::skipped(&skipped[i]);
-                    serde_json::to_writer(&mut *out, &line)?;
-                    writeln!(out)?;
+                Entry::Skipped(i) => {
+                    if let Some(out) = &mut sinks.jsonl {
+                        let line = ClusterLine::skipped(&skipped[i]);
+                        serde_json::to_writer(&mut *out, &line)?;
+                        writeln!(out)?;
+                    }
                 }
             }
         }
