@@ -106,6 +106,7 @@ pub struct ArticleAnalysis {
 }
 
 /// Per-document work of stage 1.
+#[derive(Debug)]
 struct Prepared {
     segmentation: Segmentation,
     boilerplate: Vec<Option<BoilerplateReason>>,
@@ -125,7 +126,9 @@ const VERBATIM_MIN_WORDS: usize = 6;
 /// sentence has too few content terms to be aligned by them.
 const STORY_VERBATIM_MIN_WORDS: usize = 4;
 
-fn prepare(text: &str, title: Option<&str>) -> Prepared {
+/// Stage 1 for one document; `counted` for a near-duplicate representative (only those make
+/// story vectors, so a copy's terms are not counted).
+fn prepare(text: &str, title: Option<&str>, counted: bool) -> Prepared {
     let segmentation = segment(text);
     let BlockJudgement {
         verdicts: boilerplate,
@@ -147,14 +150,19 @@ fn prepare(text: &str, title: Option<&str>) -> Prepared {
                 .flatten()
         })
         .collect();
-    let title_terms = title_terms(title);
-    let counts = content_counts(
-        text,
-        &segmentation,
-        (&boilerplate, &terms),
-        (&block_keys, &AHashSet::new()),
-        &title_terms,
-    );
+    let (title_terms, counts) = if counted {
+        let title_terms = title_terms(title);
+        let counts = content_counts(
+            text,
+            &segmentation,
+            (&boilerplate, &terms),
+            (&block_keys, &AHashSet::new()),
+            &title_terms,
+        );
+        (title_terms, counts)
+    } else {
+        (Vec::new(), TermCounts::default())
+    };
     Prepared {
         segmentation,
         boilerplate,
@@ -218,6 +226,16 @@ pub fn analyze_corpus(
     docs: &[ArticleInput<'_>],
     config: &AnalysisConfig,
 ) -> crate::Result<CorpusAnalysis> {
+    read_corpus_terms(docs, config)?.analyze()
+}
+
+/// The stages that read the texts: segments, boilerplate, story vectors and every content
+/// sentence's terms. What they return holds no text, so a caller that needs the texts no
+/// longer can let them go before [`CorpusTerms::analyze`] runs the rest.
+pub fn read_corpus_terms(
+    docs: &[ArticleInput<'_>],
+    config: &AnalysisConfig,
+) -> crate::Result<CorpusTerms> {
     config.story.validate()?;
     let n = docs.len();
     for (i, d) in docs.iter().enumerate() {
@@ -231,7 +249,11 @@ pub fn analyze_corpus(
             ));
         }
     }
-    let mut prepared: Vec<Prepared> = docs.par_iter().map(|d| prepare(d.text, d.title)).collect();
+    let mut prepared: Vec<Prepared> = docs
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| prepare(d.text, d.title, d.representative == i))
+        .collect();
 
     // Stage 2: stories over representatives.
     let reps: Vec<usize> = (0..n).filter(|&i| docs[i].representative == i).collect();
@@ -254,11 +276,12 @@ pub fn analyze_corpus(
         prepared
             .par_iter_mut()
             .zip(docs.par_iter())
-            .for_each(|(p, d)| {
-                let hit = p
-                    .block_keys
-                    .iter()
-                    .any(|k| k.is_some_and(|k| suspects.contains(&k)));
+            .enumerate()
+            .for_each(|(i, (p, d))| {
+                let hit = d.representative == i
+                    && p.block_keys
+                        .iter()
+                        .any(|k| k.is_some_and(|k| suspects.contains(&k)));
                 if hit {
                     p.counts = content_counts(
                         d.text,
@@ -272,7 +295,7 @@ pub fn analyze_corpus(
     }
     let rep_counts: Vec<&TermCounts> = reps.iter().map(|&i| &prepared[i].counts).collect();
     let idf = Idf::new(rep_counts.iter().copied());
-    let mut vectors: Vec<StoryVector> = rep_counts
+    let vectors: Vec<StoryVector> = rep_counts
         .par_iter()
         .map(|c| StoryVector::new(c, &idf, config.story.max_terms))
         .collect();
@@ -284,7 +307,7 @@ pub fn analyze_corpus(
     }
     let rep_times: Vec<Option<i64>> = reps.iter().map(|&i| docs[i].timestamp).collect();
     // Sentence terms of every content sentence (own-evidence boilerplate left out).
-    let mut sentence_terms: Vec<DocumentTerms> = prepared
+    let sentence_terms: Vec<DocumentTerms> = prepared
         .par_iter()
         .zip(docs.par_iter())
         .map_init(TermExtractor::new, |ex, (p, d)| {
@@ -295,203 +318,251 @@ pub fn analyze_corpus(
             DocumentTerms::extract(ex, sentences, &idf)
         })
         .collect();
-    let mut edges = story_edges(&vectors, &rep_times, &config.story);
-    // Passage evidence: rewrites of one story carry some of the same sentences; stories of the
-    // same kind share vocabulary but not sentences with the same facts.
-    // Each document's edges are weighed together, so its index is built once; the other side's
-    // is built per edge rather than kept for every document (it would double the sentence
-    // terms' memory for a few per cent of the time).
-    edges.par_chunk_by_mut(|x, y| x.a == y.a).for_each(|group| {
-        let a = reps[group[0].a];
-        let index_a = AlignIndex::new(&sentence_terms[a]);
-        for e in group.iter_mut() {
-            let b = reps[e.b];
-            let matched = align_pair(
-                (&sentence_terms[a], &index_a),
-                (&sentence_terms[b], &AlignIndex::new(&sentence_terms[b])),
-            );
-            let suspect = |doc: usize, sentence: usize| {
-                let p = &prepared[doc];
-                let block = p.segmentation.block_of(sentence);
-                p.block_keys[block].is_some_and(|k| suspects.contains(&k))
-            };
-            let shared = matched
+    let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
+    Ok(CorpusTerms {
+        config: *config,
+        prepared,
+        representatives,
+        reps,
+        outlet_ids,
+        suspects,
+        vectors,
+        rep_times,
+        sentence_terms,
+    })
+}
+
+/// A corpus after the stages that read texts (see [`read_corpus_terms`]).
+#[derive(Debug)]
+pub struct CorpusTerms {
+    config: AnalysisConfig,
+    prepared: Vec<Prepared>,
+    representatives: Vec<usize>,
+    reps: Vec<usize>,
+    outlet_ids: Vec<Option<u32>>,
+    suspects: AHashSet<u64>,
+    vectors: Vec<StoryVector>,
+    rep_times: Vec<Option<i64>>,
+    sentence_terms: Vec<DocumentTerms>,
+}
+
+impl CorpusTerms {
+    /// The remaining stages: story clusters, templates, alignment and partner lists.
+    pub fn analyze(self) -> crate::Result<CorpusAnalysis> {
+        let CorpusTerms {
+            config,
+            mut prepared,
+            representatives,
+            reps,
+            outlet_ids,
+            suspects,
+            mut vectors,
+            rep_times,
+            mut sentence_terms,
+        } = self;
+        let config = &config;
+        let n = representatives.len();
+        let mut edges = story_edges(&vectors, &rep_times, &config.story);
+        // Passage evidence: rewrites of one story carry some of the same sentences; stories of the
+        // same kind share vocabulary but not sentences with the same facts.
+        // Each document's edges are weighed together, so its index is built once; the other side's
+        // is built per edge rather than kept for every document (it would double the sentence
+        // terms' memory for a few per cent of the time).
+        edges.par_chunk_by_mut(|x, y| x.a == y.a).for_each(|group| {
+            let a = reps[group[0].a];
+            let index_a = AlignIndex::new(&sentence_terms[a]);
+            for e in group.iter_mut() {
+                let b = reps[e.b];
+                let matched = align_pair(
+                    (&sentence_terms[a], &index_a),
+                    (&sentence_terms[b], &AlignIndex::new(&sentence_terms[b])),
+                );
+                let suspect = |doc: usize, sentence: usize| {
+                    let p = &prepared[doc];
+                    let block = p.segmentation.block_of(sentence);
+                    p.block_keys[block].is_some_and(|k| suspects.contains(&k))
+                };
+                let shared = matched
+                    .iter()
+                    .enumerate()
+                    .filter(|(s, m)| m.is_some_and(|(os, _)| !suspect(a, *s) && !suspect(b, os)))
+                    .count();
+                e.similarity *= passage_evidence(shared);
+            }
+        });
+        let rep_story = cluster_story_edges(reps.len(), &mut edges, config.story.threshold);
+        let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();
+        for (k, &r) in reps.iter().enumerate() {
+            story_of_rep.insert(r, rep_story[k]);
+        }
+        // Renumber by first member in input order.
+        let mut renumber: AHashMap<usize, usize> = AHashMap::new();
+        let stories: Vec<usize> = representatives
+            .iter()
+            .map(|r| {
+                let raw = story_of_rep.get(r).copied().unwrap_or(0);
+                let next = renumber.len();
+                *renumber.entry(raw).or_insert(next)
+            })
+            .collect();
+
+        let mut rep_vectors: Vec<Option<StoryVector>> = vec![None; n];
+        for (k, &r) in reps.iter().enumerate() {
+            rep_vectors[r] = Some(std::mem::take(&mut vectors[k]));
+        }
+        if !config.passages {
+            let (segmentations, boilerplate) = prepared
+                .into_iter()
+                .map(|p| (p.segmentation, p.boilerplate))
+                .unzip();
+            return Ok(CorpusAnalysis {
+                stories,
+                segmentations,
+                boilerplate,
+                story_vectors: rep_vectors,
+                passages: None,
+            });
+        }
+
+        // Stage 3: templates.
+        let mut templates = TemplateCounter::new();
+        for &r in &reps {
+            for (b, key) in prepared[r].block_keys.iter().enumerate() {
+                if let (Some(key), None) = (key, prepared[r].boilerplate[b]) {
+                    templates.add(*key, stories[r], outlet_ids[r]);
+                }
+            }
+        }
+        for p in prepared.iter_mut() {
+            for (b, key) in p.block_keys.iter().enumerate() {
+                if p.boilerplate[b].is_none() && key.is_some_and(|k| templates.is_template(k)) {
+                    p.boilerplate[b] = Some(BoilerplateReason::Template);
+                }
+            }
+        }
+
+        // Stage 4: alignment, template sentences left out.
+        for (p, terms) in prepared.iter().zip(sentence_terms.iter_mut()) {
+            for (b, block) in p.segmentation.blocks.iter().enumerate() {
+                if p.boilerplate[b].is_some() {
+                    for s in block.sentences.clone() {
+                        terms.forget(s);
+                    }
+                }
+            }
+        }
+        let mut story_reps: Vec<Vec<usize>> = vec![Vec::new(); renumber.len()];
+        for &r in &reps {
+            story_reps[stories[r]].push(r);
+        }
+        let mut copies_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, &r) in representatives.iter().enumerate() {
+            if r != i {
+                copies_of[r].push(i);
+            }
+        }
+        let rules = PartnerRules::new(config.max_partners);
+        // Story by story: its representatives aligned together, each copy with its representative.
+        // Every list is capped before the next story is aligned.
+        type Aligned = (usize, SentenceLinks, Vec<Option<(usize, f64)>>);
+        let per_story: Vec<Vec<Aligned>> = story_reps
+            .par_iter()
+            .map(|members| {
+                let mut lists: AHashMap<usize, SentenceLinks> = AHashMap::new();
+                let mut in_representative: AHashMap<usize, Vec<Option<(usize, f64)>>> =
+                    AHashMap::new();
+                let mut add = |m: &SentenceMatch| {
+                    let list = lists
+                        .entry(m.from.doc)
+                        .or_insert_with(|| vec![Vec::new(); sentence_terms[m.from.doc].len()]);
+                    if let Some(l) = list.get_mut(m.from.sentence) {
+                        l.push((m.to, m.similarity));
+                    }
+                };
+                if members.len() > 1 {
+                    let group: Vec<(usize, &DocumentTerms)> =
+                        members.iter().map(|&m| (m, &sentence_terms[m])).collect();
+                    align_group(&group).iter().for_each(&mut add);
+                }
+                for &r in members {
+                    for &c in &copies_of[r] {
+                        let matches =
+                            align_group(&[(c, &sentence_terms[c]), (r, &sentence_terms[r])]);
+                        let slots = in_representative
+                            .entry(c)
+                            .or_insert_with(|| vec![None; sentence_terms[c].len()]);
+                        for m in &matches {
+                            if m.from.doc == c && m.to.doc == r {
+                                if let Some(slot) = slots.get_mut(m.from.sentence) {
+                                    *slot = Some((m.to.sentence, m.similarity));
+                                }
+                            }
+                            add(m);
+                        }
+                    }
+                }
+                let mut out: Vec<Aligned> = lists
+                    .into_iter()
+                    .map(|(doc, mut list)| {
+                        list.iter_mut().for_each(|l| cap(l, rules.keep));
+                        let slots = in_representative.remove(&doc).unwrap_or_default();
+                        (doc, list, slots)
+                    })
+                    .collect();
+                out.extend(
+                    in_representative
+                        .into_iter()
+                        .map(|(doc, slots)| (doc, Vec::new(), slots)),
+                );
+                out
+            })
+            .collect();
+        // What follows reads the aligned lists, not the terms.
+        drop(sentence_terms);
+        let mut aligned: Vec<SentenceLinks> = vec![Vec::new(); n];
+        let mut in_representative: Vec<Vec<Option<(usize, f64)>>> = vec![Vec::new(); n];
+        for (doc, lists, slots) in per_story.into_iter().flatten() {
+            aligned[doc] = lists;
+            in_representative[doc] = slots;
+        }
+        // Sentences repeated word for word: in documents of different stories from
+        // VERBATIM_MIN_WORDS words (shorter ones coincide by chance), within a story from
+        // STORY_VERBATIM_MIN_WORDS (alignment by terms misses sentences with few content words).
+        let verbatim = VerbatimGroups::new(n, |doc| {
+            let p = &prepared[doc];
+            p.sentence_keys
                 .iter()
                 .enumerate()
-                .filter(|(s, m)| m.is_some_and(|(os, _)| !suspect(a, *s) && !suspect(b, os)))
-                .count();
-            e.similarity *= passage_evidence(shared);
-        }
-    });
-    let rep_story = cluster_story_edges(reps.len(), &mut edges, config.story.threshold);
-    let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();
-    for (k, &r) in reps.iter().enumerate() {
-        story_of_rep.insert(r, rep_story[k]);
-    }
-    // Renumber by first member in input order.
-    let mut renumber: AHashMap<usize, usize> = AHashMap::new();
-    let stories: Vec<usize> = docs
-        .iter()
-        .map(|d| {
-            let raw = story_of_rep.get(&d.representative).copied().unwrap_or(0);
-            let next = renumber.len();
-            *renumber.entry(raw).or_insert(next)
-        })
-        .collect();
-
-    let mut rep_vectors: Vec<Option<StoryVector>> = vec![None; n];
-    for (k, &r) in reps.iter().enumerate() {
-        rep_vectors[r] = Some(std::mem::take(&mut vectors[k]));
-    }
-    if !config.passages {
+                .filter_map(move |(sentence, key)| {
+                    let block = p.segmentation.block_of(sentence);
+                    match (key, p.boilerplate.get(block).copied().flatten()) {
+                        (Some((k, words)), None) => {
+                            Some((sentence, *k, *words >= VERBATIM_MIN_WORDS))
+                        }
+                        _ => None,
+                    }
+                })
+        });
+        let has_copies: Vec<bool> = copies_of.iter().map(|c| !c.is_empty()).collect();
         let (segmentations, boilerplate) = prepared
             .into_iter()
             .map(|p| (p.segmentation, p.boilerplate))
             .unzip();
-        return Ok(CorpusAnalysis {
+        Ok(CorpusAnalysis {
             stories,
             segmentations,
             boilerplate,
             story_vectors: rep_vectors,
-            passages: None,
-        });
-    }
-
-    // Stage 3: templates.
-    let mut templates = TemplateCounter::new();
-    for &r in &reps {
-        for (b, key) in prepared[r].block_keys.iter().enumerate() {
-            if let (Some(key), None) = (key, prepared[r].boilerplate[b]) {
-                templates.add(*key, stories[r], outlet_ids[r]);
-            }
-        }
-    }
-    for p in prepared.iter_mut() {
-        for (b, key) in p.block_keys.iter().enumerate() {
-            if p.boilerplate[b].is_none() && key.is_some_and(|k| templates.is_template(k)) {
-                p.boilerplate[b] = Some(BoilerplateReason::Template);
-            }
-        }
-    }
-
-    // Stage 4: alignment, template sentences left out.
-    for (p, terms) in prepared.iter().zip(sentence_terms.iter_mut()) {
-        for (b, block) in p.segmentation.blocks.iter().enumerate() {
-            if p.boilerplate[b].is_some() {
-                for s in block.sentences.clone() {
-                    terms.forget(s);
-                }
-            }
-        }
-    }
-    let mut story_reps: Vec<Vec<usize>> = vec![Vec::new(); renumber.len()];
-    for &r in &reps {
-        story_reps[stories[r]].push(r);
-    }
-    let mut copies_of: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, d) in docs.iter().enumerate() {
-        if d.representative != i {
-            copies_of[d.representative].push(i);
-        }
-    }
-    let rules = PartnerRules::new(config.max_partners);
-    // Story by story: its representatives aligned together, each copy with its representative.
-    // Every list is capped before the next story is aligned.
-    type Aligned = (usize, SentenceLinks, Vec<Option<(usize, f64)>>);
-    let per_story: Vec<Vec<Aligned>> = story_reps
-        .par_iter()
-        .map(|members| {
-            let mut lists: AHashMap<usize, SentenceLinks> = AHashMap::new();
-            let mut in_representative: AHashMap<usize, Vec<Option<(usize, f64)>>> = AHashMap::new();
-            let mut add = |m: &SentenceMatch| {
-                let list = lists
-                    .entry(m.from.doc)
-                    .or_insert_with(|| vec![Vec::new(); sentence_terms[m.from.doc].len()]);
-                if let Some(l) = list.get_mut(m.from.sentence) {
-                    l.push((m.to, m.similarity));
-                }
-            };
-            if members.len() > 1 {
-                let group: Vec<(usize, &DocumentTerms)> =
-                    members.iter().map(|&m| (m, &sentence_terms[m])).collect();
-                align_group(&group).iter().for_each(&mut add);
-            }
-            for &r in members {
-                for &c in &copies_of[r] {
-                    let matches = align_group(&[(c, &sentence_terms[c]), (r, &sentence_terms[r])]);
-                    let slots = in_representative
-                        .entry(c)
-                        .or_insert_with(|| vec![None; sentence_terms[c].len()]);
-                    for m in &matches {
-                        if m.from.doc == c && m.to.doc == r {
-                            if let Some(slot) = slots.get_mut(m.from.sentence) {
-                                *slot = Some((m.to.sentence, m.similarity));
-                            }
-                        }
-                        add(m);
-                    }
-                }
-            }
-            let mut out: Vec<Aligned> = lists
-                .into_iter()
-                .map(|(doc, mut list)| {
-                    list.iter_mut().for_each(|l| cap(l, rules.keep));
-                    let slots = in_representative.remove(&doc).unwrap_or_default();
-                    (doc, list, slots)
-                })
-                .collect();
-            out.extend(
-                in_representative
-                    .into_iter()
-                    .map(|(doc, slots)| (doc, Vec::new(), slots)),
-            );
-            out
+            passages: Some(PartnerState {
+                aligned,
+                in_representative,
+                verbatim,
+                representatives,
+                has_copies,
+                rules,
+            }),
         })
-        .collect();
-    // What follows reads the aligned lists, not the terms.
-    drop(sentence_terms);
-    let mut aligned: Vec<SentenceLinks> = vec![Vec::new(); n];
-    let mut in_representative: Vec<Vec<Option<(usize, f64)>>> = vec![Vec::new(); n];
-    for (doc, lists, slots) in per_story.into_iter().flatten() {
-        aligned[doc] = lists;
-        in_representative[doc] = slots;
     }
-    // Sentences repeated word for word: in documents of different stories from
-    // VERBATIM_MIN_WORDS words (shorter ones coincide by chance), within a story from
-    // STORY_VERBATIM_MIN_WORDS (alignment by terms misses sentences with few content words).
-    let verbatim = VerbatimGroups::new(n, |doc| {
-        let p = &prepared[doc];
-        p.sentence_keys
-            .iter()
-            .enumerate()
-            .filter_map(move |(sentence, key)| {
-                let block = p.segmentation.block_of(sentence);
-                match (key, p.boilerplate.get(block).copied().flatten()) {
-                    (Some((k, words)), None) => Some((sentence, *k, *words >= VERBATIM_MIN_WORDS)),
-                    _ => None,
-                }
-            })
-    });
-    let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
-    let has_copies: Vec<bool> = copies_of.iter().map(|c| !c.is_empty()).collect();
-    let (segmentations, boilerplate) = prepared
-        .into_iter()
-        .map(|p| (p.segmentation, p.boilerplate))
-        .unzip();
-    Ok(CorpusAnalysis {
-        stories,
-        segmentations,
-        boilerplate,
-        story_vectors: rep_vectors,
-        passages: Some(PartnerState {
-            aligned,
-            in_representative,
-            verbatim,
-            representatives,
-            has_copies,
-            rules,
-        }),
-    })
 }
 
 /// What labels a document's passages: its sentences' aligned partners, and the word-for-word
@@ -571,7 +642,20 @@ impl CorpusAnalysis {
 
     /// The analyses of documents `range`, labelled in parallel, in order.
     pub fn articles(&self, range: std::ops::Range<usize>) -> Vec<ArticleAnalysis> {
-        range.into_par_iter().map(|i| self.article(i)).collect()
+        self.map_articles(range, |_, a| a)
+    }
+
+    /// `f(i, analysis)` for each document `i` of `range`, in parallel, in order: a writer
+    /// formats a batch of documents on every core and writes them in input order.
+    pub fn map_articles<T: Send>(
+        &self,
+        range: std::ops::Range<usize>,
+        f: impl Fn(usize, ArticleAnalysis) -> T + Sync + Send,
+    ) -> Vec<T> {
+        range
+            .into_par_iter()
+            .map(|i| f(i, self.article(i)))
+            .collect()
     }
 }
 

@@ -3,7 +3,7 @@
 //! resource bounds) are `#[ignore]`d here and run by CI in release mode:
 //! `cargo test --release --test it -- --ignored adversarial::`.
 
-use crate::common::run;
+use crate::common::{jsonl, run};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -473,12 +473,7 @@ fn a_sentence_carried_by_every_article_keeps_the_report_linear() {
     for path in [&small, &large] {
         let (t, out) = timed(&["report", path.to_str().unwrap(), "--format", "jsonl"]);
         assert_eq!(out.status.code(), Some(0));
-        let lines: Vec<Value> = out
-            .stdout
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| serde_json::from_slice(l).unwrap())
-            .collect();
+        let lines = jsonl(&out);
         // The wire sentence is shared in every article, with at most the listed partners.
         for line in &lines {
             let shared: Vec<&Value> = line["passages"]
@@ -496,4 +491,51 @@ fn a_sentence_carried_by_every_article_keeps_the_report_linear() {
     // Four times the articles: about four times the time when linear, sixteen when quadratic.
     let ratio = took[1].as_secs_f64() / took[0].as_secs_f64().max(0.05);
     assert!(ratio < 8.0, "{took:?}");
+}
+
+#[test]
+#[ignore = "heavy: run in release by CI"]
+fn report_lines_are_the_json_report_across_label_batches() {
+    // The row outputs label documents a batch at a time (a couple of thousand): every line
+    // must still be the JSON report's entry, with skipped records where they were read.
+    let dir = tempfile::tempdir().unwrap();
+    let generated = dir.path().join("generated.jsonl");
+    let out = run(&[
+        "synth",
+        "--documents",
+        "5000",
+        "-o",
+        generated.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let mut lines: Vec<String> = std::fs::read_to_string(&generated)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    for at in [1_000, 2_048, 4_999] {
+        lines.insert(at, "not a record".to_string());
+    }
+    let input = dir.path().join("with_bad_lines.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let input = input.to_str().unwrap();
+    let report = run(&["report", input, "--format", "json"]);
+    assert_eq!(report.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&report.stdout).unwrap();
+    let rows = run(&["report", input, "--format", "jsonl"]);
+    assert_eq!(rows.status.code(), Some(0));
+    let rows = jsonl(&rows);
+    assert_eq!(rows.len(), lines.len());
+    let documents = report["documents"].as_array().unwrap();
+    let kept: Vec<&Value> = rows.iter().filter(|r| !r["cluster"].is_null()).collect();
+    assert_eq!(kept, documents.iter().collect::<Vec<_>>());
+    let skipped: Vec<usize> = (0..rows.len())
+        .filter(|&k| rows[k]["cluster"].is_null())
+        .collect();
+    assert_eq!(skipped, [1_000, 2_048, 4_999]);
+    assert!(documents.iter().any(|d| d["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["status"] == "shared")));
 }

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use reprint::near_dup::cluster::Keep;
 use reprint::pipeline::analysis::AnalysisConfig;
 use reprint::pipeline::ingest::Entry;
-use reprint::pipeline::stories::{analyze_inputs, Analyzed};
+use reprint::pipeline::stories::{analyze_inputs, Analyzed, Texts};
 use reprint::report::table::{TableFormat, TableWriter};
 use reprint::report::{
     ClusterLine, ClusterParams, PassageReport, ReportDocument, ReportParams, ReportTotals,
@@ -67,7 +67,18 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
     };
     let options = stream_options(&args.input, params);
     let mut watch = Watch::new(ui, args.input.on_error, "--format json or jsonl lists all");
-    let analyzed = analyze_inputs(&args.inputs, &options, &matching, &config, &mut watch)?;
+    // Only the text and HTML reports quote the texts; the others give byte spans.
+    let texts = match format {
+        Some(ReportFormat::Text | ReportFormat::Html) => Texts::Keep,
+        _ => Texts::Drop,
+    };
+    let analyzed = analyze_inputs(
+        &args.inputs,
+        &options,
+        &matching,
+        (&config, texts),
+        &mut watch,
+    )?;
     let summary = story_summary(
         analyzed.documents.len(),
         story_sizes(&analyzed).into_iter(),
@@ -219,14 +230,26 @@ fn stream_rows(
             Entry::Skipped(_) => None,
         });
         let start = first.unwrap_or(0);
-        let labelled = analysis.articles(start..last.unwrap_or(start));
+        // Each document is labelled, and its JSONL line formatted, on every core.
+        let jsonl = sinks.jsonl.is_some();
+        let labelled = analysis.map_articles(start..last.unwrap_or(start), |i, article| {
+            let line = jsonl.then(|| {
+                let doc = ReportDocument::new(i, documents, memberships, &article);
+                serde_json::to_vec(&doc)
+            });
+            (article, line.transpose())
+        });
         for entry in batch {
             match *entry {
                 Entry::Document(i) => {
-                    let article = &labelled[i - start];
+                    let (article, line) = &labelled[i - start];
                     let doc = ReportDocument::new(i, documents, memberships, article);
                     if let Some(out) = &mut sinks.jsonl {
-                        serde_json::to_writer(&mut *out, &doc)?;
+                        match line {
+                            Ok(Some(line)) => out.write_all(line)?,
+                            Ok(None) => {}
+                            Err(e) => anyhow::bail!("cannot format document {i}'s line: {e}"),
+                        }
                         writeln!(out)?;
                     }
                     if let Some(table) = &mut sinks.passages {
