@@ -10,10 +10,14 @@
 //!    representative ([`crate::story::align`]); a copy inherits its representative's partners. Sentences
 //!    repeated verbatim across stories are found through a hash of their wording, so `unique`
 //!    means found in no other document of the input.
-//! 5. Label and merge passages ([`crate::story::passage`]).
+//! 5. Label and merge passages ([`crate::story::passage`]) when a document is read
+//!    ([`CorpusAnalysis::article`]), so a report written as it goes holds partner lists, not
+//!    every labelled passage.
 //!
 //! Everything runs in parallel per document or per story and is collected in input order, so
-//! the result does not depend on the number of threads.
+//! the result does not depend on the number of threads. Each stage's data is let go when the
+//! next no longer needs it (fingerprints, term counts, texts, sentence terms), and sentence
+//! terms are packed per document ([`DocumentTerms`]): they are most of what the corpus holds.
 
 use crate::story::align::{align_group, align_pair, AlignIndex, DocumentTerms, SentenceMatch};
 use crate::story::article_terms::{content_counts, title_terms};
