@@ -273,6 +273,55 @@ impl PartnerSources<'_> {
         out
     }
 
+    /// The first `n` entries of sentence `at`'s whole list, exactly `list(at)` cut to `n`
+    /// entries: its aligned list is kept sorted best first, so only the word-for-word partners
+    /// are sorted, and the two are merged (aligned first among equals, as a stable sort of
+    /// the two put end to end would have them) until `n` entries or the cap.
+    fn head(&self, at: SentenceRef, n: usize) -> Vec<Link> {
+        let aligned: &[Link] = self
+            .aligned
+            .get(at.doc)
+            .and_then(|d| d.get(at.sentence))
+            .map_or(&[], Vec::as_slice);
+        let mut verbatim = Vec::new();
+        self.verbatim.partners_of(
+            at,
+            self.rules.keep,
+            |long, a, b| self.verbatim_match(long, a, b),
+            &mut verbatim,
+        );
+        verbatim.sort_by(best_first);
+        let mut out: Vec<Link> = Vec::with_capacity(n.min(aligned.len() + verbatim.len()));
+        let mut seen: Vec<usize> = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while out.len() < n {
+            let next = match (aligned.get(i), verbatim.get(j)) {
+                (Some(a), Some(v)) if best_first(a, v) != std::cmp::Ordering::Greater => {
+                    i += 1;
+                    *a
+                }
+                (_, Some(v)) => {
+                    j += 1;
+                    *v
+                }
+                (Some(a), None) => {
+                    i += 1;
+                    *a
+                }
+                (None, None) => break,
+            };
+            // The cap: a list ends before its (keep + 1)-th distinct document.
+            if !seen.contains(&next.0.doc) {
+                if seen.len() == self.rules.keep {
+                    break;
+                }
+                seen.push(next.0.doc);
+            }
+            out.push(next);
+        }
+        out
+    }
+
     /// A representative's list with the copies of the representatives it matches: a sentence
     /// of `r` also reaches the copies aligned with its partners' sentences.
     fn expanded(&self, r: usize, list: Vec<Link>) -> Vec<Link> {
@@ -291,7 +340,7 @@ impl PartnerSources<'_> {
             }) {
                 continue;
             }
-            for &(further, s2) in self.list(to).iter().take(reach) {
+            for &(further, s2) in &self.head(to, reach) {
                 if further.doc != r && self.representative[further.doc] == to.doc {
                     out.push((further, sim.min(s2)));
                 }
@@ -478,6 +527,17 @@ mod tests {
             segmentation: &segmentations,
             rules,
         };
+        // The head of a list is the list cut short.
+        for d in 0..n {
+            for sentence in 0..count(d) {
+                let at = SentenceRef { doc: d, sentence };
+                let list = sources.list(at);
+                for cut in [1, 3, rules.reach] {
+                    let expected = &list[..cut.min(list.len())];
+                    assert_eq!(sources.head(at, cut), expected, "{at:?} {cut}");
+                }
+            }
+        }
         (0..n).map(|i| sources.partners(i)).collect()
     }
 
