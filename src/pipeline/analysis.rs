@@ -19,7 +19,7 @@
 //! next no longer needs it (fingerprints, term counts, texts, sentence terms), and sentence
 //! terms are packed per document ([`DocumentTerms`]): they are most of what the corpus holds.
 
-use crate::story::align::{align_group, align_pair, AlignIndex, DocumentTerms, SentenceMatch};
+use crate::story::align::{align_group, align_pair, DocumentTerms, SentenceMatch};
 use crate::story::article_terms::{content_counts, title_terms};
 use crate::story::boilerplate::{
     block_key, judge_blocks, BlockJudgement, BlockTerms, BoilerplateReason, TemplateCounter,
@@ -369,18 +369,11 @@ impl CorpusTerms {
         let mut edges = story_edges(&vectors, &rep_times, &config.story);
         // Passage evidence: rewrites of one story carry some of the same sentences; stories of the
         // same kind share vocabulary but not sentences with the same facts.
-        // Each document's edges are weighed together, so its index is built once; the other side's
-        // is built per edge rather than kept for every document (it would double the sentence
-        // terms' memory for a few per cent of the time).
         edges.par_chunk_by_mut(|x, y| x.a == y.a).for_each(|group| {
             let a = reps[group[0].a];
-            let index_a = AlignIndex::new(&sentence_terms[a]);
             for e in group.iter_mut() {
                 let b = reps[e.b];
-                let matched = align_pair(
-                    (&sentence_terms[a], &index_a),
-                    (&sentence_terms[b], &AlignIndex::new(&sentence_terms[b])),
-                );
+                let matched = align_pair(&sentence_terms[a], &sentence_terms[b]);
                 let suspect = |doc: usize, sentence: usize| {
                     let p = &prepared[doc];
                     let block = p.segmentation.block_of(sentence);
@@ -446,15 +439,17 @@ impl CorpusTerms {
         }
 
         // Stage 4: alignment, template sentences left out.
-        for (p, terms) in prepared.iter().zip(sentence_terms.iter_mut()) {
-            for (b, block) in p.segmentation.blocks.iter().enumerate() {
-                if p.boilerplate[b].is_some() {
-                    for s in block.sentences.clone() {
-                        terms.forget(s);
-                    }
-                }
-            }
-        }
+        prepared
+            .par_iter()
+            .zip(sentence_terms.par_iter_mut())
+            .for_each(|(p, terms)| {
+                let blocks = p.segmentation.blocks.iter().enumerate();
+                terms.forget(
+                    blocks
+                        .filter(|(b, _)| p.boilerplate[*b].is_some())
+                        .flat_map(|(_, block)| block.sentences.clone()),
+                );
+            });
         let mut story_reps: Vec<Vec<usize>> = vec![Vec::new(); renumber.len()];
         for &r in &reps {
             story_reps[stories[r]].push(r);
@@ -552,7 +547,7 @@ impl CorpusTerms {
             .into_iter()
             .map(|p| (p.segmentation, p.boilerplate))
             .unzip();
-        Ok(CorpusAnalysis {
+        let mut analysis = CorpusAnalysis {
             stories,
             segmentations,
             boilerplate,
@@ -564,8 +559,14 @@ impl CorpusTerms {
                 representatives,
                 has_copies,
                 rules,
+                copies_reached: None,
             }),
-        })
+        };
+        let reached = analysis.partner_sources().map(|s| s.copies_reached());
+        if let Some(state) = &mut analysis.passages {
+            state.copies_reached = reached;
+        }
+        Ok(analysis)
     }
 }
 
@@ -579,6 +580,7 @@ struct PartnerState {
     representatives: Vec<usize>,
     has_copies: Vec<bool>,
     rules: PartnerRules,
+    copies_reached: Option<Vec<SentenceLinks>>,
 }
 
 /// The analysis of a corpus, read document by document: stories are decided and partners
@@ -615,24 +617,28 @@ impl CorpusAnalysis {
         &self.stories
     }
 
+    /// Where passages' partners come from, when passages are labelled.
+    fn partner_sources(&self) -> Option<PartnerSources<'_>> {
+        let state = self.passages.as_ref()?;
+        Some(PartnerSources {
+            aligned: &state.aligned,
+            in_representative: &state.in_representative,
+            verbatim: &state.verbatim,
+            representative: &state.representatives,
+            story: &self.stories,
+            has_copies: &state.has_copies,
+            segmentation: &self.segmentations,
+            rules: state.rules,
+            copies_reached: state.copies_reached.as_deref(),
+        })
+    }
+
     /// The analysis of document `i`: its story, blocks, boilerplate and labelled passages.
     pub fn article(&self, i: usize) -> ArticleAnalysis {
         let segmentation = &self.segmentations[i];
         let boilerplate = &self.boilerplate[i];
-        let passages = match &self.passages {
-            Some(state) => {
-                let sources = PartnerSources {
-                    aligned: &state.aligned,
-                    in_representative: &state.in_representative,
-                    verbatim: &state.verbatim,
-                    representative: &state.representatives,
-                    story: &self.stories,
-                    has_copies: &state.has_copies,
-                    segmentation: &self.segmentations,
-                    rules: state.rules,
-                };
-                build_passages(segmentation, boilerplate, &sources.partners(i))
-            }
+        let passages = match self.partner_sources() {
+            Some(sources) => build_passages(segmentation, boilerplate, &sources.partners(i)),
             None => Vec::new(),
         };
         ArticleAnalysis {

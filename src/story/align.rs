@@ -566,11 +566,11 @@ fn closeness(a: &TermSet<'_>, b: &TermSet<'_>) -> f32 {
 }
 
 /// For each sentence, the index of the first sentence of the document with the same terms.
-fn first_occurrences(sentences: &DocumentTerms) -> Vec<usize> {
-    let mut seen: AHashMap<u64, usize> = AHashMap::new();
-    (0..sentences.len())
+fn first_occurrences(sentences: &DocumentTerms) -> Vec<u32> {
+    let mut seen: AHashMap<u64, u32> = AHashMap::new();
+    (0..sentences.len() as u32)
         .map(|s| {
-            let Some(terms) = sentences.sentence(s) else {
+            let Some(terms) = sentences.sentence(s as usize) else {
                 return s;
             };
             let mut h = xxhash_rust::xxh3::Xxh3::new();
@@ -601,6 +601,14 @@ pub struct DocumentTerms {
     sentences: Vec<Option<(u32, u8)>>,
     /// (hash, value, unit hash) of every figure, sorted by hash.
     figures: Vec<(u64, f64, u64)>,
+    /// Per sentence, the first sentence with the same terms (itself when none is earlier).
+    firsts: Vec<u32>,
+    /// The terms of every aligned sentence that is its own first, as indices into `hashes`
+    /// (into its whole set), sorted by hash then sentence: what [`align_pair`] merges.
+    postings: Vec<u32>,
+    /// (start of its whole set in `hashes`, sentence) of every aligned sentence that is its
+    /// own first, by start: which sentence a posting belongs to.
+    posting_sentences: Vec<(u32, u32)>,
 }
 
 /// Where one set of terms lies in a [`DocumentTerms`].
@@ -704,6 +712,7 @@ impl DocumentTerms {
     fn finish(mut self) -> Self {
         self.figures.sort_by_key(|f| f.0);
         self.figures.dedup_by_key(|f| f.0);
+        self.index();
         self.hashes.shrink_to_fit();
         self.weights.shrink_to_fit();
         self.flags.shrink_to_fit();
@@ -711,7 +720,40 @@ impl DocumentTerms {
         self.sets.shrink_to_fit();
         self.sentences.shrink_to_fit();
         self.figures.shrink_to_fit();
+        self.firsts.shrink_to_fit();
+        self.postings.shrink_to_fit();
+        self.posting_sentences.shrink_to_fit();
         self
+    }
+
+    /// Build the merge index of the aligned sentences, once per document rather than once
+    /// per pair compared: 4 bytes a term, where sorting (hash, sentence) pairs for every
+    /// pair took most of the comparison's time.
+    fn index(&mut self) {
+        self.firsts = first_occurrences(self);
+        self.postings.clear();
+        self.posting_sentences.clear();
+        for (s, &first) in self.firsts.iter().enumerate() {
+            if first as usize != s {
+                continue;
+            }
+            if let Some(Some((set, _))) = self.sentences.get(s) {
+                let p = self.sets[*set as usize];
+                self.posting_sentences.push((p.start, s as u32));
+                self.postings.extend(p.start..p.start + p.len);
+            }
+        }
+        let hashes = &self.hashes;
+        self.postings
+            .sort_unstable_by_key(|&t| (hashes[t as usize], t));
+    }
+
+    /// The sentence whose whole set holds term `t` of [`DocumentTerms::postings`].
+    fn posting_sentence(&self, t: u32) -> u32 {
+        let k = self
+            .posting_sentences
+            .partition_point(|&(start, _)| start <= t);
+        self.posting_sentences[k.saturating_sub(1)].1
     }
 
     /// Number of sentences, aligned or not.
@@ -734,11 +776,19 @@ impl DocumentTerms {
         })
     }
 
-    /// Stop aligning sentence `s` (it turned out to be boilerplate); its terms stay in the
-    /// arrays unread.
-    pub fn forget(&mut self, s: usize) {
-        if let Some(slot) = self.sentences.get_mut(s) {
-            *slot = None;
+    /// Stop aligning `sentences` (they turned out to be boilerplate); their terms stay in the
+    /// arrays unread, and the merge index is rebuilt without them.
+    pub fn forget(&mut self, sentences: impl IntoIterator<Item = usize>) {
+        let mut changed = false;
+        for s in sentences {
+            if let Some(slot) = self.sentences.get_mut(s) {
+                changed |= slot.take().is_some();
+            }
+        }
+        if changed {
+            self.index();
+            self.postings.shrink_to_fit();
+            self.posting_sentences.shrink_to_fit();
         }
     }
 
@@ -751,6 +801,9 @@ impl DocumentTerms {
             + self.sets.capacity() * std::mem::size_of::<PackedSet>()
             + self.sentences.capacity() * std::mem::size_of::<Option<(u32, u8)>>()
             + self.figures.capacity() * std::mem::size_of::<(u64, f64, u64)>()
+            + self.firsts.capacity() * 4
+            + self.postings.capacity() * 4
+            + self.posting_sentences.capacity() * 8
     }
 
     fn set(&self, k: u32) -> TermSet<'_> {
@@ -886,7 +939,7 @@ pub fn align_group(group: &[(usize, &DocumentTerms)]) -> Vec<SentenceMatch> {
     // A sentence repeated within a document is aligned once, through its first occurrence.
     let firsts: Vec<Vec<usize>> = group
         .iter()
-        .map(|(_, sentences)| first_occurrences(sentences))
+        .map(|(_, sentences)| sentences.firsts.iter().map(|&f| f as usize).collect())
         .collect();
     let mut postings: AHashMap<u64, Vec<(u32, u32)>> = AHashMap::new();
     for (g, (_, sentences)) in group.iter().enumerate() {
@@ -1024,55 +1077,32 @@ pub fn align_group(group: &[(usize, &DocumentTerms)]) -> Vec<SentenceMatch> {
     matches
 }
 
-/// One document's sentences prepared for [`align_pair`]: which sentence first carries each set
-/// of terms, and the (term, sentence) postings of those first occurrences sorted by term. Built
-/// once per document, it replaces the hash table [`align_group`] builds for every group.
-#[derive(Debug, Clone, Default)]
-pub struct AlignIndex {
-    firsts: Vec<usize>,
-    postings: Vec<(u64, u32)>,
-}
-
-impl AlignIndex {
-    /// The index of `sentences` (`None` for a sentence that is not aligned).
-    pub fn new(sentences: &DocumentTerms) -> Self {
-        let firsts = first_occurrences(sentences);
-        let mut postings = Vec::new();
-        for (s, &first) in firsts.iter().enumerate() {
-            if let (Some(terms), true) = (sentences.sentence(s), first == s) {
-                postings.extend(terms.whole().hashes.iter().map(|&t| (t, s as u32)));
-            }
-        }
-        postings.sort_unstable();
-        AlignIndex { firsts, postings }
-    }
-}
-
 /// For each sentence of document `a`, the sentence of document `b` it is matched with and their
 /// similarity: exactly what [`align_group`] of the two documents gives for `a`'s sentences, found
 /// by merging the two sorted indexes instead of hashing every term.
-pub fn align_pair(
-    a: (&DocumentTerms, &AlignIndex),
-    b: (&DocumentTerms, &AlignIndex),
-) -> Vec<Option<(usize, f64)>> {
-    let ((sa, ia), (sb, ib)) = (a, b);
+pub fn align_pair(sa: &DocumentTerms, sb: &DocumentTerms) -> Vec<Option<(usize, f64)>> {
     let (na, nb) = (sa.len(), sb.len());
     // Shared terms per sentence pair, over the postings a group of the two would use.
     let mut shared: AHashMap<(u32, u32), u32> = AHashMap::new();
-    let (pa, pb) = (&ia.postings, &ib.postings);
+    let (pa, pb) = (&sa.postings, &sb.postings);
+    let (ha, hb) = (
+        |k: usize| sa.hashes[pa[k] as usize],
+        |k: usize| sb.hashes[pb[k] as usize],
+    );
     let (mut i, mut j) = (0, 0);
     while i < pa.len() && j < pb.len() {
-        match pa[i].0.cmp(&pb[j].0) {
+        match ha(i).cmp(&hb(j)) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                let term = pa[i].0;
-                let ea = i + pa[i..].iter().take_while(|p| p.0 == term).count();
-                let eb = j + pb[j..].iter().take_while(|p| p.0 == term).count();
+                let term = ha(i);
+                let ea = i + (i..pa.len()).take_while(|&k| ha(k) == term).count();
+                let eb = j + (j..pb.len()).take_while(|&k| hb(k) == term).count();
                 if (ea - i) + (eb - j) <= POSTING_CAP {
-                    for x in &pa[i..ea] {
-                        for y in &pb[j..eb] {
-                            *shared.entry((x.1, y.1)).or_default() += 1;
+                    for &x in &pa[i..ea] {
+                        let x = sa.posting_sentence(x);
+                        for &y in &pb[j..eb] {
+                            *shared.entry((x, sb.posting_sentence(y))).or_default() += 1;
                         }
                     }
                 }
@@ -1130,7 +1160,7 @@ pub fn align_pair(
         }
     }
     // Repeats take their first occurrence's match.
-    (0..na).map(|s| out[ia.firsts[s]]).collect()
+    (0..na).map(|s| out[sa.firsts[s] as usize]).collect()
 }
 
 #[cfg(test)]
@@ -1197,7 +1227,7 @@ mod tests {
             assert_eq!(view.clauses().count(), terms.clauses.len());
         }
         let mut forgotten = d.clone();
-        forgotten.forget(0);
+        forgotten.forget([0]);
         assert!(forgotten.sentence(0).is_none() && forgotten.sentence(1).is_some());
         assert!(d.heap_bytes() > 0);
     }
@@ -1239,7 +1269,7 @@ mod tests {
                     })
                     .collect()
             };
-            let got = align_pair((&ta, &AlignIndex::new(&ta)), (&tb, &AlignIndex::new(&tb)));
+            let got = align_pair(&ta, &tb);
             proptest::prop_assert_eq!(got, expected);
         }
     }

@@ -242,6 +242,11 @@ pub struct PartnerSources<'a> {
     pub segmentation: &'a [Segmentation],
     /// How many partners are kept and followed.
     pub rules: PartnerRules,
+    /// Per representative with copies, per sentence: the copies its list reaches, as
+    /// [`PartnerSources::copies_reached`] finds them once for the whole corpus. `None` follows
+    /// whole lists wherever they are reached: the same partners for many times the work (the
+    /// tests' reference).
+    pub copies_reached: Option<&'a [SentenceLinks]>,
 }
 
 impl PartnerSources<'_> {
@@ -322,31 +327,72 @@ impl PartnerSources<'_> {
         out
     }
 
+    /// The copies of `to.doc` that sentence `to`'s list reaches within its first
+    /// [`PartnerRules::reach`] entries: what following `to` adds to a list that holds it.
+    /// Empty unless `to.doc` is a representative with copies aligned with `to`.
+    fn copies_through(&self, to: SentenceRef) -> Vec<Link> {
+        if self.representative[to.doc] != to.doc || !self.has_copies[to.doc] {
+            return Vec::new();
+        }
+        // Only aligned entries can be copies of `to.doc` (word-for-word matches within a
+        // story are between representatives): most sentences have none to follow.
+        let aligned = self.aligned.get(to.doc).and_then(|d| d.get(to.sentence));
+        if !aligned.is_some_and(|l| l.iter().any(|(x, _)| self.representative[x.doc] == to.doc)) {
+            return Vec::new();
+        }
+        let mut found = self.head(to, self.rules.reach);
+        found.retain(|(x, _)| self.representative[x.doc] == to.doc);
+        found
+    }
+
+    /// For every document, per sentence, the copies its list reaches
+    /// ([`PartnerSources::copies_through`]); empty for documents without copies. A sentence
+    /// is followed from every sentence aligned with it, so finding this once, in parallel,
+    /// saves labelling from rebuilding the head of the same list for each of them.
+    pub fn copies_reached(&self) -> Vec<SentenceLinks> {
+        use rayon::prelude::*;
+        (0..self.representative.len())
+            .into_par_iter()
+            .map(|doc| {
+                if self.representative[doc] != doc || !self.has_copies[doc] {
+                    return Vec::new();
+                }
+                let sentences = self.segmentation.get(doc).map_or(0, |s| s.sentences.len());
+                (0..sentences)
+                    .map(|sentence| {
+                        let mut found = self.copies_through(SentenceRef { doc, sentence });
+                        found.shrink_to_fit();
+                        found
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     /// A representative's list with the copies of the representatives it matches: a sentence
     /// of `r` also reaches the copies aligned with its partners' sentences.
-    fn expanded(&self, r: usize, list: Vec<Link>) -> Vec<Link> {
-        let reach = self.rules.reach;
-        let mut out = list.clone();
-        for &(to, sim) in list.iter().take(reach) {
-            if self.representative[to.doc] != to.doc || !self.has_copies[to.doc] {
-                continue;
-            }
-            // Only aligned entries can be copies of `to.doc` (word-for-word matches within a
-            // story are between representatives): most sentences have none to follow.
-            let aligned = self.aligned.get(to.doc).and_then(|d| d.get(to.sentence));
-            if !aligned.is_some_and(|l| {
-                l.iter()
-                    .any(|(x, _)| x.doc != r && self.representative[x.doc] == to.doc)
-            }) {
-                continue;
-            }
-            for &(further, s2) in &self.head(to, reach) {
+    fn expanded(&self, r: usize, mut list: Vec<Link>) -> Vec<Link> {
+        let followed = list.len().min(self.rules.reach);
+        for k in 0..followed {
+            let (to, sim) = list[k];
+            let found;
+            let through: &[Link] = match self.copies_reached {
+                Some(reached) => reached
+                    .get(to.doc)
+                    .and_then(|d| d.get(to.sentence))
+                    .map_or(&[], Vec::as_slice),
+                None => {
+                    found = self.head(to, self.rules.reach);
+                    &found
+                }
+            };
+            for &(further, s2) in through {
                 if further.doc != r && self.representative[further.doc] == to.doc {
-                    out.push((further, sim.min(s2)));
+                    list.push((further, sim.min(s2)));
                 }
             }
         }
-        out
+        list
     }
 
     /// The partners of every sentence of document `i`, best first, at most `max_partners`
@@ -373,7 +419,13 @@ impl PartnerSources<'_> {
                             doc: r,
                             sentence: *t,
                         };
-                        let through = self.expanded(r, self.list(to));
+                        // Only the first `reach` entries are read: found once, the head
+                        // is enough.
+                        let list = match self.copies_reached {
+                            Some(_) => self.head(to, reach),
+                            None => self.list(to),
+                        };
+                        let through = self.expanded(r, list);
                         for &(further, s2) in through.iter().take(reach) {
                             if further.doc != i {
                                 found.push((further, sim.min(s2)));
@@ -526,6 +578,7 @@ mod tests {
             has_copies: &has_copies,
             segmentation: &segmentations,
             rules,
+            copies_reached: None,
         };
         // The head of a list is the list cut short.
         for d in 0..n {
@@ -538,7 +591,17 @@ mod tests {
                 }
             }
         }
-        (0..n).map(|i| sources.partners(i)).collect()
+        // Copies found once give the partners that following every list again gives.
+        let reached = sources.copies_reached();
+        let once = PartnerSources {
+            copies_reached: Some(&reached),
+            ..sources
+        };
+        let partners: Vec<Vec<Vec<Partner>>> = (0..n).map(|i| once.partners(i)).collect();
+        for (i, p) in partners.iter().enumerate() {
+            assert_eq!(*p, sources.partners(i), "document {i}");
+        }
+        partners
     }
 
     proptest! {
