@@ -430,13 +430,13 @@ impl CorpusTerms {
                 }
             }
         }
-        for p in prepared.iter_mut() {
+        prepared.par_iter_mut().for_each(|p| {
             for (b, key) in p.block_keys.iter().enumerate() {
                 if p.boilerplate[b].is_none() && key.is_some_and(|k| templates.is_template(k)) {
                     p.boilerplate[b] = Some(BoilerplateReason::Template);
                 }
             }
-        }
+        });
 
         // Stage 4: alignment, template sentences left out.
         prepared

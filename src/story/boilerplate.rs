@@ -1013,6 +1013,15 @@ pub fn block_key(text: &str) -> Option<u64> {
     (words >= 2).then(|| hasher.digest())
 }
 
+/// Do `places` name at least three stories?
+fn three_stories(places: &[(usize, Option<u32>)]) -> bool {
+    let first = places[0].0;
+    let Some(second) = places.iter().map(|p| p.0).find(|&s| s != first) else {
+        return false;
+    };
+    places.iter().any(|p| p.0 != first && p.0 != second)
+}
+
 /// Counts where each block's wording occurs across a corpus, to find templates.
 #[derive(Debug, Default)]
 pub struct TemplateCounter {
@@ -1029,6 +1038,11 @@ impl TemplateCounter {
     /// Record that a block with `key` occurs in a document of `story` from `outlet`.
     pub fn add(&mut self, key: u64, story: usize, outlet: Option<u32>) {
         let places = self.seen.entry(key).or_default();
+        // Once in three stories a block is a template whatever else is seen: places stop
+        // growing there, so a block in every article costs no more than one in three.
+        if places.len() >= 3 && three_stories(places) {
+            return;
+        }
         if !places.contains(&(story, outlet)) {
             places.push((story, outlet));
         }

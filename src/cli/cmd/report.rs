@@ -8,7 +8,7 @@ use crate::cli::{
 };
 use anyhow::{Context, Result};
 use reprint::near_dup::cluster::Keep;
-use reprint::pipeline::analysis::AnalysisConfig;
+use reprint::pipeline::analysis::{AnalysisConfig, ArticleAnalysis};
 use reprint::pipeline::ingest::Entry;
 use reprint::pipeline::stories::{analyze_inputs, Analyzed, Texts};
 use reprint::report::table::{TableFormat, TableWriter};
@@ -157,6 +157,62 @@ struct RowOutputs {
     tables: Option<[TableWriter<Output>; 4]>,
 }
 
+/// One batch of documents labelled for the row outputs: the first document's index, and each
+/// document's analysis with its JSONL line when one is written.
+struct LabelledBatch {
+    start: usize,
+    articles: Vec<(ArticleAnalysis, serde_json::Result<Option<Vec<u8>>>)>,
+}
+
+/// Write one labelled batch of input records (documents and skipped records) to the row
+/// outputs, in input order, and add its documents to the totals.
+fn write_batch(
+    batch: &[Entry],
+    labelled: &LabelledBatch,
+    analyzed: &Analyzed,
+    sinks: &mut RowOutputs,
+    totals: &mut ReportTotals,
+) -> Result<()> {
+    let Analyzed {
+        documents,
+        memberships,
+        skipped,
+        ..
+    } = analyzed;
+    for entry in batch {
+        match *entry {
+            Entry::Document(i) => {
+                let (article, line) = &labelled.articles[i - labelled.start];
+                let doc = ReportDocument::new(i, documents, memberships, article);
+                if let Some(out) = &mut sinks.jsonl {
+                    match line {
+                        Ok(Some(line)) => out.write_all(line)?,
+                        Ok(None) => {}
+                        Err(e) => anyhow::bail!("cannot format document {i}'s line: {e}"),
+                    }
+                    writeln!(out)?;
+                }
+                if let Some(table) = &mut sinks.passages {
+                    doc.write_passage_rows(table)?;
+                }
+                if let Some([articles, _, _, passages]) = &mut sinks.tables {
+                    articles.row(&doc.article_cells())?;
+                    doc.write_passage_rows(passages)?;
+                    totals.add(i, documents, article);
+                }
+            }
+            Entry::Skipped(i) => {
+                if let Some(out) = &mut sinks.jsonl {
+                    let line = ClusterLine::skipped(&skipped[i]);
+                    serde_json::to_writer(&mut *out, &line)?;
+                    writeln!(out)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Write the JSONL lines, the passages table and the `--tables` files, one document at a
 /// time; outlet totals and reuse are gathered as documents go by.
 fn stream_rows(
@@ -214,13 +270,14 @@ fn stream_rows(
         documents,
         memberships,
         analysis,
-        skipped,
         order,
+        ..
     } = analyzed;
     let mut totals = ReportTotals::default();
-    // Documents are labelled a batch at a time, in parallel, and written in input order: only
-    // one batch of labelled passages is held at once.
-    for batch in order.chunks(LABEL_BATCH) {
+    // Documents are labelled a batch at a time, in parallel, and written in input order while
+    // the next batch is labelled: at most two batches of labelled passages are held at once.
+    let jsonl = sinks.jsonl.is_some();
+    let label = |batch: &[Entry]| -> LabelledBatch {
         let first = batch.iter().find_map(|e| match e {
             Entry::Document(i) => Some(*i),
             Entry::Skipped(_) => None,
@@ -231,45 +288,27 @@ fn stream_rows(
         });
         let start = first.unwrap_or(0);
         // Each document is labelled, and its JSONL line formatted, on every core.
-        let jsonl = sinks.jsonl.is_some();
-        let labelled = analysis.map_articles(start..last.unwrap_or(start), |i, article| {
+        let articles = analysis.map_articles(start..last.unwrap_or(start), |i, article| {
             let line = jsonl.then(|| {
                 let doc = ReportDocument::new(i, documents, memberships, &article);
                 serde_json::to_vec(&doc)
             });
             (article, line.transpose())
         });
-        for entry in batch {
-            match *entry {
-                Entry::Document(i) => {
-                    let (article, line) = &labelled[i - start];
-                    let doc = ReportDocument::new(i, documents, memberships, article);
-                    if let Some(out) = &mut sinks.jsonl {
-                        match line {
-                            Ok(Some(line)) => out.write_all(line)?,
-                            Ok(None) => {}
-                            Err(e) => anyhow::bail!("cannot format document {i}'s line: {e}"),
-                        }
-                        writeln!(out)?;
-                    }
-                    if let Some(table) = &mut sinks.passages {
-                        doc.write_passage_rows(table)?;
-                    }
-                    if let Some([articles, _, _, passages]) = &mut sinks.tables {
-                        articles.row(&doc.article_cells())?;
-                        doc.write_passage_rows(passages)?;
-                        totals.add(i, documents, article);
-                    }
-                }
-                Entry::Skipped(i) => {
-                    if let Some(out) = &mut sinks.jsonl {
-                        let line = ClusterLine::skipped(&skipped[i]);
-                        serde_json::to_writer(&mut *out, &line)?;
-                        writeln!(out)?;
-                    }
-                }
-            }
-        }
+        LabelledBatch { start, articles }
+    };
+    let batches: Vec<&[Entry]> = order.chunks(LABEL_BATCH).collect();
+    let mut labelled = batches.first().map(|b| label(b));
+    for (k, batch) in batches.iter().enumerate() {
+        let Some(current) = labelled.take() else {
+            break;
+        };
+        let (written, next) = rayon::join(
+            || write_batch(batch, &current, analyzed, &mut sinks, &mut totals),
+            || batches.get(k + 1).map(|b| label(b)),
+        );
+        written?;
+        labelled = next;
     }
     if let Some(out) = sinks.jsonl {
         out.finish()?;
