@@ -19,6 +19,7 @@
 //! next no longer needs it (fingerprints, term counts, texts, sentence terms), and sentence
 //! terms are packed per document ([`DocumentTerms`]): they are most of what the corpus holds.
 
+use crate::pipeline::texts::TextSource;
 use crate::story::align::{align_group, align_pair, DocumentTerms, SentenceMatch};
 use crate::story::article_terms::{content_counts, title_terms};
 use crate::story::boilerplate::{
@@ -117,7 +118,7 @@ struct Prepared {
     block_keys: Vec<Option<u64>>,
     /// Per sentence, a hash of its wording and its word count, from
     /// [`STORY_VERBATIM_MIN_WORDS`] words up.
-    sentence_keys: Vec<Option<(u64, usize)>>,
+    sentence_keys: Vec<Option<(u64, u32)>>,
     /// The headline's terms, counted with the content terms.
     title_terms: Vec<Term>,
     counts: TermCounts,
@@ -150,7 +151,7 @@ fn prepare(text: &str, title: Option<&str>, counted: bool) -> Prepared {
             let t = s.of(text);
             let words = t.split_whitespace().count();
             (words >= STORY_VERBATIM_MIN_WORDS)
-                .then(|| block_key(t).map(|k| (k, words)))
+                .then(|| block_key(t).map(|k| (k, words.min(u32::MAX as usize) as u32)))
                 .flatten()
         })
         .collect();
@@ -240,6 +241,18 @@ pub fn read_corpus_terms(
     docs: &[ArticleInput<'_>],
     config: &AnalysisConfig,
 ) -> crate::Result<CorpusTerms> {
+    let texts: Vec<&str> = docs.iter().map(|d| d.text).collect();
+    read_corpus_terms_from(docs, texts.as_slice(), config)
+}
+
+/// [`read_corpus_terms`] with the texts read from `texts` (document `i`'s is `texts.load(i)`)
+/// rather than from `docs`, whose `text` is not read: texts kept in a file
+/// ([`crate::pipeline::texts::SpilledTexts`]) are read back one at a time, twice.
+pub fn read_corpus_terms_from(
+    docs: &[ArticleInput<'_>],
+    texts: &(impl TextSource + ?Sized),
+    config: &AnalysisConfig,
+) -> crate::Result<CorpusTerms> {
     config.story.validate()?;
     let n = docs.len();
     for (i, d) in docs.iter().enumerate() {
@@ -256,8 +269,11 @@ pub fn read_corpus_terms(
     let mut prepared: Vec<Prepared> = docs
         .par_iter()
         .enumerate()
-        .map(|(i, d)| prepare(d.text, d.title, d.representative == i))
-        .collect();
+        .map_init(String::new, |text, (i, d)| {
+            texts.load(i, text)?;
+            Ok(prepare(text, d.title, d.representative == i))
+        })
+        .collect::<crate::Result<_>>()?;
 
     // Stage 2: stories over representatives.
     let reps: Vec<usize> = (0..n).filter(|&i| docs[i].representative == i).collect();
@@ -281,21 +297,23 @@ pub fn read_corpus_terms(
             .par_iter_mut()
             .zip(docs.par_iter())
             .enumerate()
-            .for_each(|(i, (p, d))| {
+            .try_for_each_init(String::new, |text, (i, (p, d))| {
                 let hit = d.representative == i
                     && p.block_keys
                         .iter()
                         .any(|k| k.is_some_and(|k| suspects.contains(&k)));
                 if hit {
+                    texts.load(i, text)?;
                     p.counts = content_counts(
-                        d.text,
+                        text,
                         &p.segmentation,
                         (&p.boilerplate, &BlockTerms::default()),
                         (&p.block_keys, &suspects),
                         &p.title_terms,
                     );
                 }
-            });
+                crate::Result::Ok(())
+            })?;
     }
     let rep_counts: Vec<&TermCounts> = reps.iter().map(|&i| &prepared[i].counts).collect();
     let idf = Idf::new(rep_counts.iter().copied());
@@ -313,15 +331,20 @@ pub fn read_corpus_terms(
     // Sentence terms of every content sentence (own-evidence boilerplate left out).
     let sentence_terms: Vec<DocumentTerms> = prepared
         .par_iter()
-        .zip(docs.par_iter())
-        .map_init(TermExtractor::new, |ex, (p, d)| {
-            let seg = &p.segmentation;
-            let content = |s: usize| p.boilerplate[seg.block_of(s)].is_none();
-            let sentences =
-                (0..seg.sentences.len()).map(|s| content(s).then(|| seg.sentences[s].of(d.text)));
-            DocumentTerms::extract(ex, sentences, &idf)
-        })
-        .collect();
+        .enumerate()
+        .map_init(
+            || (TermExtractor::new(), String::new()),
+            |(ex, text), (i, p)| {
+                texts.load(i, text)?;
+                let seg = &p.segmentation;
+                let content = |s: usize| p.boilerplate[seg.block_of(s)].is_none();
+                let text = text.as_str();
+                let sentences =
+                    (0..seg.sentences.len()).map(|s| content(s).then(|| seg.sentences[s].of(text)));
+                Ok(DocumentTerms::extract(ex, sentences, &idf))
+            },
+        )
+        .collect::<crate::Result<_>>()?;
     let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
     Ok(CorpusTerms {
         config: *config,
@@ -388,6 +411,7 @@ impl CorpusTerms {
             }
         });
         let rep_story = cluster_story_edges(reps.len(), &mut edges, config.story.threshold);
+        drop(edges);
         let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();
         for (k, &r) in reps.iter().enumerate() {
             story_of_rep.insert(r, rep_story[k]);
@@ -437,6 +461,7 @@ impl CorpusTerms {
                 }
             }
         });
+        drop(templates);
 
         // Stage 4: alignment, template sentences left out.
         prepared
@@ -536,7 +561,7 @@ impl CorpusTerms {
                     let block = p.segmentation.block_of(sentence);
                     match (key, p.boilerplate.get(block).copied().flatten()) {
                         (Some((k, words)), None) => {
-                            Some((sentence, *k, *words >= VERBATIM_MIN_WORDS))
+                            Some((sentence, *k, *words as usize >= VERBATIM_MIN_WORDS))
                         }
                         _ => None,
                     }

@@ -12,6 +12,7 @@ pub mod index;
 pub mod ingest;
 pub mod sign;
 pub mod stories;
+pub mod texts;
 
 use crate::error::Result;
 use crate::read::document::Skipped;

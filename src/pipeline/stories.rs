@@ -1,16 +1,21 @@
 //! Stories and passages of a corpus read from inputs: read, cluster near-duplicates (the first
 //! copy represents), then the story and passage stages over the representatives.
 //!
-//! Main choice: the corpus is held in memory, compactly: texts until the stages that read them
-//! are done (longer only for a report that quotes them), every content sentence's terms packed
-//! per document until the alignment, and each document's passages labelled only when it is
-//! read. The work is linear in the corpus; memory grows with it too, by about 28 KB an article
-//! on news-length text with dense sentence reuse, and is not yet bounded.
+//! Main choice: the corpus is held in memory, compactly, except its texts: once near-duplicates
+//! are found they go to a temporary file and are read back one at a time by the stages that
+//! read them (a report that quotes them keeps them in memory instead). Every content
+//! sentence's terms stay packed per document until the alignment, and each document's
+//! passages are labelled only when it is read. The work is linear in the corpus; memory grows
+//! with it too, by about 21 KB an article at the peak on news-length text with dense sentence
+//! reuse, and is not yet bounded by a limit.
 
 use crate::error::Result;
 use crate::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
-use crate::pipeline::analysis::{read_corpus_terms, AnalysisConfig, ArticleInput, CorpusAnalysis};
+use crate::pipeline::analysis::{
+    read_corpus_terms, read_corpus_terms_from, AnalysisConfig, ArticleInput, CorpusAnalysis,
+};
 use crate::pipeline::ingest::{read_corpus, Entry, FingerprintedDocument, StreamOptions};
+use crate::pipeline::texts::SpilledTexts;
 use crate::pipeline::Observer;
 use crate::read::document::Skipped;
 use std::path::PathBuf;
@@ -20,9 +25,10 @@ use std::path::PathBuf;
 pub enum Texts {
     /// Keep every text in [`Analyzed::documents`]: for a report that quotes them.
     Keep,
-    /// Let them go once the stages that read them are done: for a report that gives byte
-    /// spans (JSON, rows, tables). The texts are then no longer in memory while partners are
-    /// aligned and listed.
+    /// Let them go once near-duplicates are found: for a report that gives byte spans (JSON,
+    /// rows, tables). The stages that read texts read them back, one at a time, from a
+    /// temporary file, so no text is in memory while stories are found, partners aligned and
+    /// passages listed.
     Drop,
 }
 
@@ -65,19 +71,27 @@ pub fn analyze_inputs(
     for d in &mut documents {
         d.fingerprint.release();
     }
-    let terms = {
-        let text_of: Vec<&str> = documents
-            .iter()
-            .map(|d| d.text.as_deref().unwrap_or(""))
-            .collect();
-        let articles = ArticleInput::of_documents(&documents, &memberships, &text_of);
-        read_corpus_terms(&articles, config)?
-    };
-    if texts == Texts::Drop {
-        for d in &mut documents {
-            d.text = None;
+    let terms = match texts {
+        Texts::Keep => {
+            let text_of: Vec<&str> = documents
+                .iter()
+                .map(|d| d.text.as_deref().unwrap_or(""))
+                .collect();
+            let articles = ArticleInput::of_documents(&documents, &memberships, &text_of);
+            read_corpus_terms(&articles, config)?
         }
-    }
+        Texts::Drop => {
+            // The texts go to a temporary file, read back one at a time by the stages that
+            // read them: the story stage's memory then holds no text.
+            let spilled = SpilledTexts::new(documents.iter().map(|d| d.text.as_deref()))?;
+            for d in &mut documents {
+                d.text = None;
+            }
+            let none = vec![""; documents.len()];
+            let articles = ArticleInput::of_documents(&documents, &memberships, &none);
+            read_corpus_terms_from(&articles, &spilled, config)?
+        }
+    };
     let analysis = terms.analyze()?;
     Ok(Analyzed {
         documents,

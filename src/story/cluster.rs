@@ -212,6 +212,8 @@ impl StoryVector {
             terms.truncate(max_terms);
             terms.sort_unstable_by_key(|t| t.0);
         }
+        // Every vector is kept to the end of the story stage: no room for the terms cut.
+        terms.shrink_to_fit();
         let norm = terms.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
         if norm > 0.0 {
             terms.iter_mut().for_each(|t| t.1 /= norm);

@@ -116,19 +116,34 @@ impl VerbatimGroups {
     where
         I: IntoIterator<Item = (usize, u64, bool)>,
     {
-        let mut by_key: ahash::AHashMap<u64, (bool, Vec<SentenceRef>)> = Default::default();
+        // Every keyed sentence in one flat list sorted by key, then by place: a run of one key
+        // is a group, its occurrences in document order, the first one's length deciding. (A
+        // hash table of lists would take three times the memory for the same groups.)
+        // An entry is 16 bytes: the key, the document, and the sentence with its length in the
+        // top bit (a document of two billion sentences is not read).
+        const LONG: u32 = 1 << 31;
+        let mut keyed: Vec<(u64, u32, u32)> = Vec::new();
         for doc in 0..n {
             for (sentence, key, long) in keys(doc) {
-                by_key
-                    .entry(key)
-                    .or_insert((long, Vec::new()))
-                    .1
-                    .push(SentenceRef { doc, sentence });
+                if let (Ok(d), Ok(s)) = (u32::try_from(doc), u32::try_from(sentence)) {
+                    if s < LONG {
+                        keyed.push((key, d, s | if long { LONG } else { 0 }));
+                    }
+                }
             }
         }
-        let mut groups: Vec<Group> = by_key
-            .into_values()
-            .filter(|(_, refs)| refs.iter().any(|r| r.doc != refs[0].doc))
+        {
+            use rayon::slice::ParallelSliceMut;
+            keyed.par_sort_unstable_by_key(|&(key, doc, s)| (key, doc, s & !LONG));
+        }
+        let at = |&(_, doc, s): &(u64, u32, u32)| SentenceRef {
+            doc: doc as usize,
+            sentence: (s & !LONG) as usize,
+        };
+        let runs = keyed.chunk_by(|a, b| a.0 == b.0);
+        let mut groups: Vec<Group> = runs
+            .filter(|run| run.iter().any(|r| r.1 != run[0].1))
+            .map(|run| (run[0].2 & LONG != 0, run.iter().map(at).collect::<Vec<_>>()))
             .map(|(long, refs)| {
                 // Past the last first: the ref that starts the (GROUP_FIRSTS + 1)-th document.
                 let mut docs = 0;
@@ -149,6 +164,7 @@ impl VerbatimGroups {
                 }
             })
             .collect();
+        drop(keyed);
         // Deterministic numbering: by first occurrence.
         groups.sort_unstable_by_key(|g| g.refs[0]);
         let mut member: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
