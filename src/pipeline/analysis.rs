@@ -16,8 +16,10 @@
 //!
 //! Everything runs in parallel per document or per story and is collected in input order, so
 //! the result does not depend on the number of threads. Each stage's data is let go when the
-//! next no longer needs it (fingerprints, term counts, texts, sentence terms), and sentence
-//! terms are packed per document ([`DocumentTerms`]): they are most of what the corpus holds.
+//! next no longer needs it (fingerprints, term counts, texts, sentence terms), texts can be
+//! read from a file one at a time ([`read_corpus_terms_from`]), and sentence terms are packed
+//! per document with the index that compares two documents ([`DocumentTerms`]): they are most
+//! of what the corpus holds.
 
 use crate::pipeline::texts::TextSource;
 use crate::story::align::{align_group, align_pair, DocumentTerms, SentenceMatch};
@@ -132,8 +134,9 @@ const VERBATIM_MIN_WORDS: usize = 6;
 const STORY_VERBATIM_MIN_WORDS: usize = 4;
 
 /// Stage 1 for one document; `counted` for a near-duplicate representative (only those make
-/// story vectors, so a copy's terms are not counted).
-fn prepare(text: &str, title: Option<&str>, counted: bool) -> Prepared {
+/// story vectors, so a copy's terms are not counted); `keyed` when passages are labelled (only
+/// they match sentences by their wording).
+fn prepare(text: &str, title: Option<&str>, counted: bool, keyed: bool) -> Prepared {
     let segmentation = segment(text);
     let BlockJudgement {
         verdicts: boilerplate,
@@ -147,6 +150,7 @@ fn prepare(text: &str, title: Option<&str>, counted: bool) -> Prepared {
     let sentence_keys = segmentation
         .sentences
         .iter()
+        .filter(|_| keyed)
         .map(|s| {
             let t = s.of(text);
             let words = t.split_whitespace().count();
@@ -271,7 +275,12 @@ pub fn read_corpus_terms_from(
         .enumerate()
         .map_init(String::new, |text, (i, d)| {
             texts.load(i, text)?;
-            Ok(prepare(text, d.title, d.representative == i))
+            Ok(prepare(
+                text,
+                d.title,
+                d.representative == i,
+                config.passages,
+            ))
         })
         .collect::<crate::Result<_>>()?;
 
@@ -335,6 +344,10 @@ pub fn read_corpus_terms_from(
         .map_init(
             || (TermExtractor::new(), String::new()),
             |(ex, text), (i, p)| {
+                // Without passages, only representatives' terms are read (as story evidence).
+                if !config.passages && docs[i].representative != i {
+                    return Ok(DocumentTerms::default());
+                }
                 texts.load(i, text)?;
                 let seg = &p.segmentation;
                 let content = |s: usize| p.boilerplate[seg.block_of(s)].is_none();
@@ -732,6 +745,14 @@ mod tests {
                 .map(|(i, t)| ArticleInput { text: t, title: None, outlet: None, timestamp: None, representative: i })
                 .collect();
             let analyses = analyze(&inputs, &AnalysisConfig::default()).unwrap();
+            // Texts read back from a file give the same analysis as texts in memory.
+            let spilled = crate::pipeline::texts::SpilledTexts::new(texts.iter().map(|t| Some(t.as_str()))).unwrap();
+            let blank: Vec<ArticleInput> = inputs.iter().map(|a| ArticleInput { text: "", ..*a }).collect();
+            let from_file = read_corpus_terms_from(&blank, &spilled, &AnalysisConfig::default())
+                .unwrap()
+                .analyze()
+                .unwrap();
+            prop_assert_eq!(format!("{:?}", from_file.articles(0..texts.len())), format!("{analyses:?}"));
             for (i, a) in analyses.iter().enumerate() {
                 let text = &texts[i];
                 let mut covered = vec![false; text.len()];
