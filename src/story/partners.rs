@@ -361,8 +361,8 @@ impl PartnerSources<'_> {
         found
     }
 
-    /// For every document, per sentence, the copies its list reaches
-    /// ([`PartnerSources::copies_through`]); empty for documents without copies. A sentence
+    /// For every document, per sentence, the copies of that document its list reaches
+    /// within its first [`PartnerRules::reach`] entries; empty for documents without copies. A sentence
     /// is followed from every sentence aligned with it, so finding this once, in parallel,
     /// saves labelling from rebuilding the head of the same list for each of them.
     pub fn copies_reached(&self) -> Vec<SentenceLinks> {
