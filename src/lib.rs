@@ -9,7 +9,7 @@
 //! # Pipeline
 //!
 //! Each stage is a folder, in data-flow order; a stage uses only the stages above it in this
-//! table (and [`error`]):
+//! table (and [`error`], and [`spill`] for what goes to temporary files):
 //!
 //! | stage | folder | what it answers | main types |
 //! |---|---|---|---|
@@ -81,6 +81,7 @@ pub mod pipeline;
 pub mod read;
 pub mod report;
 pub mod sketch;
+pub mod spill;
 pub mod story;
 pub mod synth;
 pub mod tables;

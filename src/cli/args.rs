@@ -351,6 +351,12 @@ pub struct ReportArgs {
     /// Most partners listed per shared passage (the most similar).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_partners: usize,
+    /// Work within about SIZE of memory (512M, 2G, …): band keys are sorted, and shingle
+    /// sets, texts, term counts and sentence terms wait in temporary files in TMPDIR, read
+    /// back as each stage needs them. The same report, slower. What each document keeps
+    /// (its id, segments, story and partner lists: a few kilobytes) comes on top.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
     #[command(flatten)]
     pub story: StoryArgs,
     #[command(flatten)]
@@ -387,8 +393,8 @@ pub struct ClusterArgs {
     pub story: StoryArgs,
     /// Sort band keys and candidate buckets within about SIZE of memory (512M, 2G, …),
     /// through temporary files in TMPDIR, instead of holding an index: the same clusters.
-    /// What each document keeps (id, date, cluster: about 300 bytes) comes on top.
-    /// Near-duplicate level only.
+    /// What each document keeps (id, date, cluster: about 300 bytes) comes on top. With
+    /// `--level story`, term counts and sentence terms wait in TMPDIR too.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
     #[command(flatten)]

@@ -7,35 +7,32 @@
 //! the page cache, not the process, holds them while they are hot, and the file disappears when
 //! the store is dropped (or the process dies).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sketch::shingle_set::ShingleSet;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use crate::spill::{Record, RecordReader, RecordWriter};
 
 /// Where one set lives in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StoredSet {
-    offset: u64,
-    len: u32,
+    record: Record,
 }
 
 impl StoredSet {
     /// Number of values in the set.
     pub fn len(&self) -> usize {
-        self.len as usize
+        self.record.len() / 4
     }
 
     /// True for an empty set.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.record.is_empty()
     }
 }
 
 /// Appends shingle sets to a temporary file; [`ShingleStore::finish`] makes it readable.
 #[derive(Debug)]
 pub struct ShingleStore {
-    writer: BufWriter<File>,
-    offset: u64,
+    writer: RecordWriter,
     bytes: Vec<u8>,
 }
 
@@ -45,10 +42,8 @@ const WHAT: &str = "temporary shingle store (in TMPDIR)";
 impl ShingleStore {
     /// A new store in the system's temporary directory (`TMPDIR`).
     pub fn new() -> Result<Self> {
-        let file = tempfile::tempfile().map_err(|e| Error::io(WHAT, e))?;
         Ok(ShingleStore {
-            writer: BufWriter::with_capacity(1 << 20, file),
-            offset: 0,
+            writer: RecordWriter::new(WHAT)?,
             bytes: Vec::new(),
         })
     }
@@ -64,31 +59,20 @@ impl ShingleStore {
         for v in values {
             self.bytes.extend_from_slice(&v.to_le_bytes());
         }
-        self.writer
-            .write_all(&self.bytes)
-            .map_err(|e| Error::io(WHAT, e))?;
-        let stored = StoredSet {
-            offset: self.offset,
-            len: u32::try_from(values.len())
-                .map_err(|_| Error::capacity("values in one stored set", u64::from(u32::MAX)))?,
-        };
-        self.offset += self.bytes.len() as u64;
-        Ok(stored)
+        Ok(StoredSet {
+            record: self.writer.push(&self.bytes)?,
+        })
     }
 
     /// Bytes written so far.
     pub fn bytes(&self) -> u64 {
-        self.offset
+        self.writer.bytes()
     }
 
     /// Flush and switch to reading.
     pub fn finish(self) -> Result<StoreReader> {
-        let file = self
-            .writer
-            .into_inner()
-            .map_err(|e| Error::io(WHAT, e.into_error()))?;
         Ok(StoreReader {
-            file: Reader::new(file),
+            file: self.writer.finish()?,
         })
     }
 }
@@ -96,14 +80,13 @@ impl ShingleStore {
 /// Reads sets back from a finished [`ShingleStore`]; shareable between threads.
 #[derive(Debug)]
 pub struct StoreReader {
-    file: Reader,
+    file: RecordReader,
 }
 
 impl StoreReader {
     /// Read `set` into `values` (replacing its contents), using `bytes` as scratch.
     pub fn read(&self, set: StoredSet, bytes: &mut Vec<u8>, values: &mut Vec<u32>) -> Result<()> {
-        bytes.resize(set.len() * 4, 0);
-        self.file.read_at(bytes, set.offset)?;
+        self.file.read(set.record, bytes)?;
         values.clear();
         values.extend(
             bytes
@@ -111,46 +94,6 @@ impl StoreReader {
                 .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
         );
         Ok(())
-    }
-}
-
-/// Positioned reads: `pread` where the platform has it, a locked seek elsewhere.
-#[derive(Debug)]
-struct Reader {
-    #[cfg(unix)]
-    file: File,
-    #[cfg(not(unix))]
-    file: std::sync::Mutex<File>,
-}
-
-impl Reader {
-    fn new(file: File) -> Self {
-        #[cfg(unix)]
-        return Reader { file };
-        #[cfg(not(unix))]
-        return Reader {
-            file: std::sync::Mutex::new(file),
-        };
-    }
-
-    #[cfg(unix)]
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
-        use std::os::unix::fs::FileExt;
-        self.file
-            .read_exact_at(buf, offset)
-            .map_err(|e| Error::io(WHAT, e))
-    }
-
-    #[cfg(not(unix))]
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut file = self
-            .file
-            .lock()
-            .map_err(|_| Error::io(WHAT, std::io::Error::other("poisoned lock")))?;
-        file.seek(SeekFrom::Start(offset))
-            .and_then(|_| file.read_exact(buf))
-            .map_err(|e| Error::io(WHAT, e))
     }
 }
 

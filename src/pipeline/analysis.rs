@@ -22,6 +22,7 @@
 //! of what the corpus holds.
 
 use crate::pipeline::texts::TextSource;
+use crate::spill::{SpillWriter, Spillable, Spilled};
 use crate::story::align::{align_group, align_pair, DocumentTerms, SentenceMatch};
 use crate::story::article_terms::{content_counts, title_terms};
 use crate::story::boilerplate::{
@@ -32,10 +33,11 @@ use crate::story::cluster::{
 };
 use crate::story::partners::{cap, PartnerRules, PartnerSources, SentenceLinks, VerbatimGroups};
 use crate::story::passage::{build_passages, Passage};
-use crate::story::segment::{segment, Segmentation};
+use crate::story::segment::{segment, PackedSegmentation, Segmentation};
 use crate::story::terms::{Term, TermExtractor};
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// One document to analyse.
 #[derive(Debug, Clone, Copy)]
@@ -85,6 +87,10 @@ pub struct AnalysisConfig {
     pub max_partners: usize,
     /// Align and label passages (off: stories only).
     pub passages: bool,
+    /// Work within about this many bytes: term counts and sentence terms wait in temporary
+    /// files rather than in memory, and a corpus read from inputs sorts its band keys within
+    /// half of it ([`crate::pipeline::stories::analyze_inputs`]). `None`: in memory, faster.
+    pub memory_limit: Option<usize>,
 }
 
 impl Default for AnalysisConfig {
@@ -93,6 +99,7 @@ impl Default for AnalysisConfig {
             story: StoryConfig::default(),
             max_partners: 10,
             passages: true,
+            memory_limit: None,
         }
     }
 }
@@ -115,15 +122,41 @@ pub struct ArticleAnalysis {
 /// Per-document work of stage 1.
 #[derive(Debug)]
 struct Prepared {
-    segmentation: Segmentation,
+    segmentation: PackedSegmentation,
     boilerplate: Vec<Option<BoilerplateReason>>,
     block_keys: Vec<Option<u64>>,
-    /// Per sentence, a hash of its wording and its word count, from
-    /// [`STORY_VERBATIM_MIN_WORDS`] words up.
-    sentence_keys: Vec<Option<(u64, u32)>>,
     /// The headline's terms, counted with the content terms.
     title_terms: Vec<Term>,
-    counts: TermCounts,
+}
+
+/// Per sentence, a hash of its wording and its word count, from [`STORY_VERBATIM_MIN_WORDS`]
+/// words up: what matches sentences word for word.
+#[derive(Debug, Clone, Default)]
+struct SentenceKeys(Vec<Option<(u64, u32)>>);
+
+impl Spillable for SentenceKeys {
+    fn encode(&self, out: &mut Vec<u8>) {
+        use crate::spill::codec::Plain;
+        (self.0.len() as u64).put(out);
+        for k in &self.0 {
+            let (key, words) = k.unwrap_or_default();
+            u8::from(k.is_some()).put(out);
+            key.put(out);
+            words.put(out);
+        }
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut c = crate::spill::codec::Cursor::new(bytes);
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        let mut keys = Vec::with_capacity(n.min(bytes.len() / 13));
+        for _ in 0..n {
+            let keyed = c.value::<u8>()? == 1;
+            let (key, words) = (c.value::<u64>()?, c.value::<u32>()?);
+            keys.push(keyed.then_some((key, words)));
+        }
+        c.is_done().then_some(SentenceKeys(keys))
+    }
 }
 
 /// Fewest words for a sentence to be matched across stories by its exact wording.
@@ -133,10 +166,15 @@ const VERBATIM_MIN_WORDS: usize = 6;
 /// sentence has too few content terms to be aligned by them.
 const STORY_VERBATIM_MIN_WORDS: usize = 4;
 
-/// Stage 1 for one document; `counted` for a near-duplicate representative (only those make
-/// story vectors, so a copy's terms are not counted); `keyed` when passages are labelled (only
-/// they match sentences by their wording).
-fn prepare(text: &str, title: Option<&str>, counted: bool, keyed: bool) -> Prepared {
+/// Stage 1 for one document, and its content terms counted; `counted` for a near-duplicate
+/// representative (only those make story vectors, so a copy's terms are not counted); `keyed`
+/// when passages are labelled (only they match sentences by their wording).
+fn prepare(
+    text: &str,
+    title: Option<&str>,
+    counted: bool,
+    keyed: bool,
+) -> crate::Result<(Prepared, TermCounts, SentenceKeys)> {
     let segmentation = segment(text);
     let BlockJudgement {
         verdicts: boilerplate,
@@ -172,14 +210,14 @@ fn prepare(text: &str, title: Option<&str>, counted: bool, keyed: bool) -> Prepa
     } else {
         (Vec::new(), TermCounts::default())
     };
-    Prepared {
-        segmentation,
+    let prepared = Prepared {
+        segmentation: PackedSegmentation::new(&segmentation)
+            .ok_or_else(|| crate::Error::capacity("bytes in a text", u64::from(u32::MAX)))?,
         boilerplate,
         block_keys,
-        sentence_keys,
         title_terms,
-        counts,
-    }
+    };
+    Ok((prepared, counts, SentenceKeys(sentence_keys)))
 }
 
 /// Block keys found in two representatives of one outlet, or in more than
@@ -189,35 +227,43 @@ fn suspected_templates(
     reps: &[usize],
     outlets: &[Option<u32>],
 ) -> AHashSet<u64> {
-    let mut seen: AHashMap<u64, (usize, Vec<u32>)> = AHashMap::new();
-    let mut suspects = AHashSet::new();
-    let many = (reps.len() / 100).max(5);
+    // One flat entry per (content block key, representative holding it): 16 bytes, where a
+    // table of keys with their outlets took a hundred (most blocks occur once).
+    let mut places: Vec<(u64, u32)> = Vec::new();
     for &r in reps {
         let p = &prepared[r];
-        let mut keys: Vec<u64> = p
-            .block_keys
-            .iter()
-            .zip(&p.boilerplate)
-            .filter(|(_, b)| b.is_none())
-            .filter_map(|(k, _)| *k)
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for k in keys {
-            let e = seen.entry(k).or_default();
-            e.0 += 1;
-            if let Some(o) = outlets[r] {
-                if e.1.contains(&o) {
-                    suspects.insert(k);
-                }
-                e.1.push(o);
-            }
-            if e.0 > many {
-                suspects.insert(k);
+        let start = places.len();
+        let outlet = outlets[r].unwrap_or(u32::MAX);
+        places.extend(
+            p.block_keys
+                .iter()
+                .zip(&p.boilerplate)
+                .filter(|(_, b)| b.is_none())
+                .filter_map(|(k, _)| k.map(|k| (k, outlet))),
+        );
+        // A key counts once per representative.
+        places[start..].sort_unstable();
+        let mut kept = start;
+        for k in start..places.len() {
+            if kept == start || places[kept - 1].0 != places[k].0 {
+                places[kept] = places[k];
+                kept += 1;
             }
         }
+        places.truncate(kept);
     }
-    suspects
+    places.par_sort_unstable();
+    let many = (reps.len() / 100).max(5);
+    places
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| {
+            run.len() > many
+                || run
+                    .windows(2)
+                    .any(|w| w[0].1 == w[1].1 && w[0].1 != u32::MAX)
+        })
+        .map(|run| run[0].0)
+        .collect()
 }
 
 /// Analyse `docs`: story clusters, boilerplate and passages, one result per document in order.
@@ -270,19 +316,30 @@ pub fn read_corpus_terms_from(
             ));
         }
     }
-    let mut prepared: Vec<Prepared> = docs
-        .par_iter()
-        .enumerate()
-        .map_init(String::new, |text, (i, d)| {
-            texts.load(i, text)?;
-            Ok(prepare(
-                text,
-                d.title,
-                d.representative == i,
-                config.passages,
-            ))
-        })
-        .collect::<crate::Result<_>>()?;
+    let spill = config.memory_limit.is_some();
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(n);
+    let mut counts = PerDocumentWriter::new(COUNTS_FILE, n, spill)?;
+    let mut sentence_keys = PerDocumentWriter::new(KEYS_FILE, n, spill)?;
+    for chunk in chunks(n) {
+        let part: Vec<(Prepared, TermCounts, SentenceKeys)> = chunk
+            .into_par_iter()
+            .map_init(String::new, |text, i| {
+                let d = &docs[i];
+                texts.load(i, text)?;
+                prepare(text, d.title, d.representative == i, config.passages)
+            })
+            .collect::<crate::Result<_>>()?;
+        let start = prepared.len();
+        let mut part_counts = Vec::with_capacity(part.len());
+        let mut part_keys = Vec::with_capacity(part.len());
+        for (p, c, k) in part {
+            prepared.push(p);
+            part_counts.push(c);
+            part_keys.push(k);
+        }
+        counts.extend(start, part_counts)?;
+        sentence_keys.extend(start, part_keys)?;
+    }
 
     // Stage 2: stories over representatives.
     let reps: Vec<usize> = (0..n).filter(|&i| docs[i].representative == i).collect();
@@ -302,62 +359,87 @@ pub fn read_corpus_terms_from(
     // whether they are boilerplate is decided once stories are known.
     let suspects = suspected_templates(&prepared, &reps, &outlet_ids);
     if !suspects.is_empty() {
-        prepared
-            .par_iter_mut()
-            .zip(docs.par_iter())
-            .enumerate()
-            .try_for_each_init(String::new, |text, (i, (p, d))| {
-                let hit = d.representative == i
-                    && p.block_keys
-                        .iter()
-                        .any(|k| k.is_some_and(|k| suspects.contains(&k)));
-                if hit {
+        let hits: Vec<usize> = reps
+            .iter()
+            .copied()
+            .filter(|&i| {
+                prepared[i]
+                    .block_keys
+                    .iter()
+                    .any(|k| k.is_some_and(|k| suspects.contains(&k)))
+            })
+            .collect();
+        for chunk in hits.chunks(CHUNK) {
+            let recounted: Vec<TermCounts> = chunk
+                .par_iter()
+                .map_init(String::new, |text, &i| {
+                    let p = &prepared[i];
                     texts.load(i, text)?;
-                    p.counts = content_counts(
+                    Ok(content_counts(
                         text,
-                        &p.segmentation,
+                        &p.segmentation.unpack(),
                         (&p.boilerplate, &BlockTerms::default()),
                         (&p.block_keys, &suspects),
                         &p.title_terms,
-                    );
-                }
-                crate::Result::Ok(())
-            })?;
+                    ))
+                })
+                .collect::<crate::Result<_>>()?;
+            for (&i, c) in chunk.iter().zip(recounted) {
+                counts.replace(i, c)?;
+            }
+        }
     }
-    let rep_counts: Vec<&TermCounts> = reps.iter().map(|&i| &prepared[i].counts).collect();
-    let idf = Idf::new(rep_counts.iter().copied());
-    let vectors: Vec<StoryVector> = rep_counts
+    let counts = counts.finish()?;
+    let mut idf = Idf::background();
+    for chunk in reps.chunks(CHUNK) {
+        let part: Vec<Cow<TermCounts>> = chunk
+            .par_iter()
+            .map_init(Vec::new, |bytes, &i| counts.get(i, bytes))
+            .collect::<crate::Result<_>>()?;
+        part.iter().for_each(|c| idf.add(c));
+    }
+    let vectors: Vec<StoryVector> = reps
         .par_iter()
-        .map(|c| StoryVector::new(c, &idf, config.story.max_terms))
-        .collect();
+        .map_init(Vec::new, |bytes, &i| {
+            let c = counts.get(i, bytes)?;
+            Ok(StoryVector::new(&c, &idf, config.story.max_terms))
+        })
+        .collect::<crate::Result<_>>()?;
     // The counts have made the vectors; later stages read sentence terms.
-    drop(rep_counts);
+    drop(counts);
     for p in &mut prepared {
-        p.counts = TermCounts::default();
         p.title_terms = Vec::new();
     }
     let rep_times: Vec<Option<i64>> = reps.iter().map(|&i| docs[i].timestamp).collect();
     // Sentence terms of every content sentence (own-evidence boilerplate left out).
-    let sentence_terms: Vec<DocumentTerms> = prepared
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || (TermExtractor::new(), String::new()),
-            |(ex, text), (i, p)| {
-                // Without passages, only representatives' terms are read (as story evidence).
-                if !config.passages && docs[i].representative != i {
-                    return Ok(DocumentTerms::default());
-                }
-                texts.load(i, text)?;
-                let seg = &p.segmentation;
-                let content = |s: usize| p.boilerplate[seg.block_of(s)].is_none();
-                let text = text.as_str();
-                let sentences =
-                    (0..seg.sentences.len()).map(|s| content(s).then(|| seg.sentences[s].of(text)));
-                Ok(DocumentTerms::extract(ex, sentences, &idf))
-            },
-        )
-        .collect::<crate::Result<_>>()?;
+    let mut sentence_terms = PerDocumentWriter::new(TERMS_FILE, n, spill)?;
+    for chunk in chunks(n) {
+        let start = chunk.start;
+        let part: Vec<DocumentTerms> = chunk
+            .into_par_iter()
+            .map_init(
+                || (TermExtractor::new(), String::new()),
+                |(ex, text), i| {
+                    // Without passages, only representatives' terms are read (as story evidence).
+                    if !config.passages && docs[i].representative != i {
+                        return Ok(DocumentTerms::default());
+                    }
+                    texts.load(i, text)?;
+                    let p = &prepared[i];
+                    let seg = &p.segmentation;
+                    let content = |s: usize| p.boilerplate[seg.block_of(s)].is_none();
+                    let text = text.as_str();
+                    let sentences = (0..seg.sentence_count()).map(|s| {
+                        let span = seg.sentence(s).filter(|_| content(s));
+                        span.map(|span| span.of(text))
+                    });
+                    Ok(DocumentTerms::extract(ex, sentences, &idf))
+                },
+            )
+            .collect::<crate::Result<_>>()?;
+        sentence_terms.extend(start, part)?;
+    }
+    let sentence_terms = sentence_terms.finish()?;
     let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
     Ok(CorpusTerms {
         config: *config,
@@ -369,7 +451,97 @@ pub fn read_corpus_terms_from(
         vectors,
         rep_times,
         sentence_terms,
+        sentence_keys: sentence_keys.finish()?,
+        keep_story_vectors: true,
     })
+}
+
+/// Documents handled at a time by the stages that may spill: what is in flight at once.
+const CHUNK: usize = 4096;
+
+/// `0..n` in ranges of [`CHUNK`].
+fn chunks(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..n).step_by(CHUNK).map(move |s| s..(s + CHUNK).min(n))
+}
+
+/// What the temporary files are called in errors.
+const COUNTS_FILE: &str = "temporary file of term counts";
+const TERMS_FILE: &str = "temporary file of sentence terms";
+const KEYS_FILE: &str = "temporary file of sentence keys";
+
+/// Per-document values being made: in memory, or written to a temporary file as they come
+/// (under a memory limit).
+enum PerDocumentWriter<T> {
+    Memory(Vec<T>),
+    Disk(SpillWriter<T>),
+}
+
+impl<T: Spillable + Default + Send + Sync> PerDocumentWriter<T> {
+    fn new(what: &'static str, documents: usize, spill: bool) -> crate::Result<Self> {
+        Ok(if spill {
+            PerDocumentWriter::Disk(SpillWriter::new(what, documents)?)
+        } else {
+            PerDocumentWriter::Memory(Vec::with_capacity(documents))
+        })
+    }
+
+    /// Add the values of documents `start..` (following those already added).
+    fn extend(&mut self, start: usize, values: Vec<T>) -> crate::Result<()> {
+        match self {
+            PerDocumentWriter::Memory(all) => all.extend(values),
+            PerDocumentWriter::Disk(writer) => {
+                let encoded: Vec<Vec<u8>> = values
+                    .par_iter()
+                    .map(|v| {
+                        let mut out = Vec::new();
+                        v.encode(&mut out);
+                        out
+                    })
+                    .collect();
+                for (k, bytes) in encoded.iter().enumerate() {
+                    writer.put_encoded(start + k, bytes)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Replace document `i`'s value.
+    fn replace(&mut self, i: usize, value: T) -> crate::Result<()> {
+        match self {
+            PerDocumentWriter::Memory(all) => {
+                if let Some(slot) = all.get_mut(i) {
+                    *slot = value;
+                }
+                Ok(())
+            }
+            PerDocumentWriter::Disk(writer) => writer.put(i, &value),
+        }
+    }
+
+    fn finish(self) -> crate::Result<PerDocument<T>> {
+        Ok(match self {
+            PerDocumentWriter::Memory(all) => PerDocument::Memory(all),
+            PerDocumentWriter::Disk(writer) => PerDocument::Disk(writer.finish()?),
+        })
+    }
+}
+
+/// Per-document values, in memory or in a temporary file.
+#[derive(Debug)]
+enum PerDocument<T> {
+    Memory(Vec<T>),
+    Disk(Spilled<T>),
+}
+
+impl<T: Spillable + Clone + Default> PerDocument<T> {
+    /// Document `i`'s value (`bytes` is scratch for reading it back).
+    fn get(&self, i: usize, bytes: &mut Vec<u8>) -> crate::Result<Cow<'_, T>> {
+        match self {
+            PerDocument::Memory(all) => Ok(all.get(i).map_or_else(Cow::default, Cow::Borrowed)),
+            PerDocument::Disk(file) => file.get(i, bytes).map(Cow::Owned),
+        }
+    }
 }
 
 /// A corpus after the stages that read texts (see [`read_corpus_terms`]).
@@ -383,10 +555,21 @@ pub struct CorpusTerms {
     suspects: AHashSet<u64>,
     vectors: Vec<StoryVector>,
     rep_times: Vec<Option<i64>>,
-    sentence_terms: Vec<DocumentTerms>,
+    sentence_terms: PerDocument<DocumentTerms>,
+    sentence_keys: PerDocument<SentenceKeys>,
+    keep_story_vectors: bool,
 }
 
 impl CorpusTerms {
+    /// Let the story vectors go as soon as they have made the stories, for a caller that does
+    /// not read them (a report of passages): about a kilobyte a representative, most of what
+    /// the alignment would otherwise hold besides its own work. [`CorpusAnalysis::article`]
+    /// then gives none.
+    pub fn without_story_vectors(mut self) -> Self {
+        self.keep_story_vectors = false;
+        self
+    }
+
     /// The remaining stages: story clusters, templates, alignment and partner lists.
     pub fn analyze(self) -> crate::Result<CorpusAnalysis> {
         let CorpusTerms {
@@ -399,30 +582,39 @@ impl CorpusTerms {
             mut vectors,
             rep_times,
             mut sentence_terms,
+            sentence_keys,
+            keep_story_vectors,
         } = self;
         let config = &config;
         let n = representatives.len();
         let mut edges = story_edges(&vectors, &rep_times, &config.story);
         // Passage evidence: rewrites of one story carry some of the same sentences; stories of the
         // same kind share vocabulary but not sentences with the same facts.
-        edges.par_chunk_by_mut(|x, y| x.a == y.a).for_each(|group| {
-            let a = reps[group[0].a];
-            for e in group.iter_mut() {
-                let b = reps[e.b];
-                let matched = align_pair(&sentence_terms[a], &sentence_terms[b]);
-                let suspect = |doc: usize, sentence: usize| {
-                    let p = &prepared[doc];
-                    let block = p.segmentation.block_of(sentence);
-                    p.block_keys[block].is_some_and(|k| suspects.contains(&k))
-                };
-                let shared = matched
-                    .iter()
-                    .enumerate()
-                    .filter(|(s, m)| m.is_some_and(|(os, _)| !suspect(a, *s) && !suspect(b, os)))
-                    .count();
-                e.similarity *= passage_evidence(shared);
-            }
-        });
+        edges
+            .par_chunk_by_mut(|x, y| x.a == y.a)
+            .try_for_each_init(Vec::new, |bytes, group| {
+                let a = reps[group[0].a];
+                let terms_a = sentence_terms.get(a, bytes)?;
+                for e in group.iter_mut() {
+                    let b = reps[e.b];
+                    let terms_b = sentence_terms.get(b, bytes)?;
+                    let matched = align_pair(&terms_a, &terms_b);
+                    let suspect = |doc: usize, sentence: usize| {
+                        let p = &prepared[doc];
+                        let block = p.segmentation.block_of(sentence);
+                        p.block_keys[block].is_some_and(|k| suspects.contains(&k))
+                    };
+                    let shared = matched
+                        .iter()
+                        .enumerate()
+                        .filter(|(s, m)| {
+                            m.is_some_and(|(os, _)| !suspect(a, *s) && !suspect(b, os))
+                        })
+                        .count();
+                    e.similarity *= passage_evidence(shared);
+                }
+                crate::Result::Ok(())
+            })?;
         let rep_story = cluster_story_edges(reps.len(), &mut edges, config.story.threshold);
         drop(edges);
         let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();
@@ -440,10 +632,14 @@ impl CorpusTerms {
             })
             .collect();
 
-        let mut rep_vectors: Vec<Option<StoryVector>> = vec![None; n];
-        for (k, &r) in reps.iter().enumerate() {
-            rep_vectors[r] = Some(std::mem::take(&mut vectors[k]));
+        let mut rep_vectors: Vec<Option<StoryVector>> = Vec::new();
+        if keep_story_vectors {
+            rep_vectors = vec![None; n];
+            for (k, &r) in reps.iter().enumerate() {
+                rep_vectors[r] = Some(std::mem::take(&mut vectors[k]));
+            }
         }
+        drop(vectors);
         if !config.passages {
             let (segmentations, boilerplate) = prepared
                 .into_iter()
@@ -467,27 +663,38 @@ impl CorpusTerms {
                 }
             }
         }
+        let templates = templates.templates();
         prepared.par_iter_mut().for_each(|p| {
             for (b, key) in p.block_keys.iter().enumerate() {
-                if p.boilerplate[b].is_none() && key.is_some_and(|k| templates.is_template(k)) {
+                if p.boilerplate[b].is_none() && key.is_some_and(|k| templates.contains(&k)) {
                     p.boilerplate[b] = Some(BoilerplateReason::Template);
                 }
             }
         });
         drop(templates);
 
-        // Stage 4: alignment, template sentences left out.
-        prepared
-            .par_iter()
-            .zip(sentence_terms.par_iter_mut())
-            .for_each(|(p, terms)| {
-                let blocks = p.segmentation.blocks.iter().enumerate();
-                terms.forget(
-                    blocks
-                        .filter(|(b, _)| p.boilerplate[*b].is_some())
-                        .flat_map(|(_, block)| block.sentences.clone()),
-                );
-            });
+        // Stage 4: alignment, template sentences left out: at once in memory, as each
+        // document is read back from a temporary file.
+        let templates_of = |p: &Prepared| {
+            let blocks = p.segmentation.block_sentences().enumerate();
+            blocks
+                .filter(|(b, _)| p.boilerplate[*b].is_some())
+                .flat_map(|(_, sentences)| sentences)
+                .collect::<Vec<usize>>()
+        };
+        if let PerDocument::Memory(all) = &mut sentence_terms {
+            prepared
+                .par_iter()
+                .zip(all.par_iter_mut())
+                .for_each(|(p, terms)| terms.forget(templates_of(p)));
+        }
+        let aligned_terms = |i: usize, bytes: &mut Vec<u8>| {
+            let mut terms = sentence_terms.get(i, bytes)?;
+            if matches!(terms, Cow::Owned(_)) {
+                terms.to_mut().forget(templates_of(&prepared[i]));
+            }
+            crate::Result::Ok(terms)
+        };
         let mut story_reps: Vec<Vec<usize>> = vec![Vec::new(); renumber.len()];
         for &r in &reps {
             story_reps[stories[r]].push(r);
@@ -504,30 +711,38 @@ impl CorpusTerms {
         type Aligned = (usize, SentenceLinks, Vec<Option<(usize, f64)>>);
         let per_story: Vec<Vec<Aligned>> = story_reps
             .par_iter()
-            .map(|members| {
+            .map_init(Vec::new, |bytes, members| {
+                let sentences = |doc: usize| prepared[doc].segmentation.sentence_count();
                 let mut lists: AHashMap<usize, SentenceLinks> = AHashMap::new();
                 let mut in_representative: AHashMap<usize, Vec<Option<(usize, f64)>>> =
                     AHashMap::new();
                 let mut add = |m: &SentenceMatch| {
                     let list = lists
                         .entry(m.from.doc)
-                        .or_insert_with(|| vec![Vec::new(); sentence_terms[m.from.doc].len()]);
+                        .or_insert_with(|| vec![Vec::new(); sentences(m.from.doc)]);
                     if let Some(l) = list.get_mut(m.from.sentence) {
                         l.push((m.to, m.similarity));
                     }
                 };
+                let member_terms: Vec<Cow<DocumentTerms>> = members
+                    .iter()
+                    .map(|&m| aligned_terms(m, bytes))
+                    .collect::<crate::Result<_>>()?;
                 if members.len() > 1 {
-                    let group: Vec<(usize, &DocumentTerms)> =
-                        members.iter().map(|&m| (m, &sentence_terms[m])).collect();
+                    let group: Vec<(usize, &DocumentTerms)> = members
+                        .iter()
+                        .zip(&member_terms)
+                        .map(|(&m, t)| (m, t.as_ref()))
+                        .collect();
                     align_group(&group).iter().for_each(&mut add);
                 }
-                for &r in members {
+                for (&r, terms_r) in members.iter().zip(&member_terms) {
                     for &c in &copies_of[r] {
-                        let matches =
-                            align_group(&[(c, &sentence_terms[c]), (r, &sentence_terms[r])]);
+                        let terms_c = aligned_terms(c, bytes)?;
+                        let matches = align_group(&[(c, &terms_c), (r, terms_r)]);
                         let slots = in_representative
                             .entry(c)
-                            .or_insert_with(|| vec![None; sentence_terms[c].len()]);
+                            .or_insert_with(|| vec![None; sentences(c)]);
                         for m in &matches {
                             if m.from.doc == c && m.to.doc == r {
                                 if let Some(slot) = slots.get_mut(m.from.sentence) {
@@ -551,9 +766,9 @@ impl CorpusTerms {
                         .into_iter()
                         .map(|(doc, slots)| (doc, Vec::new(), slots)),
                 );
-                out
+                Ok(out)
             })
-            .collect();
+            .collect::<crate::Result<_>>()?;
         // What follows reads the aligned lists, not the terms.
         drop(sentence_terms);
         let mut aligned: Vec<SentenceLinks> = vec![Vec::new(); n];
@@ -565,21 +780,39 @@ impl CorpusTerms {
         // Sentences repeated word for word: in documents of different stories from
         // VERBATIM_MIN_WORDS words (shorter ones coincide by chance), within a story from
         // STORY_VERBATIM_MIN_WORDS (alignment by terms misses sentences with few content words).
-        let verbatim = VerbatimGroups::new(n, |doc| {
+        // Each document's entries: its content sentences' keys.
+        let entries = |doc: usize, bytes: &mut Vec<u8>| {
             let p = &prepared[doc];
-            p.sentence_keys
-                .iter()
-                .enumerate()
-                .filter_map(move |(sentence, key)| {
-                    let block = p.segmentation.block_of(sentence);
-                    match (key, p.boilerplate.get(block).copied().flatten()) {
-                        (Some((k, words)), None) => {
-                            Some((sentence, *k, *words as usize >= VERBATIM_MIN_WORDS))
-                        }
-                        _ => None,
-                    }
-                })
-        });
+            let keys = sentence_keys.get(doc, bytes)?;
+            let keyed = keys.0.iter().enumerate().filter_map(|(sentence, key)| {
+                let block = p.segmentation.block_of(sentence);
+                match (key, p.boilerplate.get(block).copied().flatten()) {
+                    (Some((k, words)), None) => VerbatimGroups::entry(
+                        (doc, sentence),
+                        *k,
+                        *words as usize >= VERBATIM_MIN_WORDS,
+                    ),
+                    _ => None,
+                }
+            });
+            crate::Result::Ok(keyed.collect::<Vec<_>>())
+        };
+        // Counted first, so the one list is allocated once to its size: grown by doubling, it
+        // held up to twice its entries at the moment the corpus's memory peaks.
+        let total: usize = (0..n)
+            .into_par_iter()
+            .map_init(Vec::new, |bytes, doc| Ok(entries(doc, bytes)?.len()))
+            .sum::<crate::Result<usize>>()?;
+        let mut keyed: Vec<(u64, u32, u32)> = Vec::with_capacity(total);
+        for chunk in chunks(n) {
+            let part: Vec<Vec<(u64, u32, u32)>> = chunk
+                .into_par_iter()
+                .map_init(Vec::new, |bytes, doc| entries(doc, bytes))
+                .collect::<crate::Result<_>>()?;
+            keyed.extend(part.into_iter().flatten());
+        }
+        drop(sentence_keys);
+        let verbatim = VerbatimGroups::from_entries(n, keyed);
         let has_copies: Vec<bool> = copies_of.iter().map(|c| !c.is_empty()).collect();
         let (segmentations, boilerplate) = prepared
             .into_iter()
@@ -628,7 +861,7 @@ struct PartnerState {
 #[derive(Debug)]
 pub struct CorpusAnalysis {
     stories: Vec<usize>,
-    segmentations: Vec<Segmentation>,
+    segmentations: Vec<PackedSegmentation>,
     boilerplate: Vec<Vec<Option<BoilerplateReason>>>,
     story_vectors: Vec<Option<StoryVector>>,
     passages: Option<PartnerState>,
@@ -655,6 +888,12 @@ impl CorpusAnalysis {
         &self.stories
     }
 
+    /// The story vector of document `i`, when it is a near-duplicate representative (and the
+    /// vectors were kept).
+    pub fn story_vector(&self, i: usize) -> Option<&StoryVector> {
+        self.story_vectors.get(i)?.as_ref()
+    }
+
     /// Where passages' partners come from, when passages are labelled.
     fn partner_sources(&self) -> Option<PartnerSources<'_>> {
         let state = self.passages.as_ref()?;
@@ -673,18 +912,18 @@ impl CorpusAnalysis {
 
     /// The analysis of document `i`: its story, blocks, boilerplate and labelled passages.
     pub fn article(&self, i: usize) -> ArticleAnalysis {
-        let segmentation = &self.segmentations[i];
+        let segmentation = self.segmentations[i].unpack();
         let boilerplate = &self.boilerplate[i];
         let passages = match self.partner_sources() {
-            Some(sources) => build_passages(segmentation, boilerplate, &sources.partners(i)),
+            Some(sources) => build_passages(&segmentation, boilerplate, &sources.partners(i)),
             None => Vec::new(),
         };
         ArticleAnalysis {
             story: self.stories[i],
-            segmentation: segmentation.clone(),
+            segmentation,
             boilerplate: boilerplate.clone(),
             passages,
-            story_vector: self.story_vectors[i].clone(),
+            story_vector: self.story_vectors.get(i).cloned().flatten(),
         }
     }
 
@@ -753,6 +992,13 @@ mod tests {
                 .analyze()
                 .unwrap();
             prop_assert_eq!(format!("{:?}", from_file.articles(0..texts.len())), format!("{analyses:?}"));
+            // So do term counts and sentence terms kept in temporary files.
+            let limited = AnalysisConfig { memory_limit: Some(1 << 20), ..AnalysisConfig::default() };
+            let spilled_terms = read_corpus_terms_from(&blank, &spilled, &limited)
+                .unwrap()
+                .analyze()
+                .unwrap();
+            prop_assert_eq!(format!("{:?}", spilled_terms.articles(0..texts.len())), format!("{analyses:?}"));
             for (i, a) in analyses.iter().enumerate() {
                 let text = &texts[i];
                 let mut covered = vec![false; text.len()];

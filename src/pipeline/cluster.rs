@@ -15,9 +15,12 @@ use crate::near_dup::cluster::{
 };
 use crate::near_dup::shingle_store::{ShingleStore, StoredSet};
 use crate::near_dup::verify::Measure;
-use crate::pipeline::analysis::{analyze, AnalysisConfig, ArticleInput};
+use crate::pipeline::analysis::{read_corpus_terms_from, AnalysisConfig, ArticleInput};
 use crate::pipeline::bucket::DEFAULT_SORT_BUDGET;
-use crate::pipeline::ingest::{parse_timestamp, read_corpus, Entry, StreamOptions};
+use crate::pipeline::ingest::{
+    parse_timestamp, read_corpus, Entry, FingerprintedDocument, StreamOptions,
+};
+use crate::pipeline::texts::{SpilledTexts, TextSpiller};
 use crate::pipeline::Observer;
 use crate::read::document::Skipped;
 use crate::read::DEFAULT_MAX_RECORD_BYTES;
@@ -55,8 +58,9 @@ pub struct ClusterConfig {
     /// Cluster stories instead of near-duplicates, with these parameters.
     pub story: Option<StoryConfig>,
     /// Sort band keys within about this many bytes instead of holding them in an in-memory
-    /// index (near-duplicates only: story clustering holds every text). A record limit left at
-    /// its default is lowered to an eighth of it, since several records are in flight.
+    /// index; story clustering keeps its term counts and sentence terms in temporary files too
+    /// ([`AnalysisConfig::memory_limit`]). A record limit left at its default is lowered to an
+    /// eighth of it, since several records are in flight.
     pub memory_limit: Option<usize>,
 }
 
@@ -101,35 +105,56 @@ impl Clustering {
     }
 }
 
-/// What clustering keeps of a document once it is fingerprinted: its LSH band keys and where
-/// its shingle set went, never the set or the signature themselves. Per document this is about
-/// 100 bytes plus its id and date: band keys live in one flat array, outlets are shared, and
-/// texts are kept apart (and only for story clustering).
-struct Record {
-    meta: DocumentMeta,
-    timestamp: Option<i64>,
-    bytes: usize,
+/// What clustering keeps of a document besides what its caller holds: its LSH band keys and
+/// where its shingle set went, never the set or the signature themselves.
+struct Held<T> {
+    document: T,
     /// Where its band keys start in the flat array of all keys.
     keys: usize,
     set: StoredSet,
 }
 
-/// Cluster the documents of `inputs` (files, directories, `-` for standard input).
-pub fn cluster_inputs(
+/// What [`cluster_inputs`] holds of a document: about 100 bytes plus its id and date (band
+/// keys live in one flat array, outlets are shared, texts are kept apart and only for story
+/// clustering).
+struct Record {
+    meta: DocumentMeta,
+    timestamp: Option<i64>,
+    bytes: usize,
+}
+
+/// Documents read from inputs and clustered into near-duplicates, each held as its caller
+/// chose (see [`read_near_duplicates`]).
+pub(crate) struct NearDuplicates<T> {
+    /// What the caller holds of every document, in input order.
+    pub documents: Vec<T>,
+    /// Each document's cluster, in the same order.
+    pub memberships: Vec<Membership>,
+    /// Every record skipped, in input order.
+    pub skipped: Vec<Skipped>,
+    /// Documents and skipped records interleaved as they were read.
+    pub order: Vec<Entry>,
+    /// Runs the band-key sort spilled to temporary files, under a memory limit.
+    pub spilled_runs: Option<usize>,
+}
+
+/// How a held document takes part in clustering: (id, text length, time) for the visit order.
+pub(crate) type VisitKey<'a> = (&'a str, usize, Option<i64>);
+
+/// Read and fingerprint `inputs`, cluster near-duplicates (the representative chosen by `keep`),
+/// and hold of each document what `hold` makes of it: shingle sets go to a temporary file and
+/// band keys to one array (or, within `memory_limit`, an external sort), so the fingerprints
+/// need not be held. `visit_key` tells the clustering a held document's id, length and time.
+pub(crate) fn read_near_duplicates<T>(
     inputs: &[PathBuf],
-    config: &ClusterConfig,
+    options: &StreamOptions,
+    (matching, keep, memory_limit): (&MatchConfig, Keep, Option<usize>),
     observer: &mut dyn Observer,
-) -> Result<Clustering> {
-    if config.memory_limit.is_some() && config.story.is_some() {
-        return Err(Error::invalid(
-            "memory_limit",
-            "bounds near-duplicate clustering; story clustering holds every text in memory",
-        ));
-    }
-    let matching = &config.matching;
-    let mut options = config.read.clone();
-    options.keep_text = config.story.is_some();
-    if let Some(limit) = config.memory_limit {
+    mut hold: impl FnMut(FingerprintedDocument) -> Result<T>,
+    visit_key: impl Fn(&T) -> VisitKey<'_>,
+) -> Result<NearDuplicates<T>> {
+    let mut options = options.clone();
+    if let Some(limit) = memory_limit {
         // Several records are in flight at once: each gets a fraction of the limit, unless
         // the caller chose the record limit itself.
         if options.max_record_bytes == DEFAULT_MAX_RECORD_BYTES {
@@ -138,17 +163,12 @@ pub fn cluster_inputs(
     }
     let mut store = ShingleStore::new()?;
     let bands = matching.lsh.bands;
-    let keep_text = options.keep_text;
     // Band keys go to an external sort under a memory limit, else to one flat array.
-    let mut spill = config
-        .memory_limit
+    let mut spill = memory_limit
         .map(|limit| KeySorter::new(limit / 2))
         .transpose()?;
     let mut documents = 0usize;
     let mut all_keys: Vec<u32> = Vec::new();
-    let mut outlets: HashSet<Arc<str>> = HashSet::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut titles: Vec<Option<String>> = Vec::new();
     let corpus = read_corpus(inputs, &options, observer, |doc| {
         let keys = short_keys(&band_keys(&doc.fingerprint.signature, &matching.lsh)?);
         let start = all_keys.len();
@@ -157,68 +177,119 @@ pub fn cluster_inputs(
             None => all_keys.extend(keys),
         }
         documents += 1;
-        let outlet = doc.outlet.map(|o| match outlets.get(o.as_str()) {
-            Some(shared) => Arc::clone(shared),
-            None => {
-                let shared: Arc<str> = o.into();
-                outlets.insert(Arc::clone(&shared));
-                shared
-            }
-        });
-        if keep_text {
-            // Indexed like the records: one text per document.
-            texts.push(doc.text.unwrap_or_default());
-            titles.push(doc.title);
-        }
-        Ok(Record {
-            set: store.push(&doc.fingerprint.shingles)?,
+        let set = store.push(&doc.fingerprint.shingles)?;
+        Ok(Held {
+            document: hold(doc)?,
             keys: start,
-            meta: DocumentMeta {
-                id: doc.id,
-                outlet,
-                date: doc.date,
-            },
-            timestamp: doc.timestamp,
-            bytes: doc.bytes,
+            set,
         })
     })?;
-    let records = corpus.documents;
-    let unparsed_dates = records
+    let held = corpus.documents;
+    let inputs: Vec<ClusterInput> = held
         .iter()
-        .filter(|r| r.meta.date.is_some() && r.timestamp.is_none())
-        .count();
-    let inputs: Vec<ClusterInput> = records
-        .iter()
-        .map(|r| ClusterInput {
-            id: &r.meta.id,
-            keys: all_keys.get(r.keys..r.keys + bands).unwrap_or_default(),
-            bytes: r.bytes,
-            timestamp: r.timestamp,
+        .map(|h| {
+            let (id, bytes, timestamp) = visit_key(&h.document);
+            ClusterInput {
+                id,
+                keys: all_keys.get(h.keys..h.keys + bands).unwrap_or_default(),
+                bytes,
+                timestamp,
+            }
         })
         .collect();
-    let sets: Vec<StoredSet> = records.iter().map(|r| r.set).collect();
+    let sets: Vec<StoredSet> = held.iter().map(|h| h.set).collect();
     let reader = store.finish()?;
     let sets = OnDisk {
         reader: &reader,
         sets: &sets,
     };
     let mut spilled_runs = None;
-    let mut memberships = match (spill, config.memory_limit) {
+    let memberships = match (spill, memory_limit) {
         (Some(sorter), Some(limit)) => {
             let sorted = sorter.finish()?;
             spilled_runs = Some(sorted.spilled_files());
             let grouped = |g: &mut BucketGrouper| sorted.for_each_shared(|_, _, d| g.add(d));
-            cluster_buckets(&inputs, grouped, &sets, matching, config.keep, limit / 2)?
+            cluster_buckets(&inputs, grouped, &sets, matching, keep, limit / 2)?
         }
-        _ => cluster_sets(&inputs, &sets, matching, config.keep)?,
+        _ => cluster_sets(&inputs, &sets, matching, keep)?,
     };
-    drop(reader);
-    if let Some(story) = config.story {
+    drop(inputs);
+    Ok(NearDuplicates {
+        documents: held.into_iter().map(|h| h.document).collect(),
+        memberships,
+        skipped: corpus.skipped,
+        order: corpus.order,
+        spilled_runs,
+    })
+}
+
+/// Cluster the documents of `inputs` (files, directories, `-` for standard input).
+pub fn cluster_inputs(
+    inputs: &[PathBuf],
+    config: &ClusterConfig,
+    observer: &mut dyn Observer,
+) -> Result<Clustering> {
+    let mut options = config.read.clone();
+    options.keep_text = config.story.is_some();
+    let mut outlets: HashSet<Arc<str>> = HashSet::new();
+    // Story clustering reads texts twice more: they wait in a temporary file, read back one
+    // at a time.
+    let mut texts = config.story.map(|_| TextSpiller::new()).transpose()?;
+    let mut titles: Vec<Option<String>> = Vec::new();
+    let found = read_near_duplicates(
+        inputs,
+        &options,
+        (&config.matching, config.keep, config.memory_limit),
+        observer,
+        |doc| {
+            let outlet = doc.outlet.map(|o| match outlets.get(o.as_str()) {
+                Some(shared) => Arc::clone(shared),
+                None => {
+                    let shared: Arc<str> = o.into();
+                    outlets.insert(Arc::clone(&shared));
+                    shared
+                }
+            });
+            if let Some(texts) = texts.as_mut() {
+                // Indexed like the records: one text per document.
+                texts.push(doc.text.as_deref())?;
+                titles.push(doc.title);
+            }
+            Ok(Record {
+                meta: DocumentMeta {
+                    id: doc.id,
+                    outlet,
+                    date: doc.date,
+                },
+                timestamp: doc.timestamp,
+                bytes: doc.bytes,
+            })
+        },
+        |r| (r.meta.id.as_str(), r.bytes, r.timestamp),
+    )?;
+    let records = found.documents;
+    let unparsed_dates = records
+        .iter()
+        .filter(|r| r.meta.date.is_some() && r.timestamp.is_none())
+        .count();
+    let mut memberships = found.memberships;
+    if let (Some(story), Some(texts)) = (config.story, texts) {
         let analysis = AnalysisConfig {
             story,
             passages: false,
+            memory_limit: config.memory_limit,
             ..AnalysisConfig::default()
         };
+        let texts = texts.finish()?;
+        let inputs: Vec<ClusterInput> = records
+            .iter()
+            .map(|r| ClusterInput {
+                id: &r.meta.id,
+                keys: &[],
+                bytes: r.bytes,
+                timestamp: r.timestamp,
+            })
+            .collect();
         memberships = story_memberships(
             &inputs,
             &records,
@@ -228,14 +299,13 @@ pub fn cluster_inputs(
             config.keep,
         )?;
     }
-    drop(inputs);
     Ok(Clustering {
         documents: records.into_iter().map(|r| r.meta).collect(),
         memberships,
-        skipped: corpus.skipped,
-        order: corpus.order,
+        skipped: found.skipped,
+        order: found.order,
         unparsed_dates,
-        spilled_runs,
+        spilled_runs: found.spilled_runs,
         tables: Vec::new(),
     })
 }
@@ -245,7 +315,7 @@ pub fn cluster_inputs(
 fn story_memberships(
     items: &[ClusterInput<'_>],
     records: &[Record],
-    (texts, titles): (&[String], &[Option<String>]),
+    (texts, titles): (&SpilledTexts, &[Option<String>]),
     near: &[Membership],
     config: &AnalysisConfig,
     keep: Keep,
@@ -255,35 +325,37 @@ fn story_memberships(
         .zip(near)
         .enumerate()
         .map(|(i, (r, m))| ArticleInput {
-            text: texts.get(i).map_or("", String::as_str),
+            // Read from `texts`.
+            text: "",
             title: titles.get(i).and_then(Option::as_deref),
             outlet: r.meta.outlet.as_deref(),
             timestamp: r.timestamp,
             representative: m.representative,
         })
         .collect();
-    let analyses = analyze(&inputs, config)?;
-    let stories = analyses.iter().map(|a| a.story + 1).max().unwrap_or(0);
-    let mut representative = vec![usize::MAX; stories];
+    let analysis = read_corpus_terms_from(&inputs, texts, config)?.analyze()?;
+    let stories = analysis.stories();
+    let count = stories.iter().map(|&s| s + 1).max().unwrap_or(0);
+    let mut representative = vec![usize::MAX; count];
     for i in visit_order(items, keep) {
-        let s = analyses[i].story;
+        let s = stories[i];
         if representative[s] == usize::MAX {
             representative[s] = i;
         }
     }
-    let vector = |i: usize| analyses[near[i].representative].story_vector.as_ref();
-    Ok(analyses
+    let vector = |i: usize| analysis.story_vector(near[i].representative);
+    Ok(stories
         .iter()
         .enumerate()
-        .map(|(i, a)| {
-            let r = representative[a.story];
+        .map(|(i, &story)| {
+            let r = representative[story];
             let similarity = match (vector(i), vector(r)) {
                 _ if i == r => 1.0,
                 (Some(x), Some(y)) => x.cosine(y),
                 _ => 0.0,
             };
             Membership {
-                cluster: a.story,
+                cluster: story,
                 representative: r,
                 similarity,
             }

@@ -1,21 +1,22 @@
 //! Stories and passages of a corpus read from inputs: read, cluster near-duplicates (the first
 //! copy represents), then the story and passage stages over the representatives.
 //!
-//! Main choice: the corpus is held in memory, compactly, except its texts: once near-duplicates
-//! are found they go to a temporary file and are read back one at a time by the stages that
-//! read them (a report that quotes them keeps them in memory instead). Every content
-//! sentence's terms stay packed per document until the alignment, and each document's
-//! passages are labelled only when it is read. The work is linear in the corpus; memory grows
-//! with it too, by about 21 KB an article at the peak on news-length text with dense sentence
-//! reuse, and is not yet bounded by a limit.
+//! Main choice: the corpus is held in memory, compactly, except what is read back one document
+//! at a time: shingle sets go to a temporary file as documents are read (as in
+//! [`crate::cluster_inputs`]), and so do texts, unless the report quotes them; within a memory
+//! limit ([`AnalysisConfig::memory_limit`]) term counts, sentence terms and sentence keys do
+//! too. Each document's passages are labelled only when it is read. The work is linear in the
+//! corpus; what stays in memory grows with it by a few kilobytes an article (segments, story
+//! vectors, partner lists), within a limit or not.
 
 use crate::error::Result;
-use crate::near_dup::cluster::{cluster, ClusterItem, Keep, MatchConfig, Membership};
+use crate::near_dup::cluster::{Keep, MatchConfig, Membership};
 use crate::pipeline::analysis::{
     read_corpus_terms, read_corpus_terms_from, AnalysisConfig, ArticleInput, CorpusAnalysis,
 };
-use crate::pipeline::ingest::{read_corpus, Entry, FingerprintedDocument, StreamOptions};
-use crate::pipeline::texts::SpilledTexts;
+use crate::pipeline::cluster::read_near_duplicates;
+use crate::pipeline::ingest::{Entry, FingerprintedDocument, StreamOptions};
+use crate::pipeline::texts::TextSpiller;
 use crate::pipeline::Observer;
 use crate::read::document::Skipped;
 use std::path::PathBuf;
@@ -39,7 +40,8 @@ pub struct Analyzed {
     pub documents: Vec<FingerprintedDocument>,
     /// Each document's near-duplicate cluster.
     pub memberships: Vec<Membership>,
-    /// Each document's story, and its passages when it is read.
+    /// Each document's story, and its passages when it is read (no story vectors: they have
+    /// made the stories).
     pub analysis: CorpusAnalysis,
     /// Every record skipped, in input order.
     pub skipped: Vec<Skipped>,
@@ -59,20 +61,32 @@ pub fn analyze_inputs(
     config.story.validate()?;
     let mut options = read.clone();
     options.keep_text = true;
-    let corpus = read_corpus(inputs, &options, observer, Ok)?;
-    let mut documents = corpus.documents;
-    let items: Vec<ClusterItem> = documents
-        .iter()
-        .map(FingerprintedDocument::cluster_item)
-        .collect();
-    let memberships = cluster(&items, matching, Keep::First)?;
-    drop(items);
-    // Near-duplicates are found: what remains needs the texts, not the fingerprints.
-    for d in &mut documents {
-        d.fingerprint.release();
-    }
-    let terms = match texts {
-        Texts::Keep => {
+    // Texts a caller does not keep go to a temporary file as they are read; the stages that
+    // read them read them back one at a time, so no text is in memory after reading.
+    let mut spiller = match texts {
+        Texts::Keep => None,
+        Texts::Drop => Some(TextSpiller::new()?),
+    };
+    let found = read_near_duplicates(
+        inputs,
+        &options,
+        (matching, Keep::First, config.memory_limit),
+        observer,
+        |mut doc| {
+            if let Some(spiller) = spiller.as_mut() {
+                spiller.push(doc.text.as_deref())?;
+                doc.text = None;
+            }
+            // Near-duplicates are found from the band keys and the stored shingle sets: what
+            // remains needs the texts, not the fingerprints.
+            doc.fingerprint.release();
+            Ok(doc)
+        },
+        |d| (d.id.as_str(), d.bytes, d.timestamp),
+    )?;
+    let (documents, memberships) = (found.documents, found.memberships);
+    let terms = match spiller {
+        None => {
             let text_of: Vec<&str> = documents
                 .iter()
                 .map(|d| d.text.as_deref().unwrap_or(""))
@@ -80,24 +94,20 @@ pub fn analyze_inputs(
             let articles = ArticleInput::of_documents(&documents, &memberships, &text_of);
             read_corpus_terms(&articles, config)?
         }
-        Texts::Drop => {
-            // The texts go to a temporary file, read back one at a time by the stages that
-            // read them: the story stage's memory then holds no text.
-            let spilled = SpilledTexts::new(documents.iter().map(|d| d.text.as_deref()))?;
-            for d in &mut documents {
-                d.text = None;
-            }
+        Some(spiller) => {
+            let spilled = spiller.finish()?;
             let none = vec![""; documents.len()];
             let articles = ArticleInput::of_documents(&documents, &memberships, &none);
             read_corpus_terms_from(&articles, &spilled, config)?
         }
     };
-    let analysis = terms.analyze()?;
+    // A report reads stories and passages, not the vectors that made the stories.
+    let analysis = terms.without_story_vectors().analyze()?;
     Ok(Analyzed {
         documents,
         memberships,
         analysis,
-        skipped: corpus.skipped,
-        order: corpus.order,
+        skipped: found.skipped,
+        order: found.order,
     })
 }

@@ -7,9 +7,7 @@
 //! thread reuses.
 
 use crate::error::{Error, Result};
-use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
-use std::sync::Mutex;
+use crate::spill::{Record, RecordReader, RecordWriter};
 
 /// Document texts by index, each copied into a buffer when a stage reads it.
 pub trait TextSource: Sync {
@@ -29,67 +27,73 @@ impl TextSource for [&str] {
 /// Texts written to an anonymous temporary file (removed when dropped), read back by position.
 #[derive(Debug)]
 pub struct SpilledTexts {
-    file: Mutex<File>,
-    /// Per document: where its text starts in the file, and its length in bytes.
-    spans: Vec<(u64, u32)>,
+    file: RecordReader,
+    /// Per document, where its text is.
+    records: Vec<Record>,
 }
 
 /// What the temporary file is called in errors.
 const SPILL_NAME: &str = "temporary file of texts";
 
+/// Writes texts to a temporary file as they come, in document order: a reader can spill each
+/// text as soon as it is read. [`TextSpiller::finish`] makes them readable.
+#[derive(Debug)]
+pub struct TextSpiller {
+    writer: RecordWriter,
+    records: Vec<Record>,
+}
+
+impl TextSpiller {
+    /// A new, empty file.
+    pub fn new() -> Result<Self> {
+        Ok(TextSpiller {
+            writer: RecordWriter::new(SPILL_NAME)?,
+            records: Vec::new(),
+        })
+    }
+
+    /// Append the next document's text (`None` is an empty text).
+    pub fn push(&mut self, text: Option<&str>) -> Result<()> {
+        let record = self.writer.push(text.unwrap_or("").as_bytes())?;
+        self.records.push(record);
+        Ok(())
+    }
+
+    /// Flush and switch to reading.
+    pub fn finish(self) -> Result<SpilledTexts> {
+        Ok(SpilledTexts {
+            file: self.writer.finish()?,
+            records: self.records,
+        })
+    }
+}
+
 impl SpilledTexts {
     /// Write `texts` (`None` is an empty text) to a new temporary file.
     pub fn new<'a>(texts: impl IntoIterator<Item = Option<&'a str>>) -> Result<Self> {
-        let file = tempfile::tempfile().map_err(|e| Error::io(SPILL_NAME, e))?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        let mut spans = Vec::new();
-        let mut at = 0u64;
+        let mut spiller = TextSpiller::new()?;
         for text in texts {
-            let bytes = text.unwrap_or("").as_bytes();
-            // A text longer than 4 GiB cannot be held in memory to read it back either.
-            let len = u32::try_from(bytes.len()).map_err(|_| {
-                Error::io(
-                    SPILL_NAME,
-                    std::io::Error::new(std::io::ErrorKind::InvalidInput, "a text over 4 GiB"),
-                )
-            })?;
-            out.write_all(bytes).map_err(|e| Error::io(SPILL_NAME, e))?;
-            spans.push((at, len));
-            at += u64::from(len);
+            spiller.push(text)?;
         }
-        let file = out
-            .into_inner()
-            .map_err(|e| Error::io(SPILL_NAME, e.into_error()))?;
-        Ok(SpilledTexts {
-            file: Mutex::new(file),
-            spans,
-        })
+        spiller.finish()
     }
 
     /// Number of texts.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.records.len()
     }
 
     /// True when there are no texts.
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.records.is_empty()
     }
 }
 
 impl TextSource for SpilledTexts {
     fn load(&self, i: usize, buf: &mut String) -> Result<()> {
-        let (at, len) = self.spans.get(i).copied().unwrap_or((0, 0));
+        let record = self.records.get(i).copied().unwrap_or_default();
         let mut bytes = std::mem::take(buf).into_bytes();
-        bytes.clear();
-        bytes.resize(len as usize, 0);
-        {
-            // A poisoned lock only means another reader panicked; the file is still whole.
-            let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-            file.seek(SeekFrom::Start(at))
-                .and_then(|_| file.read_exact(&mut bytes))
-                .map_err(|e| Error::io(SPILL_NAME, e))?;
-        }
+        self.file.read(record, &mut bytes)?;
         *buf = String::from_utf8(bytes).map_err(|e| {
             Error::io(
                 SPILL_NAME,

@@ -611,6 +611,81 @@ pub struct DocumentTerms {
     posting_sentences: Vec<(u32, u32)>,
 }
 
+impl crate::spill::Spillable for DocumentTerms {
+    fn encode(&self, out: &mut Vec<u8>) {
+        use crate::spill::codec::{put_slice, Plain};
+        put_slice(out, &self.hashes);
+        put_slice(out, &self.weights);
+        put_slice(out, &self.flags);
+        put_slice(out, &self.order);
+        (self.sets.len() as u64).put(out);
+        for p in &self.sets {
+            for v in [p.start, p.len, p.order_start, p.order_len] {
+                v.put(out);
+            }
+            p.weight.put(out);
+        }
+        (self.sentences.len() as u64).put(out);
+        for s in &self.sentences {
+            let (first, clauses) = s.unwrap_or((u32::MAX, u8::MAX));
+            u8::from(s.is_some()).put(out);
+            first.put(out);
+            clauses.put(out);
+        }
+        (self.figures.len() as u64).put(out);
+        for &(hash, value, unit) in &self.figures {
+            hash.put(out);
+            value.put(out);
+            unit.put(out);
+        }
+        put_slice(out, &self.firsts);
+        put_slice(out, &self.postings);
+        (self.posting_sentences.len() as u64).put(out);
+        for &(start, sentence) in &self.posting_sentences {
+            start.put(out);
+            sentence.put(out);
+        }
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut c = crate::spill::codec::Cursor::new(bytes);
+        let mut terms = DocumentTerms {
+            hashes: c.slice()?,
+            weights: c.slice()?,
+            flags: c.slice()?,
+            order: c.slice()?,
+            ..DocumentTerms::default()
+        };
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        for _ in 0..n {
+            terms.sets.push(PackedSet {
+                start: c.value()?,
+                len: c.value()?,
+                order_start: c.value()?,
+                order_len: c.value()?,
+                weight: c.value()?,
+            });
+        }
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        for _ in 0..n {
+            let aligned = c.value::<u8>()? == 1;
+            let (first, clauses) = (c.value::<u32>()?, c.value::<u8>()?);
+            terms.sentences.push(aligned.then_some((first, clauses)));
+        }
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        for _ in 0..n {
+            terms.figures.push((c.value()?, c.value()?, c.value()?));
+        }
+        terms.firsts = c.slice()?;
+        terms.postings = c.slice()?;
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        for _ in 0..n {
+            terms.posting_sentences.push((c.value()?, c.value()?));
+        }
+        c.is_done().then_some(terms)
+    }
+}
+
 /// Where one set of terms lies in a [`DocumentTerms`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct PackedSet {
@@ -1203,6 +1278,26 @@ mod tests {
         assert!(similarity(&d, 2, 3).is_some());
         assert!(similarity(&d, 4, 5).is_none());
         assert!(similarity(&d, 0, 4).is_none());
+    }
+
+    #[test]
+    fn packed_terms_read_back_from_a_file_are_the_same() {
+        use crate::spill::Spillable;
+        let (t, _) = terms_of(PAIR_POOL);
+        let mut d = DocumentTerms::new(t.iter().map(Some).chain([None]));
+        d.forget([1]);
+        let mut bytes = Vec::new();
+        d.encode(&mut bytes);
+        assert_eq!(DocumentTerms::decode(&bytes), Some(d.clone()));
+        assert_eq!(DocumentTerms::decode(&bytes[..bytes.len() - 1]), None);
+        bytes.push(0);
+        assert_eq!(DocumentTerms::decode(&bytes), None, "a byte too many");
+        let mut empty = Vec::new();
+        DocumentTerms::default().encode(&mut empty);
+        assert_eq!(
+            DocumentTerms::decode(&empty),
+            Some(DocumentTerms::default())
+        );
     }
 
     #[test]

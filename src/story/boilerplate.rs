@@ -1013,21 +1013,17 @@ pub fn block_key(text: &str) -> Option<u64> {
     (words >= 2).then(|| hasher.digest())
 }
 
-/// Do `places` name at least three stories?
-fn three_stories(places: &[(usize, Option<u32>)]) -> bool {
-    let first = places[0].0;
-    let Some(second) = places.iter().map(|p| p.0).find(|&s| s != first) else {
-        return false;
-    };
-    places.iter().any(|p| p.0 != first && p.0 != second)
-}
-
-/// Counts where each block's wording occurs across a corpus, to find templates.
+/// Where block wordings occur across a corpus, to find templates: one flat 16-byte entry per
+/// (block key, story, outlet) seen, sorted once when the templates are asked for (a table of
+/// lists took about a hundred bytes a block, and most blocks occur once).
 #[derive(Debug, Default)]
 pub struct TemplateCounter {
-    /// Per block key: (story, outlet) pairs it was seen in, deduplicated.
-    seen: AHashMap<u64, Vec<(usize, Option<u32>)>>,
+    /// (block key, story, outlet or [`NO_OUTLET`]).
+    places: Vec<(u64, u32, u32)>,
 }
+
+/// The outlet of a block whose document has none.
+const NO_OUTLET: u32 = u32::MAX;
 
 impl TemplateCounter {
     /// A new, empty counter.
@@ -1037,46 +1033,56 @@ impl TemplateCounter {
 
     /// Record that a block with `key` occurs in a document of `story` from `outlet`.
     pub fn add(&mut self, key: u64, story: usize, outlet: Option<u32>) {
-        let places = self.seen.entry(key).or_default();
-        // Once in three stories a block is a template whatever else is seen: places stop
-        // growing there, so a block in every article costs no more than one in three.
-        if places.len() >= 3 && three_stories(places) {
-            return;
-        }
-        if !places.contains(&(story, outlet)) {
-            places.push((story, outlet));
-        }
+        // Stories are numbered below the number of documents, which a corpus held in memory
+        // keeps under four billion (as its sentence references do).
+        let story = u32::try_from(story).unwrap_or(u32::MAX);
+        self.places.push((key, story, outlet.unwrap_or(NO_OUTLET)));
     }
 
-    /// Is the block with `key` a template: found in three or more stories, or in two stories
-    /// of one outlet?
-    pub fn is_template(&self, key: u64) -> bool {
-        let Some(places) = self.seen.get(&key) else {
-            return false;
-        };
-        let mut stories: Vec<usize> = places.iter().map(|p| p.0).collect();
-        stories.sort_unstable();
-        stories.dedup();
-        if stories.len() >= 3 {
-            return true;
-        }
-        if stories.len() < 2 {
-            return false;
-        }
-        // Two stories: a template only if one outlet carries it in both.
-        let mut by_outlet: AHashMap<u32, Vec<usize>> = AHashMap::new();
-        for &(story, outlet) in places {
-            if let Some(o) = outlet {
-                by_outlet.entry(o).or_default().push(story);
-            }
-        }
-        by_outlet.values().any(|s| {
-            let mut s = s.clone();
-            s.sort_unstable();
-            s.dedup();
-            s.len() >= 2
-        })
+    /// The keys of the templates: blocks found in three or more stories, or in two stories of
+    /// one outlet.
+    pub fn templates(mut self) -> AHashSet<u64> {
+        use rayon::slice::ParallelSliceMut;
+        self.places.par_sort_unstable();
+        self.places.dedup();
+        self.places
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|run| is_template(run))
+            .map(|run| run[0].0)
+            .collect()
     }
+}
+
+/// Is a block with the places `run` (one key's, sorted by story then outlet, without repeats)
+/// a template?
+fn is_template(run: &[(u64, u32, u32)]) -> bool {
+    let first = run[0].1;
+    let Some(second) = run.iter().map(|p| p.1).find(|&s| s != first) else {
+        return false;
+    };
+    if run.iter().any(|p| p.1 != first && p.1 != second) {
+        return true;
+    }
+    // Two stories: a template only if one outlet carries it in both. Each story's outlets are
+    // sorted, so the two lists are merged.
+    let outlets = |story: u32| {
+        run.iter()
+            .filter(move |p| p.1 == story && p.2 != NO_OUTLET)
+            .map(|p| p.2)
+    };
+    let (mut a, mut b) = (outlets(first).peekable(), outlets(second).peekable());
+    while let (Some(&x), Some(&y)) = (a.peek(), b.peek()) {
+        match x.cmp(&y) {
+            std::cmp::Ordering::Less => {
+                a.next();
+            }
+            std::cmp::Ordering::Greater => {
+                b.next();
+            }
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -1301,23 +1307,49 @@ mod tests {
 
     #[test]
     fn templates_need_several_stories_or_one_outlet_twice() {
-        let mut t = TemplateCounter::new();
-        t.add(1, 0, Some(7));
-        t.add(1, 0, Some(8));
-        assert!(
-            !t.is_template(1),
-            "one story: shared wire copy, not a template"
+        let templates = |places: &[(u64, usize, Option<u32>)]| {
+            let mut t = TemplateCounter::new();
+            for &(key, story, outlet) in places {
+                t.add(key, story, outlet);
+            }
+            let mut keys: Vec<u64> = t.templates().into_iter().collect();
+            keys.sort_unstable();
+            keys
+        };
+        let one_story = [(1, 0, Some(7)), (1, 0, Some(8)), (1, 0, Some(8))];
+        assert_eq!(
+            templates(&one_story),
+            [0u64; 0],
+            "shared wire copy, not a template"
         );
-        t.add(1, 1, Some(9));
-        assert!(
-            !t.is_template(1),
-            "two stories, different outlets: coincidence"
+        let two_outlets = [
+            (1, 0, Some(7)),
+            (1, 0, Some(8)),
+            (1, 1, Some(9)),
+            (1, 1, None),
+        ];
+        assert_eq!(
+            templates(&two_outlets),
+            [0u64; 0],
+            "two stories, different outlets"
         );
-        t.add(1, 2, None);
-        assert!(t.is_template(1));
-        t.add(2, 0, Some(3));
-        t.add(2, 5, Some(3));
-        assert!(t.is_template(2));
+        let mut three = two_outlets.to_vec();
+        three.push((1, 2, None));
+        assert_eq!(templates(&three), [1]);
+        let one_outlet_twice = [(2, 5, Some(3)), (2, 0, Some(3)), (4, 0, None), (4, 1, None)];
+        assert_eq!(
+            templates(&one_outlet_twice),
+            [2],
+            "no outlet is no outlet in common"
+        );
+        // Merged outlet lists: the common outlet is the last of one story, the first of the other.
+        let late = [
+            (6, 0, Some(1)),
+            (6, 0, Some(2)),
+            (6, 0, Some(9)),
+            (6, 1, Some(9)),
+        ];
+        assert_eq!(templates(&late), [6]);
         assert!(block_key("a").is_none());
         assert_eq!(block_key("Leave a Reply"), block_key("LEAVE a  reply"));
     }

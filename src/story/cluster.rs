@@ -73,7 +73,7 @@ impl StoryConfig {
 }
 
 /// A document's term counts, the input of story clustering.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TermCounts {
     /// Distinct terms with their counts, sorted by hash.
     pub terms: Vec<(Term, u32)>,
@@ -91,6 +91,30 @@ impl TermCounts {
             }
         }
         TermCounts { terms: out }
+    }
+}
+
+impl crate::spill::Spillable for TermCounts {
+    fn encode(&self, out: &mut Vec<u8>) {
+        use crate::spill::codec::Plain;
+        (self.terms.len() as u64).put(out);
+        for (t, n) in &self.terms {
+            t.hash.put(out);
+            (t.kind as u8).put(out);
+            n.put(out);
+        }
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut c = crate::spill::codec::Cursor::new(bytes);
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        let mut terms = Vec::with_capacity(n.min(bytes.len() / 13));
+        for _ in 0..n {
+            let hash = c.value::<u64>()?;
+            let kind = TermKind::from_u8(c.value::<u8>()?)?;
+            terms.push((Term { hash, kind }, c.value::<u32>()?));
+        }
+        c.is_done().then_some(TermCounts { terms })
     }
 }
 
@@ -127,16 +151,28 @@ pub struct Idf {
 impl Idf {
     /// Count document frequencies over `docs`, on top of the background corpus.
     pub fn new<'a>(docs: impl IntoIterator<Item = &'a TermCounts>) -> Self {
-        let (background_docs, background_df) = background();
-        let mut df: AHashMap<u64, u32> = background_df.clone();
-        let mut documents = *background_docs;
+        let mut idf = Idf::background();
         for d in docs {
-            documents += 1;
-            for (t, _) in &d.terms {
-                *df.entry(t.hash).or_default() += 1;
-            }
+            idf.add(d);
         }
-        Idf { df, documents }
+        idf
+    }
+
+    /// The background corpus's frequencies alone, to [`Idf::add`] documents to one at a time.
+    pub fn background() -> Self {
+        let (documents, df) = background();
+        Idf {
+            df: df.clone(),
+            documents: *documents,
+        }
+    }
+
+    /// Count one more document.
+    pub fn add(&mut self, doc: &TermCounts) {
+        self.documents += 1;
+        for (t, _) in &doc.terms {
+            *self.df.entry(t.hash).or_default() += 1;
+        }
     }
 
     /// Documents holding `term`.
@@ -307,13 +343,28 @@ pub fn story_edges(
     config: &StoryConfig,
 ) -> Vec<StoryEdge> {
     let n = vectors.len();
-    let mut postings: AHashMap<u64, Vec<(u32, f32)>> = AHashMap::new();
-    for (i, v) in vectors.iter().enumerate() {
-        for &(t, w) in &v.terms {
-            postings.entry(t).or_default().push((i as u32, w));
+    let cap = (n / 10).clamp(64, MAX_STORY_POSTINGS);
+    // A term in more than `cap` vectors finds no candidates, so its list is never built; the
+    // others are allocated to their size. (Built and left unread, the long lists were most of
+    // this stage's memory.)
+    let mut df: AHashMap<u64, u32> = AHashMap::new();
+    for v in vectors {
+        for &(t, _) in &v.terms {
+            *df.entry(t).or_default() += 1;
         }
     }
-    let cap = (n / 10).clamp(64, MAX_STORY_POSTINGS);
+    let mut postings: AHashMap<u64, Vec<(u32, f32)>> = df
+        .into_iter()
+        .filter(|&(_, count)| count as usize <= cap)
+        .map(|(t, count)| (t, Vec::with_capacity(count as usize)))
+        .collect();
+    for (i, v) in vectors.iter().enumerate() {
+        for &(t, w) in &v.terms {
+            if let Some(list) = postings.get_mut(&t) {
+                list.push((i as u32, w));
+            }
+        }
+    }
     let per_doc: Vec<Vec<StoryEdge>> = (0..n)
         .into_par_iter()
         .map_init(AHashMap::<u32, f32>::new, |acc, i| {
@@ -322,9 +373,6 @@ pub fn story_edges(
                 let Some(list) = postings.get(&t) else {
                     continue;
                 };
-                if list.len() > cap {
-                    continue;
-                }
                 for &(j, wj) in list {
                     if j as usize > i {
                         *acc.entry(j).or_default() += w * wj;
@@ -647,6 +695,33 @@ pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize>
 mod tests {
     use super::*;
     use crate::story::terms::TermExtractor;
+
+    #[test]
+    fn term_counts_read_back_from_a_file_are_the_same() {
+        use crate::spill::Spillable;
+        let mut ex = TermExtractor::new();
+        let text = "Amazon is in talks to invest up to $50 billion in OpenAI in 2026, Amazon said.";
+        let mut terms = Vec::new();
+        ex.for_each_term(text, |t| terms.push(t));
+        let counts = TermCounts::from_terms(terms);
+        assert!(counts.terms.iter().any(|(_, n)| *n > 1), "{counts:?}");
+        let kinds: ahash::AHashSet<TermKind> = counts.terms.iter().map(|(t, _)| t.kind).collect();
+        assert!(kinds.len() >= 3, "{kinds:?}");
+        let mut bytes = Vec::new();
+        counts.encode(&mut bytes);
+        assert_eq!(TermCounts::decode(&bytes), Some(counts.clone()));
+        assert_eq!(TermCounts::decode(&bytes[..bytes.len() - 1]), None);
+        let with_bad_kind = {
+            let mut b = bytes.clone();
+            b[16] = 9;
+            b
+        };
+        assert_eq!(TermCounts::decode(&with_bad_kind), None);
+        assert_eq!(
+            TermKind::from_u8(TermKind::Year as u8),
+            Some(TermKind::Year)
+        );
+    }
 
     /// Story clusters from vectors alone (the analysis adds passage evidence between the two
     /// steps); enough to test the clustering itself.

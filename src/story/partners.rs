@@ -18,7 +18,7 @@
 
 use crate::story::align::SentenceRef;
 use crate::story::passage::Partner;
-use crate::story::segment::Segmentation;
+use crate::story::segment::PackedSegmentation;
 
 /// One entry of a partner list: the other sentence and the similarity.
 pub type Link = (SentenceRef, f64);
@@ -70,6 +70,10 @@ pub fn cap(list: &mut Vec<Link>, keep: usize) {
     list.truncate(cut);
 }
 
+/// An entry of [`VerbatimGroups::from_entries`] is 16 bytes: the key, the document, and the
+/// sentence with its length in this top bit (a document of two billion sentences is not read).
+const LONG: u32 = 1 << 31;
+
 /// Sentences found word for word in more than one document, by group of identical wording.
 #[derive(Debug, Default)]
 pub struct VerbatimGroups {
@@ -83,8 +87,9 @@ pub struct VerbatimGroups {
 struct Group {
     /// Whether they are long enough to be matched across stories.
     long: bool,
-    /// Every occurrence, in document order.
-    refs: Vec<SentenceRef>,
+    /// Every occurrence, in document order, as (document, sentence): 8 bytes where a
+    /// [`SentenceRef`] takes 16, and a wire sentence in every article has an occurrence in each.
+    refs: Vec<[u32; 2]>,
     /// How many of `refs` hold the firsts: the first occurrence in each of the group's first
     /// [`GROUP_FIRSTS`] documents.
     firsts_end: usize,
@@ -93,14 +98,23 @@ struct Group {
 impl Group {
     /// Is `refs[k]` its document's first occurrence (as opposed to a repeat)?
     fn starts_document(&self, k: usize) -> bool {
-        k == 0 || self.refs[k - 1].doc != self.refs[k].doc
+        k == 0 || self.refs[k - 1][0] != self.refs[k][0]
+    }
+
+    /// Occurrence `k`.
+    fn at(&self, k: usize) -> SentenceRef {
+        let [doc, sentence] = self.refs[k];
+        SentenceRef {
+            doc: doc as usize,
+            sentence: sentence as usize,
+        }
     }
 
     /// The firsts, in document order.
     fn firsts(&self) -> impl Iterator<Item = SentenceRef> + '_ {
         (0..self.firsts_end)
             .filter(|&k| self.starts_document(k))
-            .map(|k| self.refs[k])
+            .map(|k| self.at(k))
     }
 }
 
@@ -116,30 +130,36 @@ impl VerbatimGroups {
     where
         I: IntoIterator<Item = (usize, u64, bool)>,
     {
+        let mut keyed: Vec<(u64, u32, u32)> = Vec::new();
+        for doc in 0..n {
+            keyed.extend(
+                keys(doc)
+                    .into_iter()
+                    .filter_map(|(sentence, key, long)| Self::entry((doc, sentence), key, long)),
+            );
+        }
+        Self::from_entries(n, keyed)
+    }
+
+    /// The entry [`VerbatimGroups::from_entries`] reads for sentence `sentence` of document
+    /// `doc` with wording `key`, `long` enough to be matched across stories; `None` past the
+    /// two billionth document or sentence, which are not read.
+    pub fn entry((doc, sentence): (usize, usize), key: u64, long: bool) -> Option<(u64, u32, u32)> {
+        let (d, s) = (u32::try_from(doc).ok()?, u32::try_from(sentence).ok()?);
+        (s < LONG).then_some((key, d, s | if long { LONG } else { 0 }))
+    }
+
+    /// Group the entries of `n` documents (each made by [`VerbatimGroups::entry`], in any
+    /// order) as [`VerbatimGroups::new`] does.
+    pub fn from_entries(n: usize, mut keyed: Vec<(u64, u32, u32)>) -> Self {
         // Every keyed sentence in one flat list sorted by key, then by place: a run of one key
         // is a group, its occurrences in document order, the first one's length deciding. (A
         // hash table of lists would take three times the memory for the same groups.)
-        // An entry is 16 bytes: the key, the document, and the sentence with its length in the
-        // top bit (a document of two billion sentences is not read).
-        const LONG: u32 = 1 << 31;
-        let mut keyed: Vec<(u64, u32, u32)> = Vec::new();
-        for doc in 0..n {
-            for (sentence, key, long) in keys(doc) {
-                if let (Ok(d), Ok(s)) = (u32::try_from(doc), u32::try_from(sentence)) {
-                    if s < LONG {
-                        keyed.push((key, d, s | if long { LONG } else { 0 }));
-                    }
-                }
-            }
-        }
         {
             use rayon::slice::ParallelSliceMut;
             keyed.par_sort_unstable_by_key(|&(key, doc, s)| (key, doc, s & !LONG));
         }
-        let at = |&(_, doc, s): &(u64, u32, u32)| SentenceRef {
-            doc: doc as usize,
-            sentence: (s & !LONG) as usize,
-        };
+        let at = |&(_, doc, s): &(u64, u32, u32)| [doc, s & !LONG];
         let runs = keyed.chunk_by(|a, b| a.0 == b.0);
         let mut groups: Vec<Group> = runs
             .filter(|run| run.iter().any(|r| r.1 != run[0].1))
@@ -151,7 +171,7 @@ impl VerbatimGroups {
                     .iter()
                     .enumerate()
                     .position(|(k, r)| {
-                        if k == 0 || refs[k - 1].doc != r.doc {
+                        if k == 0 || refs[k - 1][0] != r[0] {
                             docs += 1;
                         }
                         docs > GROUP_FIRSTS
@@ -169,8 +189,8 @@ impl VerbatimGroups {
         groups.sort_unstable_by_key(|g| g.refs[0]);
         let mut member: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
         for (g, group) in groups.iter().enumerate() {
-            for r in &group.refs {
-                member[r.doc].push((r.sentence as u32, g as u32));
+            for &[doc, sentence] in &group.refs {
+                member[doc as usize].push((sentence, g as u32));
             }
         }
         for m in &mut member {
@@ -213,14 +233,17 @@ impl VerbatimGroups {
             }
         }
         // A first is matched with every occurrence.
+        // A reference past the 32-bit numbers is in no group (`group_of` found one).
+        let packed = [at.doc, at.sentence].map(|v| u32::try_from(v).unwrap_or(u32::MAX));
         let at_is_first = group.refs[..group.firsts_end]
-            .binary_search(&at)
+            .binary_search(&packed)
             .is_ok_and(|k| group.starts_document(k));
         if at_is_first {
             let mut docs = 0;
             let mut last = usize::MAX;
-            for a in &group.refs {
-                if a.doc == at.doc || !matches(*a, at) {
+            for k in 0..group.refs.len() {
+                let a = group.at(k);
+                if a.doc == at.doc || !matches(a, at) {
                     continue;
                 }
                 if a.doc != last {
@@ -230,7 +253,7 @@ impl VerbatimGroups {
                     docs += 1;
                     last = a.doc;
                 }
-                out.push((*a, 1.0));
+                out.push((a, 1.0));
             }
         }
     }
@@ -255,7 +278,7 @@ pub struct PartnerSources<'a> {
     /// Documents that are the representative of at least one copy.
     pub has_copies: &'a [bool],
     /// Every document's segmentation, for partner spans.
-    pub segmentation: &'a [Segmentation],
+    pub segmentation: &'a [PackedSegmentation],
     /// How many partners are kept and followed.
     pub rules: PartnerRules,
     /// Per representative with copies, per sentence: the copies its list reaches, as
@@ -373,7 +396,10 @@ impl PartnerSources<'_> {
                 if self.representative[doc] != doc || !self.has_copies[doc] {
                     return Vec::new();
                 }
-                let sentences = self.segmentation.get(doc).map_or(0, |s| s.sentences.len());
+                let sentences = self
+                    .segmentation
+                    .get(doc)
+                    .map_or(0, PackedSegmentation::sentence_count);
                 (0..sentences)
                     .map(|sentence| {
                         let mut found = self.copies_through(SentenceRef { doc, sentence });
@@ -416,7 +442,7 @@ impl PartnerSources<'_> {
     pub fn partners(&self, i: usize) -> Vec<Vec<Partner>> {
         let r = self.representative[i];
         let reach = self.rules.reach;
-        let sentences = self.segmentation[i].sentences.len();
+        let sentences = self.segmentation[i].sentence_count();
         (0..sentences)
             .map(|s| {
                 let at = SentenceRef {
@@ -470,7 +496,7 @@ impl PartnerSources<'_> {
         found
             .into_iter()
             .filter_map(|(to, similarity)| {
-                let span = *self.segmentation.get(to.doc)?.sentences.get(to.sentence)?;
+                let span = self.segmentation.get(to.doc)?.sentence(to.sentence)?;
                 Some(Partner {
                     doc: to.doc,
                     span,
@@ -544,8 +570,11 @@ mod tests {
             .iter()
             .map(|&k| vec!["A sentence here."; k].join(" "))
             .collect();
-        let segmentations: Vec<Segmentation> = texts.iter().map(|t| segment(t)).collect();
-        let count = |d: usize| segmentations[d].sentences.len();
+        let segmentations: Vec<PackedSegmentation> = texts
+            .iter()
+            .map(|t| PackedSegmentation::new(&segment(t)).unwrap())
+            .collect();
+        let count = |d: usize| segmentations[d].sentence_count();
         let mut aligned: Vec<SentenceLinks> = (0..n).map(|d| vec![Vec::new(); count(d)]).collect();
         let mut in_representative: Vec<Vec<Option<(usize, f64)>>> =
             (0..n).map(|d| vec![None; count(d)]).collect();

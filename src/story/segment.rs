@@ -64,6 +64,90 @@ impl Segmentation {
     }
 }
 
+/// A [`Segmentation`] held in a third of the memory, for a corpus that keeps every document's:
+/// offsets as 32-bit numbers in two boxed slices (no spare capacity), unpacked when a
+/// document's passages are labelled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackedSegmentation {
+    /// Per block: its span's start and end, and its sentences' first and one past the last.
+    blocks: Box<[[u32; 4]]>,
+    /// Per sentence: its span's start and end.
+    sentences: Box<[[u32; 2]]>,
+}
+
+impl PackedSegmentation {
+    /// Pack `seg`; `None` when an offset does not fit in 32 bits (a text over 4 GiB).
+    pub fn new(seg: &Segmentation) -> Option<Self> {
+        let small = |v: usize| u32::try_from(v).ok();
+        let blocks = seg
+            .blocks
+            .iter()
+            .map(|b| {
+                Some([
+                    small(b.span.start)?,
+                    small(b.span.end)?,
+                    small(b.sentences.start)?,
+                    small(b.sentences.end)?,
+                ])
+            })
+            .collect::<Option<_>>()?;
+        let sentences = seg
+            .sentences
+            .iter()
+            .map(|s| Some([small(s.start)?, small(s.end)?]))
+            .collect::<Option<_>>()?;
+        Some(PackedSegmentation { blocks, sentences })
+    }
+
+    /// The segmentation it packs.
+    pub fn unpack(&self) -> Segmentation {
+        Segmentation {
+            blocks: self
+                .blocks
+                .iter()
+                .map(|&[start, end, first, last]| Block {
+                    span: Span {
+                        start: start as usize,
+                        end: end as usize,
+                    },
+                    sentences: first as usize..last as usize,
+                })
+                .collect(),
+            sentences: (0..self.sentences.len())
+                .filter_map(|s| self.sentence(s))
+                .collect(),
+        }
+    }
+
+    /// Number of sentences.
+    pub fn sentence_count(&self) -> usize {
+        self.sentences.len()
+    }
+
+    /// Sentence `s`'s span.
+    pub fn sentence(&self, s: usize) -> Option<Span> {
+        let [start, end] = *self.sentences.get(s)?;
+        Some(Span {
+            start: start as usize,
+            end: end as usize,
+        })
+    }
+
+    /// Each block's sentences, as indices into the sentences, in block order.
+    pub fn block_sentences(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        self.blocks
+            .iter()
+            .map(|&[_, _, first, last]| first as usize..last as usize)
+    }
+
+    /// The index of the block holding sentence `sentence` (as [`Segmentation::block_of`]).
+    pub fn block_of(&self, sentence: usize) -> usize {
+        self.blocks
+            .partition_point(|b| b[3] as usize <= sentence)
+            .min(self.blocks.len().saturating_sub(1))
+    }
+}
+
 /// Titles after which a full stop never ends a sentence.
 const TITLES: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "st",
@@ -229,6 +313,38 @@ mod tests {
 
     fn texts<'t>(text: &'t str, seg: &Segmentation) -> Vec<&'t str> {
         seg.sentences.iter().map(|s| s.of(text)).collect()
+    }
+
+    #[test]
+    fn packed_segmentations_unpack_to_what_they_pack() {
+        let texts = [
+            "",
+            "Title line\n\n  First one. Second one!  \n-\n",
+            "A hard-wrapped sentence that goes\non and on. Then Dr. Smith said so.\n\nLast line",
+            "One.\nTwo. Three.\n\n\nFour — five. “Six,” he said.",
+        ];
+        for text in texts {
+            let seg = segment(text);
+            let packed = PackedSegmentation::new(&seg).unwrap();
+            assert_eq!(packed.unpack(), seg, "{text:?}");
+            assert_eq!(packed.sentence_count(), seg.sentences.len());
+            for s in 0..seg.sentences.len() {
+                assert_eq!(packed.block_of(s), seg.block_of(s), "{text:?} sentence {s}");
+                assert_eq!(packed.sentence(s), Some(seg.sentences[s]));
+            }
+            assert_eq!(packed.sentence(seg.sentences.len()), None);
+            let ranges: Vec<Range<usize>> =
+                seg.blocks.iter().map(|b| b.sentences.clone()).collect();
+            assert_eq!(packed.block_sentences().collect::<Vec<_>>(), ranges);
+        }
+        let huge = Segmentation {
+            blocks: Vec::new(),
+            sentences: vec![Span {
+                start: 0,
+                end: 1 << 33,
+            }],
+        };
+        assert_eq!(PackedSegmentation::new(&huge), None);
     }
 
     #[test]

@@ -24,6 +24,20 @@ pub enum TermKind {
     Year,
 }
 
+impl TermKind {
+    /// The kind whose `as u8` is `byte`.
+    pub(crate) fn from_u8(byte: u8) -> Option<Self> {
+        [
+            TermKind::Word,
+            TermKind::Name,
+            TermKind::Number,
+            TermKind::Year,
+        ]
+        .into_iter()
+        .find(|k| *k as u8 == byte)
+    }
+}
+
 /// One content term: a hash of its canonical form, and its kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Term {

@@ -2319,7 +2319,10 @@ fn cluster_continues_from_signature_tables() {
         "--level",
         "story",
     ]);
-    assert_code(&out, 2); // a usage error
+    // Story clustering works within a limit too, with the same clusters (see
+    // `report_and_story_clusters_within_a_memory_limit_are_the_same`).
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("in 1 story"), "{}", stderr(&out));
 }
 
 /// Parquet files corrupted by a fuzzer, each of which once panicked the reader thread and cut
@@ -2380,6 +2383,46 @@ fn split_in_two(path: &Path, dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 #[test]
+fn report_and_story_clusters_within_a_memory_limit_are_the_same() {
+    // A synthetic corpus with copies, rewrites and templates: every spilled value (shingle
+    // sets, texts, term counts, sentence terms) is read back by the stage that needs it.
+    let dir = tempdir();
+    let corpus = synth_corpus(dir.path(), 600, 11);
+    let report = |extra: &[&str]| {
+        let mut args = vec!["report", corpus.to_str().unwrap(), "--format", "jsonl"];
+        args.extend(extra);
+        let out = run(&args);
+        assert_code(&out, 0);
+        stdout(&out)
+    };
+    let in_memory = report(&[]);
+    assert_eq!(in_memory.lines().count(), 600);
+    assert!(
+        in_memory.contains("\"shared\""),
+        "a corpus with shared passages"
+    );
+    assert_eq!(report(&["--memory-limit", "64K"]), in_memory);
+    let stories = |extra: &[&str]| {
+        let mut args = vec!["cluster", corpus.to_str().unwrap(), "--level", "story"];
+        args.extend(["--format", "jsonl"]);
+        args.extend(extra);
+        let out = run(&args);
+        assert_code(&out, 0);
+        stdout(&out)
+    };
+    assert_eq!(stories(&["--memory-limit", "64K"]), stories(&[]));
+    let seeds = |extra: &[&str]| {
+        let mut args = vec!["report", "data/seeds", "--format", "json"];
+        args.extend(extra);
+        stdout(&run(&args))
+    };
+    assert_eq!(seeds(&["--memory-limit", "1M"]), seeds(&[]));
+    let out = run(&["report", "data/seeds", "--memory-limit", "lots"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("--memory-limit"), "{}", stderr(&out));
+}
+
+#[test]
 fn memory_limit_spills_and_gives_the_same_clusters() {
     let dir = tempdir();
     let corpus = synth_corpus(dir.path(), 3000, 7);
@@ -2425,7 +2468,10 @@ fn memory_limit_spills_and_gives_the_same_clusters() {
         "--level",
         "story",
     ]);
-    assert_code(&out, 2); // a usage error
+    // Story clustering works within a limit too, with the same clusters (see
+    // `report_and_story_clusters_within_a_memory_limit_are_the_same`).
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("in 1 story"), "{}", stderr(&out));
 }
 
 #[test]

@@ -64,6 +64,7 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<()> {
         story: story_config(&args.story)?,
         max_partners: args.max_partners,
         passages: true,
+        memory_limit: args.memory_limit,
     };
     let options = stream_options(&args.input, params);
     let mut watch = Watch::new(ui, args.input.on_error, "--format json or jsonl lists all");
