@@ -23,7 +23,7 @@
 
 use crate::pipeline::texts::TextSource;
 use crate::spill::{SpillWriter, Spillable, Spilled};
-use crate::story::align::{align_group, align_pair, DocumentTerms, SentenceMatch};
+use crate::story::align::{align_group, align_pair_keyed, DocumentTerms, SentenceMatch};
 use crate::story::article_terms::{content_counts, title_terms};
 use crate::story::boilerplate::{
     block_key, judge_blocks, BlockJudgement, BlockTerms, BoilerplateReason, TemplateCounter,
@@ -179,22 +179,34 @@ fn prepare(
     let BlockJudgement {
         verdicts: boilerplate,
         terms,
+        keys,
     } = judge_blocks(text, &segmentation);
+    // Keys the judging made are not made again.
     let block_keys: Vec<Option<u64>> = segmentation
         .blocks
         .iter()
-        .map(|b| block_key(b.span.of(text)))
+        .zip(keys)
+        .map(|(b, key)| key.unwrap_or_else(|| block_key(b.span.of(text))))
         .collect();
     let sentence_keys = segmentation
         .sentences
         .iter()
+        .enumerate()
         .filter(|_| keyed)
-        .map(|s| {
+        .map(|(k, s)| {
             let t = s.of(text);
             let words = t.split_whitespace().count();
-            (words >= STORY_VERBATIM_MIN_WORDS)
-                .then(|| block_key(t).map(|k| (k, words.min(u32::MAX as usize) as u32)))
-                .flatten()
+            if words < STORY_VERBATIM_MIN_WORDS {
+                return None;
+            }
+            // A block of one sentence has that sentence's key.
+            let block = segmentation.block_of(k);
+            let key = if segmentation.blocks[block].span == *s {
+                block_keys[block]
+            } else {
+                block_key(t)
+            };
+            key.map(|key| (key, words.min(u32::MAX as usize) as u32))
         })
         .collect();
     let (title_terms, counts) = if counted {
@@ -595,10 +607,12 @@ impl CorpusTerms {
             .try_for_each_init(Vec::new, |bytes, group| {
                 let a = reps[group[0].a];
                 let terms_a = sentence_terms.get(a, bytes)?;
+                let keys_a = terms_a.pair_keys();
                 for e in group.iter_mut() {
                     let b = reps[e.b];
                     let terms_b = sentence_terms.get(b, bytes)?;
-                    let matched = align_pair(&terms_a, &terms_b);
+                    let matched =
+                        align_pair_keyed((&terms_a, &keys_a), (&terms_b, &terms_b.pair_keys()));
                     let suspect = |doc: usize, sentence: usize| {
                         let p = &prepared[doc];
                         let block = p.segmentation.block_of(sentence);

@@ -396,6 +396,9 @@ pub struct BlockJudgement {
     pub verdicts: Vec<Option<BoilerplateReason>>,
     /// The terms of the body blocks, extracted on the way.
     pub terms: BlockTerms,
+    /// Per block, its [`block_key`] when the judging needed it (blocks short enough to be
+    /// repeated lines), so a caller that keys every block does not key these again.
+    pub keys: Vec<Option<Option<u64>>>,
 }
 
 /// [`classify_blocks`], keeping the terms it extracted.
@@ -421,20 +424,16 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
     // Short blocks repeated verbatim within the document. Equal keys mean equal word counts,
     // so long blocks need no key.
     let mut seen: AHashMap<u64, usize> = AHashMap::new();
-    let keys: Vec<Option<u64>> = seg
+    let keys: Vec<Option<Option<u64>>> = seg
         .blocks
         .iter()
         .zip(&shapes)
-        .map(|(b, shape)| {
-            (shape.words <= HEADLINE_MAX_WORDS)
-                .then(|| block_key(b.span.of(text)))
-                .flatten()
-        })
+        .map(|(b, shape)| (shape.words <= HEADLINE_MAX_WORDS).then(|| block_key(b.span.of(text))))
         .collect();
-    for k in keys.iter().flatten() {
+    for k in keys.iter().flatten().flatten() {
         *seen.entry(*k).or_default() += 1;
     }
-    for (i, key) in keys.iter().enumerate() {
+    for (i, key) in keys.iter().map(|k| k.flatten()).enumerate() {
         if verdicts[i].is_none()
             && shapes[i].words <= HEADLINE_MAX_WORDS
             && key.is_some_and(|k| seen.get(&k).copied().unwrap_or(0) > 1)
@@ -528,7 +527,11 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
             verdicts[i] = Some(BoilerplateReason::RelatedHeadlines);
         }
     }
-    BlockJudgement { verdicts, terms }
+    BlockJudgement {
+        verdicts,
+        terms,
+        keys,
+    }
 }
 
 /// A block's class before and during the neighbour rules (jusText's).

@@ -261,16 +261,15 @@ impl StoryVector {
     pub fn cosine(&self, other: &StoryVector) -> f64 {
         let (mut i, mut j, mut dot) = (0, 0, 0.0f64);
         let (a, b) = (&self.terms, &other.terms);
+        // Steps without a branch on the order (half of them would be mispredicted); the
+        // products are summed in hash order as before.
         while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                Ordering::Less => i += 1,
-                Ordering::Greater => j += 1,
-                Ordering::Equal => {
-                    dot += a[i].1 as f64 * b[j].1 as f64;
-                    i += 1;
-                    j += 1;
-                }
+            let (x, y) = (a[i].0, b[j].0);
+            if x == y {
+                dot += a[i].1 as f64 * b[j].1 as f64;
             }
+            i += usize::from(x <= y);
+            j += usize::from(y <= x);
         }
         dot.min(1.0)
     }
@@ -367,22 +366,21 @@ pub fn story_edges(
     }
     let per_doc: Vec<Vec<StoryEdge>> = (0..n)
         .into_par_iter()
-        .map_init(AHashMap::<u32, f32>::new, |acc, i| {
-            acc.clear();
+        .map_init(PartialScores::default, |acc, i| {
+            acc.start(n);
             for &(t, w) in &vectors[i].terms {
                 let Some(list) = postings.get(&t) else {
                     continue;
                 };
-                for &(j, wj) in list {
-                    if j as usize > i {
-                        *acc.entry(j).or_default() += w * wj;
-                    }
+                // Lists are in document order: the later documents are a suffix.
+                let later = list.partition_point(|&(j, _)| j as usize <= i);
+                for &(j, wj) in &list[later..] {
+                    acc.add(j, w * wj);
                 }
             }
             let mut candidates: Vec<(u32, f32)> = acc
-                .iter()
-                .filter(|(_, &partial)| partial as f64 >= MIN_EDGE * 0.5)
-                .map(|(&j, &partial)| (j, partial))
+                .drain()
+                .filter(|&(_, partial)| partial as f64 >= MIN_EDGE * 0.5)
                 .collect();
             if candidates.len() > MAX_STORY_CANDIDATES {
                 candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -409,6 +407,46 @@ pub fn story_edges(
         })
         .collect();
     per_doc.into_iter().flatten().collect()
+}
+
+/// One document's partial cosines with its candidates, summed in a dense array indexed by
+/// document (a hash map per document was most of the story-edge stage), with the documents
+/// touched listed in the order they were first reached.
+#[derive(Default)]
+struct PartialScores {
+    scores: Vec<f32>,
+    reached: Vec<bool>,
+    touched: Vec<u32>,
+}
+
+impl PartialScores {
+    /// Ready for a document among `n`.
+    fn start(&mut self, n: usize) {
+        if self.scores.len() < n {
+            self.scores = vec![0.0; n];
+            self.reached = vec![false; n];
+        }
+        self.touched.clear();
+    }
+
+    fn add(&mut self, j: u32, score: f32) {
+        let k = j as usize;
+        if !self.reached[k] {
+            self.reached[k] = true;
+            self.touched.push(j);
+        }
+        self.scores[k] += score;
+    }
+
+    /// Every document reached with its summed score, each let go for the next document.
+    fn drain(&mut self) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let (scores, reached) = (&mut self.scores, &mut self.reached);
+        self.touched.drain(..).map(move |j| {
+            let k = j as usize;
+            reached[k] = false;
+            (j, std::mem::take(&mut scores[k]))
+        })
+    }
 }
 
 /// Which neighbour's similarity measures how dense a document's neighbourhood is: the second

@@ -448,6 +448,12 @@ impl TermExtractor {
     /// Like [`TermExtractor::for_each_term`], with each term's canonical text (a stem, or a
     /// number such as `#5e10usd`).
     pub fn for_each_term_text(&mut self, text: &str, mut f: impl FnMut(Term, &str)) {
+        self.for_each_term_at(text, |_, t, canonical| f(t, canonical));
+    }
+
+    /// Like [`TermExtractor::for_each_term_text`], with the byte offset in `text` where each
+    /// term's (first) word starts.
+    pub fn for_each_term_at(&mut self, text: &str, mut f: impl FnMut(usize, Term, &str)) {
         self.words.clear();
         for_each_word(text, |start, word| {
             self.words.push((start, start + word.len()))
@@ -507,6 +513,7 @@ impl TermExtractor {
                     && (1800.0..=2100.0).contains(&value);
                 canonical_number(value, unit, &mut self.canonical);
                 f(
+                    s,
                     Term {
                         hash: term_hash(&self.canonical),
                         kind: if is_year {
@@ -547,6 +554,7 @@ impl TermExtractor {
                 TermKind::Word
             };
             f(
+                s,
                 Term {
                     hash: term_hash(stemmed),
                     kind,
@@ -554,6 +562,15 @@ impl TermExtractor {
                 stemmed,
             );
         }
+    }
+
+    /// The words of the text last read by [`TermExtractor::for_each_term_at`] (or the
+    /// functions built on it): each one's byte span and normalized form, in text order.
+    pub(crate) fn last_words(&self) -> impl Iterator<Item = (usize, usize, &str)> {
+        self.words
+            .iter()
+            .zip(&self.normalized)
+            .map(|(&(s, e), n)| (s, e, n.as_str()))
     }
 
     /// The distinct terms of `text`, sorted by hash; a term seen once as a name counts as a name.
