@@ -246,7 +246,19 @@ fn continues(prev: &str, next: &str) -> bool {
 fn sentences(text: &str, line: Span, out: &mut Vec<Span>) {
     let line_text = line.of(text);
     let first = out.len();
-    for (offset, piece) in line_text.split_sentence_bound_indices() {
+    let mut bounds = Vec::new();
+    if !sentence_bounds(line_text, &mut bounds) {
+        bounds.clear();
+        bounds.extend(
+            line_text
+                .split_sentence_bound_indices()
+                .map(|(start, piece)| (start, start + piece.len())),
+        );
+    }
+    for (offset, piece) in bounds
+        .iter()
+        .map(|&(start, end)| (start, &line_text[start..end]))
+    {
         let Some(span) = trim(
             text,
             Span {
@@ -265,6 +277,131 @@ fn sentences(text: &str, line: Span, out: &mut Vec<Span>) {
             _ => out.push(span),
         }
     }
+}
+
+/// The UAX #29 sentence break class of a character, for the characters [`sentence_bounds`]
+/// knows: ASCII, curly quotes and the two dashes of news text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SentenceClass {
+    ParaSep,
+    Sp,
+    Lower,
+    Upper,
+    Numeric,
+    ATerm,
+    STerm,
+    Close,
+    SContinue,
+    Other,
+}
+
+fn sentence_class(c: char) -> Option<SentenceClass> {
+    use SentenceClass::*;
+    Some(match c {
+        '\r' | '\n' => ParaSep,
+        ' ' | '\t' | '\u{b}' | '\u{c}' => Sp,
+        'a'..='z' => Lower,
+        'A'..='Z' => Upper,
+        '0'..='9' => Numeric,
+        '.' => ATerm,
+        '!' | '?' => STerm,
+        '"' | '\'' | '(' | ')' | '[' | ']' | '{' | '}' | '‘' | '’' | '“' | '”' => Close,
+        ',' | '-' | ':' | ';' | '–' | '—' => SContinue,
+        c if c.is_ascii() && !c.is_ascii_control() => Other,
+        _ => return None,
+    })
+}
+
+/// The UAX #29 sentence pieces of `text` as `(start, end)` byte offsets into `bounds`, as
+/// `unicode-segmentation` gives them, when every character is one [`sentence_class`] knows;
+/// `false` (and `bounds` unspecified) otherwise. The crate looks every character up in its
+/// tables, which made sentence bounds a quarter of reading a document; news text is almost
+/// all ASCII, where the rules are a few comparisons.
+fn sentence_bounds(text: &str, bounds: &mut Vec<(usize, usize)>) -> bool {
+    use SentenceClass::*;
+    bounds.clear();
+    let mut classes: Vec<(usize, SentenceClass)> = Vec::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        match sentence_class(c) {
+            Some(class) => classes.push((i, class)),
+            None => return false,
+        }
+    }
+    let n = classes.len();
+    let class = |k: usize| classes.get(k).map(|c| c.1);
+    let offset = |k: usize| classes.get(k).map_or(text.len(), |c| c.0);
+    let mut start = 0;
+    let mut k = 0;
+    while k < n {
+        let c = classes[k].1;
+        match c {
+            // SB3, SB4: after a paragraph separator (CR LF as one).
+            ParaSep => {
+                let text_ch = text[classes[k].0..].starts_with('\r');
+                k += 1;
+                if text_ch && text[offset(k)..].starts_with('\n') {
+                    k += 1;
+                }
+                bounds.push((offset(start), offset(k)));
+                start = k;
+            }
+            ATerm | STerm => {
+                let next = k + 1;
+                // SB6: ATerm × Numeric; SB7: (Upper | Lower) ATerm × Upper.
+                if c == ATerm
+                    && (class(next) == Some(Numeric)
+                        || (k > 0
+                            && matches!(class(k - 1), Some(Upper | Lower))
+                            && class(next) == Some(Upper)))
+                {
+                    k = next;
+                    continue;
+                }
+                // SATerm Close* Sp*: no break inside (SB9, SB10).
+                let mut m = next;
+                while class(m) == Some(Close) {
+                    m += 1;
+                }
+                while class(m) == Some(Sp) {
+                    m += 1;
+                }
+                // SB8: ATerm Close* Sp* × (¬(OLetter | Upper | Lower | ParaSep | SATerm))* Lower.
+                if c == ATerm {
+                    let mut p = m;
+                    while matches!(class(p), Some(Numeric | Sp | Close | SContinue | Other)) {
+                        p += 1;
+                    }
+                    if class(p) == Some(Lower) {
+                        k = m;
+                        continue;
+                    }
+                }
+                // SB8a: SATerm Close* Sp* × (SContinue | SATerm).
+                if matches!(class(m), Some(SContinue | ATerm | STerm)) {
+                    k = m;
+                    continue;
+                }
+                // SB11: SATerm Close* Sp* ParaSep? ÷.
+                if class(m) == Some(ParaSep) {
+                    let cr = text[offset(m)..].starts_with('\r');
+                    m += 1;
+                    if cr && text[offset(m)..].starts_with('\n') {
+                        m += 1;
+                    }
+                }
+                if m < n {
+                    bounds.push((offset(start), offset(m)));
+                    start = m;
+                }
+                k = m;
+            }
+            _ => k += 1,
+        }
+    }
+    if start < n {
+        bounds.push((offset(start), text.len()));
+    }
+    true
 }
 
 /// Should the sentence break between `prev` and `next` be undone?
@@ -310,6 +447,36 @@ fn should_join(prev: &str, next: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Characters the fast sentence bounds know, and one they do not.
+    const SENTENCE_ALPHABET: &[char] = &[
+        'a', 'b', 'Z', 'Q', '1', '0', '.', '.', '!', '?', '"', '\'', '(', ')', '[', ']', '{', '}',
+        ',', '-', ':', ';', ' ', ' ', ' ', '\t', '\r', '\n', '\u{b}', '\u{c}', '#', '%', '&', '*',
+        '/', '@', '_', '~', '‘', '’', '“', '”', '–', '—', '…', 'é',
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The fast sentence bounds are `unicode-segmentation`'s wherever they answer.
+        #[test]
+        fn fast_sentence_bounds_are_the_crates(
+            chars in proptest::collection::vec(0..SENTENCE_ALPHABET.len(), 0..40)
+        ) {
+            let text: String = chars.iter().map(|&c| SENTENCE_ALPHABET[c]).collect();
+            let mut bounds = Vec::new();
+            if sentence_bounds(&text, &mut bounds) {
+                let expected: Vec<(usize, usize)> = text
+                    .split_sentence_bound_indices()
+                    .map(|(start, piece)| (start, start + piece.len()))
+                    .collect();
+                prop_assert_eq!(bounds, expected, "{:?}", text);
+            } else {
+                // Only the characters it does not know send it to the crate.
+                prop_assert!(text.contains(['…', 'é']));
+            }
+        }
+    }
 
     fn texts<'t>(text: &'t str, seg: &Segmentation) -> Vec<&'t str> {
         seg.sentences.iter().map(|s| s.of(text)).collect()
