@@ -422,20 +422,27 @@ impl SentenceTerms {
         if pieces.len() < 2 {
             return whole;
         }
-        let derived = derive
-            && words.iter().all(|&(s, e, _)| {
+        // Words and pieces are both in text order: one walk finds each word's piece.
+        let derived = derive && {
+            let mut p = 0;
+            words.iter().all(|&(s, e, _)| {
+                while pieces.get(p).is_some_and(|piece| piece.end <= s) {
+                    p += 1;
+                }
                 pieces
-                    .iter()
-                    .find(|p| p.contains(&s))
-                    .is_some_and(|p| e <= p.end)
-            });
+                    .get(p)
+                    .is_some_and(|piece| piece.contains(&s) && e <= piece.end)
+            })
+        };
         for piece in pieces {
             let terms = if derived {
                 let text = &sentence[piece.clone()];
                 let first = text.len() - text.trim_start().len() + piece.start;
-                let found: Vec<FoundTerm> = found
+                // Found terms are in text order: the piece's are a run of them.
+                let from = found.partition_point(|f| f.3 < piece.start);
+                let to = found.partition_point(|f| f.3 < piece.end);
+                let found: Vec<FoundTerm> = found[from..to]
                     .iter()
-                    .filter(|f| piece.contains(&f.3))
                     .map(|&(mut t, value, unit, start)| {
                         if start == first && t.kind == TermKind::Name {
                             t.kind = TermKind::Word;
