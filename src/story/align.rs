@@ -1311,6 +1311,10 @@ fn align_pair_counted(
     let dense = na * nb <= dense_pairs;
     let mut table: Vec<u32> = if dense { vec![0; na * nb] } else { Vec::new() };
     let mut shared: AHashMap<(u32, u32), u32> = AHashMap::new();
+    // Pairs sharing enough terms to be compared: a pair joins the list when its count
+    // reaches the bar (counts only grow), so the table is never scanned.
+    let need = MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS) as u32;
+    let mut candidates: Vec<(u32, u32)> = Vec::new();
     let (ha, hb) = (&ka.hashes, &kb.hashes);
     let (mut i, mut j) = (0, 0);
     while i < ha.len() && j < hb.len() {
@@ -1325,32 +1329,21 @@ fn align_pair_counted(
         if (ea - i) + (eb - j) <= POSTING_CAP {
             for &x in &ka.sentences[i..ea] {
                 for &y in &kb.sentences[j..eb] {
-                    if dense {
-                        table[x as usize * nb + y as usize] += 1;
+                    let count = if dense {
+                        &mut table[x as usize * nb + y as usize]
                     } else {
-                        *shared.entry((x, y)).or_default() += 1;
+                        shared.entry((x, y)).or_default()
+                    };
+                    *count += 1;
+                    if *count == need {
+                        candidates.push((x, y));
                     }
                 }
             }
         }
         (i, j) = (ea, eb);
     }
-    let enough = |c: u32| c as usize >= MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS);
-    let candidates: Vec<(u32, u32)> = if dense {
-        // Row by row: in order of (sentence, other sentence), as sorted below.
-        (0..na * nb)
-            .filter(|&k| enough(table[k]))
-            .map(|k| ((k / nb) as u32, (k % nb) as u32))
-            .collect()
-    } else {
-        let mut found: Vec<(u32, u32)> = shared
-            .into_iter()
-            .filter(|&(_, c)| enough(c))
-            .map(|(k, _)| k)
-            .collect();
-        found.sort_unstable();
-        found
-    };
+    candidates.sort_unstable();
     // Each sentence's best match in the other document, by similarity, then closeness, then
     // the earlier sentence (the order `align_group` offers them in).
     type Best = Option<(f64, f32, usize)>;

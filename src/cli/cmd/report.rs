@@ -184,7 +184,10 @@ fn write_batch(
         match *entry {
             Entry::Document(i) => {
                 let (article, line) = &labelled.articles[i - labelled.start];
-                let doc = ReportDocument::new(i, documents, memberships, article);
+                // The JSONL line was formatted while labelling; the row outputs read the
+                // entry again here, on the one writing thread, only when there are any.
+                let rows = sinks.passages.is_some() || sinks.tables.is_some();
+                let doc = rows.then(|| ReportDocument::new(i, documents, memberships, article));
                 if let Some(out) = &mut sinks.jsonl {
                     match line {
                         Ok(Some(line)) => out.write_all(line)?,
@@ -193,10 +196,10 @@ fn write_batch(
                     }
                     writeln!(out)?;
                 }
-                if let Some(table) = &mut sinks.passages {
+                if let (Some(table), Some(doc)) = (&mut sinks.passages, &doc) {
                     doc.write_passage_rows(table)?;
                 }
-                if let Some([articles, _, _, passages]) = &mut sinks.tables {
+                if let (Some([articles, _, _, passages]), Some(doc)) = (&mut sinks.tables, &doc) {
                     articles.row(&doc.article_cells())?;
                     doc.write_passage_rows(passages)?;
                     totals.add(i, documents, article);
