@@ -55,7 +55,7 @@ fn best_first(a: &Link, b: &Link) -> std::cmp::Ordering {
 
 /// Sort `list` best first and cut it after its `keep`-th distinct document.
 pub fn cap(list: &mut Vec<Link>, keep: usize) {
-    list.sort_by(best_first);
+    list.sort_unstable_by(best_first);
     let mut seen: Vec<usize> = Vec::with_capacity(keep.min(64) + 1);
     let mut cut = list.len();
     for (k, (to, _)) in list.iter().enumerate() {
@@ -334,7 +334,7 @@ impl PartnerSources<'_> {
             |long, a, b| self.verbatim_match(long, a, b),
             &mut verbatim,
         );
-        verbatim.sort_by(best_first);
+        verbatim.sort_unstable_by(best_first);
         let mut out: Vec<Link> = Vec::with_capacity(n.min(aligned.len() + verbatim.len()));
         let mut seen: Vec<usize> = Vec::new();
         let (mut i, mut j) = (0, 0);
@@ -489,14 +489,14 @@ impl PartnerSources<'_> {
     /// One partner per document (the best), best first, then by document order; at most
     /// `max_partners`.
     fn best(&self, mut found: Vec<Link>) -> Vec<Partner> {
-        found.sort_by(|a, b| {
+        found.sort_unstable_by(|a, b| {
             a.0.doc
                 .cmp(&b.0.doc)
                 .then(b.1.total_cmp(&a.1))
                 .then(a.0.sentence.cmp(&b.0.sentence))
         });
         found.dedup_by_key(|x| x.0.doc);
-        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
+        found.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
         found.truncate(self.rules.max_partners);
         found
             .into_iter()
