@@ -245,8 +245,8 @@ fn find_terms(extractor: &mut TermExtractor, text: &str) -> Vec<FoundTerm> {
 
 /// The negations of `text` and the terms each governs: the next few of its clause, up to a
 /// conjunction ("no one was hurt and firefighters ..."). `read` holds the words of `text` as
-/// `extractor` has just read them (their span and normalized form), so they are not read
-/// again; `None` reads them.
+/// `extractor` has just read them (their start, end, and whether the word is a negation), so
+/// they are not read again; `None` reads them. `word` is a scratch buffer.
 fn find_negations(
     extractor: &mut TermExtractor,
     text: &str,
