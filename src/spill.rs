@@ -151,7 +151,6 @@ pub(crate) struct SpillWriter<T> {
     writer: RecordWriter,
     records: Vec<Record>,
     what: &'static str,
-    buf: Vec<u8>,
     _values: std::marker::PhantomData<fn(T)>,
 }
 
@@ -162,19 +161,8 @@ impl<T: Spillable> SpillWriter<T> {
             writer: RecordWriter::new(what)?,
             records: vec![Record::default(); documents],
             what,
-            buf: Vec::new(),
             _values: std::marker::PhantomData,
         })
-    }
-
-    /// Write document `i`'s value.
-    pub(crate) fn put(&mut self, i: usize, value: &T) -> Result<()> {
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        value.encode(&mut buf);
-        let written = self.put_encoded(i, &buf);
-        self.buf = buf;
-        written
     }
 
     /// Write document `i`'s value, already encoded (by another thread, say).

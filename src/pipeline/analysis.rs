@@ -24,12 +24,13 @@
 use crate::pipeline::texts::TextSource;
 use crate::spill::{SpillWriter, Spillable, Spilled};
 use crate::story::align::{align_group, align_pair_keyed, DocumentTerms, SentenceMatch};
-use crate::story::article_terms::{content_counts, title_terms};
+use crate::story::article_terms::{content_terms, skipped_terms, title_terms};
 use crate::story::boilerplate::{
-    block_key, judge_blocks, BlockJudgement, BlockTerms, BoilerplateReason, TemplateCounter,
+    block_key, judge_blocks, BlockJudgement, BoilerplateReason, TemplateCounter,
 };
 use crate::story::cluster::{
-    cluster_story_edges, passage_evidence, story_edges, Idf, StoryConfig, StoryVector, TermCounts,
+    cluster_story_edges, passage_evidence, story_edges, Idf, KindedCounts, StoryConfig,
+    StoryVector, TermCounts,
 };
 use crate::story::partners::{cap, PartnerRules, PartnerSources, SentenceLinks, VerbatimGroups};
 use crate::story::passage::{build_passages, Passage};
@@ -174,7 +175,7 @@ fn prepare(
     title: Option<&str>,
     counted: bool,
     keyed: bool,
-) -> crate::Result<(Prepared, TermCounts, SentenceKeys)> {
+) -> crate::Result<(Prepared, KindedCounts, SentenceKeys)> {
     let segmentation = segment(text);
     let BlockJudgement {
         verdicts: boilerplate,
@@ -211,16 +212,17 @@ fn prepare(
         .collect();
     let (title_terms, counts) = if counted {
         let title_terms = title_terms(title);
-        let counts = content_counts(
+        // Kinds apart, so that blocks later found to be suspected templates can be taken out.
+        let counts = KindedCounts::from_terms(content_terms(
             text,
             &segmentation,
             (&boilerplate, &terms),
             (&block_keys, &AHashSet::new()),
             &title_terms,
-        );
+        ));
         (title_terms, counts)
     } else {
-        (Vec::new(), TermCounts::default())
+        (Vec::new(), KindedCounts::default())
     };
     let prepared = Prepared {
         segmentation: PackedSegmentation::new(&segmentation)
@@ -333,7 +335,7 @@ pub fn read_corpus_terms_from(
     let mut counts = PerDocumentWriter::new(COUNTS_FILE, n, spill)?;
     let mut sentence_keys = PerDocumentWriter::new(KEYS_FILE, n, spill)?;
     for chunk in chunks(n) {
-        let part: Vec<(Prepared, TermCounts, SentenceKeys)> = chunk
+        let part: Vec<(Prepared, KindedCounts, SentenceKeys)> = chunk
             .into_par_iter()
             .map_init(String::new, |text, i| {
                 let d = &docs[i];
@@ -370,6 +372,9 @@ pub fn read_corpus_terms_from(
     // would chain unrelated articles. Their terms leave the story vectors and the evidence;
     // whether they are boilerplate is decided once stories are known.
     let suspects = suspected_templates(&prepared, &reps, &outlet_ids);
+    // The suspected blocks' terms are read again and taken out of the counts: they are
+    // short, where counting the rest again read every content block a second time.
+    let mut suspect_terms: AHashMap<usize, Vec<Term>> = AHashMap::new();
     if !suspects.is_empty() {
         let hits: Vec<usize> = reps
             .iter()
@@ -382,43 +387,49 @@ pub fn read_corpus_terms_from(
             })
             .collect();
         for chunk in hits.chunks(CHUNK) {
-            let recounted: Vec<TermCounts> = chunk
+            let found: Vec<Vec<Term>> = chunk
                 .par_iter()
                 .map_init(String::new, |text, &i| {
                     let p = &prepared[i];
                     texts.load(i, text)?;
-                    Ok(content_counts(
+                    Ok(skipped_terms(
                         text,
                         &p.segmentation.unpack(),
-                        (&p.boilerplate, &BlockTerms::default()),
+                        &p.boilerplate,
                         (&p.block_keys, &suspects),
-                        &p.title_terms,
                     ))
                 })
                 .collect::<crate::Result<_>>()?;
-            for (&i, c) in chunk.iter().zip(recounted) {
-                counts.replace(i, c)?;
-            }
+            suspect_terms.extend(chunk.iter().copied().zip(found));
         }
     }
     let counts = counts.finish()?;
+    // A representative's counts without its suspected blocks, kinds together.
+    let rep_counts = |i: usize, bytes: &mut Vec<u8>| {
+        let mut c = counts.get(i, bytes)?;
+        if let Some(terms) = suspect_terms.get(&i) {
+            c.to_mut().remove(terms);
+        }
+        crate::Result::Ok(c.counts())
+    };
     let mut idf = Idf::background();
     for chunk in reps.chunks(CHUNK) {
-        let part: Vec<Cow<TermCounts>> = chunk
+        let part: Vec<TermCounts> = chunk
             .par_iter()
-            .map_init(Vec::new, |bytes, &i| counts.get(i, bytes))
+            .map_init(Vec::new, |bytes, &i| rep_counts(i, bytes))
             .collect::<crate::Result<_>>()?;
         part.iter().for_each(|c| idf.add(c));
     }
     let vectors: Vec<StoryVector> = reps
         .par_iter()
         .map_init(Vec::new, |bytes, &i| {
-            let c = counts.get(i, bytes)?;
+            let c = rep_counts(i, bytes)?;
             Ok(StoryVector::new(&c, &idf, config.story.max_terms))
         })
         .collect::<crate::Result<_>>()?;
     // The counts have made the vectors; later stages read sentence terms.
     drop(counts);
+    drop(suspect_terms);
     for p in &mut prepared {
         p.title_terms = Vec::new();
     }
@@ -516,19 +527,6 @@ impl<T: Spillable + Default + Send + Sync> PerDocumentWriter<T> {
             }
         }
         Ok(())
-    }
-
-    /// Replace document `i`'s value.
-    fn replace(&mut self, i: usize, value: T) -> crate::Result<()> {
-        match self {
-            PerDocumentWriter::Memory(all) => {
-                if let Some(slot) = all.get_mut(i) {
-                    *slot = value;
-                }
-                Ok(())
-            }
-            PerDocumentWriter::Disk(writer) => writer.put(i, &value),
-        }
     }
 
     fn finish(self) -> crate::Result<PerDocument<T>> {

@@ -129,7 +129,7 @@ impl Utf16Offsets {
     }
 }
 
-impl PassageReport {
+impl PassageReport<'_> {
     /// A self-contained HTML page of the report (inline style and script, no network access).
     /// `texts` are the documents' texts, in report order.
     pub fn write_html(&self, w: &mut impl Write, texts: &[&str]) -> io::Result<()> {
@@ -200,7 +200,7 @@ impl PassageReport {
                 offsets[i].request(p.start);
                 offsets[i].request(p.end);
                 for s in &p.shared_with {
-                    if let Some(&j) = index.get(s.id.as_str()) {
+                    if let Some(&j) = index.get(s.id) {
                         offsets[j].request(s.start);
                         offsets[j].request(s.end);
                     }
@@ -215,14 +215,11 @@ impl PassageReport {
             .iter()
             .enumerate()
             .map(|(i, d)| PageDocument {
-                id: &d.id,
-                outlet: d.outlet.as_deref(),
-                date: d.date.as_deref(),
+                id: d.id,
+                outlet: d.outlet,
+                date: d.date,
                 cluster: d.cluster,
-                copy_of: d
-                    .near_duplicate_of
-                    .as_deref()
-                    .and_then(|id| index.get(id).copied()),
+                copy_of: d.near_duplicate_of.and_then(|id| index.get(id).copied()),
                 originality: d.originality,
                 bytes: d.bytes,
                 text: texts.get(i).copied().unwrap_or(""),
@@ -240,7 +237,7 @@ impl PassageReport {
                             .shared_with
                             .iter()
                             .filter_map(|s| {
-                                let j = *index.get(s.id.as_str())?;
+                                let j = *index.get(s.id)?;
                                 Some((
                                     j,
                                     offsets[j].get(s.start),

@@ -52,11 +52,12 @@ impl ReportParams {
     }
 }
 
-/// Where a shared passage is found in another document.
+/// Where a shared passage is found in another document. Its strings are borrowed from the
+/// documents read: a report of a hundred partners a document made one string each.
 #[derive(Debug, Clone, Serialize)]
-pub struct SharedWith {
+pub struct SharedWith<'a> {
     /// The other document's id.
-    pub id: String,
+    pub id: &'a str,
     /// First byte of the matching passage there.
     pub start: usize,
     /// One past its last byte.
@@ -68,7 +69,7 @@ pub struct SharedWith {
 
 /// One labelled passage.
 #[derive(Debug, Clone, Serialize)]
-pub struct PassageEntry {
+pub struct PassageEntry<'a> {
     /// First byte (into the document's text as read).
     pub start: usize,
     /// One past the last byte.
@@ -77,33 +78,33 @@ pub struct PassageEntry {
     pub status: PassageStatus,
     /// For a shared passage: where else it is found, best first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub shared_with: Vec<SharedWith>,
+    pub shared_with: Vec<SharedWith<'a>>,
     /// For boilerplate: why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<BoilerplateReason>,
 }
 
-/// One document of a story report.
+/// One document of a story report, its strings borrowed from the documents read.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReportDocument {
+pub struct ReportDocument<'a> {
     /// Document id.
-    pub id: String,
+    pub id: &'a str,
     /// Outlet, when known.
-    pub outlet: Option<String>,
+    pub outlet: Option<&'a str>,
     /// Date as given, when known.
-    pub date: Option<String>,
+    pub date: Option<&'a str>,
     /// Story cluster.
     pub cluster: usize,
     /// The document it is a near-duplicate of, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub near_duplicate_of: Option<String>,
+    pub near_duplicate_of: Option<&'a str>,
     /// Unique bytes over non-boilerplate bytes (`null` when all of it is boilerplate).
     #[serde(serialize_with = "round4_opt")]
     pub originality: Option<f64>,
     /// Bytes per label.
     pub bytes: ByteCounts,
     /// Passages in text order.
-    pub passages: Vec<PassageEntry>,
+    pub passages: Vec<PassageEntry<'a>>,
 }
 
 /// One story cluster.
@@ -150,15 +151,15 @@ pub struct ReuseEntry {
     pub later: usize,
 }
 
-/// The report of `reprint report --format json`.
+/// The report of `reprint report --format json`, borrowing the documents' strings.
 #[derive(Debug, Clone, Serialize)]
-pub struct PassageReport {
+pub struct PassageReport<'a> {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
     /// Parameters of the run.
     pub params: ReportParams,
     /// Every analysed document, in input order.
-    pub documents: Vec<ReportDocument>,
+    pub documents: Vec<ReportDocument<'a>>,
     /// Every story cluster (singletons too), by number.
     pub clusters: Vec<StoryCluster>,
     /// Originality per outlet, by outlet name.
@@ -227,15 +228,15 @@ fn rounded(x: Option<f64>) -> Cell<'static> {
     Cell::Float(x.map(|v| (v * 1e4).round() / 1e4))
 }
 
-impl ReportDocument {
+impl<'a> ReportDocument<'a> {
     /// Its row of the `articles` table.
     pub fn article_cells(&self) -> [Cell<'_>; 10] {
         [
-            Cell::Text(Some(&self.id)),
-            Cell::Text(self.outlet.as_deref()),
-            Cell::Text(self.date.as_deref()),
+            Cell::Text(Some(self.id)),
+            Cell::Text(self.outlet),
+            Cell::Text(self.date),
             count(self.cluster),
-            Cell::Text(self.near_duplicate_of.as_deref()),
+            Cell::Text(self.near_duplicate_of),
             rounded(self.originality),
             count(self.bytes.shared),
             count(self.bytes.unique),
@@ -252,7 +253,7 @@ impl ReportDocument {
         for (k, p) in self.passages.iter().enumerate() {
             let reason = p.reason.map(BoilerplateReason::as_str);
             let passage = [
-                Cell::Text(Some(&self.id)),
+                Cell::Text(Some(self.id)),
                 count(k),
                 count(p.start),
                 count(p.end),
@@ -274,7 +275,7 @@ impl ReportDocument {
                     d,
                     e,
                     f,
-                    Cell::Text(q.map(|q| q.id.as_str())),
+                    Cell::Text(q.map(|q| q.id)),
                     Cell::Integer(q.and_then(|q| i64::try_from(q.start).ok())),
                     Cell::Integer(q.and_then(|q| i64::try_from(q.end).ok())),
                     rounded(q.map(|q| q.similarity)),
@@ -321,12 +322,12 @@ fn outlet_of(documents: &[FingerprintedDocument], i: usize) -> String {
         .unwrap_or_else(|| documents[i].id.clone())
 }
 
-impl ReportDocument {
+impl<'a> ReportDocument<'a> {
     /// The report entry of document `i` of `documents` (all of a run's, with their
     /// near-duplicate `memberships`), analysed as `analysis`.
     pub fn new(
         i: usize,
-        documents: &[FingerprintedDocument],
+        documents: &'a [FingerprintedDocument],
         memberships: &[Membership],
         analysis: &ArticleAnalysis,
     ) -> Self {
@@ -343,7 +344,7 @@ impl ReportDocument {
                     .partners
                     .iter()
                     .map(|q| SharedWith {
-                        id: documents[q.doc].id.clone(),
+                        id: documents[q.doc].id.as_str(),
                         start: q.span.start,
                         end: q.span.end,
                         similarity: q.similarity,
@@ -353,14 +354,14 @@ impl ReportDocument {
             })
             .collect();
         ReportDocument {
-            id: doc.id.clone(),
-            outlet: doc.outlet.clone(),
-            date: doc.date.clone(),
+            id: &doc.id,
+            outlet: doc.outlet.as_deref(),
+            date: doc.date.as_deref(),
             cluster: analysis.story,
             near_duplicate_of: memberships
                 .get(i)
                 .filter(|m| m.representative != i)
-                .map(|m| documents[m.representative].id.clone()),
+                .map(|m| documents[m.representative].id.as_str()),
             originality: bytes.originality(),
             bytes,
             passages,
@@ -476,11 +477,11 @@ impl ReportTotals {
     }
 }
 
-impl PassageReport {
+impl<'a> PassageReport<'a> {
     /// Assemble a report. `documents`, `memberships` and `analyses` are in the same order.
     pub fn new(
         params: ReportParams,
-        documents: &[FingerprintedDocument],
+        documents: &'a [FingerprintedDocument],
         memberships: &[Membership],
         analyses: &[ArticleAnalysis],
         skipped: Vec<Skipped>,
@@ -511,7 +512,7 @@ impl PassageReport {
         self.documents
             .iter()
             .enumerate()
-            .map(|(i, d)| (d.id.as_str(), i))
+            .map(|(i, d)| (d.id, i))
             .collect()
     }
 
@@ -551,7 +552,7 @@ impl PassageReport {
             if let Some(first) = &c.first {
                 let date = index
                     .get(first.as_str())
-                    .and_then(|&i| self.documents[i].date.as_deref())
+                    .and_then(|&i| self.documents[i].date)
                     .unwrap_or("");
                 write!(w, ", first published by {first} ({date})")?;
             }

@@ -45,6 +45,23 @@ pub(crate) fn content_counts(
     (block_keys, skip): (&[Option<u64>], &AHashSet<u64>),
     title_terms: &[Term],
 ) -> TermCounts {
+    TermCounts::from_terms(content_terms(
+        text,
+        segmentation,
+        (boilerplate, known),
+        (block_keys, skip),
+        title_terms,
+    ))
+}
+
+/// The terms [`content_counts`] counts, in text order after the headline's.
+pub(crate) fn content_terms(
+    text: &str,
+    segmentation: &Segmentation,
+    (boilerplate, known): (&[Option<BoilerplateReason>], &BlockTerms),
+    (block_keys, skip): (&[Option<u64>], &AHashSet<u64>),
+    title_terms: &[Term],
+) -> Vec<Term> {
     let mut extractor = TermExtractor::new();
     let mut terms: Vec<Term> = title_terms.to_vec();
     for (b, block) in segmentation.blocks.iter().enumerate() {
@@ -56,7 +73,25 @@ pub(crate) fn content_counts(
             }
         }
     }
-    TermCounts::from_terms(terms)
+    terms
+}
+
+/// The terms of the content blocks whose key is in `skip`: what [`content_terms`] leaves out
+/// with `skip` and counts without it.
+pub(crate) fn skipped_terms(
+    text: &str,
+    segmentation: &Segmentation,
+    boilerplate: &[Option<BoilerplateReason>],
+    (block_keys, skip): (&[Option<u64>], &AHashSet<u64>),
+) -> Vec<Term> {
+    let mut extractor = TermExtractor::new();
+    let mut terms: Vec<Term> = Vec::new();
+    for (b, block) in segmentation.blocks.iter().enumerate() {
+        if boilerplate[b].is_none() && block_keys[b].is_some_and(|k| skip.contains(&k)) {
+            extractor.for_each_term(block.span.of(text), |t| terms.push(t));
+        }
+    }
+    terms
 }
 
 /// The content terms of one document on its own, as story vectors count them: its headline

@@ -81,16 +81,81 @@ pub struct TermCounts {
 
 impl TermCounts {
     /// Count `terms` (any order, repeats allowed).
-    pub fn from_terms(mut terms: Vec<Term>) -> Self {
-        terms.sort_unstable_by(|a, b| a.hash.cmp(&b.hash).then(b.kind.cmp(&a.kind)));
-        let mut out: Vec<(Term, u32)> = Vec::with_capacity(terms.len());
-        for t in terms {
+    pub fn from_terms(terms: Vec<Term>) -> Self {
+        TermCounts {
+            terms: count_terms(terms, |a, b| a.hash == b.hash),
+        }
+    }
+}
+
+/// `terms` sorted by hash (the most specific kind first) and counted, neighbours that are
+/// `same` counting as one.
+fn count_terms(mut terms: Vec<Term>, same: impl Fn(&Term, &Term) -> bool) -> Vec<(Term, u32)> {
+    terms.sort_unstable_by(|a, b| a.hash.cmp(&b.hash).then(b.kind.cmp(&a.kind)));
+    let mut out: Vec<(Term, u32)> = Vec::with_capacity(terms.len());
+    for t in terms {
+        match out.last_mut() {
+            Some((last, n)) if same(last, &t) => *n += 1,
+            _ => out.push((t, 1)),
+        }
+    }
+    out
+}
+
+/// A document's term counts with each kind counted apart, sorted by hash (the most specific
+/// kind first): what [`TermCounts::from_terms`] would count, kept so that the terms of some of
+/// its blocks can be taken out again exactly ([`KindedCounts::remove`]). Counted together, a
+/// term seen once as a name stays a name; counted apart, taking that occurrence out leaves
+/// the word it is elsewhere.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KindedCounts(TermCounts);
+
+impl KindedCounts {
+    /// Count `terms` (any order, repeats allowed), each (hash, kind) apart.
+    pub fn from_terms(terms: Vec<Term>) -> Self {
+        KindedCounts(TermCounts {
+            terms: count_terms(terms, |a, b| a == b),
+        })
+    }
+
+    /// Take out one occurrence of each of `terms` (a part of what was counted; an occurrence
+    /// that was not counted is ignored).
+    pub fn remove(&mut self, terms: &[Term]) {
+        let gone = KindedCounts::from_terms(terms.to_vec());
+        let counts = &mut self.0.terms;
+        let order = |t: &Term| (t.hash, std::cmp::Reverse(t.kind));
+        let mut k = 0;
+        for (t, n) in gone.0.terms {
+            while k < counts.len() && order(&counts[k].0) < order(&t) {
+                k += 1;
+            }
+            if let Some((_, m)) = counts.get_mut(k).filter(|(c, _)| *c == t) {
+                *m = m.saturating_sub(n);
+            }
+        }
+        counts.retain(|(_, n)| *n > 0);
+    }
+
+    /// The counts with kinds together, as [`TermCounts::from_terms`] counts them.
+    pub fn counts(&self) -> TermCounts {
+        let mut out: Vec<(Term, u32)> = Vec::with_capacity(self.0.terms.len());
+        for &(t, n) in &self.0.terms {
             match out.last_mut() {
-                Some((last, n)) if last.hash == t.hash => *n += 1,
-                _ => out.push((t, 1)),
+                Some((last, m)) if last.hash == t.hash => *m += n,
+                _ => out.push((t, n)),
             }
         }
         TermCounts { terms: out }
+    }
+}
+
+impl crate::spill::Spillable for KindedCounts {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        TermCounts::decode(bytes).map(KindedCounts)
     }
 }
 
@@ -733,6 +798,37 @@ pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize>
 mod tests {
     use super::*;
     use crate::story::terms::TermExtractor;
+    use proptest::prelude::*;
+
+    fn kinded_terms() -> impl Strategy<Value = Vec<Term>> {
+        let kind = prop::sample::select(vec![
+            TermKind::Word,
+            TermKind::Name,
+            TermKind::Number,
+            TermKind::Year,
+        ]);
+        // Few hashes, so one term comes in several kinds.
+        prop::collection::vec((0u64..6, kind), 0..40).prop_map(|v| {
+            v.into_iter()
+                .map(|(hash, kind)| Term { hash, kind })
+                .collect()
+        })
+    }
+
+    proptest! {
+        /// Counting everything and taking a part out counts what is left, kinds included: a
+        /// name found only in the part leaves a word.
+        #[test]
+        fn taking_terms_out_counts_the_rest(kept in kinded_terms(), taken in kinded_terms()) {
+            let mut all = KindedCounts::from_terms([kept.clone(), taken.clone()].concat());
+            all.remove(&taken);
+            prop_assert_eq!(all.counts(), TermCounts::from_terms(kept.clone()));
+            prop_assert_eq!(
+                KindedCounts::from_terms(kept.clone()).counts(),
+                TermCounts::from_terms(kept)
+            );
+        }
+    }
 
     #[test]
     fn term_counts_read_back_from_a_file_are_the_same() {

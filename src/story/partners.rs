@@ -259,6 +259,13 @@ impl VerbatimGroups {
     }
 }
 
+/// Buffers of [`PartnerSources::head_into`], kept between calls.
+#[derive(Debug, Default)]
+struct Scratch {
+    verbatim: Vec<Link>,
+    seen: Vec<usize>,
+}
+
 /// A document's partner lists before the word-for-word partners are added: per sentence, its
 /// aligned sentences in other documents, capped.
 pub type SentenceLinks = Vec<Vec<Link>>;
@@ -322,21 +329,29 @@ impl PartnerSources<'_> {
     /// are sorted, and the two are merged (aligned first among equals, as a stable sort of
     /// the two put end to end would have them) until `n` entries or the cap.
     fn head(&self, at: SentenceRef, n: usize) -> Vec<Link> {
+        let mut out = Vec::new();
+        self.head_into(at, n, &mut Scratch::default(), &mut out);
+        out
+    }
+
+    /// [`PartnerSources::head`] appended to `out`, with `scratch`'s buffers.
+    fn head_into(&self, at: SentenceRef, n: usize, scratch: &mut Scratch, out: &mut Vec<Link>) {
         let aligned: &[Link] = self
             .aligned
             .get(at.doc)
             .and_then(|d| d.get(at.sentence))
             .map_or(&[], Vec::as_slice);
-        let mut verbatim = Vec::new();
+        let Scratch { verbatim, seen } = scratch;
+        verbatim.clear();
+        seen.clear();
         self.verbatim.partners_of(
             at,
             self.rules.keep,
             |long, a, b| self.verbatim_match(long, a, b),
-            &mut verbatim,
+            verbatim,
         );
         verbatim.sort_unstable_by(best_first);
-        let mut out: Vec<Link> = Vec::with_capacity(n.min(aligned.len() + verbatim.len()));
-        let mut seen: Vec<usize> = Vec::new();
+        let n = out.len().saturating_add(n);
         let (mut i, mut j) = (0, 0);
         while out.len() < n {
             let next = match (aligned.get(i), verbatim.get(j)) {
@@ -363,7 +378,6 @@ impl PartnerSources<'_> {
             }
             out.push(next);
         }
-        out
     }
 
     /// The copies of `to.doc` that sentence `to`'s list reaches within its first
@@ -413,7 +427,7 @@ impl PartnerSources<'_> {
 
     /// A representative's list with the copies of the representatives it matches: a sentence
     /// of `r` also reaches the copies aligned with its partners' sentences.
-    fn expanded(&self, r: usize, mut list: Vec<Link>) -> Vec<Link> {
+    fn expanded(&self, r: usize, list: &mut Vec<Link>) {
         let followed = list.len().min(self.rules.reach);
         for k in 0..followed {
             let (to, sim) = list[k];
@@ -434,7 +448,6 @@ impl PartnerSources<'_> {
                 }
             }
         }
-        list
     }
 
     /// The partners of every sentence of document `i`, best first, at most `max_partners`
@@ -443,6 +456,9 @@ impl PartnerSources<'_> {
         let r = self.representative[i];
         let reach = self.rules.reach;
         let sentences = self.segmentation[i].sentence_count();
+        // Buffers kept from sentence to sentence: a list is rebuilt for every sentence.
+        let mut scratch = Scratch::default();
+        let (mut found, mut through) = (Vec::new(), Vec::new());
         (0..sentences)
             .map(|s| {
                 let at = SentenceRef {
@@ -451,44 +467,42 @@ impl PartnerSources<'_> {
                 };
                 // The whole list, merged from its sorted parts rather than sorted again
                 // (the reference builds it the plain way).
-                let own = match self.copies_reached {
-                    Some(_) => self.head(at, usize::MAX),
-                    None => self.list(at),
-                };
-                let found = if r == i {
-                    self.expanded(i, own)
-                } else {
-                    let mut found = own;
-                    if let Some(Some((t, sim))) =
-                        self.in_representative.get(i).and_then(|m| m.get(s))
-                    {
-                        let to = SentenceRef {
-                            doc: r,
-                            sentence: *t,
-                        };
-                        // Only the first `reach` entries are read: found once, the head
-                        // is enough.
-                        let list = match self.copies_reached {
-                            Some(_) => self.head(to, reach),
-                            None => self.list(to),
-                        };
-                        let through = self.expanded(r, list);
-                        for &(further, s2) in through.iter().take(reach) {
-                            if further.doc != i {
-                                found.push((further, sim.min(s2)));
-                            }
+                found.clear();
+                match self.copies_reached {
+                    Some(_) => self.head_into(at, usize::MAX, &mut scratch, &mut found),
+                    None => found = self.list(at),
+                }
+                if r == i {
+                    self.expanded(i, &mut found);
+                } else if let Some(Some((t, sim))) =
+                    self.in_representative.get(i).and_then(|m| m.get(s))
+                {
+                    let to = SentenceRef {
+                        doc: r,
+                        sentence: *t,
+                    };
+                    // Only the first `reach` entries are read: found once, the head is
+                    // enough.
+                    through.clear();
+                    match self.copies_reached {
+                        Some(_) => self.head_into(to, reach, &mut scratch, &mut through),
+                        None => through = self.list(to),
+                    }
+                    self.expanded(r, &mut through);
+                    for &(further, s2) in through.iter().take(reach) {
+                        if further.doc != i {
+                            found.push((further, sim.min(s2)));
                         }
                     }
-                    found
-                };
-                self.best(found)
+                }
+                self.best(&mut found)
             })
             .collect()
     }
 
     /// One partner per document (the best), best first, then by document order; at most
     /// `max_partners`.
-    fn best(&self, mut found: Vec<Link>) -> Vec<Partner> {
+    fn best(&self, found: &mut Vec<Link>) -> Vec<Partner> {
         found.sort_unstable_by(|a, b| {
             a.0.doc
                 .cmp(&b.0.doc)
@@ -499,8 +513,8 @@ impl PartnerSources<'_> {
         found.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
         found.truncate(self.rules.max_partners);
         found
-            .into_iter()
-            .filter_map(|(to, similarity)| {
+            .iter()
+            .filter_map(|&(to, similarity)| {
                 let span = self.segmentation.get(to.doc)?.sentence(to.sentence)?;
                 Some(Partner {
                     doc: to.doc,
