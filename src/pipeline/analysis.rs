@@ -177,18 +177,13 @@ fn prepare(
     keyed: bool,
 ) -> crate::Result<(Prepared, KindedCounts, SentenceKeys)> {
     let segmentation = segment(text);
+    // The judging reads every block once and keys it and its sentences.
     let BlockJudgement {
         verdicts: boilerplate,
         terms,
-        keys,
+        keys: block_keys,
+        sentence_keys: keys_read,
     } = judge_blocks(text, &segmentation);
-    // Keys the judging made are not made again.
-    let block_keys: Vec<Option<u64>> = segmentation
-        .blocks
-        .iter()
-        .zip(keys)
-        .map(|(b, key)| key.unwrap_or_else(|| block_key(b.span.of(text))))
-        .collect();
     let sentence_keys = segmentation
         .sentences
         .iter()
@@ -200,13 +195,11 @@ fn prepare(
             if words < STORY_VERBATIM_MIN_WORDS {
                 return None;
             }
-            // A block of one sentence has that sentence's key.
-            let block = segmentation.block_of(k);
-            let key = if segmentation.blocks[block].span == *s {
-                block_keys[block]
-            } else {
-                block_key(t)
-            };
+            let key = keys_read
+                .get(k)
+                .copied()
+                .flatten()
+                .unwrap_or_else(|| block_key(t));
             key.map(|key| (key, words.min(u32::MAX as usize) as u32))
         })
         .collect();

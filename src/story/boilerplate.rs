@@ -36,7 +36,7 @@
 
 use crate::sketch::tokenize::{for_each_word, normalize_into};
 use crate::story::segment::Segmentation;
-use crate::story::terms::{is_stopword, Term, TermExtractor};
+use crate::story::terms::{dedup_terms, is_stopword, Term, TermExtractor};
 use ahash::{AHashMap, AHashSet};
 use serde::Serialize;
 use std::ops::Range;
@@ -268,22 +268,19 @@ struct BlockShape {
 }
 
 impl BlockShape {
-    fn of(text: &str) -> Self {
+    /// The shape of block `text`, whose words, normalized, are `normalized`.
+    fn of_words<'w>(text: &str, normalized: impl Iterator<Item = &'w str>) -> Self {
         let mut words = 0;
         let mut stopwords = 0;
-        let mut buf = String::new();
         let mut lower = String::new();
-        for_each_word(text, |_, w| {
+        for w in normalized {
             words += 1;
             // The density of stop words is read from the block's start; a long block's start
             // is as good a sample as its whole.
-            if words <= DENSITY_MAX_WORDS {
-                normalize_into(w, &mut buf);
-                if is_stopword(&buf) {
-                    stopwords += 1;
-                }
+            if words <= DENSITY_MAX_WORDS && is_stopword(w) {
+                stopwords += 1;
             }
-        });
+        }
         // Normalized lower case keeps cue matching simple ("ALSO READ:", curly quotes). Only
         // short blocks are matched against cues.
         if words <= CUE_MAX_WORDS {
@@ -388,26 +385,85 @@ impl BlockTerms {
     }
 }
 
-/// A document's blocks judged: [`classify_blocks`]'s verdicts, and the terms the judging
-/// extracted (the article body's).
+/// A document's blocks judged: [`classify_blocks`]'s verdicts, and what the judging read of
+/// every block (its terms and its key), so that a later stage need not read it again.
 #[derive(Debug, Clone, Default)]
 pub struct BlockJudgement {
     /// Per block, why it is boilerplate, or `None` for content.
     pub verdicts: Vec<Option<BoilerplateReason>>,
-    /// The terms of the body blocks, extracted on the way.
+    /// The terms of every block.
     pub terms: BlockTerms,
-    /// Per block, its [`block_key`] when the judging needed it (blocks short enough to be
-    /// repeated lines), so a caller that keys every block does not key these again.
-    pub keys: Vec<Option<Option<u64>>>,
+    /// Per block, its [`block_key`].
+    pub keys: Vec<Option<u64>>,
+    /// Per sentence, its [`block_key`] (of the sentence's text), or `None` where a word of
+    /// its block runs across one of its ends ("end.The"): read alone, the sentence has other
+    /// words there.
+    pub sentence_keys: Vec<Option<Option<u64>>>,
 }
 
-/// [`classify_blocks`], keeping the terms it extracted.
+/// Every block read once: its shape, its [`block_key`] and its terms, from one pass over its
+/// words (shapes, keys and terms each read them apart, three passes of the tokenizer).
+fn read_blocks(text: &str, seg: &Segmentation) -> BlockReading {
+    let mut extractor = TermExtractor::new();
+    let mut shapes = Vec::with_capacity(seg.blocks.len());
+    let mut keys = Vec::with_capacity(seg.blocks.len());
+    let mut sentence_keys = Vec::with_capacity(seg.sentences.len());
+    let mut terms = BlockTerms {
+        terms: Vec::new(),
+        ranges: Vec::with_capacity(seg.blocks.len()),
+    };
+    for b in &seg.blocks {
+        let block = b.span.of(text);
+        let start = terms.terms.len();
+        extractor.for_each_term(block, |t| terms.terms.push(t));
+        terms.ranges.push(Some(start..terms.terms.len()));
+        let words: Vec<(usize, usize, &str)> = extractor.last_words().collect();
+        shapes.push(BlockShape::of_words(block, words.iter().map(|w| w.2)));
+        let mut key = WordingKey::default();
+        words.iter().for_each(|w| key.add(w.2));
+        keys.push(key.finish());
+        // Words and sentences are both in text order: one walk keys every sentence.
+        let mut from = 0;
+        for sentence in b.sentences.clone() {
+            let span = seg.sentences[sentence];
+            let first = span.start.saturating_sub(b.span.start);
+            let last = span.end.saturating_sub(b.span.start);
+            while words.get(from).is_some_and(|w| w.1 <= first) {
+                from += 1;
+            }
+            let mut key = WordingKey::default();
+            let mut whole = true;
+            for &(s, e, w) in words[from..].iter().take_while(|w| w.0 < last) {
+                whole &= first <= s && e <= last;
+                key.add(w);
+            }
+            sentence_keys.push(whole.then(|| key.finish()));
+        }
+    }
+    BlockReading {
+        shapes,
+        keys,
+        sentence_keys,
+        terms,
+    }
+}
+
+/// What [`read_blocks`] found.
+struct BlockReading {
+    shapes: Vec<BlockShape>,
+    keys: Vec<Option<u64>>,
+    sentence_keys: Vec<Option<Option<u64>>>,
+    terms: BlockTerms,
+}
+
+/// [`classify_blocks`], keeping what it read of each block.
 pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
-    let shapes: Vec<BlockShape> = seg
-        .blocks
-        .iter()
-        .map(|b| BlockShape::of(b.span.of(text)))
-        .collect();
+    let BlockReading {
+        shapes,
+        keys,
+        sentence_keys,
+        terms,
+    } = read_blocks(text, seg);
     let mut verdicts: Vec<Option<BoilerplateReason>> = shapes
         .iter()
         .map(|s| {
@@ -424,16 +480,16 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
     // Short blocks repeated verbatim within the document. Equal keys mean equal word counts,
     // so long blocks need no key.
     let mut seen: AHashMap<u64, usize> = AHashMap::new();
-    let keys: Vec<Option<Option<u64>>> = seg
-        .blocks
+    let short_keys = keys
         .iter()
         .zip(&shapes)
-        .map(|(b, shape)| (shape.words <= HEADLINE_MAX_WORDS).then(|| block_key(b.span.of(text))))
-        .collect();
-    for k in keys.iter().flatten().flatten() {
-        *seen.entry(*k).or_default() += 1;
+        .filter(|(_, shape)| shape.words <= HEADLINE_MAX_WORDS);
+    for (k, _) in short_keys {
+        if let Some(k) = k {
+            *seen.entry(*k).or_default() += 1;
+        }
     }
-    for (i, key) in keys.iter().map(|k| k.flatten()).enumerate() {
+    for (i, &key) in keys.iter().enumerate() {
         if verdicts[i].is_none()
             && shapes[i].words <= HEADLINE_MAX_WORDS
             && key.is_some_and(|k| seen.get(&k).copied().unwrap_or(0) > 1)
@@ -489,9 +545,8 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
         .map(|(i, _)| i)
         .next_back()
         .max(last_list_item);
-    let terms = body_terms(text, seg, &verdicts, last_paragraph);
-    let body_terms: AHashSet<u64> = terms.terms.iter().map(|t| t.hash).collect();
-    let mut extractor = TermExtractor::new();
+    let body_terms = body_terms(&terms, &verdicts, last_paragraph);
+    let mut distinct: Vec<Term> = Vec::new();
     // Counted once: marking a headline below does not change its shape.
     let tail_count = tail_headlines(&shapes, &verdicts, last_paragraph);
     for i in 0..shapes.len() {
@@ -513,12 +568,14 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
             .flatten()
             .any(|j| verdicts.get(j).copied().flatten() == Some(BoilerplateReason::Separator));
         let unrelated = {
-            let terms = extractor.distinct_terms(seg.blocks[i].span.of(text));
-            let known = terms
+            distinct.clear();
+            distinct.extend_from_slice(terms.of(i).unwrap_or_default());
+            dedup_terms(&mut distinct);
+            let known = distinct
                 .iter()
                 .filter(|t| body_terms.contains(&t.hash))
                 .count();
-            !terms.is_empty() && (known as f64) < 0.5 * terms.len() as f64
+            !distinct.is_empty() && (known as f64) < 0.5 * distinct.len() as f64
         };
         let tail_list = in_tail
             && last_paragraph.is_some()
@@ -531,6 +588,7 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
         verdicts,
         terms,
         keys,
+        sentence_keys,
     }
 }
 
@@ -979,41 +1037,50 @@ fn tail_headlines(
         .count()
 }
 
-/// Terms of the article body: content blocks up to the last paragraph.
+/// The hashes of the article body's terms: content blocks up to the last paragraph.
 fn body_terms(
-    text: &str,
-    seg: &Segmentation,
+    terms: &BlockTerms,
     verdicts: &[Option<BoilerplateReason>],
     last_paragraph: Option<usize>,
-) -> BlockTerms {
-    let mut extractor = TermExtractor::new();
-    let mut out = BlockTerms {
-        terms: Vec::new(),
-        ranges: vec![None; seg.blocks.len()],
-    };
+) -> AHashSet<u64> {
     let end = last_paragraph.map_or(0, |p| p + 1);
-    for (i, block) in seg.blocks.iter().enumerate().take(end) {
-        if verdicts[i].is_none() {
-            let start = out.terms.len();
-            extractor.for_each_term(block.span.of(text), |t| out.terms.push(t));
-            out.ranges[i] = Some(start..out.terms.len());
-        }
-    }
-    out
+    (0..end.min(verdicts.len()))
+        .filter(|&i| verdicts[i].is_none())
+        .flat_map(|i| terms.of(i).unwrap_or_default())
+        .map(|t| t.hash)
+        .collect()
 }
 
 /// A key for a block's wording (normalized words, in order); `None` for fewer than two words.
 pub fn block_key(text: &str) -> Option<u64> {
-    let mut hasher = Xxh3::new();
+    let mut key = WordingKey::default();
     let mut buf = String::new();
-    let mut words = 0;
     for_each_word(text, |_, w| {
         normalize_into(w, &mut buf);
-        hasher.update(buf.as_bytes());
-        hasher.update(b" ");
-        words += 1;
+        key.add(&buf);
     });
-    (words >= 2).then(|| hasher.digest())
+    key.finish()
+}
+
+/// [`block_key`] made word by word.
+#[derive(Default)]
+struct WordingKey {
+    hasher: Xxh3,
+    words: usize,
+}
+
+impl WordingKey {
+    /// Add the next word, normalized.
+    fn add(&mut self, normalized: &str) {
+        self.hasher.update(normalized.as_bytes());
+        self.hasher.update(b" ");
+        self.words += 1;
+    }
+
+    /// The key, when two words or more were added.
+    fn finish(self) -> Option<u64> {
+        (self.words >= 2).then(|| self.hasher.digest())
+    }
 }
 
 /// Where block wordings occur across a corpus, to find templates: one flat 16-byte entry per
@@ -1092,6 +1159,86 @@ fn is_template(run: &[(u64, u32, u32)]) -> bool {
 mod tests {
     use super::*;
     use crate::story::segment::segment;
+    use proptest::prelude::*;
+
+    /// Pieces of text where words, sentences and blocks meet in awkward ways.
+    const PIECES: &[&str] = &[
+        "The",
+        "council",
+        "approved",
+        "it",
+        "end.The",
+        "U.S.",
+        "3.5",
+        "1,000",
+        "don't",
+        "e.g.",
+        "Mr. Smith",
+        "\"Yes.\"",
+        "“Quoted.”",
+        "(aside)",
+        "—",
+        "…",
+        "'",
+        "’s",
+        "#tag",
+        "@user",
+        "日本語",
+        "é",
+        "e\u{301}",
+        "🙂",
+        "$50bn",
+        "50%",
+        ".",
+        "!",
+        "?",
+        ". ",
+        "! ",
+        "? ",
+        ";",
+        ":",
+        ",",
+        " ",
+        " ",
+        " ",
+        "\n",
+        "\n\n",
+        "a.b",
+        "x1.y2",
+        "Inc.",
+        "No.",
+        "A.",
+        "b)",
+        "5.Then",
+        "c.\"D",
+        "end.The",
+    ];
+
+    proptest! {
+        /// What one reading of each block gives is what reading each part alone gives: its
+        /// terms, its key, and the key of every sentence it does not leave to be read alone.
+        #[test]
+        fn one_reading_of_a_block_keys_its_sentences(
+            picks in prop::collection::vec(0..PIECES.len(), 0..60),
+        ) {
+            let text: String = picks.iter().map(|&k| PIECES[k]).collect::<Vec<_>>().join(" ");
+            let seg = segment(&text);
+            let judged = judge_blocks(&text, &seg);
+            let mut ex = TermExtractor::new();
+            for (b, block) in seg.blocks.iter().enumerate() {
+                let mut alone = Vec::new();
+                ex.for_each_term(block.span.of(&text), |t| alone.push(t));
+                prop_assert_eq!(judged.terms.of(b), Some(alone.as_slice()));
+                prop_assert_eq!(judged.keys[b], block_key(block.span.of(&text)));
+            }
+            prop_assert_eq!(judged.sentence_keys.len(), seg.sentences.len());
+            for (k, span) in seg.sentences.iter().enumerate() {
+                if let Some(key) = judged.sentence_keys[k] {
+                    prop_assert_eq!(key, block_key(span.of(&text)), "sentence {:?}", span.of(&text));
+                }
+            }
+        }
+    }
 
     fn verdicts(text: &str) -> Vec<(String, Option<BoilerplateReason>)> {
         let seg = segment(text);
