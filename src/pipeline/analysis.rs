@@ -365,43 +365,50 @@ pub fn read_corpus_terms_from(
     // would chain unrelated articles. Their terms leave the story vectors and the evidence;
     // whether they are boilerplate is decided once stories are known.
     let suspects = suspected_templates(&prepared, &reps, &outlet_ids);
-    // The suspected blocks' terms are read again and taken out of the counts: they are
-    // short, where counting the rest again read every content block a second time.
-    let mut suspect_terms: AHashMap<usize, Vec<Term>> = AHashMap::new();
+    // The suspected blocks' terms are read again, to be taken out of the counts: they are
+    // short, where counting the rest again read every content block a second time. Kept per
+    // document like the counts (in a temporary file under a memory limit).
+    let mut suspect_counts = None;
     if !suspects.is_empty() {
-        let hits: Vec<usize> = reps
-            .iter()
-            .copied()
-            .filter(|&i| {
-                prepared[i]
+        let hit = |i: usize| {
+            docs[i].representative == i
+                && prepared[i]
                     .block_keys
                     .iter()
                     .any(|k| k.is_some_and(|k| suspects.contains(&k)))
-            })
-            .collect();
-        for chunk in hits.chunks(CHUNK) {
-            let found: Vec<Vec<Term>> = chunk
-                .par_iter()
-                .map_init(String::new, |text, &i| {
+        };
+        let mut found = PerDocumentWriter::new(SUSPECTS_FILE, n, spill)?;
+        for chunk in chunks(n) {
+            let start = chunk.start;
+            let part: Vec<KindedCounts> = chunk
+                .into_par_iter()
+                .map_init(String::new, |text, i| {
+                    if !hit(i) {
+                        return Ok(KindedCounts::default());
+                    }
                     let p = &prepared[i];
                     texts.load(i, text)?;
-                    Ok(skipped_terms(
+                    Ok(KindedCounts::from_terms(skipped_terms(
                         text,
                         &p.segmentation.unpack(),
                         &p.boilerplate,
                         (&p.block_keys, &suspects),
-                    ))
+                    )))
                 })
                 .collect::<crate::Result<_>>()?;
-            suspect_terms.extend(chunk.iter().copied().zip(found));
+            found.extend(start, part)?;
         }
+        suspect_counts = Some(found.finish()?);
     }
     let counts = counts.finish()?;
     // A representative's counts without its suspected blocks, kinds together.
     let rep_counts = |i: usize, bytes: &mut Vec<u8>| {
         let mut c = counts.get(i, bytes)?;
-        if let Some(terms) = suspect_terms.get(&i) {
-            c.to_mut().remove(terms);
+        if let Some(suspect) = &suspect_counts {
+            let gone = suspect.get(i, bytes)?;
+            if !gone.is_empty() {
+                c.to_mut().remove(&gone);
+            }
         }
         crate::Result::Ok(c.counts())
     };
@@ -422,7 +429,7 @@ pub fn read_corpus_terms_from(
         .collect::<crate::Result<_>>()?;
     // The counts have made the vectors; later stages read sentence terms.
     drop(counts);
-    drop(suspect_terms);
+    drop(suspect_counts);
     for p in &mut prepared {
         p.title_terms = Vec::new();
     }
@@ -482,6 +489,7 @@ fn chunks(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
 
 /// What the temporary files are called in errors.
 const COUNTS_FILE: &str = "temporary file of term counts";
+const SUSPECTS_FILE: &str = "temporary file of suspected templates' term counts";
 const TERMS_FILE: &str = "temporary file of sentence terms";
 const KEYS_FILE: &str = "temporary file of sentence keys";
 

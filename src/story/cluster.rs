@@ -118,14 +118,18 @@ impl KindedCounts {
         })
     }
 
-    /// Take out one occurrence of each of `terms` (a part of what was counted; an occurrence
-    /// that was not counted is ignored).
-    pub fn remove(&mut self, terms: &[Term]) {
-        let gone = KindedCounts::from_terms(terms.to_vec());
+    /// True when nothing is counted.
+    pub fn is_empty(&self) -> bool {
+        self.0.terms.is_empty()
+    }
+
+    /// Take out what `gone` counts (a part of what was counted; an occurrence that was not
+    /// counted is ignored).
+    pub fn remove(&mut self, gone: &KindedCounts) {
         let counts = &mut self.0.terms;
         let order = |t: &Term| (t.hash, std::cmp::Reverse(t.kind));
         let mut k = 0;
-        for (t, n) in gone.0.terms {
+        for &(t, n) in &gone.0.terms {
             while k < counts.len() && order(&counts[k].0) < order(&t) {
                 k += 1;
             }
@@ -821,7 +825,7 @@ mod tests {
         #[test]
         fn taking_terms_out_counts_the_rest(kept in kinded_terms(), taken in kinded_terms()) {
             let mut all = KindedCounts::from_terms([kept.clone(), taken.clone()].concat());
-            all.remove(&taken);
+            all.remove(&KindedCounts::from_terms(taken));
             prop_assert_eq!(all.counts(), TermCounts::from_terms(kept.clone()));
             prop_assert_eq!(
                 KindedCounts::from_terms(kept.clone()).counts(),
