@@ -431,6 +431,10 @@ impl PartnerSources<'_> {
         let followed = list.len().min(self.rules.reach);
         for k in 0..followed {
             let (to, sim) = list[k];
+            // Most documents have no copies: nothing to follow, and no list to look up.
+            if !self.has_copies.get(to.doc).copied().unwrap_or(false) {
+                continue;
+            }
             let found;
             let through: &[Link] = match self.copies_reached {
                 Some(reached) => reached
