@@ -25,9 +25,7 @@ use crate::pipeline::texts::TextSource;
 use crate::spill::{SpillWriter, Spillable, Spilled};
 use crate::story::align::{align_group, align_pair_keyed, DocumentTerms, SentenceMatch};
 use crate::story::article_terms::{content_terms, skipped_terms, title_terms};
-use crate::story::boilerplate::{
-    block_key, judge_blocks, BlockJudgement, BoilerplateReason, TemplateCounter,
-};
+use crate::story::boilerplate::{judge_blocks, BlockJudgement, BoilerplateReason, TemplateCounter};
 use crate::story::cluster::{
     cluster_story_edges, passage_evidence, story_edges, Idf, KindedCounts, StoryConfig,
     StoryVector, TermCounts,
@@ -195,11 +193,7 @@ fn prepare(
             if words < STORY_VERBATIM_MIN_WORDS {
                 return None;
             }
-            let key = keys_read
-                .get(k)
-                .copied()
-                .flatten()
-                .unwrap_or_else(|| block_key(t));
+            let key = keys_read.get(k).copied().flatten();
             key.map(|key| (key, words.min(u32::MAX as usize) as u32))
         })
         .collect();

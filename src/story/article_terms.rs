@@ -36,25 +36,9 @@ pub(crate) fn title_terms(title: Option<&str>) -> Vec<Term> {
     terms
 }
 
-/// Term counts of the content blocks of a document and its headline's terms, leaving out
-/// blocks whose key is in `skip`. `known` holds the terms of some blocks already extracted.
-pub(crate) fn content_counts(
-    text: &str,
-    segmentation: &Segmentation,
-    (boilerplate, known): (&[Option<BoilerplateReason>], &BlockTerms),
-    (block_keys, skip): (&[Option<u64>], &AHashSet<u64>),
-    title_terms: &[Term],
-) -> TermCounts {
-    TermCounts::from_terms(content_terms(
-        text,
-        segmentation,
-        (boilerplate, known),
-        (block_keys, skip),
-        title_terms,
-    ))
-}
-
-/// The terms [`content_counts`] counts, in text order after the headline's.
+/// The terms of the content blocks of a document, after its headline's terms, leaving out
+/// blocks whose key is in `skip`: what story vectors count. `known` holds the terms of some
+/// blocks already extracted.
 pub(crate) fn content_terms(
     text: &str,
     segmentation: &Segmentation,
@@ -102,13 +86,13 @@ pub fn story_terms(text: &str, title: Option<&str>) -> TermCounts {
     let segmentation = segment_blocks(text);
     let judged = judge_blocks(text, &segmentation);
     let no_keys = vec![None; segmentation.blocks.len()];
-    content_counts(
+    TermCounts::from_terms(content_terms(
         text,
         &segmentation,
         (&judged.verdicts, &judged.terms),
         (&no_keys, &AHashSet::new()),
         &title_terms(title),
-    )
+    ))
 }
 
 #[cfg(test)]

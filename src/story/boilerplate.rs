@@ -395,10 +395,8 @@ pub struct BlockJudgement {
     pub terms: BlockTerms,
     /// Per block, its [`block_key`].
     pub keys: Vec<Option<u64>>,
-    /// Per sentence, its [`block_key`] (of the sentence's text), or `None` where a word of
-    /// its block runs across one of its ends ("end.The"): read alone, the sentence has other
-    /// words there.
-    pub sentence_keys: Vec<Option<Option<u64>>>,
+    /// Per sentence, its [`block_key`] (of the sentence's text).
+    pub sentence_keys: Vec<Option<u64>>,
 }
 
 /// Every block read once: its shape, its [`block_key`] and its terms, from one pass over its
@@ -417,27 +415,38 @@ fn read_blocks(text: &str, seg: &Segmentation) -> BlockReading {
         let start = terms.terms.len();
         extractor.for_each_term(block, |t| terms.terms.push(t));
         terms.ranges.push(Some(start..terms.terms.len()));
-        let words: Vec<(usize, usize, &str)> = extractor.last_words().collect();
-        shapes.push(BlockShape::of_words(block, words.iter().map(|w| w.2)));
         let mut key = WordingKey::default();
-        words.iter().for_each(|w| key.add(w.2));
+        let words = extractor.last_words().map(|(_, _, w)| w);
+        shapes.push(BlockShape::of_words(block, words.inspect(|w| key.add(w))));
         keys.push(key.finish());
-        // Words and sentences are both in text order: one walk keys every sentence.
-        let mut from = 0;
+        // Words and sentences are both in text order: one walk keys every sentence. A
+        // sentence with a word of its block across one of its ends ("end.The") is keyed
+        // alone: read alone, it has other words there.
+        let mut words = extractor.last_words().peekable();
         for sentence in b.sentences.clone() {
             let span = seg.sentences[sentence];
             let first = span.start.saturating_sub(b.span.start);
             let last = span.end.saturating_sub(b.span.start);
-            while words.get(from).is_some_and(|w| w.1 <= first) {
-                from += 1;
-            }
             let mut key = WordingKey::default();
             let mut whole = true;
-            for &(s, e, w) in words[from..].iter().take_while(|w| w.0 < last) {
-                whole &= first <= s && e <= last;
-                key.add(w);
+            while let Some(&(s, e, w)) = words.peek() {
+                if s >= last {
+                    break;
+                }
+                if e > first {
+                    whole &= first <= s && e <= last;
+                    key.add(w);
+                }
+                if e > last {
+                    // It reaches into the next sentence too.
+                    break;
+                }
+                words.next();
             }
-            sentence_keys.push(whole.then(|| key.finish()));
+            sentence_keys.push(match whole {
+                true => key.finish(),
+                false => block_key(span.of(text)),
+            });
         }
     }
     BlockReading {
@@ -452,7 +461,7 @@ fn read_blocks(text: &str, seg: &Segmentation) -> BlockReading {
 struct BlockReading {
     shapes: Vec<BlockShape>,
     keys: Vec<Option<u64>>,
-    sentence_keys: Vec<Option<Option<u64>>>,
+    sentence_keys: Vec<Option<u64>>,
     terms: BlockTerms,
 }
 
@@ -483,11 +492,10 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
     let short_keys = keys
         .iter()
         .zip(&shapes)
-        .filter(|(_, shape)| shape.words <= HEADLINE_MAX_WORDS);
-    for (k, _) in short_keys {
-        if let Some(k) = k {
-            *seen.entry(*k).or_default() += 1;
-        }
+        .filter(|(_, shape)| shape.words <= HEADLINE_MAX_WORDS)
+        .filter_map(|(k, _)| *k);
+    for k in short_keys {
+        *seen.entry(k).or_default() += 1;
     }
     for (i, &key) in keys.iter().enumerate() {
         if verdicts[i].is_none()
@@ -1233,9 +1241,8 @@ mod tests {
             }
             prop_assert_eq!(judged.sentence_keys.len(), seg.sentences.len());
             for (k, span) in seg.sentences.iter().enumerate() {
-                if let Some(key) = judged.sentence_keys[k] {
-                    prop_assert_eq!(key, block_key(span.of(&text)), "sentence {:?}", span.of(&text));
-                }
+                let alone = block_key(span.of(&text));
+                prop_assert_eq!(judged.sentence_keys[k], alone, "sentence {:?}", span.of(&text));
             }
         }
     }

@@ -334,8 +334,9 @@ impl PartnerSources<'_> {
         out
     }
 
-    /// [`PartnerSources::head`] appended to `out`, with `scratch`'s buffers.
+    /// [`PartnerSources::head`] into `out` (emptied first), with `scratch`'s buffers.
     fn head_into(&self, at: SentenceRef, n: usize, scratch: &mut Scratch, out: &mut Vec<Link>) {
+        out.clear();
         let aligned: &[Link] = self
             .aligned
             .get(at.doc)
@@ -351,7 +352,6 @@ impl PartnerSources<'_> {
             verbatim,
         );
         verbatim.sort_unstable_by(best_first);
-        let n = out.len().saturating_add(n);
         let (mut i, mut j) = (0, 0);
         while out.len() < n {
             let next = match (aligned.get(i), verbatim.get(j)) {
@@ -471,7 +471,6 @@ impl PartnerSources<'_> {
                 };
                 // The whole list, merged from its sorted parts rather than sorted again
                 // (the reference builds it the plain way).
-                found.clear();
                 match self.copies_reached {
                     Some(_) => self.head_into(at, usize::MAX, &mut scratch, &mut found),
                     None => found = self.list(at),
@@ -487,7 +486,6 @@ impl PartnerSources<'_> {
                     };
                     // Only the first `reach` entries are read: found once, the head is
                     // enough.
-                    through.clear();
                     match self.copies_reached {
                         Some(_) => self.head_into(to, reach, &mut scratch, &mut through),
                         None => through = self.list(to),
