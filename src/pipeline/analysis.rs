@@ -23,7 +23,7 @@
 
 use crate::pipeline::texts::TextSource;
 use crate::spill::{SpillWriter, Spillable, Spilled};
-use crate::story::align::{align_group, align_pair_keyed, DocumentTerms, SentenceMatch};
+use crate::story::align::{align_group, align_pair_keyed, DocumentTerms, PairKeys, SentenceMatch};
 use crate::story::article_terms::{content_terms, skipped_terms, title_terms};
 use crate::story::boilerplate::{judge_blocks, BlockJudgement, BoilerplateReason, TemplateCounter};
 use crate::story::cluster::{
@@ -473,6 +473,10 @@ pub fn read_corpus_terms_from(
     })
 }
 
+/// Documents whose merge keys the passage evidence holds at once (about 4 MB a thousand news
+/// articles).
+const KEY_WINDOW: usize = 16_384;
+
 /// Documents handled at a time by the stages that may spill: what is in flight at once.
 const CHUNK: usize = 4096;
 
@@ -593,35 +597,79 @@ impl CorpusTerms {
         let config = &config;
         let n = representatives.len();
         let mut edges = story_edges(&vectors, &rep_times, &config.story);
+        if !keep_story_vectors {
+            // They have made the edges: let them go before the passage evidence.
+            vectors = Vec::new();
+        }
         // Passage evidence: rewrites of one story carry some of the same sentences; stories of the
         // same kind share vocabulary but not sentences with the same facts.
-        edges
-            .par_chunk_by_mut(|x, y| x.a == y.a)
-            .try_for_each_init(Vec::new, |bytes, group| {
-                let a = reps[group[0].a];
-                let terms_a = sentence_terms.get(a, bytes)?;
-                let keys_a = terms_a.pair_keys();
-                for e in group.iter_mut() {
-                    let b = reps[e.b];
-                    let terms_b = sentence_terms.get(b, bytes)?;
-                    let matched =
-                        align_pair_keyed((&terms_a, &keys_a), (&terms_b, &terms_b.pair_keys()));
-                    let suspect = |doc: usize, sentence: usize| {
-                        let p = &prepared[doc];
-                        let block = p.segmentation.block_of(sentence);
-                        p.block_keys[block].is_some_and(|k| suspects.contains(&k))
-                    };
-                    let shared = matched
-                        .iter()
-                        .enumerate()
-                        .filter(|(s, m)| {
-                            m.is_some_and(|(os, _)| !suspect(a, *s) && !suspect(b, os))
-                        })
-                        .count();
-                    e.similarity *= passage_evidence(shared);
-                }
-                crate::Result::Ok(())
-            })?;
+        //
+        // A document is compared with dozens of others, and gathering its merge keys for each
+        // comparison was a quarter of the stage: when the terms are in memory, the keys of a
+        // window of documents are gathered once, and each document's pairs with a later
+        // document in the window are weighed (a document's edges are in order of the later
+        // one). What is held is one window's keys, whatever the corpus's size; an earlier
+        // document's keys are gathered once per window it has pairs in. Read back from a file,
+        // a document's keys are gathered as it is read, in one pass.
+        let in_memory = matches!(sentence_terms, PerDocument::Memory(_));
+        let window = if in_memory {
+            KEY_WINDOW
+        } else {
+            reps.len().max(1)
+        };
+        let mut groups: Vec<&mut [_]> = edges.chunk_by_mut(|x, y| x.a == y.a).collect();
+        for start in (0..reps.len()).step_by(window) {
+            let end = (start + window).min(reps.len());
+            let keys: Vec<PairKeys> = match &sentence_terms {
+                PerDocument::Memory(all) => (start..end)
+                    .into_par_iter()
+                    .map(|k| {
+                        all.get(reps[k])
+                            .map(DocumentTerms::pair_keys)
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+                PerDocument::Disk(_) => Vec::new(),
+            };
+            let keys_of = |k: usize, terms: &DocumentTerms| match keys.get(k.wrapping_sub(start)) {
+                Some(held) => Cow::Borrowed(held),
+                None => Cow::Owned(terms.pair_keys()),
+            };
+            groups
+                .par_iter_mut()
+                .try_for_each_init(Vec::new, |bytes, group| {
+                    debug_assert!(group.is_sorted_by_key(|e| e.b));
+                    let from = group.partition_point(|e| e.b < start);
+                    let to = group.partition_point(|e| e.b < end);
+                    if from == to {
+                        return Ok(());
+                    }
+                    let a = reps[group[0].a];
+                    let terms_a = sentence_terms.get(a, bytes)?;
+                    let keys_a = keys_of(group[0].a, &terms_a);
+                    for e in group[from..to].iter_mut() {
+                        let b = reps[e.b];
+                        let terms_b = sentence_terms.get(b, bytes)?;
+                        let keys_b = keys_of(e.b, &terms_b);
+                        let matched = align_pair_keyed((&terms_a, &keys_a), (&terms_b, &keys_b));
+                        let suspect = |doc: usize, sentence: usize| {
+                            let p = &prepared[doc];
+                            let block = p.segmentation.block_of(sentence);
+                            p.block_keys[block].is_some_and(|k| suspects.contains(&k))
+                        };
+                        let shared = matched
+                            .iter()
+                            .enumerate()
+                            .filter(|(s, m)| {
+                                m.is_some_and(|(os, _)| !suspect(a, *s) && !suspect(b, os))
+                            })
+                            .count();
+                        e.similarity *= passage_evidence(shared);
+                    }
+                    crate::Result::Ok(())
+                })?;
+        }
+        drop(groups);
         let rep_story = cluster_story_edges(reps.len(), &mut edges, config.story.threshold);
         drop(edges);
         let mut story_of_rep: AHashMap<usize, usize> = AHashMap::new();

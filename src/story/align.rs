@@ -125,28 +125,35 @@ fn lexicon() -> &'static Lexicon {
 
 /// Is `word` (normalized) a negation: "not", "never", "n't" and words that deny.
 fn is_negation(word: &str) -> bool {
-    word.ends_with("n't")
-        || matches!(
-            word,
-            "not"
-                | "no"
-                | "never"
-                | "neither"
-                | "nor"
-                | "none"
-                | "nobody"
-                | "nothing"
-                | "cannot"
-                | "without"
-                | "deny"
-                | "denies"
-                | "denied"
-                | "denying"
-                | "refuse"
-                | "refuses"
-                | "refused"
-                | "refusing"
-        )
+    // Asked of every word of every sentence: the first letter rules most words out before
+    // they are compared with the list.
+    if word.ends_with("n't") {
+        return true;
+    }
+    matches!(
+        word.as_bytes().first(),
+        Some(b'n' | b'c' | b'w' | b'd' | b'r')
+    ) && matches!(
+        word,
+        "not"
+            | "no"
+            | "never"
+            | "neither"
+            | "nor"
+            | "none"
+            | "nobody"
+            | "nothing"
+            | "cannot"
+            | "without"
+            | "deny"
+            | "denies"
+            | "denied"
+            | "denying"
+            | "refuse"
+            | "refuses"
+            | "refused"
+            | "refusing"
+    )
 }
 
 /// Does `word` (normalized) join two statements, ending the reach of a negation before it?
@@ -701,12 +708,6 @@ pub struct DocumentTerms {
     figures: Vec<(u64, f64, u64)>,
     /// Per sentence, the first sentence with the same terms (itself when none is earlier).
     firsts: Vec<u32>,
-    /// The terms of every aligned sentence that is its own first, as indices into `hashes`
-    /// (into its whole set), sorted by hash then sentence: what [`align_pair`] merges.
-    postings: Vec<u32>,
-    /// (start of its whole set in `hashes`, sentence) of every aligned sentence that is its
-    /// own first, by start: which sentence a posting belongs to.
-    posting_sentences: Vec<(u32, u32)>,
 }
 
 impl crate::spill::Spillable for DocumentTerms {
@@ -737,12 +738,6 @@ impl crate::spill::Spillable for DocumentTerms {
             unit.put(out);
         }
         put_slice(out, &self.firsts);
-        put_slice(out, &self.postings);
-        (self.posting_sentences.len() as u64).put(out);
-        for &(start, sentence) in &self.posting_sentences {
-            start.put(out);
-            sentence.put(out);
-        }
     }
 
     fn decode(bytes: &[u8]) -> Option<Self> {
@@ -775,11 +770,6 @@ impl crate::spill::Spillable for DocumentTerms {
             terms.figures.push((c.value()?, c.value()?, c.value()?));
         }
         terms.firsts = c.slice()?;
-        terms.postings = c.slice()?;
-        let n = usize::try_from(c.value::<u64>()?).ok()?;
-        for _ in 0..n {
-            terms.posting_sentences.push((c.value()?, c.value()?));
-        }
         c.is_done().then_some(terms)
     }
 }
@@ -885,7 +875,7 @@ impl DocumentTerms {
     fn finish(mut self) -> Self {
         self.figures.sort_by_key(|f| f.0);
         self.figures.dedup_by_key(|f| f.0);
-        self.index();
+        self.firsts = first_occurrences(&self);
         self.hashes.shrink_to_fit();
         self.weights.shrink_to_fit();
         self.flags.shrink_to_fit();
@@ -894,31 +884,7 @@ impl DocumentTerms {
         self.sentences.shrink_to_fit();
         self.figures.shrink_to_fit();
         self.firsts.shrink_to_fit();
-        self.postings.shrink_to_fit();
-        self.posting_sentences.shrink_to_fit();
         self
-    }
-
-    /// Build the merge index of the aligned sentences, once per document rather than once
-    /// per pair compared: 4 bytes a term, where sorting (hash, sentence) pairs for every
-    /// pair took most of the comparison's time.
-    fn index(&mut self) {
-        self.firsts = first_occurrences(self);
-        self.postings.clear();
-        self.posting_sentences.clear();
-        for (s, &first) in self.firsts.iter().enumerate() {
-            if first as usize != s {
-                continue;
-            }
-            if let Some(Some((set, _))) = self.sentences.get(s) {
-                let p = self.sets[*set as usize];
-                self.posting_sentences.push((p.start, s as u32));
-                self.postings.extend(p.start..p.start + p.len);
-            }
-        }
-        let hashes = &self.hashes;
-        self.postings
-            .sort_unstable_by_key(|&t| (hashes[t as usize], t));
     }
 
     /// Number of sentences, aligned or not.
@@ -951,9 +917,7 @@ impl DocumentTerms {
             }
         }
         if changed {
-            self.index();
-            self.postings.shrink_to_fit();
-            self.posting_sentences.shrink_to_fit();
+            self.firsts = first_occurrences(self);
         }
     }
 
@@ -967,8 +931,6 @@ impl DocumentTerms {
             + self.sentences.capacity() * std::mem::size_of::<Option<(u32, u8)>>()
             + self.figures.capacity() * std::mem::size_of::<(u64, f64, u64)>()
             + self.firsts.capacity() * 4
-            + self.postings.capacity() * 4
-            + self.posting_sentences.capacity() * 8
     }
 
     fn set(&self, k: u32) -> TermSet<'_> {
@@ -1249,40 +1211,63 @@ pub fn align_pair(sa: &DocumentTerms, sb: &DocumentTerms) -> Vec<Option<(usize, 
     align_pair_keyed((sa, &sa.pair_keys()), (sb, &sb.pair_keys()))
 }
 
-/// A document's postings gathered for [`align_pair_keyed`]: each term's hash and its
-/// sentence, in hash order, so that the merge compares neighbours in memory and steps without
-/// a branch it would mispredict. A document compared with many others gathers them once.
+/// A document's postings gathered for [`align_pair_keyed`]: the terms of every aligned sentence
+/// that is its own first, each distinct term once in hash order with the sentences that hold
+/// it, so that the merge compares neighbours in memory, once per term. A document compared
+/// with many others gathers them once; they are not kept with its terms, as they would add a
+/// third to what a corpus holds until the alignment.
 #[derive(Debug, Clone, Default)]
 pub struct PairKeys {
+    /// Each distinct term's hash, ascending.
     hashes: Vec<u64>,
+    /// Where each term's sentences start in `sentences`, and (last) where the last ends.
+    starts: Vec<u32>,
+    /// The sentences of each term, term after term, once for each place the term has in them
+    /// (in the order of those places).
     sentences: Vec<u32>,
+}
+
+impl PairKeys {
+    /// The sentences of term `k`.
+    fn sentences_of(&self, k: usize) -> &[u32] {
+        &self.sentences[self.starts[k] as usize..self.starts[k + 1] as usize]
+    }
 }
 
 impl DocumentTerms {
     /// Its postings gathered for [`align_pair_keyed`].
     pub fn pair_keys(&self) -> PairKeys {
-        // Each posted term's sentence, laid out once (a search per posting cost more than
-        // the merge).
-        let mut sentence_of = vec![0u32; self.hashes.len()];
-        for (k, &(start, sentence)) in self.posting_sentences.iter().enumerate() {
-            let end = self
-                .posting_sentences
-                .get(k + 1)
-                .map_or(self.hashes.len(), |next| next.0 as usize);
-            sentence_of[start as usize..end].fill(sentence);
+        // (hash, place in `hashes`, sentence): the place orders a sentence's repeats.
+        let mut posted: Vec<(u64, u32, u32)> = Vec::new();
+        for (s, &first) in self.firsts.iter().enumerate() {
+            if first as usize != s {
+                continue;
+            }
+            if let Some(Some((set, _))) = self.sentences.get(s) {
+                let p = self.sets[*set as usize];
+                posted.extend(
+                    (p.start..p.start + p.len).map(|t| (self.hashes[t as usize], t, s as u32)),
+                );
+            }
         }
-        PairKeys {
-            hashes: self
-                .postings
-                .iter()
-                .map(|&t| self.hashes[t as usize])
-                .collect(),
-            sentences: self
-                .postings
-                .iter()
-                .map(|&t| sentence_of[t as usize])
-                .collect(),
+        posted.sort_unstable_by_key(|&(hash, place, _)| (hash, place));
+        // Sized exactly: a corpus holds these for every document at once.
+        let distinct = usize::from(!posted.is_empty())
+            + posted.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        let mut keys = PairKeys {
+            hashes: Vec::with_capacity(distinct),
+            starts: Vec::with_capacity(distinct + 1),
+            sentences: Vec::with_capacity(posted.len()),
+        };
+        for &(hash, _, sentence) in &posted {
+            if keys.hashes.last() != Some(&hash) {
+                keys.hashes.push(hash);
+                keys.starts.push(keys.sentences.len() as u32);
+            }
+            keys.sentences.push(sentence);
         }
+        keys.starts.push(keys.sentences.len() as u32);
+        keys
     }
 }
 
@@ -1315,20 +1300,24 @@ fn align_pair_counted(
     // reaches the bar (counts only grow), so the table is never scanned.
     let need = MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS) as u32;
     let mut candidates: Vec<(u32, u32)> = Vec::new();
+    // The terms both hold, found without a branch on each comparison (about half of which
+    // would be mispredicted): each step writes where it stands, kept when the two are equal.
     let (ha, hb) = (&ka.hashes, &kb.hashes);
+    let mut both: Vec<(u32, u32)> = vec![(0, 0); ha.len().min(hb.len()) + 1];
+    let mut found = 0;
     let (mut i, mut j) = (0, 0);
     while i < ha.len() && j < hb.len() {
         let (x, y) = (ha[i], hb[j]);
-        if x != y {
-            i += usize::from(x < y);
-            j += usize::from(y < x);
-            continue;
-        }
-        let ea = i + ha[i..].iter().take_while(|&&h| h == x).count();
-        let eb = j + hb[j..].iter().take_while(|&&h| h == x).count();
-        if (ea - i) + (eb - j) <= POSTING_CAP {
-            for &x in &ka.sentences[i..ea] {
-                for &y in &kb.sentences[j..eb] {
+        both[found] = (i as u32, j as u32);
+        found += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    for &(i, j) in &both[..found] {
+        let (in_a, in_b) = (ka.sentences_of(i as usize), kb.sentences_of(j as usize));
+        if in_a.len() + in_b.len() <= POSTING_CAP {
+            for &x in in_a {
+                for &y in in_b {
                     let count = if dense {
                         &mut table[x as usize * nb + y as usize]
                     } else {
@@ -1341,7 +1330,6 @@ fn align_pair_counted(
                 }
             }
         }
-        (i, j) = (ea, eb);
     }
     candidates.sort_unstable();
     // Each sentence's best match in the other document, by similarity, then closeness, then
@@ -1420,6 +1408,20 @@ mod tests {
     /// The similarity of sentences `i` and `j` of `d`.
     fn similarity(d: &DocumentTerms, i: usize, j: usize) -> Option<f64> {
         sentence_similarity(d.sentence(i).unwrap(), d.sentence(j).unwrap())
+    }
+
+    #[test]
+    fn negations_are_told_from_other_words() {
+        for w in [
+            "not", "no", "nobody", "cannot", "without", "denied", "refusing", "didn't",
+        ] {
+            assert!(is_negation(w), "{w}");
+        }
+        for w in [
+            "", "n", "note", "know", "cannon", "with", "den", "refuel", "dont", "said",
+        ] {
+            assert!(!is_negation(w), "{w}");
+        }
     }
 
     #[test]

@@ -215,7 +215,13 @@ fn background() -> &'static (usize, AHashMap<u64, u32>) {
 pub struct Idf {
     df: AHashMap<u64, u32>,
     documents: usize,
+    /// The weight of each small document frequency, made at the first lookup after the last
+    /// document was added: a logarithm per lookup was a thirtieth of reading sentence terms.
+    weights: std::sync::OnceLock<Vec<f32>>,
 }
+
+/// Document frequencies below this have their weight in [`Idf`]'s table.
+const WEIGHT_TABLE: u32 = 4096;
 
 impl Idf {
     /// Count document frequencies over `docs`, on top of the background corpus.
@@ -233,11 +239,13 @@ impl Idf {
         Idf {
             df: df.clone(),
             documents: *documents,
+            weights: std::sync::OnceLock::new(),
         }
     }
 
     /// Count one more document.
     pub fn add(&mut self, doc: &TermCounts) {
+        self.weights = std::sync::OnceLock::new();
         self.documents += 1;
         for (t, _) in &doc.terms {
             *self.df.entry(t.hash).or_default() += 1;
@@ -252,7 +260,16 @@ impl Idf {
     /// `ln((N + 1) / (df + 0.5)) + 1`: always positive, so a term every document shares still
     /// counts a little.
     pub fn weight(&self, term: u64) -> f32 {
-        idf_weight(self.df(term), self.documents)
+        let df = self.df(term);
+        if df >= WEIGHT_TABLE {
+            return idf_weight(df, self.documents);
+        }
+        let table = self.weights.get_or_init(|| {
+            (0..WEIGHT_TABLE)
+                .map(|df| idf_weight(df, self.documents))
+                .collect()
+        });
+        table[df as usize]
     }
 }
 
@@ -882,6 +899,22 @@ mod tests {
         let mut terms = Vec::new();
         ex.for_each_term(text, |t| terms.push(t));
         TermCounts::from_terms(terms)
+    }
+
+    #[test]
+    fn weights_follow_every_added_document() {
+        let doc = counts("Valparaiso earthquake");
+        let t = doc.terms[0].0.hash;
+        let mut idf = Idf::background();
+        let before = idf.weight(t);
+        assert_eq!(before, idf_weight(idf.df(t), background_documents()));
+        idf.add(&doc);
+        idf.add(&doc);
+        assert_eq!(
+            idf.weight(t),
+            idf_weight(idf.df(t), background_documents() + 2)
+        );
+        assert!(idf.weight(t) < before);
     }
 
     #[test]

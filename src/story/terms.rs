@@ -306,16 +306,28 @@ const SYNONYMS: &[&[&str]] = &[
 
 /// The canonical stem of a stem's synonym group, or the stem itself.
 fn canonical_synonym(stem: &str) -> &str {
-    for group in SYNONYMS {
-        if group[1..].contains(&stem) {
-            return group[0];
+    // Asked of every content word: one lookup rather than a comparison with every synonym.
+    static CANONICAL: std::sync::OnceLock<ahash::AHashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    let canonical = CANONICAL.get_or_init(|| {
+        let mut map = ahash::AHashMap::new();
+        for group in SYNONYMS {
+            for &word in &group[1..] {
+                // The first group that holds a word decides, as the scan it replaces did.
+                map.entry(word).or_insert(group[0]);
+            }
         }
-    }
-    stem
+        map
+    });
+    canonical.get(stem).copied().unwrap_or(stem)
 }
 
 /// Scale words and suffixes, as powers of ten.
 fn scale_of(word: &str) -> Option<i32> {
+    // Asked of every word: the first letter rules most out before any comparison.
+    if !matches!(word.as_bytes().first(), Some(b't' | b'k' | b'm' | b'b')) {
+        return None;
+    }
     Some(match word {
         "thousand" | "k" => 3,
         "million" | "millions" | "mln" | "mn" | "m" | "mio" => 6,
@@ -669,6 +681,27 @@ mod tests {
         assert_eq!(hashes("employees"), hashes("workers"));
         assert_eq!(hashes("earthquake"), hashes("quake"));
         assert_ne!(hashes("bought"), hashes("sold"));
+    }
+
+    #[test]
+    fn every_synonym_meets_its_group_and_scales_are_found() {
+        for group in SYNONYMS {
+            for &word in *group {
+                let first = SYNONYMS.iter().find(|g| g[1..].contains(&word));
+                assert_eq!(
+                    canonical_synonym(word),
+                    first.map_or(word, |g| g[0]),
+                    "{word}"
+                );
+            }
+        }
+        assert_eq!(canonical_synonym("unrelated"), "unrelated");
+        assert_eq!(scale_of("bn"), Some(9));
+        assert_eq!(scale_of("thousand"), Some(3));
+        assert_eq!(scale_of("trn"), Some(12));
+        assert_eq!(scale_of("mio"), Some(6));
+        assert_eq!(scale_of("dozen"), None);
+        assert_eq!(scale_of(""), None);
     }
 
     #[test]
