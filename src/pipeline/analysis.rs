@@ -631,6 +631,7 @@ impl CorpusTerms {
                     .collect(),
                 PerDocument::Disk(_) => Vec::new(),
             };
+            // A document before the window wraps to an index past its keys: gathered as read.
             let keys_of = |k: usize, terms: &DocumentTerms| match keys.get(k.wrapping_sub(start)) {
                 Some(held) => Cow::Borrowed(held),
                 None => Cow::Owned(terms.pair_keys()),

@@ -421,7 +421,8 @@ pub const MAX_STORY_CANDIDATES: usize = 100;
 /// terms that find them), found through an inverted index; terms held by more than
 /// `max(64, N/10)` documents, or by more than [`MAX_STORY_POSTINGS`], are not used to find
 /// candidates (they still count in the cosine). A document's candidates are the later
-/// documents, so each pair is weighed once.
+/// documents, so each pair is weighed once. Edges come in order of `a`, and a document's in
+/// order of `b` (the passage evidence relies on it).
 pub fn story_edges(
     vectors: &[StoryVector],
     timestamps: &[Option<i64>],
