@@ -23,7 +23,7 @@
 
 use crate::pipeline::texts::TextSource;
 use crate::spill::{SpillWriter, Spillable, Spilled};
-use crate::story::align::{align_group, align_pair_keyed, DocumentTerms, PairKeys, SentenceMatch};
+use crate::story::align::{align_group, shared_sentences, DocumentTerms, PairKeys, SentenceMatch};
 use crate::story::article_terms::{content_terms, skipped_terms, title_terms};
 use crate::story::boilerplate::{judge_blocks, BlockJudgement, BoilerplateReason, TemplateCounter};
 use crate::story::cluster::{
@@ -620,21 +620,33 @@ impl CorpusTerms {
         let mut groups: Vec<&mut [_]> = edges.chunk_by_mut(|x, y| x.a == y.a).collect();
         for start in (0..reps.len()).step_by(window) {
             let end = (start + window).min(reps.len());
-            let keys: Vec<PairKeys> = match &sentence_terms {
+            // With each document's keys, which of its sentences stand in suspected blocks.
+            let suspected = |doc: usize| -> Vec<bool> {
+                let p = &prepared[doc];
+                (0..p.segmentation.sentence_count())
+                    .map(|s| {
+                        let key = p.block_keys[p.segmentation.block_of(s)];
+                        key.is_some_and(|k| suspects.contains(&k))
+                    })
+                    .collect()
+            };
+            let keys: Vec<(PairKeys, Vec<bool>)> = match &sentence_terms {
                 PerDocument::Memory(all) => (start..end)
                     .into_par_iter()
                     .map(|k| {
-                        all.get(reps[k])
-                            .map(DocumentTerms::pair_keys)
-                            .unwrap_or_default()
+                        let keys = all.get(reps[k]).map(DocumentTerms::pair_keys);
+                        (keys.unwrap_or_default(), suspected(reps[k]))
                     })
                     .collect(),
                 PerDocument::Disk(_) => Vec::new(),
             };
             // A document before the window wraps to an index past its keys: gathered as read.
             let keys_of = |k: usize, terms: &DocumentTerms| match keys.get(k.wrapping_sub(start)) {
-                Some(held) => Cow::Borrowed(held),
-                None => Cow::Owned(terms.pair_keys()),
+                Some((held, marks)) => (Cow::Borrowed(held), Cow::Borrowed(marks.as_slice())),
+                None => (
+                    Cow::Owned(terms.pair_keys()),
+                    Cow::Owned(suspected(reps[k])),
+                ),
             };
             groups
                 .par_iter_mut()
@@ -645,26 +657,15 @@ impl CorpusTerms {
                     if from == to {
                         return Ok(());
                     }
-                    let a = reps[group[0].a];
-                    let terms_a = sentence_terms.get(a, bytes)?;
-                    let keys_a = keys_of(group[0].a, &terms_a);
+                    let terms_a = sentence_terms.get(reps[group[0].a], bytes)?;
+                    let (keys_a, suspect_a) = keys_of(group[0].a, &terms_a);
                     for e in group[from..to].iter_mut() {
-                        let b = reps[e.b];
-                        let terms_b = sentence_terms.get(b, bytes)?;
-                        let keys_b = keys_of(e.b, &terms_b);
-                        let matched = align_pair_keyed((&terms_a, &keys_a), (&terms_b, &keys_b));
-                        let suspect = |doc: usize, sentence: usize| {
-                            let p = &prepared[doc];
-                            let block = p.segmentation.block_of(sentence);
-                            p.block_keys[block].is_some_and(|k| suspects.contains(&k))
-                        };
-                        let shared = matched
-                            .iter()
-                            .enumerate()
-                            .filter(|(s, m)| {
-                                m.is_some_and(|(os, _)| !suspect(a, *s) && !suspect(b, os))
-                            })
-                            .count();
+                        let terms_b = sentence_terms.get(reps[e.b], bytes)?;
+                        let (keys_b, suspect_b) = keys_of(e.b, &terms_b);
+                        let shared = shared_sentences(
+                            (&terms_a, &keys_a, &suspect_a),
+                            (&terms_b, &keys_b, &suspect_b),
+                        );
                         e.similarity *= passage_evidence(shared);
                     }
                     crate::Result::Ok(())

@@ -22,7 +22,7 @@
 use crate::sketch::tokenize::{for_each_word, normalize_into};
 use crate::story::cluster::Idf;
 use crate::story::terms::{dedup_terms, term_hash, Term, TermExtractor, TermKind};
-use ahash::{AHashMap, AHashSet};
+use ahash::AHashMap;
 use std::sync::OnceLock;
 
 /// Share of the lighter sentence's weight that matching terms must carry.
@@ -90,36 +90,45 @@ pub struct WeightedTerms {
     pub weight: f32,
 }
 
-/// Hashes of weekdays, of months, and of numbers spelled as words.
-struct Lexicon {
-    weekdays: AHashSet<u64>,
-    months: AHashSet<u64>,
-    spelled: AHashSet<u64>,
+/// Per hash of a weekday, a month or a number spelled as a word, which of these it is
+/// ([`WEEKDAY`], [`MONTH`], [`SPELLED`]): one lookup a term.
+struct Lexicon(AHashMap<u64, u8>);
+
+const WEEKDAY: u8 = 1;
+const MONTH: u8 = 2;
+const SPELLED: u8 = 4;
+
+impl Lexicon {
+    /// The lexicon's flags for `hash` (none: 0).
+    fn flags(&self, hash: u64) -> u8 {
+        self.0.get(&hash).copied().unwrap_or(0)
+    }
 }
 
 fn lexicon() -> &'static Lexicon {
     static LEXICON: OnceLock<Lexicon> = OnceLock::new();
     LEXICON.get_or_init(|| {
         let mut ex = TermExtractor::new();
-        let mut set = |words: &str| {
-            let mut s = AHashSet::new();
-            ex.for_each_term(words, |t| {
-                s.insert(t.hash);
-            });
-            s
+        let mut flags = AHashMap::new();
+        let mut add = |words: &str, flag: u8| {
+            ex.for_each_term(words, |t| *flags.entry(t.hash).or_insert(0) |= flag);
         };
-        Lexicon {
-            weekdays: set("monday tuesday wednesday thursday friday saturday sunday"),
-            months: set(
-                "january february march april june july august september october \
-                 november december jan feb aug sept sep oct nov dec",
-            ),
-            spelled: set(
-                "four five six seven eight nine ten eleven twelve thirteen fourteen \
-                 fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty \
-                 seventy eighty ninety hundred hundreds dozen dozens",
-            ),
-        }
+        add(
+            "monday tuesday wednesday thursday friday saturday sunday",
+            WEEKDAY,
+        );
+        add(
+            "january february march april june july august september october \
+             november december jan feb aug sept sep oct nov dec",
+            MONTH,
+        );
+        add(
+            "four five six seven eight nine ten eleven twelve thirteen fourteen \
+             fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty \
+             seventy eighty ninety hundred hundreds dozen dozens",
+            SPELLED,
+        );
+        Lexicon(flags)
     })
 }
 
@@ -303,26 +312,49 @@ type FoundTerm = (Term, f64, u64, usize);
 /// Where a negation word ends in a sentence, and the hashes of the terms it governs.
 type Negation = (usize, Vec<u64>);
 
+/// What weighing a term needs to know of its hash: its inverse document frequency and its
+/// [`Lexicon`] flags.
+#[derive(Debug, Clone, Copy)]
+struct TermFacts {
+    idf: f32,
+    lexicon: u8,
+}
+
+impl TermFacts {
+    /// Looked up.
+    fn of(hash: u64, idf: &Idf) -> Self {
+        TermFacts {
+            idf: idf.weight(hash),
+            lexicon: lexicon().flags(hash),
+        }
+    }
+}
+
 impl WeightedTerms {
     /// The terms of `text`, read on their own; `word` is a scratch buffer.
     fn new(extractor: &mut TermExtractor, text: &str, idf: &Idf, word: &mut String) -> Self {
         let found = find_terms(extractor, text);
         let negations = find_negations(extractor, text, word, None);
         let negated: Vec<u64> = negations.into_iter().flat_map(|(_, n)| n).collect();
-        Self::weigh(&found, &negated, idf)
+        Self::weigh(&found, &negated, |hash| TermFacts::of(hash, idf))
     }
 
-    /// Terms `found` in text order, weighted; `negated` holds the hashes a negation governs.
-    fn weigh(found: &[FoundTerm], negated: &[u64], idf: &Idf) -> Self {
+    /// Terms `found` in text order, weighted; `negated` holds the hashes a negation governs;
+    /// `facts` gives each term's [`TermFacts`].
+    fn weigh(
+        found: &[FoundTerm],
+        negated: &[u64],
+        mut facts: impl FnMut(u64) -> TermFacts,
+    ) -> Self {
         let order: Vec<u64> = found.iter().map(|t| t.0.hash).collect();
         let mut terms: Vec<Term> = found.iter().map(|t| t.0).collect();
         dedup_terms(&mut terms);
-        let lexicon = lexicon();
         let terms: Vec<WeightedTerm> = terms
             .iter()
             .map(|t| {
                 let number = t.kind == TermKind::Number;
-                let weight = idf.weight(t.hash) * if number { 1.5 } else { 1.0 };
+                let TermFacts { idf, lexicon } = facts(t.hash);
+                let weight = idf * if number { 1.5 } else { 1.0 };
                 let (value, unit) = if number {
                     found
                         .iter()
@@ -335,12 +367,12 @@ impl WeightedTerms {
                     TermKind::Number => Role::Number,
                     TermKind::Year => Role::Date,
                     // "march" in lower case is a walk, not a month.
-                    _ if lexicon.weekdays.contains(&t.hash)
-                        || (t.kind == TermKind::Name && lexicon.months.contains(&t.hash)) =>
+                    _ if lexicon & WEEKDAY != 0
+                        || (t.kind == TermKind::Name && lexicon & MONTH != 0) =>
                     {
                         Role::Date
                     }
-                    _ if lexicon.spelled.contains(&t.hash) => Role::Spelled,
+                    _ if lexicon & SPELLED != 0 => Role::Spelled,
                     TermKind::Name => Role::Name,
                     TermKind::Word => Role::Word,
                 };
@@ -424,7 +456,14 @@ impl SentenceTerms {
             .collect();
         let negations = find_negations(extractor, sentence, &mut word, Some(&words));
         let negated: Vec<u64> = negations.iter().flat_map(|n| n.1.iter().copied()).collect();
-        let whole = WeightedTerms::weigh(&found, &negated, idf);
+        // Each distinct term's facts are looked up once, for the sentence; its clauses find
+        // them there (sorted by hash), rather than looking each term up again.
+        let mut known: Vec<(u64, TermFacts)> = Vec::new();
+        let whole = WeightedTerms::weigh(&found, &negated, |hash| {
+            let facts = TermFacts::of(hash, idf);
+            known.push((hash, facts));
+            facts
+        });
         let pieces = clause_pieces(sentence);
         if pieces.len() < 2 {
             return whole;
@@ -462,7 +501,12 @@ impl SentenceTerms {
                     .filter(|n| piece.contains(&(n.0 - 1)))
                     .flat_map(|n| n.1.iter().copied())
                     .collect();
-                WeightedTerms::weigh(&found, &negated, idf)
+                WeightedTerms::weigh(&found, &negated, |hash| {
+                    match known.binary_search_by_key(&hash, |k| k.0) {
+                        Ok(k) => known[k].1,
+                        Err(_) => TermFacts::of(hash, idf),
+                    }
+                })
             } else {
                 WeightedTerms::new(extractor, &sentence[piece], idf, &mut word)
             };
@@ -1250,7 +1294,7 @@ impl DocumentTerms {
                 );
             }
         }
-        posted.sort_unstable_by_key(|&(hash, place, _)| (hash, place));
+        sort_by_hash_then_place(&mut posted);
         // Sized exactly: a corpus holds these for every document at once.
         let distinct = usize::from(!posted.is_empty())
             + posted.windows(2).filter(|w| w[0].0 != w[1].0).count();
@@ -1269,6 +1313,37 @@ impl DocumentTerms {
         keys.starts.push(keys.sentences.len() as u32);
         keys
     }
+}
+
+/// Sort `posted` by hash, then place: scattered into buckets by the hash's top byte (the hashes
+/// are uniform, so a news article's few hundred terms fill each with one or two), then each
+/// bucket sorted. A document's keys are gathered once for every window of documents it is
+/// compared with, and a comparison sort of them was a tenth of the passage evidence.
+fn sort_by_hash_then_place(posted: &mut Vec<(u64, u32, u32)>) {
+    const BUCKETS: usize = 256;
+    if posted.len() < 64 {
+        posted.sort_unstable_by_key(|&(hash, place, _)| (hash, place));
+        return;
+    }
+    let bucket = |hash: u64| (hash >> 56) as usize;
+    let mut starts = [0usize; BUCKETS + 1];
+    for &(hash, _, _) in posted.iter() {
+        starts[bucket(hash) + 1] += 1;
+    }
+    for b in 0..BUCKETS {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts;
+    let mut sorted = vec![(0u64, 0u32, 0u32); posted.len()];
+    for &entry in posted.iter() {
+        let b = bucket(entry.0);
+        sorted[next[b]] = entry;
+        next[b] += 1;
+    }
+    for b in 0..BUCKETS {
+        sorted[starts[b]..starts[b + 1]].sort_unstable_by_key(|&(hash, place, _)| (hash, place));
+    }
+    *posted = sorted;
 }
 
 /// Most sentence pairs whose shared terms are counted in a table rather than a hash map:
@@ -1291,46 +1366,10 @@ fn align_pair_counted(
     dense_pairs: usize,
 ) -> Vec<Option<(usize, f64)>> {
     let (na, nb) = (sa.len(), sb.len());
-    // Shared terms per sentence pair, over the postings a group of the two would use: in a
-    // table for documents of news length, in a map for longer ones.
-    let dense = na * nb <= dense_pairs;
-    let mut table: Vec<u32> = if dense { vec![0; na * nb] } else { Vec::new() };
-    let mut shared: AHashMap<(u32, u32), u32> = AHashMap::new();
-    // Pairs sharing enough terms to be compared: a pair joins the list when its count
-    // reaches the bar (counts only grow), so the table is never scanned.
-    let need = MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS) as u32;
     let mut candidates: Vec<(u32, u32)> = Vec::new();
-    // The terms both hold, found without a branch on each comparison (about half of which
-    // would be mispredicted): each step writes where it stands, kept when the two are equal.
-    let (ha, hb) = (&ka.hashes, &kb.hashes);
-    let mut both: Vec<(u32, u32)> = vec![(0, 0); ha.len().min(hb.len()) + 1];
-    let mut found = 0;
-    let (mut i, mut j) = (0, 0);
-    while i < ha.len() && j < hb.len() {
-        let (x, y) = (ha[i], hb[j]);
-        both[found] = (i as u32, j as u32);
-        found += usize::from(x == y);
-        i += usize::from(x <= y);
-        j += usize::from(y <= x);
-    }
-    for &(i, j) in &both[..found] {
-        let (in_a, in_b) = (ka.sentences_of(i as usize), kb.sentences_of(j as usize));
-        if in_a.len() + in_b.len() <= POSTING_CAP {
-            for &x in in_a {
-                for &y in in_b {
-                    let count = if dense {
-                        &mut table[x as usize * nb + y as usize]
-                    } else {
-                        shared.entry((x, y)).or_default()
-                    };
-                    *count += 1;
-                    if *count == need {
-                        candidates.push((x, y));
-                    }
-                }
-            }
-        }
-    }
+    count_shared_terms((sa, ka), (sb, kb), dense_pairs, |x, y| {
+        candidates.push((x, y))
+    });
     candidates.sort_unstable();
     // Each sentence's best match in the other document, by similarity, then closeness, then
     // the earlier sentence (the order `align_group` offers them in).
@@ -1377,6 +1416,132 @@ fn align_pair_counted(
     }
     // Repeats take their first occurrence's match.
     (0..na).map(|s| out[sa.firsts[s] as usize]).collect()
+}
+
+/// Count the terms each sentence pair of `a` and `b` shares, over the postings a group of the
+/// two would use (in a table when there are at most `dense_pairs` sentence pairs, in a map
+/// for longer documents), and give `candidate` each pair, once, when its count reaches the
+/// bar for being compared (counts only grow, so the table is never scanned).
+fn count_shared_terms(
+    (sa, ka): (&DocumentTerms, &PairKeys),
+    (sb, kb): (&DocumentTerms, &PairKeys),
+    dense_pairs: usize,
+    mut candidate: impl FnMut(u32, u32),
+) {
+    let (na, nb) = (sa.len(), sb.len());
+    let dense = na * nb <= dense_pairs;
+    let mut table: Vec<u32> = if dense { vec![0; na * nb] } else { Vec::new() };
+    let mut shared: AHashMap<(u32, u32), u32> = AHashMap::new();
+    let need = MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS) as u32;
+    // The terms both hold, found without a branch on each comparison (about half of which
+    // would be mispredicted): each step writes where it stands, kept when the two are equal.
+    let (ha, hb) = (&ka.hashes, &kb.hashes);
+    let mut both: Vec<(u32, u32)> = vec![(0, 0); ha.len().min(hb.len()) + 1];
+    let mut found = 0;
+    let (mut i, mut j) = (0, 0);
+    while i < ha.len() && j < hb.len() {
+        let (x, y) = (ha[i], hb[j]);
+        both[found] = (i as u32, j as u32);
+        found += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    for &(i, j) in &both[..found] {
+        let (in_a, in_b) = (ka.sentences_of(i as usize), kb.sentences_of(j as usize));
+        if in_a.len() + in_b.len() <= POSTING_CAP {
+            for &x in in_a {
+                for &y in in_b {
+                    let count = if dense {
+                        &mut table[x as usize * nb + y as usize]
+                    } else {
+                        shared.entry((x, y)).or_default()
+                    };
+                    *count += 1;
+                    if *count == need {
+                        candidate(x, y);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How many of `a`'s sentences [`align_pair_keyed`] matches with a sentence of `b`, counting
+/// neither a sentence of `a` marked in `a_left_out` nor a match with a sentence of `b` marked
+/// in `b_left_out` (indexed by sentence): the same count, found without choosing each
+/// sentence's partner where every partner it could be given is alike.
+///
+/// A sentence's partner is one of the sentences of `b` most similar to it; which one (by
+/// closeness, then order, from either side) is worked out only when those differ in being
+/// left out, which is rare: then the whole alignment is made.
+pub fn shared_sentences(
+    a: (&DocumentTerms, &PairKeys, &[bool]),
+    b: (&DocumentTerms, &PairKeys, &[bool]),
+) -> usize {
+    let ((sa, ka, a_left_out), (sb, kb, b_left_out)) = (a, b);
+    let left_out = |marks: &[bool], s: usize| marks.get(s).copied().unwrap_or(false);
+    // Each first occurrence counts once for every sentence it stands for that is not left out.
+    let mut counted = vec![0u32; sa.len()];
+    for (s, &first) in sa.firsts.iter().enumerate() {
+        if !left_out(a_left_out, s) {
+            counted[first as usize] += 1;
+        }
+    }
+    if counted.iter().all(|&c| c == 0) {
+        return 0;
+    }
+    /// Per sentence of `a`: its highest similarity, and whether its sentences of `b` with that
+    /// similarity include ones kept and ones left out.
+    #[derive(Clone, Copy)]
+    struct Best {
+        similarity: f64,
+        kept: bool,
+        left_out: bool,
+    }
+    let mut best: Vec<Option<Best>> = vec![None; sa.len()];
+    count_shared_terms((sa, ka), (sb, kb), DENSE_PAIRS, |s, os| {
+        let (s, os) = (s as usize, os as usize);
+        if counted[s] == 0 {
+            return;
+        }
+        let (Some(x), Some(y)) = (sa.sentence(s), sb.sentence(os)) else {
+            return;
+        };
+        let Some(similarity) = sentence_similarity(x, y) else {
+            return;
+        };
+        let out = left_out(b_left_out, os);
+        let slot = &mut best[s];
+        match slot {
+            Some(b) if similarity < b.similarity => {}
+            Some(b) if similarity == b.similarity => {
+                b.kept |= !out;
+                b.left_out |= out;
+            }
+            _ => {
+                *slot = Some(Best {
+                    similarity,
+                    kept: !out,
+                    left_out: out,
+                })
+            }
+        }
+    });
+    if best.iter().flatten().any(|b| b.kept && b.left_out) {
+        let matched = align_pair_keyed((sa, ka), (sb, kb));
+        return matched
+            .iter()
+            .enumerate()
+            .filter(|&(s, m)| {
+                m.is_some_and(|(os, _)| !left_out(a_left_out, s) && !left_out(b_left_out, os))
+            })
+            .count();
+    }
+    best.iter()
+        .zip(&counted)
+        .filter(|(b, _)| b.is_some_and(|b| b.kept))
+        .map(|(_, &c)| c as usize)
+        .sum()
 }
 
 #[cfg(test)]
@@ -1524,6 +1689,54 @@ mod tests {
             // Counted in a map, as for long documents: the same.
             let sparse = align_pair_counted((&ta, &ta.pair_keys()), (&tb, &tb.pair_keys()), 0);
             proptest::prop_assert_eq!(sparse, expected);
+        }
+
+        /// The passage evidence's count is the number of sentences the alignment matches,
+        /// leaving out the sentences marked on either side.
+        #[test]
+        fn shared_sentences_count_what_align_pair_matches(
+            a in proptest::collection::vec(proptest::option::weighted(0.9, 0..PAIR_POOL.len()), 0..10),
+            b in proptest::collection::vec(proptest::option::weighted(0.9, 0..PAIR_POOL.len()), 0..10),
+            a_out in proptest::collection::vec(proptest::bool::weighted(0.3), 10),
+            b_out in proptest::collection::vec(proptest::bool::weighted(0.3), 10),
+        ) {
+            let (terms, _) = terms_of(PAIR_POOL);
+            let pick = |d: &[Option<usize>]| -> DocumentTerms {
+                DocumentTerms::new(d.iter().map(|k| k.map(|k| &terms[k])))
+            };
+            let (ta, tb) = (pick(&a), pick(&b));
+            let (a_out, b_out) = (&a_out[..ta.len()], &b_out[..tb.len()]);
+            let expected = align_pair(&ta, &tb)
+                .iter()
+                .enumerate()
+                .filter(|&(s, m)| m.is_some_and(|(os, _)| !a_out[s] && !b_out[os]))
+                .count();
+            let got = shared_sentences(
+                (&ta, &ta.pair_keys(), a_out),
+                (&tb, &tb.pair_keys(), b_out),
+            );
+            proptest::prop_assert_eq!(got, expected);
+        }
+
+        /// Bucketed by their top byte, keys come out as a comparison sort puts them.
+        #[test]
+        fn bucketed_keys_are_sorted_by_hash_then_place(
+            keys in proptest::collection::vec((proptest::num::u64::ANY, 0u64..4, 0u32..50), 0..700),
+        ) {
+            // Few distinct hashes as well as many: equal hashes must keep the place order.
+            let mut posted: Vec<(u64, u32, u32)> = keys
+                .iter()
+                .enumerate()
+                .map(|(place, &(hash, few, s))| {
+                    let hash = if few == 0 { hash & 0xff00_0000_0000_0003 } else { hash };
+                    (hash, place as u32, s)
+                })
+                .collect();
+            posted.reverse();
+            let mut expected = posted.clone();
+            expected.sort_unstable_by_key(|&(hash, place, _)| (hash, place));
+            sort_by_hash_then_place(&mut posted);
+            proptest::prop_assert_eq!(posted, expected);
         }
 
         /// A sentence read once gives each clause the terms that reading the clause on its

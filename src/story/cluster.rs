@@ -732,7 +732,121 @@ impl PartialOrd for Merge {
 /// Average-link clustering of `n` items over `edges`: repeatedly merge the two clusters with
 /// the highest mean similarity over all their cross pairs (a missing edge counts as 0) while it
 /// is at least `threshold`. Returns each item's cluster id, numbered by first member.
+///
+/// Two clusters merge only when their mean is at least `threshold`, so some pair between them
+/// sums to at least that: no cluster grows beyond a component of the pairs that do, and each
+/// component is agglomerated on its own, in parallel, with the merges it would have in one
+/// run (ids keep their order within a component, so ties break alike, and every sum is added
+/// in the same order).
 pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize> {
+    let valid = |e: &&StoryEdge| e.a != e.b && e.a < n && e.b < n;
+    let mut components = UnionFind::new(n);
+    // A pair named once (as story edges name them, in order) needs no sums to be joined.
+    let once = edges
+        .iter()
+        .filter(valid)
+        .map(|e| (e.a.min(e.b), e.a.max(e.b)))
+        .is_sorted_by(|x, y| x < y);
+    if once {
+        for e in edges.iter().filter(valid) {
+            if e.similarity >= threshold {
+                components.union(e.a, e.b);
+            }
+        }
+    } else {
+        let mut sums: AHashMap<(usize, usize), f64> = AHashMap::new();
+        for e in edges.iter().filter(valid) {
+            *sums.entry((e.a.min(e.b), e.a.max(e.b))).or_default() += e.similarity;
+        }
+        let mut joined: Vec<(usize, usize)> = sums
+            .into_iter()
+            .filter(|&(_, sum)| sum >= threshold)
+            .map(|(pair, _)| pair)
+            .collect();
+        joined.sort_unstable();
+        for (a, b) in joined {
+            components.union(a, b);
+        }
+    }
+    // Members of each component of two or more, in order; each item's place among them.
+    let root: Vec<usize> = (0..n).map(|i| components.find(i)).collect();
+    let mut place = vec![0u32; n];
+    let mut members: AHashMap<usize, Vec<usize>> = AHashMap::new();
+    for (i, &r) in root.iter().enumerate() {
+        let list = members.entry(r).or_default();
+        place[i] = list.len() as u32;
+        list.push(i);
+    }
+    let mut groups: Vec<(Vec<usize>, Vec<StoryEdge>)> = Vec::new();
+    let mut group_of: AHashMap<usize, usize> = AHashMap::new();
+    let mut ordered: Vec<(usize, Vec<usize>)> =
+        members.into_iter().filter(|(_, m)| m.len() > 1).collect();
+    ordered.sort_unstable_by_key(|(_, m)| m[0]);
+    for (r, m) in ordered {
+        group_of.insert(r, groups.len());
+        groups.push((m, Vec::new()));
+    }
+    for e in edges.iter().filter(valid) {
+        if root[e.a] == root[e.b] {
+            if let Some(&g) = group_of.get(&root[e.a]) {
+                groups[g].1.push(StoryEdge {
+                    a: place[e.a] as usize,
+                    b: place[e.b] as usize,
+                    similarity: e.similarity,
+                });
+            }
+        }
+    }
+    let merged: Vec<Vec<usize>> = groups
+        .par_iter()
+        .map(|(m, local)| agglomerate(m.len(), local, threshold))
+        .collect();
+    let mut first: Vec<usize> = (0..n).collect();
+    for ((m, _), roots) in groups.iter().zip(merged) {
+        for (k, &r) in roots.iter().enumerate() {
+            first[m[k]] = m[r];
+        }
+    }
+    renumber_by_first(&first)
+}
+
+/// Disjoint sets of `0..n`, by union by size with path halving.
+struct UnionFind {
+    parent: Vec<usize>,
+    size: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        if self.size[a] < self.size[b] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b] = a;
+        self.size[a] += self.size[b];
+    }
+}
+
+/// [`average_link`] of one component's `n` items: each item's cluster root (its first member).
+fn agglomerate(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize> {
     let mut size = vec![1usize; n];
     let mut version = vec![0u32; n];
     let mut alive = vec![true; n];
@@ -803,8 +917,8 @@ pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize>
             }
         }
     }
-    // Roots, then dense ids by first member.
-    let root: Vec<usize> = (0..n)
+    // Each item's root: its cluster's first member (the kept one is always the earlier).
+    (0..n)
         .map(|i| {
             let mut r = i;
             while parent[r] != r {
@@ -812,8 +926,7 @@ pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize>
             }
             r
         })
-        .collect();
-    renumber_by_first(&root)
+        .collect()
 }
 
 #[cfg(test)]

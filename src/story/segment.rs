@@ -175,6 +175,7 @@ pub fn segment_blocks(text: &str) -> Segmentation {
 
 fn segment_with(text: &str, with_sentences: bool) -> Segmentation {
     let mut seg = Segmentation::default();
+    let mut scratch = BoundScratch::default();
     for line in lines(text) {
         let line_text = line.of(text);
         let joins_previous = seg.blocks.last().is_some_and(|b| {
@@ -183,7 +184,7 @@ fn segment_with(text: &str, with_sentences: bool) -> Segmentation {
         });
         let first_sentence = seg.sentences.len();
         if with_sentences {
-            sentences(text, line, &mut seg.sentences);
+            sentences(text, line, &mut seg.sentences, &mut scratch);
         }
         match seg.blocks.last_mut() {
             Some(block) if joins_previous => {
@@ -242,12 +243,19 @@ fn continues(prev: &str, next: &str) -> bool {
     !closed && next.chars().next().is_some_and(char::is_lowercase)
 }
 
+/// Buffers for [`sentence_bounds`], kept from line to line.
+#[derive(Debug, Default)]
+struct BoundScratch {
+    bounds: Vec<(usize, usize)>,
+    classes: Vec<(u32, SentenceClass)>,
+}
+
 /// Push the sentences of the line `line` onto `out`.
-fn sentences(text: &str, line: Span, out: &mut Vec<Span>) {
+fn sentences(text: &str, line: Span, out: &mut Vec<Span>, scratch: &mut BoundScratch) {
     let line_text = line.of(text);
     let first = out.len();
-    let mut bounds = Vec::new();
-    if !sentence_bounds(line_text, &mut bounds) {
+    let BoundScratch { bounds, classes } = scratch;
+    if !sentence_bounds(line_text, bounds, classes) {
         bounds.clear();
         bounds.extend(
             line_text
@@ -295,7 +303,7 @@ enum SentenceClass {
     Other,
 }
 
-fn sentence_class(c: char) -> Option<SentenceClass> {
+const fn sentence_class(c: char) -> Option<SentenceClass> {
     use SentenceClass::*;
     Some(match c {
         '\r' | '\n' => ParaSep,
@@ -312,24 +320,55 @@ fn sentence_class(c: char) -> Option<SentenceClass> {
     })
 }
 
+/// [`sentence_class`] of every ASCII character, looked up rather than matched: asked of every
+/// character of every line.
+const ASCII_CLASSES: [Option<SentenceClass>; 128] = {
+    let mut table = [None; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = sentence_class(b as u8 as char);
+        b += 1;
+    }
+    table
+};
+
 /// The UAX #29 sentence pieces of `text` as `(start, end)` byte offsets into `bounds`, as
 /// `unicode-segmentation` gives them, when every character is one [`sentence_class`] knows;
 /// `false` (and `bounds` unspecified) otherwise. The crate looks every character up in its
 /// tables, which made sentence bounds a quarter of reading a document; news text is almost
 /// all ASCII, where the rules are a few comparisons.
-fn sentence_bounds(text: &str, bounds: &mut Vec<(usize, usize)>) -> bool {
+/// `classes` is a buffer: each character's offset and class.
+fn sentence_bounds(
+    text: &str,
+    bounds: &mut Vec<(usize, usize)>,
+    classes: &mut Vec<(u32, SentenceClass)>,
+) -> bool {
     use SentenceClass::*;
     bounds.clear();
-    let mut classes: Vec<(usize, SentenceClass)> = Vec::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        match sentence_class(c) {
-            Some(class) => classes.push((i, class)),
+    classes.clear();
+    if u32::try_from(text.len()).is_err() {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (class, width) = match bytes[i] {
+            b if b.is_ascii() => (ASCII_CLASSES[usize::from(b)], 1),
+            _ => {
+                let c = text[i..].chars().next().unwrap_or_default();
+                (sentence_class(c), c.len_utf8())
+            }
+        };
+        match class {
+            Some(class) => classes.push((i as u32, class)),
             None => return false,
         }
+        i += width;
     }
+    let classes = &classes[..];
     let n = classes.len();
     let class = |k: usize| classes.get(k).map(|c| c.1);
-    let offset = |k: usize| classes.get(k).map_or(text.len(), |c| c.0);
+    let offset = |k: usize| classes.get(k).map_or(text.len(), |c| c.0 as usize);
     let mut start = 0;
     let mut k = 0;
     while k < n {
@@ -337,7 +376,7 @@ fn sentence_bounds(text: &str, bounds: &mut Vec<(usize, usize)>) -> bool {
         match c {
             // SB3, SB4: after a paragraph separator (CR LF as one).
             ParaSep => {
-                let text_ch = text[classes[k].0..].starts_with('\r');
+                let text_ch = text[offset(k)..].starts_with('\r');
                 k += 1;
                 if text_ch && text[offset(k)..].starts_with('\n') {
                     k += 1;
@@ -465,7 +504,7 @@ mod tests {
         ) {
             let text: String = chars.iter().map(|&c| SENTENCE_ALPHABET[c]).collect();
             let mut bounds = Vec::new();
-            if sentence_bounds(&text, &mut bounds) {
+            if sentence_bounds(&text, &mut bounds, &mut Vec::new()) {
                 let expected: Vec<(usize, usize)> = text
                     .split_sentence_bound_indices()
                     .map(|(start, piece)| (start, start + piece.len()))
