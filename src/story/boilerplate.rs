@@ -553,7 +553,9 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
         .map(|(i, _)| i)
         .next_back()
         .max(last_list_item);
-    let body_terms = body_terms(&terms, &verdicts, last_paragraph);
+    // Made when a headline first asks: no headline is marked before then, so it is made from
+    // the verdicts as they stand before the loop.
+    let mut body: Option<Vec<u64>> = None;
     let mut distinct: Vec<Term> = Vec::new();
     // Counted once: marking a headline below does not change its shape.
     let tail_count = tail_headlines(&shapes, &verdicts, last_paragraph);
@@ -579,9 +581,10 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
             distinct.clear();
             distinct.extend_from_slice(terms.of(i).unwrap_or_default());
             dedup_terms(&mut distinct);
+            let body = body.get_or_insert_with(|| body_terms(&terms, &verdicts, last_paragraph));
             let known = distinct
                 .iter()
-                .filter(|t| body_terms.contains(&t.hash))
+                .filter(|t| body.binary_search(&t.hash).is_ok())
                 .count();
             !distinct.is_empty() && (known as f64) < 0.5 * distinct.len() as f64
         };
@@ -1050,13 +1053,16 @@ fn body_terms(
     terms: &BlockTerms,
     verdicts: &[Option<BoilerplateReason>],
     last_paragraph: Option<usize>,
-) -> AHashSet<u64> {
+) -> Vec<u64> {
     let end = last_paragraph.map_or(0, |p| p + 1);
-    (0..end.min(verdicts.len()))
+    let mut hashes: Vec<u64> = (0..end.min(verdicts.len()))
         .filter(|&i| verdicts[i].is_none())
         .flat_map(|i| terms.of(i).unwrap_or_default())
         .map(|t| t.hash)
-        .collect()
+        .collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
 }
 
 /// A key for a block's wording (normalized words, in order); `None` for fewer than two words.
