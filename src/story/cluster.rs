@@ -951,6 +951,31 @@ mod tests {
     }
 
     proptest! {
+        /// Agglomerating each component apart gives what one run over every edge gives, with
+        /// pairs named twice, in either order, and edges that point nowhere.
+        #[test]
+        fn components_agglomerated_apart_cluster_as_one_run(
+            raw in prop::collection::vec((0usize..14, 0usize..14, 0u8..=20), 0..40),
+            threshold in prop::sample::select(vec![0.15, 0.3, 0.5, 0.8]),
+            once in any::<bool>(),
+        ) {
+            let n = 12;
+            let mut edges: Vec<StoryEdge> = raw
+                .iter()
+                .map(|&(a, b, s)| StoryEdge { a, b, similarity: f64::from(s) / 20.0 })
+                .collect();
+            if once {
+                // As story edges come: each pair once, in order, the earlier first.
+                edges.retain(|e| e.a < e.b && e.b < n);
+                edges.sort_by_key(|e| (e.a, e.b));
+                edges.dedup_by_key(|e| (e.a, e.b));
+            }
+            let one_run = renumber_by_first(&agglomerate(n, &edges, threshold));
+            prop_assert_eq!(average_link(n, &edges, threshold), one_run);
+        }
+    }
+
+    proptest! {
         /// Counting everything and taking a part out counts what is left, kinds included: a
         /// name found only in the part leaves a word.
         #[test]
