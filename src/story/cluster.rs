@@ -768,33 +768,31 @@ pub fn average_link(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize>
             components.union(a, b);
         }
     }
-    // Members of each component of two or more, in order; each item's place among them.
+    // Members of each component of two or more, in order, and each item's place among them;
+    // components come in order of their first member.
     let root: Vec<usize> = (0..n).map(|i| components.find(i)).collect();
-    let mut place = vec![0u32; n];
-    let mut members: AHashMap<usize, Vec<usize>> = AHashMap::new();
-    for (i, &r) in root.iter().enumerate() {
-        let list = members.entry(r).or_default();
-        place[i] = list.len() as u32;
-        list.push(i);
-    }
+    let mut group_of = vec![usize::MAX; n];
+    let mut place = vec![0usize; n];
     let mut groups: Vec<(Vec<usize>, Vec<StoryEdge>)> = Vec::new();
-    let mut group_of: AHashMap<usize, usize> = AHashMap::new();
-    let mut ordered: Vec<(usize, Vec<usize>)> =
-        members.into_iter().filter(|(_, m)| m.len() > 1).collect();
-    ordered.sort_unstable_by_key(|(_, m)| m[0]);
-    for (r, m) in ordered {
-        group_of.insert(r, groups.len());
-        groups.push((m, Vec::new()));
+    for (i, &r) in root.iter().enumerate() {
+        if components.size[r] < 2 {
+            continue;
+        }
+        if group_of[r] == usize::MAX {
+            group_of[r] = groups.len();
+            groups.push((Vec::new(), Vec::new()));
+        }
+        let members = &mut groups[group_of[r]].0;
+        place[i] = members.len();
+        members.push(i);
     }
     for e in edges.iter().filter(valid) {
-        if root[e.a] == root[e.b] {
-            if let Some(&g) = group_of.get(&root[e.a]) {
-                groups[g].1.push(StoryEdge {
-                    a: place[e.a] as usize,
-                    b: place[e.b] as usize,
-                    similarity: e.similarity,
-                });
-            }
+        if root[e.a] == root[e.b] && group_of[root[e.a]] != usize::MAX {
+            groups[group_of[root[e.a]]].1.push(StoryEdge {
+                a: place[e.a],
+                b: place[e.b],
+                similarity: e.similarity,
+            });
         }
     }
     let merged: Vec<Vec<usize>> = groups
