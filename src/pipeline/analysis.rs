@@ -84,7 +84,9 @@ pub struct AnalysisConfig {
     pub story: StoryConfig,
     /// Most partners listed per passage (the best ones).
     pub max_partners: usize,
-    /// Align and label passages (off: stories only).
+    /// Align and label passages. Off: stories only, and a near-duplicate copy is not read at
+    /// all (its story is its representative's; its segmentation and boilerplate are left
+    /// empty).
     pub passages: bool,
     /// Work within about this many bytes: term counts and sentence terms wait in temporary
     /// files rather than in memory, and a corpus read from inputs sorts its band keys within
@@ -119,7 +121,7 @@ pub struct ArticleAnalysis {
 }
 
 /// Per-document work of stage 1.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Prepared {
     segmentation: PackedSegmentation,
     boilerplate: Vec<Option<BoilerplateReason>>,
@@ -326,8 +328,14 @@ pub fn read_corpus_terms_from(
             .into_par_iter()
             .map_init(String::new, |text, i| {
                 let d = &docs[i];
+                let representative = d.representative == i;
+                // Stories only: a copy's story is its representative's, and nothing of its
+                // own is asked for (a third of a syndicated corpus is copies).
+                if !config.passages && !representative {
+                    return Ok(Default::default());
+                }
                 texts.load(i, text)?;
-                prepare(text, d.title, d.representative == i, config.passages)
+                prepare(text, d.title, representative, config.passages)
             })
             .collect::<crate::Result<_>>()?;
         let start = prepared.len();
@@ -1114,6 +1122,46 @@ mod tests {
             representative: 5,
         }];
         assert!(analyze(&bad, &AnalysisConfig::default()).is_err());
+    }
+
+    #[test]
+    fn stories_only_reads_no_copy_and_finds_the_same_stories() {
+        let quake = "A magnitude 7.1 earthquake struck off the coast of Chile, killing 12 people \
+                     in Valparaiso.\nRescue teams searched the rubble through the night as \
+                     aftershocks rattled the port.";
+        let rewrite = "Rescue crews searched through rubble overnight in Valparaiso after a \
+                       magnitude 7.1 earthquake off Chile killed 12 people.\nAftershocks rattled \
+                       the port as teams worked.";
+        let budget = "The city council approved a budget of $40 million for new bus lanes on \
+                      Tuesday.\nConstruction on the first route begins in the spring, officials \
+                      said.";
+        let texts = [quake, budget, quake, rewrite, budget];
+        let representatives = [0, 1, 0, 3, 1];
+        let inputs: Vec<ArticleInput> = texts
+            .iter()
+            .zip(representatives)
+            .map(|(&text, representative)| ArticleInput {
+                text,
+                title: None,
+                outlet: None,
+                timestamp: None,
+                representative,
+            })
+            .collect();
+        let full = analyze(&inputs, &AnalysisConfig::default()).unwrap();
+        let stories_only = AnalysisConfig {
+            passages: false,
+            ..AnalysisConfig::default()
+        };
+        let only = analyze(&inputs, &stories_only).unwrap();
+        let stories = |a: &[ArticleAnalysis]| a.iter().map(|a| a.story).collect::<Vec<_>>();
+        assert_eq!(stories(&only), stories(&full));
+        assert_eq!(stories(&only), [0, 1, 0, 0, 1]);
+        for (i, a) in only.iter().enumerate() {
+            let read = !a.segmentation.sentences.is_empty();
+            assert_eq!(read, representatives[i] == i, "document {i}: {a:?}");
+            assert!(a.passages.is_empty());
+        }
     }
 
     #[test]

@@ -676,6 +676,17 @@ fn sets_of(v: SentenceView<'_>) -> impl Iterator<Item = (TermSet<'_>, bool)> {
 
 /// How closely two sentences carry the same facts: `Some(similarity)` when they match.
 pub fn sentence_similarity(a: SentenceView<'_>, b: SentenceView<'_>) -> Option<f64> {
+    weigh_sentences(a, b, false)
+}
+
+/// Do two sentences match: `sentence_similarity(a, b).is_some()`, without weighing the clauses
+/// once the whole sentences match.
+pub fn sentences_match(a: SentenceView<'_>, b: SentenceView<'_>) -> bool {
+    weigh_sentences(a, b, true).is_some()
+}
+
+/// [`sentence_similarity`]; with `any`, the first match found is given rather than the best.
+fn weigh_sentences(a: SentenceView<'_>, b: SentenceView<'_>, any: bool) -> Option<f64> {
     let (aw, bw) = (a.whole(), b.whole());
     let o = overlap(&aw, &bw);
     // A clause in common does not make up for another figure, date, name or polarity
@@ -684,6 +695,9 @@ pub fn sentence_similarity(a: SentenceView<'_>, b: SentenceView<'_>) -> Option<f
         return None;
     }
     let whole = coefficient_of(&o, &aw, &bw, MIN_SHARED_TERMS).filter(|&s| s >= SENTENCE_THRESHOLD);
+    if any && whole.is_some() {
+        return whole;
+    }
     let mut best = whole;
     for (ca, a_whole) in sets_of(a) {
         for (cb, b_whole) in sets_of(b) {
@@ -697,7 +711,13 @@ pub fn sentence_similarity(a: SentenceView<'_>, b: SentenceView<'_>) -> Option<f
                 let share = (ca.weight / aw.weight).max(cb.weight / bw.weight).min(1.0) as f64;
                 let s = (s * share).max(SENTENCE_THRESHOLD);
                 best = Some(best.map_or(s, |b: f64| b.max(s)));
+                if any {
+                    break;
+                }
             }
+        }
+        if any && best.is_some() {
+            break;
         }
     }
     best.map(|s| s.min(1.0))
@@ -1499,34 +1519,61 @@ pub fn shared_sentences(
         left_out: bool,
     }
     let mut best: Vec<Option<Best>> = vec![None; sa.len()];
+    // The pairs worth weighing, then weighed sentence by sentence of `a`: one whose candidates
+    // are all kept counts when any of them matches, so the first match ends its search, and
+    // only a sentence with a candidate left out needs every similarity.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     count_shared_terms((sa, ka), (sb, kb), DENSE_PAIRS, |s, os| {
-        let (s, os) = (s as usize, os as usize);
-        if counted[s] == 0 {
-            return;
-        }
-        let (Some(x), Some(y)) = (sa.sentence(s), sb.sentence(os)) else {
-            return;
-        };
-        let Some(similarity) = sentence_similarity(x, y) else {
-            return;
-        };
-        let out = left_out(b_left_out, os);
-        let slot = &mut best[s];
-        match slot {
-            Some(b) if similarity < b.similarity => {}
-            Some(b) if similarity == b.similarity => {
-                b.kept |= !out;
-                b.left_out |= out;
-            }
-            _ => {
-                *slot = Some(Best {
-                    similarity,
-                    kept: !out,
-                    left_out: out,
-                })
-            }
+        if counted[s as usize] > 0 {
+            pairs.push((s, os));
         }
     });
+    // Stable: a sentence's candidates stay in the order they were found.
+    pairs.sort_by_key(|&(s, _)| s);
+    for run in pairs.chunk_by(|x, y| x.0 == y.0) {
+        let s = run[0].0 as usize;
+        let Some(x) = sa.sentence(s) else {
+            continue;
+        };
+        let candidates = run.iter().filter_map(|&(_, os)| {
+            let os = os as usize;
+            sb.sentence(os).map(|y| (os, y))
+        });
+        if run
+            .iter()
+            .all(|&(_, os)| !left_out(b_left_out, os as usize))
+        {
+            if candidates.into_iter().any(|(_, y)| sentences_match(x, y)) {
+                best[s] = Some(Best {
+                    similarity: 1.0,
+                    kept: true,
+                    left_out: false,
+                });
+            }
+            continue;
+        }
+        for (os, y) in candidates {
+            let Some(similarity) = sentence_similarity(x, y) else {
+                continue;
+            };
+            let out = left_out(b_left_out, os);
+            let slot = &mut best[s];
+            match slot {
+                Some(b) if similarity < b.similarity => {}
+                Some(b) if similarity == b.similarity => {
+                    b.kept |= !out;
+                    b.left_out |= out;
+                }
+                _ => {
+                    *slot = Some(Best {
+                        similarity,
+                        kept: !out,
+                        left_out: out,
+                    })
+                }
+            }
+        }
+    }
     if best.iter().flatten().any(|b| b.kept && b.left_out) {
         let matched = align_pair_keyed((sa, ka), (sb, kb));
         return matched
@@ -1587,6 +1634,22 @@ mod tests {
         ] {
             assert!(!is_negation(w), "{w}");
         }
+    }
+
+    #[test]
+    fn sentences_match_exactly_when_they_have_a_similarity() {
+        let (t, _) = terms_of(PAIR_POOL);
+        let d = DocumentTerms::new(t.iter().map(Some));
+        let mut matched = 0;
+        for i in 0..d.len() {
+            for j in 0..d.len() {
+                let (x, y) = (d.sentence(i).unwrap(), d.sentence(j).unwrap());
+                let found = sentence_similarity(x, y).is_some();
+                assert_eq!(sentences_match(x, y), found, "{i} and {j}");
+                matched += usize::from(found && i != j);
+            }
+        }
+        assert!(matched > 0, "the pool has pairs that match");
     }
 
     #[test]
