@@ -1499,7 +1499,6 @@ pub fn shared_sentences(
     b: (&DocumentTerms, &PairKeys, &[bool]),
 ) -> usize {
     let ((sa, ka, a_left_out), (sb, kb, b_left_out)) = (a, b);
-    let left_out = |marks: &[bool], s: usize| marks.get(s).copied().unwrap_or(false);
     // Each first occurrence counts once for every sentence it stands for that is not left out.
     let mut counted = vec![0u32; sa.len()];
     for (s, &first) in sa.firsts.iter().enumerate() {
@@ -1510,85 +1509,81 @@ pub fn shared_sentences(
     if counted.iter().all(|&c| c == 0) {
         return 0;
     }
-    /// Per sentence of `a`: its highest similarity, and whether its sentences of `b` with that
-    /// similarity include ones kept and ones left out.
-    #[derive(Clone, Copy)]
-    struct Best {
-        similarity: f64,
-        kept: bool,
-        left_out: bool,
-    }
-    let mut best: Vec<Option<Best>> = vec![None; sa.len()];
     // The pairs worth weighing, then weighed sentence by sentence of `a`: one whose candidates
-    // are all kept counts when any of them matches, so the first match ends its search, and
-    // only a sentence with a candidate left out needs every similarity.
+    // are all kept counts when any of them matches, so the first match ends its search; only a
+    // sentence with a candidate left out needs every similarity, to know whether its most
+    // similar candidates are kept.
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     count_shared_terms((sa, ka), (sb, kb), DENSE_PAIRS, |s, os| {
         if counted[s as usize] > 0 {
             pairs.push((s, os));
         }
     });
-    // Stable: a sentence's candidates stay in the order they were found.
-    pairs.sort_by_key(|&(s, _)| s);
+    // Whether a sentence counts does not depend on the order of its candidates.
+    pairs.sort_unstable();
+    let mut shared = 0;
     for run in pairs.chunk_by(|x, y| x.0 == y.0) {
         let s = run[0].0 as usize;
         let Some(x) = sa.sentence(s) else {
             continue;
         };
-        let candidates = run.iter().filter_map(|&(_, os)| {
+        let mut candidates = run.iter().filter_map(|&(_, os)| {
             let os = os as usize;
-            sb.sentence(os).map(|y| (os, y))
+            sb.sentence(os).map(|y| (left_out(b_left_out, os), y))
         });
-        if run
+        let matched = if run
             .iter()
             .all(|&(_, os)| !left_out(b_left_out, os as usize))
         {
-            if candidates.into_iter().any(|(_, y)| sentences_match(x, y)) {
-                best[s] = Some(Best {
-                    similarity: 1.0,
-                    kept: true,
-                    left_out: false,
-                });
+            candidates.any(|(_, y)| sentences_match(x, y))
+        } else {
+            // The highest similarity, and whether its candidates include kept ones and
+            // left-out ones.
+            let mut best: Option<(f64, bool, bool)> = None;
+            for (out, y) in candidates {
+                let Some(similarity) = sentence_similarity(x, y) else {
+                    continue;
+                };
+                best = match best {
+                    Some(b) if similarity < b.0 => Some(b),
+                    Some((top, kept, left)) if similarity == top => {
+                        Some((top, kept || !out, left || out))
+                    }
+                    _ => Some((similarity, !out, out)),
+                };
             }
-            continue;
-        }
-        for (os, y) in candidates {
-            let Some(similarity) = sentence_similarity(x, y) else {
-                continue;
-            };
-            let out = left_out(b_left_out, os);
-            let slot = &mut best[s];
-            match slot {
-                Some(b) if similarity < b.similarity => {}
-                Some(b) if similarity == b.similarity => {
-                    b.kept |= !out;
-                    b.left_out |= out;
-                }
-                _ => {
-                    *slot = Some(Best {
-                        similarity,
-                        kept: !out,
-                        left_out: out,
-                    })
-                }
+            match best {
+                // Which of them the alignment gives it decides: align the whole pair.
+                Some((_, true, true)) => return aligned_and_kept(a, b),
+                Some((_, kept, _)) => kept,
+                None => false,
             }
+        };
+        if matched {
+            shared += counted[s] as usize;
         }
     }
-    if best.iter().flatten().any(|b| b.kept && b.left_out) {
-        let matched = align_pair_keyed((sa, ka), (sb, kb));
-        return matched
-            .iter()
-            .enumerate()
-            .filter(|&(s, m)| {
-                m.is_some_and(|(os, _)| !left_out(a_left_out, s) && !left_out(b_left_out, os))
-            })
-            .count();
-    }
-    best.iter()
-        .zip(&counted)
-        .filter(|(b, _)| b.is_some_and(|b| b.kept))
-        .map(|(_, &c)| c as usize)
-        .sum()
+    shared
+}
+
+/// Is sentence `s` marked in `marks` (unmarked past its end)?
+fn left_out(marks: &[bool], s: usize) -> bool {
+    marks.get(s).copied().unwrap_or(false)
+}
+
+/// How many of `a`'s sentences [`align_pair_keyed`] matches with a sentence of `b`, neither
+/// marked left out.
+fn aligned_and_kept(
+    (sa, ka, a_left_out): (&DocumentTerms, &PairKeys, &[bool]),
+    (sb, kb, b_left_out): (&DocumentTerms, &PairKeys, &[bool]),
+) -> usize {
+    align_pair_keyed((sa, ka), (sb, kb))
+        .iter()
+        .enumerate()
+        .filter(|&(s, m)| {
+            m.is_some_and(|(os, _)| !left_out(a_left_out, s) && !left_out(b_left_out, os))
+        })
+        .count()
 }
 
 #[cfg(test)]

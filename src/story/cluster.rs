@@ -347,15 +347,8 @@ impl StoryVector {
     pub fn cosine(&self, other: &StoryVector) -> f64 {
         let (mut i, mut j, mut dot) = (0, 0, 0.0f64);
         let (a, b) = (&self.terms, &other.terms);
-        // Steps without a branch on the order (half of them would be mispredicted); the
-        // products are summed in hash order as before.
         while i < a.len() && j < b.len() {
-            let (x, y) = (a[i].0, b[j].0);
-            if x == y {
-                dot += a[i].1 as f64 * b[j].1 as f64;
-            }
-            i += usize::from(x <= y);
-            j += usize::from(y <= x);
+            cosine_step((a, b), (&mut i, &mut j), &mut dot);
         }
         dot.min(1.0)
     }
@@ -369,29 +362,39 @@ impl StoryVector {
         let (x, y) = (&b.terms, &c.terms);
         let (mut i, mut j, mut dot_b) = (0, 0, 0.0f64);
         let (mut k, mut l, mut dot_c) = (0, 0, 0.0f64);
-        // Each product is added in hash order, as the single merge adds it.
-        macro_rules! step {
-            ($i:ident, $j:ident, $dot:ident, $other:ident) => {{
-                let (p, q) = (a[$i].0, $other[$j].0);
-                if p == q {
-                    $dot += a[$i].1 as f64 * $other[$j].1 as f64;
-                }
-                $i += usize::from(p <= q);
-                $j += usize::from(q <= p);
-            }};
-        }
         while i < a.len() && j < x.len() && k < a.len() && l < y.len() {
-            step!(i, j, dot_b, x);
-            step!(k, l, dot_c, y);
+            cosine_step((a, x), (&mut i, &mut j), &mut dot_b);
+            cosine_step((a, y), (&mut k, &mut l), &mut dot_c);
         }
         while i < a.len() && j < x.len() {
-            step!(i, j, dot_b, x);
+            cosine_step((a, x), (&mut i, &mut j), &mut dot_b);
         }
         while k < a.len() && l < y.len() {
-            step!(k, l, dot_c, y);
+            cosine_step((a, y), (&mut k, &mut l), &mut dot_c);
         }
         (dot_b.min(1.0), dot_c.min(1.0))
     }
+}
+
+/// A story vector's term: its hash and weight.
+type WeightedHash = (u64, f32);
+
+/// One step of the merge of two vectors' terms (sorted by hash) at `i` and `j`: their product
+/// added to `dot` when the terms are one, so products are summed in hash order, and the lesser
+/// side moved on (both when equal), without a branch on the order (half of them would be
+/// mispredicted).
+#[inline(always)]
+fn cosine_step(
+    (a, b): (&[WeightedHash], &[WeightedHash]),
+    (i, j): (&mut usize, &mut usize),
+    dot: &mut f64,
+) {
+    let (x, y) = (a[*i].0, b[*j].0);
+    if x == y {
+        *dot += a[*i].1 as f64 * b[*j].1 as f64;
+    }
+    *i += usize::from(x <= y);
+    *j += usize::from(y <= x);
 }
 
 /// A verified similarity between documents `a < b`.
