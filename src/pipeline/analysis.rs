@@ -28,7 +28,7 @@ use crate::story::article_terms::{content_terms, skipped_terms, title_terms};
 use crate::story::boilerplate::{judge_blocks, BlockJudgement, BoilerplateReason, TemplateCounter};
 use crate::story::cluster::{
     cluster_story_edges, passage_evidence, story_edges, Idf, KindedCounts, StoryConfig,
-    StoryVector, TermCounts,
+    StoryVector, TermCounts, FULL_EVIDENCE_SENTENCES,
 };
 use crate::story::partners::{cap, PartnerRules, PartnerSources, SentenceLinks, VerbatimGroups};
 use crate::story::passage::{build_passages, Passage};
@@ -673,6 +673,7 @@ impl CorpusTerms {
                         let shared = shared_sentences(
                             (&terms_a, &keys_a, &suspect_a),
                             (&terms_b, &keys_b, &suspect_b),
+                            FULL_EVIDENCE_SENTENCES,
                         );
                         e.similarity *= passage_evidence(shared);
                     }

@@ -1453,20 +1453,8 @@ fn count_shared_terms(
     let mut table: Vec<u32> = if dense { vec![0; na * nb] } else { Vec::new() };
     let mut shared: AHashMap<(u32, u32), u32> = AHashMap::new();
     let need = MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS) as u32;
-    // The terms both hold, found without a branch on each comparison (about half of which
-    // would be mispredicted): each step writes where it stands, kept when the two are equal.
-    let (ha, hb) = (&ka.hashes, &kb.hashes);
-    let mut both: Vec<(u32, u32)> = vec![(0, 0); ha.len().min(hb.len()) + 1];
-    let mut found = 0;
-    let (mut i, mut j) = (0, 0);
-    while i < ha.len() && j < hb.len() {
-        let (x, y) = (ha[i], hb[j]);
-        both[found] = (i as u32, j as u32);
-        found += usize::from(x == y);
-        i += usize::from(x <= y);
-        j += usize::from(y <= x);
-    }
-    for &(i, j) in &both[..found] {
+    let both = shared_hashes(&ka.hashes, &kb.hashes);
+    for &(i, j) in &both {
         let (in_a, in_b) = (ka.sentences_of(i as usize), kb.sentences_of(j as usize));
         if in_a.len() + in_b.len() <= POSTING_CAP {
             for &x in in_a {
@@ -1486,10 +1474,65 @@ fn count_shared_terms(
     }
 }
 
+/// The places `(i, j)` where `a[i] == b[j]`, ascending, of two ascending lists of distinct
+/// hashes.
+///
+/// A merge step waits for the one before it (where it reads is the last step's outcome), so a
+/// lone merge leaves the core idle most of the time. The hashes are uniform, so cutting at the
+/// middle hash value cuts both lists into halves of about the same length, and the two halves
+/// are merged in one loop, each step of one independent of the other's (a third of the time a
+/// single merge takes; more lanes run out of registers). The upper half's finds follow the
+/// lower half's. Each step is without a branch (about half of the comparisons would be
+/// mispredicted): it writes where it stands, kept when the two are equal.
+fn shared_hashes(a: &[u64], b: &[u64]) -> Vec<(u32, u32)> {
+    const MIDDLE: u64 = 1 << 63;
+    let (mid_a, mid_b) = (
+        a.partition_point(|&h| h < MIDDLE),
+        b.partition_point(|&h| h < MIDDLE),
+    );
+    // Each half has room for one more than it can find: a step writes before it knows.
+    let low_room = mid_a.min(mid_b) + 1;
+    let high_room = (a.len() - mid_a).min(b.len() - mid_b) + 1;
+    let mut both: Vec<(u32, u32)> = vec![(0, 0); low_room + high_room];
+    let (low, high) = both.split_at_mut(low_room);
+    let (mut i0, mut j0, mut found0) = (0, 0, 0);
+    let (mut i1, mut j1, mut found1) = (mid_a, mid_b, 0);
+    while i0 < mid_a && j0 < mid_b && i1 < a.len() && j1 < b.len() {
+        let (x0, y0, x1, y1) = (a[i0], b[j0], a[i1], b[j1]);
+        low[found0] = (i0 as u32, j0 as u32);
+        high[found1] = (i1 as u32, j1 as u32);
+        found0 += usize::from(x0 == y0);
+        found1 += usize::from(x1 == y1);
+        i0 += usize::from(x0 <= y0);
+        j0 += usize::from(y0 <= x0);
+        i1 += usize::from(x1 <= y1);
+        j1 += usize::from(y1 <= x1);
+    }
+    // One half is done: the other finishes alone.
+    while i0 < mid_a && j0 < mid_b {
+        let (x0, y0) = (a[i0], b[j0]);
+        low[found0] = (i0 as u32, j0 as u32);
+        found0 += usize::from(x0 == y0);
+        i0 += usize::from(x0 <= y0);
+        j0 += usize::from(y0 <= x0);
+    }
+    while i1 < a.len() && j1 < b.len() {
+        let (x1, y1) = (a[i1], b[j1]);
+        high[found1] = (i1 as u32, j1 as u32);
+        found1 += usize::from(x1 == y1);
+        i1 += usize::from(x1 <= y1);
+        j1 += usize::from(y1 <= x1);
+    }
+    both.copy_within(low_room..low_room + found1, found0);
+    both.truncate(found0 + found1);
+    both
+}
+
 /// How many of `a`'s sentences [`align_pair_keyed`] matches with a sentence of `b`, counting
 /// neither a sentence of `a` marked in `a_left_out` nor a match with a sentence of `b` marked
-/// in `b_left_out` (indexed by sentence): the same count, found without choosing each
-/// sentence's partner where every partner it could be given is alike.
+/// in `b_left_out` (indexed by sentence), up to `enough`: the same count (or `enough` when it
+/// is more), found without choosing each sentence's partner where every partner it could be
+/// given is alike.
 ///
 /// A sentence's partner is one of the sentences of `b` most similar to it; which one (by
 /// closeness, then order, from either side) is worked out only when those differ in being
@@ -1497,6 +1540,7 @@ fn count_shared_terms(
 pub fn shared_sentences(
     a: (&DocumentTerms, &PairKeys, &[bool]),
     b: (&DocumentTerms, &PairKeys, &[bool]),
+    enough: usize,
 ) -> usize {
     let ((sa, ka, a_left_out), (sb, kb, b_left_out)) = (a, b);
     // Each first occurrence counts once for every sentence it stands for that is not left out.
@@ -1506,7 +1550,7 @@ pub fn shared_sentences(
             counted[first as usize] += 1;
         }
     }
-    if counted.iter().all(|&c| c == 0) {
+    if enough == 0 || counted.iter().all(|&c| c == 0) {
         return 0;
     }
     // The pairs worth weighing, then weighed sentence by sentence of `a`: one whose candidates
@@ -1554,13 +1598,16 @@ pub fn shared_sentences(
             }
             match best {
                 // Which of them the alignment gives it decides: align the whole pair.
-                Some((_, true, true)) => return aligned_and_kept(a, b),
+                Some((_, true, true)) => return aligned_and_kept(a, b).min(enough),
                 Some((_, kept, _)) => kept,
                 None => false,
             }
         };
         if matched {
             shared += counted[s] as usize;
+            if shared >= enough {
+                return enough;
+            }
         }
     }
     shared
@@ -1750,7 +1797,7 @@ mod tests {
         }
 
         /// The passage evidence's count is the number of sentences the alignment matches,
-        /// leaving out the sentences marked on either side.
+        /// leaving out the sentences marked on either side, up to the count asked for.
         #[test]
         fn shared_sentences_count_what_align_pair_matches(
             a in proptest::collection::vec(proptest::option::weighted(0.9, 0..PAIR_POOL.len()), 0..10),
@@ -1769,11 +1816,43 @@ mod tests {
                 .enumerate()
                 .filter(|&(s, m)| m.is_some_and(|(os, _)| !a_out[s] && !b_out[os]))
                 .count();
-            let got = shared_sentences(
-                (&ta, &ta.pair_keys(), a_out),
-                (&tb, &tb.pair_keys(), b_out),
-            );
-            proptest::prop_assert_eq!(got, expected);
+            for enough in [0, 1, 2, 3, usize::MAX] {
+                let got = shared_sentences(
+                    (&ta, &ta.pair_keys(), a_out),
+                    (&tb, &tb.pair_keys(), b_out),
+                    enough,
+                );
+                proptest::prop_assert_eq!(got, expected.min(enough), "up to {}", enough);
+            }
+        }
+
+        /// The two-half merge finds every hash the lists share, in order, wherever the
+        /// middle falls (lists all on one side of it included).
+        #[test]
+        fn shared_hashes_are_the_places_of_equal_hashes(
+            a in proptest::collection::btree_set(proptest::num::u64::ANY, 0..300),
+            b in proptest::collection::btree_set(proptest::num::u64::ANY, 0..300),
+            shared in proptest::collection::btree_set(proptest::num::u64::ANY, 0..60),
+            low_only in 0u8..3,
+        ) {
+            // Half the hashes of a whole case below the middle, or above it, or spread.
+            let place = |h: u64| match low_only {
+                0 => h >> 1,
+                1 => h | 1 << 63,
+                _ => h,
+            };
+            let list = |own: &std::collections::BTreeSet<u64>| -> Vec<u64> {
+                let all: std::collections::BTreeSet<u64> =
+                    own.iter().chain(&shared).map(|&h| place(h)).collect();
+                all.into_iter().collect()
+            };
+            let (a, b) = (list(&a), list(&b));
+            let expected: Vec<(u32, u32)> = a
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| b.binary_search(h).ok().map(|j| (i as u32, j as u32)))
+                .collect();
+            proptest::prop_assert_eq!(shared_hashes(&a, &b), expected);
         }
 
         /// Bucketed by their top byte, keys come out as a comparison sort puts them.
