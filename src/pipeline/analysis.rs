@@ -15,20 +15,27 @@
 //!    every labelled passage.
 //!
 //! Everything runs in parallel per document or per story and is collected in input order, so
-//! the result does not depend on the number of threads. Each stage's data is let go when the
-//! next no longer needs it (fingerprints, term counts, texts, sentence terms), texts can be
-//! read from a file one at a time ([`read_corpus_terms_from`]), and sentence terms are packed
-//! per document with the index that compares two documents ([`DocumentTerms`]): they are most
-//! of what the corpus holds.
+//! the result does not depend on the number of threads. A text's words are read once: the
+//! terms the boilerplate judging finds in each content block (with where each starts) make
+//! its story counts and, wherever reading a sentence alone would give the same, its
+//! sentences' terms ([`SentenceTerms::of_block`]). Each stage's data is let go when the next
+//! no longer needs it (fingerprints, block terms, texts, sentence terms), texts can be read
+//! from a file one at a time ([`read_corpus_terms_from`]), and sentence terms are packed per
+//! document with the index that compares two documents ([`DocumentTerms`]): they are most of
+//! what the corpus holds.
 
 use crate::pipeline::texts::TextSource;
 use crate::spill::{SpillWriter, Spillable, Spilled};
-use crate::story::align::{align_group, shared_sentences, DocumentTerms, PairKeys, SentenceMatch};
-use crate::story::article_terms::{content_terms, skipped_terms, title_terms};
-use crate::story::boilerplate::{judge_blocks, BlockJudgement, BoilerplateReason, TemplateCounter};
+use crate::story::align::{
+    align_group, shared_sentences, DocumentTerms, PairKeys, SentenceMatch, SentenceTerms,
+};
+use crate::story::article_terms::{content_terms, title_terms};
+use crate::story::boilerplate::{
+    judge_blocks, BlockJudgement, BlockTerms, BoilerplateReason, TemplateCounter,
+};
 use crate::story::cluster::{
-    cluster_story_edges, passage_evidence, story_edges, Idf, KindedCounts, StoryConfig,
-    StoryVector, TermCounts, FULL_EVIDENCE_SENTENCES,
+    cluster_story_edges, passage_evidence, story_edges, Idf, StoryConfig, StoryVector, TermCounts,
+    FULL_EVIDENCE_SENTENCES,
 };
 use crate::story::partners::{cap, PartnerRules, PartnerSources, SentenceLinks, VerbatimGroups};
 use crate::story::passage::{build_passages, Passage};
@@ -88,7 +95,7 @@ pub struct AnalysisConfig {
     /// all (its story is its representative's; its segmentation and boilerplate are left
     /// empty).
     pub passages: bool,
-    /// Work within about this many bytes: term counts and sentence terms wait in temporary
+    /// Work within about this many bytes: block terms and sentence terms wait in temporary
     /// files rather than in memory, and a corpus read from inputs sorts its band keys within
     /// half of it ([`crate::pipeline::stories::analyze_inputs`]). `None`: in memory, faster.
     pub memory_limit: Option<usize>,
@@ -167,15 +174,16 @@ const VERBATIM_MIN_WORDS: usize = 6;
 /// sentence has too few content terms to be aligned by them.
 const STORY_VERBATIM_MIN_WORDS: usize = 4;
 
-/// Stage 1 for one document, and its content terms counted; `counted` for a near-duplicate
-/// representative (only those make story vectors, so a copy's terms are not counted); `keyed`
-/// when passages are labelled (only they match sentences by their wording).
+/// Stage 1 for one document, with the terms of its content blocks as the judging read them
+/// (what its story counts and its sentences' terms are made of); `counted` for a
+/// near-duplicate representative (only those make story vectors, so a copy's headline is not
+/// read); `keyed` when passages are labelled (only they match sentences by their wording).
 fn prepare(
     text: &str,
     title: Option<&str>,
     counted: bool,
     keyed: bool,
-) -> crate::Result<(Prepared, KindedCounts, SentenceKeys)> {
+) -> crate::Result<(Prepared, BlockTerms, SentenceKeys)> {
     let segmentation = segment(text);
     // The judging reads every block once and keys it and its sentences.
     let BlockJudgement {
@@ -199,28 +207,20 @@ fn prepare(
             key.map(|key| (key, words.min(u32::MAX as usize) as u32))
         })
         .collect();
-    let (title_terms, counts) = if counted {
-        let title_terms = title_terms(title);
-        // Kinds apart, so that blocks later found to be suspected templates can be taken out.
-        let counts = KindedCounts::from_terms(content_terms(
-            text,
-            &segmentation,
-            (&boilerplate, &terms),
-            (&block_keys, &AHashSet::new()),
-            &title_terms,
-        ));
-        (title_terms, counts)
-    } else {
-        (Vec::new(), KindedCounts::default())
-    };
+    // Boilerplate blocks (by their own evidence) are neither counted nor aligned.
+    let content = terms.keep_blocks(|b| boilerplate[b].is_none());
     let prepared = Prepared {
         segmentation: PackedSegmentation::new(&segmentation)
             .ok_or_else(|| crate::Error::capacity("bytes in a text", u64::from(u32::MAX)))?,
         boilerplate,
         block_keys,
-        title_terms,
+        title_terms: if counted {
+            title_terms(title)
+        } else {
+            Vec::new()
+        },
     };
-    Ok((prepared, counts, SentenceKeys(sentence_keys)))
+    Ok((prepared, content, SentenceKeys(sentence_keys)))
 }
 
 /// Block keys found in two representatives of one outlet, or in more than
@@ -321,10 +321,10 @@ pub fn read_corpus_terms_from(
     }
     let spill = config.memory_limit.is_some();
     let mut prepared: Vec<Prepared> = Vec::with_capacity(n);
-    let mut counts = PerDocumentWriter::new(COUNTS_FILE, n, spill)?;
+    let mut block_terms = PerDocumentWriter::new(BLOCK_TERMS_FILE, n, spill)?;
     let mut sentence_keys = PerDocumentWriter::new(KEYS_FILE, n, spill)?;
     for chunk in chunks(n) {
-        let part: Vec<(Prepared, KindedCounts, SentenceKeys)> = chunk
+        let part: Vec<(Prepared, BlockTerms, SentenceKeys)> = chunk
             .into_par_iter()
             .map_init(String::new, |text, i| {
                 let d = &docs[i];
@@ -339,16 +339,17 @@ pub fn read_corpus_terms_from(
             })
             .collect::<crate::Result<_>>()?;
         let start = prepared.len();
-        let mut part_counts = Vec::with_capacity(part.len());
+        let mut part_terms = Vec::with_capacity(part.len());
         let mut part_keys = Vec::with_capacity(part.len());
-        for (p, c, k) in part {
+        for (p, t, k) in part {
             prepared.push(p);
-            part_counts.push(c);
+            part_terms.push(t);
             part_keys.push(k);
         }
-        counts.extend(start, part_counts)?;
+        block_terms.extend(start, part_terms)?;
         sentence_keys.extend(start, part_keys)?;
     }
+    let mut block_terms = block_terms.finish()?;
 
     // Stage 2: stories over representatives.
     let reps: Vec<usize> = (0..n).filter(|&i| docs[i].representative == i).collect();
@@ -367,52 +368,15 @@ pub fn read_corpus_terms_from(
     // would chain unrelated articles. Their terms leave the story vectors and the evidence;
     // whether they are boilerplate is decided once stories are known.
     let suspects = suspected_templates(&prepared, &reps, &outlet_ids);
-    // The suspected blocks' terms are read again, to be taken out of the counts: they are
-    // short, where counting the rest again read every content block a second time. Kept per
-    // document like the counts (in a temporary file under a memory limit).
-    let mut suspect_counts = None;
-    if !suspects.is_empty() {
-        let hit = |i: usize| {
-            docs[i].representative == i
-                && prepared[i]
-                    .block_keys
-                    .iter()
-                    .any(|k| k.is_some_and(|k| suspects.contains(&k)))
-        };
-        let mut found = PerDocumentWriter::new(SUSPECTS_FILE, n, spill)?;
-        for chunk in chunks(n) {
-            let start = chunk.start;
-            let part: Vec<KindedCounts> = chunk
-                .into_par_iter()
-                .map_init(String::new, |text, i| {
-                    if !hit(i) {
-                        return Ok(KindedCounts::default());
-                    }
-                    let p = &prepared[i];
-                    texts.load(i, text)?;
-                    Ok(KindedCounts::from_terms(skipped_terms(
-                        text,
-                        &p.segmentation.unpack(),
-                        &p.boilerplate,
-                        (&p.block_keys, &suspects),
-                    )))
-                })
-                .collect::<crate::Result<_>>()?;
-            found.extend(start, part)?;
-        }
-        suspect_counts = Some(found.finish()?);
-    }
-    let counts = counts.finish()?;
-    // A representative's counts without its suspected blocks, kinds together.
+    // A representative's content terms counted, its suspected blocks left out.
     let rep_counts = |i: usize, bytes: &mut Vec<u8>| {
-        let mut c = counts.get(i, bytes)?;
-        if let Some(suspect) = &suspect_counts {
-            let gone = suspect.get(i, bytes)?;
-            if !gone.is_empty() {
-                c.to_mut().remove(&gone);
-            }
-        }
-        crate::Result::Ok(c.counts())
+        let p = &prepared[i];
+        let terms = block_terms.get(i, bytes)?;
+        crate::Result::Ok(TermCounts::from_terms(content_terms(
+            (&p.boilerplate, &terms),
+            (&p.block_keys, &suspects),
+            &p.title_terms,
+        )))
     };
     let mut idf = Idf::background();
     for chunk in reps.chunks(CHUNK) {
@@ -429,22 +393,24 @@ pub fn read_corpus_terms_from(
             Ok(StoryVector::new(&c, &idf, config.story.max_terms))
         })
         .collect::<crate::Result<_>>()?;
-    // The counts have made the vectors; later stages read sentence terms.
-    drop(counts);
-    drop(suspect_counts);
     for p in &mut prepared {
         p.title_terms = Vec::new();
     }
     let rep_times: Vec<Option<i64>> = reps.iter().map(|&i| docs[i].timestamp).collect();
-    // Sentence terms of every content sentence (own-evidence boilerplate left out).
+    // Sentence terms of every content sentence (own-evidence boilerplate left out), taken from
+    // the terms the judging read where they are the same, read again otherwise.
     let mut sentence_terms = PerDocumentWriter::new(TERMS_FILE, n, spill)?;
     for chunk in chunks(n) {
         let start = chunk.start;
+        // Each document's block terms are let go as its sentence terms are made: the two
+        // are about the same size, and the corpus holds one of them at a time.
+        let chunk_terms = block_terms.take(chunk.clone())?;
         let part: Vec<DocumentTerms> = chunk
             .into_par_iter()
+            .zip(chunk_terms)
             .map_init(
                 || (TermExtractor::new(), String::new()),
-                |(ex, text), i| {
+                |(ex, text), (i, terms)| {
                     // Without passages, only representatives' terms are read (as story evidence).
                     if !config.passages && docs[i].representative != i {
                         return Ok(DocumentTerms::default());
@@ -452,18 +418,30 @@ pub fn read_corpus_terms_from(
                     texts.load(i, text)?;
                     let p = &prepared[i];
                     let seg = &p.segmentation;
-                    let content = |s: usize| p.boilerplate[seg.block_of(s)].is_none();
                     let text = text.as_str();
                     let sentences = (0..seg.sentence_count()).map(|s| {
-                        let span = seg.sentence(s).filter(|_| content(s));
-                        span.map(|span| span.of(text))
+                        let b = seg.block_of(s);
+                        let span = seg.sentence(s).filter(|_| p.boilerplate[b].is_none())?;
+                        let block = seg.block(b)?;
+                        let from_block = SentenceTerms::of_block(
+                            text,
+                            (block.start..block.end, span.start..span.end),
+                            (&terms, b, s),
+                            &idf,
+                        );
+                        Some(
+                            from_block
+                                .unwrap_or_else(|| SentenceTerms::new(ex, span.of(text), &idf)),
+                        )
                     });
-                    Ok(DocumentTerms::extract(ex, sentences, &idf))
+                    Ok(DocumentTerms::collect(sentences))
                 },
             )
             .collect::<crate::Result<_>>()?;
         sentence_terms.extend(start, part)?;
     }
+    // The block terms have made the counts and the sentence terms.
+    drop(block_terms);
     let sentence_terms = sentence_terms.finish()?;
     let representatives: Vec<usize> = docs.iter().map(|d| d.representative).collect();
     Ok(CorpusTerms {
@@ -494,8 +472,7 @@ fn chunks(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
 }
 
 /// What the temporary files are called in errors.
-const COUNTS_FILE: &str = "temporary file of term counts";
-const SUSPECTS_FILE: &str = "temporary file of suspected templates' term counts";
+const BLOCK_TERMS_FILE: &str = "temporary file of block terms";
 const TERMS_FILE: &str = "temporary file of sentence terms";
 const KEYS_FILE: &str = "temporary file of sentence keys";
 
@@ -549,6 +526,21 @@ impl<T: Spillable + Default + Send + Sync> PerDocumentWriter<T> {
 enum PerDocument<T> {
     Memory(Vec<T>),
     Disk(Spilled<T>),
+}
+
+impl<T: Spillable + Clone + Default + Send + Sync> PerDocument<T> {
+    /// The values of documents `range`, taken out (in memory, each left empty).
+    fn take(&mut self, range: std::ops::Range<usize>) -> crate::Result<Vec<T>> {
+        match self {
+            PerDocument::Memory(all) => Ok(range
+                .map(|i| all.get_mut(i).map(std::mem::take).unwrap_or_default())
+                .collect()),
+            PerDocument::Disk(file) => range
+                .into_par_iter()
+                .map_init(Vec::new, |bytes, i| file.get(i, bytes))
+                .collect(),
+        }
+    }
 }
 
 impl<T: Spillable + Clone + Default> PerDocument<T> {
@@ -1058,7 +1050,7 @@ mod tests {
                 .analyze()
                 .unwrap();
             prop_assert_eq!(format!("{:?}", from_file.articles(0..texts.len())), format!("{analyses:?}"));
-            // So do term counts and sentence terms kept in temporary files.
+            // So do block terms and sentence terms kept in temporary files.
             let limited = AnalysisConfig { memory_limit: Some(1 << 20), ..AnalysisConfig::default() };
             let spilled_terms = read_corpus_terms_from(&blank, &spilled, &limited)
                 .unwrap()

@@ -20,9 +20,14 @@
 //! sentences, never from all pairs.
 
 use crate::sketch::tokenize::{for_each_word, normalize_into};
+use crate::story::boilerplate::BlockTerms;
 use crate::story::cluster::Idf;
-use crate::story::terms::{dedup_terms, term_hash, Term, TermExtractor, TermKind};
+use crate::story::terms::{
+    currency_symbol, cuts_clause, dedup_terms, is_negation, number_value, Term, TermExtractor,
+    TermKind,
+};
 use ahash::AHashMap;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 /// Share of the lighter sentence's weight that matching terms must carry.
@@ -132,39 +137,6 @@ fn lexicon() -> &'static Lexicon {
     })
 }
 
-/// Is `word` (normalized) a negation: "not", "never", "n't" and words that deny.
-fn is_negation(word: &str) -> bool {
-    // Asked of every word of every sentence: the first letter rules most words out before
-    // they are compared with the list.
-    if word.ends_with("n't") {
-        return true;
-    }
-    matches!(
-        word.as_bytes().first(),
-        Some(b'n' | b'c' | b'w' | b'd' | b'r')
-    ) && matches!(
-        word,
-        "not"
-            | "no"
-            | "never"
-            | "neither"
-            | "nor"
-            | "none"
-            | "nobody"
-            | "nothing"
-            | "cannot"
-            | "without"
-            | "deny"
-            | "denies"
-            | "denied"
-            | "denying"
-            | "refuse"
-            | "refuses"
-            | "refused"
-            | "refusing"
-    )
-}
-
 /// Does `word` (normalized) join two statements, ending the reach of a negation before it?
 fn is_conjunction(word: &str) -> bool {
     matches!(
@@ -195,14 +167,7 @@ fn clause_pieces(sentence: &str) -> Vec<std::ops::Range<usize>> {
     let mut prev: Option<char> = None;
     let mut chars = sentence.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        let cut = match c {
-            ',' => {
-                !(prev.is_some_and(|p| p.is_ascii_digit())
-                    && chars.peek().is_some_and(|&(_, n)| n.is_ascii_digit()))
-            }
-            ';' | ':' | '—' | '–' | '(' | ')' => true,
-            _ => false,
-        };
+        let cut = cuts_clause(prev, c, chars.peek().map(|&(_, n)| n));
         if cut {
             pieces.push(from..i);
             from = i + c.len_utf8();
@@ -212,37 +177,6 @@ fn clause_pieces(sentence: &str) -> Vec<std::ops::Range<usize>> {
     pieces.push(from..sentence.len());
     pieces.retain(|p| !sentence[p.clone()].trim().is_empty());
     pieces
-}
-
-/// Parse a canonical number (`#1.79e9usd`, `#0%`, `#5e7eur`) into its value and the hash of its
-/// unit. The exponent is an `e` followed by digits; an `e` that starts a unit ("eur") is the
-/// unit's.
-fn number_value(canonical: &str) -> (f64, u64) {
-    let body = canonical.strip_prefix('#').unwrap_or(canonical);
-    let bytes = body.as_bytes();
-    let mantissa = body
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-')))
-        .unwrap_or(body.len());
-    let mut end = mantissa;
-    if bytes.get(mantissa) == Some(&b'e') {
-        let digits = usize::from(bytes.get(mantissa + 1) == Some(&b'-'));
-        let run = bytes[(mantissa + 1 + digits).min(bytes.len())..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if run > 0 {
-            end = mantissa + 1 + digits + run;
-        }
-    }
-    let (number, unit) = body.split_at(end);
-    let value = match number.split_once('e') {
-        Some((m, e)) => match (m.parse::<f64>(), e.parse::<i32>()) {
-            (Ok(m), Ok(e)) => m * 10f64.powi(e),
-            _ => f64::NAN,
-        },
-        None => number.parse::<f64>().unwrap_or(f64::NAN),
-    };
-    (value, term_hash(unit))
 }
 
 /// Every term of `text` in text order, read by `extractor` (which keeps the words it read).
@@ -430,12 +364,95 @@ impl SentenceTerms {
     pub fn new(extractor: &mut TermExtractor, sentence: &str, idf: &Idf) -> Self {
         let mut clauses = Vec::new();
         let whole = Self::read(extractor, sentence, idf, true, |clause| {
-            if clause.len() + usize::from(clause.has(Role::Number)) >= MIN_CLAUSE_TERMS {
-                clauses.push(clause);
-            }
-            clauses.len() < MAX_CLAUSES
+            Self::keep_clause(&mut clauses, clause)
         });
         SentenceTerms { whole, clauses }
+    }
+
+    /// The terms of the sentence `text[sentence]` taken from those its block's reading kept
+    /// (`terms`, block `block` at `text[block_span]`), as [`SentenceTerms::new`] would read
+    /// them; `None` when what the block's words tell, or what stands just outside the
+    /// sentence, could make them differ (then it is read alone).
+    ///
+    /// Read alone, a sentence's first word starts a sentence (a capital there makes no name),
+    /// nothing before it can be a figure's currency, and nothing after its last word can be a
+    /// figure's scale or unit: so a kept term at its start is made a word, and a sentence is
+    /// left to be read alone when a currency symbol stands before it, or when its last word
+    /// ends it with more of its block after. Its words must not cross its ends, negate or hold
+    /// a clause cut ([`BlockTerms::plain`]): negations and clauses are then read from its terms.
+    pub fn of_block(
+        text: &str,
+        (block_span, sentence): (Range<usize>, Range<usize>),
+        (terms, block, s): (&BlockTerms, usize, usize),
+        idf: &Idf,
+    ) -> Option<Self> {
+        if !terms.plain(s) {
+            return None;
+        }
+        let (before, own, after) = (
+            text.get(block_span.start..sentence.start)?,
+            text.get(sentence.clone())?,
+            text.get(sentence.end..block_span.end)?,
+        );
+        let currency_before = before
+            .trim_end()
+            .chars()
+            .next_back()
+            .and_then(currency_symbol)
+            .is_some();
+        let open_end = !after.trim().is_empty()
+            && !own.trim_end().chars().next_back().is_some_and(|c| {
+                matches!(
+                    c,
+                    '.' | '!'
+                        | '?'
+                        | '"'
+                        | '\''
+                        | ')'
+                        | ']'
+                        | '”'
+                        | '’'
+                        | '»'
+                        | '…'
+                        | ':'
+                        | ';'
+                        | ','
+                )
+            });
+        if currency_before || open_end {
+            return None;
+        }
+        let found: Vec<FoundTerm> = terms
+            .kept(block)?
+            .skip_while(|t| t.start < sentence.start)
+            .take_while(|t| t.start < sentence.end)
+            .map(|t| {
+                let at = t.start - sentence.start;
+                let mut term = t.term;
+                if term.kind == TermKind::Name && own[..at].trim_end().is_empty() {
+                    term.kind = TermKind::Word;
+                }
+                let (value, unit) = t.figure.unwrap_or((0.0, 0));
+                (term, value, unit, at)
+            })
+            .collect();
+        let pieces = clause_pieces(own);
+        let mut clauses = Vec::new();
+        let whole = Self::assemble(
+            (own, &found, &[]),
+            (pieces, true),
+            (&mut TermExtractor::new(), idf),
+            |clause| Self::keep_clause(&mut clauses, clause),
+        );
+        Some(SentenceTerms { whole, clauses })
+    }
+
+    /// Keep `clause` among a sentence's clauses if it has terms enough; whether to go on.
+    fn keep_clause(clauses: &mut Vec<WeightedTerms>, clause: WeightedTerms) -> bool {
+        if clause.len() + usize::from(clause.has(Role::Number)) >= MIN_CLAUSE_TERMS {
+            clauses.push(clause);
+        }
+        clauses.len() < MAX_CLAUSES
     }
 
     /// The whole sentence's terms; `clause` is given each piece's terms in text order while it
@@ -446,7 +463,7 @@ impl SentenceTerms {
         sentence: &str,
         idf: &Idf,
         derive: bool,
-        mut clause: impl FnMut(WeightedTerms) -> bool,
+        clause: impl FnMut(WeightedTerms) -> bool,
     ) -> WeightedTerms {
         let mut word = String::new();
         let found = find_terms(extractor, sentence);
@@ -455,21 +472,9 @@ impl SentenceTerms {
             .map(|(s, e, w)| (s, e, is_negation(w)))
             .collect();
         let negations = find_negations(extractor, sentence, &mut word, Some(&words));
-        let negated: Vec<u64> = negations.iter().flat_map(|n| n.1.iter().copied()).collect();
-        // Each distinct term's facts are looked up once, for the sentence; its clauses find
-        // them there (sorted by hash), rather than looking each term up again.
-        let mut known: Vec<(u64, TermFacts)> = Vec::new();
-        let whole = WeightedTerms::weigh(&found, &negated, |hash| {
-            let facts = TermFacts::of(hash, idf);
-            known.push((hash, facts));
-            facts
-        });
         let pieces = clause_pieces(sentence);
-        if pieces.len() < 2 {
-            return whole;
-        }
         // Words and pieces are both in text order: one walk finds each word's piece.
-        let derived = derive && {
+        let derived = derive && pieces.len() >= 2 && {
             let mut p = 0;
             words.iter().all(|&(s, e, _)| {
                 while pieces.get(p).is_some_and(|piece| piece.end <= s) {
@@ -480,6 +485,36 @@ impl SentenceTerms {
                     .is_some_and(|piece| piece.contains(&s) && e <= piece.end)
             })
         };
+        Self::assemble(
+            (sentence, &found, &negations),
+            (pieces, derived),
+            (extractor, idf),
+            clause,
+        )
+    }
+
+    /// The whole sentence's terms from those `found` in it and its `negations`, and each of its
+    /// clause `pieces`' terms given to `clause` as [`SentenceTerms::read`] describes: taken
+    /// from the sentence's when `derived`, read by `extractor` otherwise.
+    fn assemble(
+        (sentence, found, negations): (&str, &[FoundTerm], &[Negation]),
+        (pieces, derived): (Vec<Range<usize>>, bool),
+        (extractor, idf): (&mut TermExtractor, &Idf),
+        mut clause: impl FnMut(WeightedTerms) -> bool,
+    ) -> WeightedTerms {
+        let mut word = String::new();
+        let negated: Vec<u64> = negations.iter().flat_map(|n| n.1.iter().copied()).collect();
+        // Each distinct term's facts are looked up once, for the sentence; its clauses find
+        // them there (sorted by hash), rather than looking each term up again.
+        let mut known: Vec<(u64, TermFacts)> = Vec::new();
+        let whole = WeightedTerms::weigh(found, &negated, |hash| {
+            let facts = TermFacts::of(hash, idf);
+            known.push((hash, facts));
+            facts
+        });
+        if pieces.len() < 2 {
+            return whole;
+        }
         for piece in pieces {
             let terms = if derived {
                 let text = &sentence[piece.clone()];
@@ -876,6 +911,15 @@ impl DocumentTerms {
         let mut packed = DocumentTerms::default();
         for s in sentences {
             packed.push(s);
+        }
+        packed.finish()
+    }
+
+    /// Pack the terms of `sentences` (`None` for a sentence that is not aligned).
+    pub fn collect(sentences: impl IntoIterator<Item = Option<SentenceTerms>>) -> Self {
+        let mut packed = DocumentTerms::default();
+        for s in sentences {
+            packed.push(s.as_ref());
         }
         packed.finish()
     }
@@ -1637,6 +1681,7 @@ fn aligned_and_kept(
 mod tests {
     use super::*;
     use crate::story::cluster::TermCounts;
+    use crate::story::terms::term_hash;
 
     fn terms_of(sentences: &[&str]) -> (Vec<SentenceTerms>, Idf) {
         let mut ex = TermExtractor::new();
@@ -1676,6 +1721,145 @@ mod tests {
         ] {
             assert!(!is_negation(w), "{w}");
         }
+    }
+
+    /// Words and marks that make a sentence's terms depend on what stands around it: names
+    /// at a sentence's start, figures with their currency, scale and unit, negations, clause
+    /// cuts inside words, sentences cut without a full stop.
+    const AROUND_SENTENCES: &[&str] = &[
+        "The",
+        "Council",
+        "approved",
+        "Amazon",
+        "said",
+        "it",
+        "not",
+        "never",
+        "don't",
+        "and",
+        "$",
+        "50",
+        "$50",
+        "billion",
+        "dollars",
+        "%",
+        "50%",
+        "1,000",
+        "3.5",
+        "2024",
+        "March",
+        "note:the",
+        "3;4",
+        "a,b",
+        "(aside)",
+        "—",
+        ",",
+        ";",
+        ":",
+        ".",
+        ". ",
+        "! ",
+        "? ",
+        "\"",
+        "“Quoted.”",
+        "’s",
+        "U.S.",
+        "Mr. Smith",
+        "end.The",
+        "5.Then",
+        "Inc.",
+        " ",
+        " ",
+        " ",
+        "\n",
+        "\n\n",
+        "per",
+        "cent",
+        "pct",
+        "€",
+        "£",
+    ];
+
+    proptest::proptest! {
+        /// A sentence's terms taken from its block's reading, when they are taken, are those
+        /// it has read alone.
+        #[test]
+        fn sentence_terms_from_the_block_are_those_read_alone(
+            picks in proptest::collection::vec(0..AROUND_SENTENCES.len(), 0..80),
+        ) {
+            let text: String = picks.iter().map(|&k| AROUND_SENTENCES[k]).collect::<Vec<_>>().join(" ");
+            let seg = crate::story::segment::segment(&text);
+            let judged = crate::story::boilerplate::judge_blocks(&text, &seg);
+            let idf = Idf::background();
+            let mut ex = TermExtractor::new();
+            for (b, block) in seg.blocks.iter().enumerate() {
+                for s in block.sentences.clone() {
+                    let span = seg.sentences[s];
+                    let taken = SentenceTerms::of_block(
+                        &text,
+                        (block.span.start..block.span.end, span.start..span.end),
+                        (&judged.terms, b, s),
+                        &idf,
+                    );
+                    if let Some(taken) = taken {
+                        let alone = SentenceTerms::new(&mut ex, span.of(&text), &idf);
+                        proptest::prop_assert_eq!(taken, alone, "{:?}", span.of(&text));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_sentences_take_their_terms_from_their_block() {
+        let text = "Amazon said on Monday it would invest $50 billion in OpenAI. The Council \
+                    approved 1,000 new homes, officials said; work starts in March. It was not \
+                    approved.\n\nNew paragraph: Smith read the note:it said yes.";
+        let seg = crate::story::segment::segment(text);
+        let judged = crate::story::boilerplate::judge_blocks(text, &seg);
+        let idf = Idf::background();
+        let mut ex = TermExtractor::new();
+        let taken: Vec<bool> = seg
+            .sentences
+            .iter()
+            .enumerate()
+            .map(|(s, span)| {
+                let b = seg.block_of(s);
+                let block = seg.blocks[b].span;
+                let taken = SentenceTerms::of_block(
+                    text,
+                    (block.start..block.end, span.start..span.end),
+                    (&judged.terms, b, s),
+                    &idf,
+                );
+                if let Some(t) = &taken {
+                    assert_eq!(t, &SentenceTerms::new(&mut ex, span.of(text), &idf));
+                }
+                taken.is_some()
+            })
+            .collect();
+        // A negation, and a colon inside a word, leave a sentence to be read alone.
+        assert_eq!(taken, [true, true, false, false], "{:?}", seg.sentences);
+    }
+
+    #[test]
+    fn a_sentence_whose_figure_reaches_outside_it_is_read_alone() {
+        // Sentences cut where no sentence mark stands (today's segmenter cuts none there):
+        // the block reads "$ 50 billion" as one figure, each part alone reads another.
+        let text = "It cost $ 50 billion dollars, officials said.";
+        let seg = crate::story::segment::segment(text);
+        let judged = crate::story::boilerplate::judge_blocks(text, &seg);
+        let idf = Idf::background();
+        let of_block = |span: Range<usize>| {
+            SentenceTerms::of_block(text, (0..text.len(), span), (&judged.terms, 0, 0), &idf)
+        };
+        let figure = text.find("50").unwrap();
+        let after_figure = text.find(" billion").unwrap();
+        // The figure's scale and unit stand after the part; its currency before the part.
+        assert_eq!(of_block(0..after_figure), None);
+        assert_eq!(of_block(figure..text.len()), None);
+        let alone = SentenceTerms::new(&mut TermExtractor::new(), text, &idf);
+        assert_eq!(of_block(0..text.len()), Some(alone));
     }
 
     #[test]

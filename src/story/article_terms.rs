@@ -7,7 +7,7 @@
 
 use crate::story::boilerplate::{judge_blocks, BlockTerms, BoilerplateReason};
 use crate::story::cluster::TermCounts;
-use crate::story::segment::{segment_blocks, Segmentation};
+use crate::story::segment::segment_blocks;
 use crate::story::terms::{Term, TermExtractor, TermKind};
 use ahash::AHashSet;
 
@@ -37,42 +37,18 @@ pub(crate) fn title_terms(title: Option<&str>) -> Vec<Term> {
 }
 
 /// The terms of the content blocks of a document, after its headline's terms, leaving out
-/// blocks whose key is in `skip`: what story vectors count. `known` holds the terms of some
-/// blocks already extracted.
+/// blocks whose key is in `skip`: what story vectors count. `known` holds the terms of every
+/// content block, as the judging read them.
 pub(crate) fn content_terms(
-    text: &str,
-    segmentation: &Segmentation,
     (boilerplate, known): (&[Option<BoilerplateReason>], &BlockTerms),
     (block_keys, skip): (&[Option<u64>], &AHashSet<u64>),
     title_terms: &[Term],
 ) -> Vec<Term> {
-    let mut extractor = TermExtractor::new();
     let mut terms: Vec<Term> = title_terms.to_vec();
-    for (b, block) in segmentation.blocks.iter().enumerate() {
+    for b in 0..boilerplate.len() {
         let skipped = block_keys[b].is_some_and(|k| skip.contains(&k));
         if boilerplate[b].is_none() && !skipped {
-            match known.of(b) {
-                Some(known) => terms.extend_from_slice(known),
-                None => extractor.for_each_term(block.span.of(text), |t| terms.push(t)),
-            }
-        }
-    }
-    terms
-}
-
-/// The terms of the content blocks whose key is in `skip`: what [`content_terms`] leaves out
-/// with `skip` and counts without it.
-pub(crate) fn skipped_terms(
-    text: &str,
-    segmentation: &Segmentation,
-    boilerplate: &[Option<BoilerplateReason>],
-    (block_keys, skip): (&[Option<u64>], &AHashSet<u64>),
-) -> Vec<Term> {
-    let mut extractor = TermExtractor::new();
-    let mut terms: Vec<Term> = Vec::new();
-    for (b, block) in segmentation.blocks.iter().enumerate() {
-        if boilerplate[b].is_none() && block_keys[b].is_some_and(|k| skip.contains(&k)) {
-            extractor.for_each_term(block.span.of(text), |t| terms.push(t));
+            terms.extend(known.of(b).into_iter().flatten());
         }
     }
     terms
@@ -87,8 +63,6 @@ pub fn story_terms(text: &str, title: Option<&str>) -> TermCounts {
     let judged = judge_blocks(text, &segmentation);
     let no_keys = vec![None; segmentation.blocks.len()];
     TermCounts::from_terms(content_terms(
-        text,
-        &segmentation,
         (&judged.verdicts, &judged.terms),
         (&no_keys, &AHashSet::new()),
         &title_terms(title),

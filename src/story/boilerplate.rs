@@ -36,7 +36,10 @@
 
 use crate::sketch::tokenize::{for_each_word, normalize_into};
 use crate::story::segment::Segmentation;
-use crate::story::terms::{dedup_terms, is_stopword, Term, TermExtractor};
+use crate::story::terms::{
+    dedup_terms, has_clause_cut, is_negation, is_stopword, number_value, Term, TermExtractor,
+    TermKind,
+};
 use ahash::{AHashMap, AHashSet};
 use serde::Serialize;
 use std::ops::Range;
@@ -368,20 +371,186 @@ pub fn classify_blocks(text: &str, seg: &Segmentation) -> Vec<Option<Boilerplate
     judge_blocks(text, seg).verdicts
 }
 
-/// The terms of some blocks of a document, as [`TermExtractor::for_each_term`] gives them,
-/// kept so that a later stage need not extract them again.
-#[derive(Debug, Clone, Default)]
+/// The terms of a document's blocks, as [`TermExtractor::for_each_term_at`] gives them, with
+/// where each starts and each figure's value: kept so that later stages need not read the
+/// blocks again (a document's story terms, and the terms of a sentence read with its block).
+/// Hashes and kinds apart (9 bytes a term, where a [`Term`] takes 16): a corpus holds these
+/// for every document between reading and weighing.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BlockTerms {
-    terms: Vec<Term>,
-    /// Per block, its range in `terms` when it was extracted.
-    ranges: Vec<Option<Range<usize>>>,
+    hashes: Vec<u64>,
+    kinds: Vec<TermKind>,
+    /// Byte offset in the text where each term's (first) word starts.
+    starts: Vec<u32>,
+    /// Value and unit hash of each term of kind [`TermKind::Number`], in order.
+    figures: Vec<(f64, u64)>,
+    /// Per block, its terms' range and where its figures start, when its terms are kept.
+    ranges: Vec<Option<(Range<u32>, u32)>>,
+    /// Per sentence: are its terms, read alone, its block's terms that start in it, as far as
+    /// its words tell (none crosses its ends, none negates, none holds a clause cut)? What is
+    /// left to tell (what stands just outside it) is told where it is read
+    /// ([`crate::story::align::SentenceTerms::of_block`]).
+    plain: Vec<bool>,
+}
+
+/// One term of a block, as kept in [`BlockTerms`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeptTerm {
+    /// The term.
+    pub term: Term,
+    /// Byte offset in the text where its (first) word starts.
+    pub start: usize,
+    /// Its value and unit hash, for a term of kind [`TermKind::Number`].
+    pub figure: Option<(f64, u64)>,
 }
 
 impl BlockTerms {
     /// The terms of block `block`, if they were kept.
-    pub fn of(&self, block: usize) -> Option<&[Term]> {
-        let range = self.ranges.get(block)?.clone()?;
-        self.terms.get(range)
+    pub fn of(&self, block: usize) -> Option<impl Iterator<Item = Term> + '_> {
+        let (range, _) = self.ranges.get(block)?.clone()?;
+        let range = range.start as usize..range.end as usize;
+        Some(
+            self.hashes[range.clone()]
+                .iter()
+                .zip(&self.kinds[range])
+                .map(|(&hash, &kind)| Term { hash, kind }),
+        )
+    }
+
+    /// The terms of block `block` (if kept) with where they start and their figures.
+    pub fn kept(&self, block: usize) -> Option<impl Iterator<Item = KeptTerm> + '_> {
+        let (range, figures_from) = self.ranges.get(block)?.clone()?;
+        let mut figure = figures_from as usize;
+        Some((range.start as usize..range.end as usize).map(move |k| {
+            let term = Term {
+                hash: self.hashes[k],
+                kind: self.kinds[k],
+            };
+            let figure = (term.kind == TermKind::Number).then(|| {
+                figure += 1;
+                self.figures
+                    .get(figure - 1)
+                    .copied()
+                    .unwrap_or((f64::NAN, 0))
+            });
+            KeptTerm {
+                term,
+                start: self.starts[k] as usize,
+                figure,
+            }
+        }))
+    }
+
+    /// Whether sentence `s`'s words allow its terms to be taken from its block's
+    /// ([`BlockTerms::plain`]).
+    pub fn plain(&self, s: usize) -> bool {
+        self.plain.get(s).copied().unwrap_or(false)
+    }
+
+    /// Only the blocks `keep` names: the others' terms let go.
+    pub fn keep_blocks(&self, keep: impl Fn(usize) -> bool) -> BlockTerms {
+        let mut out = BlockTerms {
+            plain: self.plain.clone(),
+            ..BlockTerms::default()
+        };
+        for (b, range) in self.ranges.iter().enumerate() {
+            let kept = range
+                .as_ref()
+                .filter(|_| keep(b))
+                .map(|(range, figures_from)| {
+                    let from = out.hashes.len() as u32;
+                    let figures = out.figures.len() as u32;
+                    let (r, f) = (
+                        range.start as usize..range.end as usize,
+                        *figures_from as usize,
+                    );
+                    let numbers = self.kinds[r.clone()]
+                        .iter()
+                        .filter(|&&k| k == TermKind::Number)
+                        .count();
+                    out.hashes.extend_from_slice(&self.hashes[r.clone()]);
+                    out.kinds.extend_from_slice(&self.kinds[r.clone()]);
+                    out.starts.extend_from_slice(&self.starts[r]);
+                    out.figures.extend_from_slice(&self.figures[f..f + numbers]);
+                    (from..out.hashes.len() as u32, figures)
+                });
+            out.ranges.push(kept);
+        }
+        out
+    }
+
+    fn push(&mut self, start: usize, term: Term, canonical: &str) {
+        self.hashes.push(term.hash);
+        self.kinds.push(term.kind);
+        self.starts.push(u32::try_from(start).unwrap_or(u32::MAX));
+        if term.kind == TermKind::Number {
+            self.figures.push(number_value(canonical));
+        }
+    }
+}
+
+impl crate::spill::Spillable for BlockTerms {
+    fn encode(&self, out: &mut Vec<u8>) {
+        use crate::spill::codec::{put_slice, Plain};
+        put_slice(out, &self.hashes);
+        (self.kinds.len() as u64).put(out);
+        out.extend(self.kinds.iter().map(|&k| k as u8));
+        put_slice(out, &self.starts);
+        (self.figures.len() as u64).put(out);
+        for &(value, unit) in &self.figures {
+            value.put(out);
+            unit.put(out);
+        }
+        (self.ranges.len() as u64).put(out);
+        for r in &self.ranges {
+            let (range, figures) = r.clone().unwrap_or((0..0, 0));
+            u8::from(r.is_some()).put(out);
+            for v in [range.start, range.end, figures] {
+                v.put(out);
+            }
+        }
+        (self.plain.len() as u64).put(out);
+        out.extend(self.plain.iter().map(|&p| u8::from(p)));
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut c = crate::spill::codec::Cursor::new(bytes);
+        let hashes = c.slice::<u64>()?;
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        let kinds = (0..n.min(bytes.len()))
+            .map(|_| TermKind::from_u8(c.value::<u8>()?))
+            .collect::<Option<Vec<_>>>()?;
+        let starts = c.slice::<u32>()?;
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        let figures = (0..n.min(bytes.len()))
+            .map(|_| Some((c.value::<f64>()?, c.value::<u64>()?)))
+            .collect::<Option<Vec<_>>>()?;
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        let ranges = (0..n.min(bytes.len()))
+            .map(|_| {
+                let some = c.value::<u8>()? == 1;
+                let (start, end, figures) =
+                    (c.value::<u32>()?, c.value::<u32>()?, c.value::<u32>()?);
+                Some(some.then_some((start..end, figures)))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let n = usize::try_from(c.value::<u64>()?).ok()?;
+        let plain = (0..n.min(bytes.len()))
+            .map(|_| Some(c.value::<u8>()? == 1))
+            .collect::<Option<Vec<_>>>()?;
+        let fits = kinds.len() == hashes.len()
+            && starts.len() == hashes.len()
+            && ranges.iter().flatten().all(|(r, f)| {
+                r.start <= r.end && r.end as usize <= hashes.len() && *f as usize <= figures.len()
+            });
+        (c.is_done() && fits).then_some(BlockTerms {
+            hashes,
+            kinds,
+            starts,
+            figures,
+            ranges,
+            plain,
+        })
     }
 }
 
@@ -407,14 +576,19 @@ fn read_blocks(text: &str, seg: &Segmentation) -> BlockReading {
     let mut keys = Vec::with_capacity(seg.blocks.len());
     let mut sentence_keys = Vec::with_capacity(seg.sentences.len());
     let mut terms = BlockTerms {
-        terms: Vec::new(),
         ranges: Vec::with_capacity(seg.blocks.len()),
+        plain: Vec::with_capacity(seg.sentences.len()),
+        ..BlockTerms::default()
     };
     for b in &seg.blocks {
         let block = b.span.of(text);
-        let start = terms.terms.len();
-        extractor.for_each_term(block, |t| terms.terms.push(t));
-        terms.ranges.push(Some(start..terms.terms.len()));
+        let (start, figures) = (terms.hashes.len() as u32, terms.figures.len() as u32);
+        extractor.for_each_term_at(block, |at, t, canonical| {
+            terms.push(b.span.start + at, t, canonical);
+        });
+        terms
+            .ranges
+            .push(Some((start..terms.hashes.len() as u32, figures)));
         let mut key = WordingKey::default();
         let words = extractor.last_words().map(|(_, _, w)| w);
         shapes.push(BlockShape::of_words(block, words.inspect(|w| key.add(w))));
@@ -428,7 +602,7 @@ fn read_blocks(text: &str, seg: &Segmentation) -> BlockReading {
             let first = span.start.saturating_sub(b.span.start);
             let last = span.end.saturating_sub(b.span.start);
             let mut key = WordingKey::default();
-            let mut whole = true;
+            let (mut whole, mut plain) = (true, true);
             while let Some(&(s, e, w)) = words.peek() {
                 if s >= last {
                     break;
@@ -436,6 +610,7 @@ fn read_blocks(text: &str, seg: &Segmentation) -> BlockReading {
                 if e > first {
                     whole &= first <= s && e <= last;
                     key.add(w);
+                    plain &= !is_negation(w) && !has_clause_cut(&block[s..e]);
                 }
                 if e > last {
                     // It reaches into the next sentence too.
@@ -447,6 +622,7 @@ fn read_blocks(text: &str, seg: &Segmentation) -> BlockReading {
                 true => key.finish(),
                 false => block_key(span.of(text)),
             });
+            terms.plain.push(whole && plain);
         }
     }
     BlockReading {
@@ -579,7 +755,7 @@ pub fn judge_blocks(text: &str, seg: &Segmentation) -> BlockJudgement {
             .any(|j| verdicts.get(j).copied().flatten() == Some(BoilerplateReason::Separator));
         let unrelated = {
             distinct.clear();
-            distinct.extend_from_slice(terms.of(i).unwrap_or_default());
+            distinct.extend(terms.of(i).into_iter().flatten());
             dedup_terms(&mut distinct);
             let body = body.get_or_insert_with(|| body_terms(&terms, &verdicts, last_paragraph));
             let known = distinct
@@ -1057,7 +1233,7 @@ fn body_terms(
     let end = last_paragraph.map_or(0, |p| p + 1);
     let mut hashes: Vec<u64> = (0..end.min(verdicts.len()))
         .filter(|&i| verdicts[i].is_none())
-        .flat_map(|i| terms.of(i).unwrap_or_default())
+        .flat_map(|i| terms.of(i).into_iter().flatten())
         .map(|t| t.hash)
         .collect();
     hashes.sort_unstable();
@@ -1242,7 +1418,7 @@ mod tests {
             for (b, block) in seg.blocks.iter().enumerate() {
                 let mut alone = Vec::new();
                 ex.for_each_term(block.span.of(&text), |t| alone.push(t));
-                prop_assert_eq!(judged.terms.of(b), Some(alone.as_slice()));
+                prop_assert_eq!(judged.terms.of(b).map(Iterator::collect::<Vec<_>>), Some(alone));
                 prop_assert_eq!(judged.keys[b], block_key(block.span.of(&text)));
             }
             prop_assert_eq!(judged.sentence_keys.len(), seg.sentences.len());
@@ -1265,6 +1441,30 @@ mod tests {
 
     const PARAGRAPH: &str = "The company said on Tuesday that it would cut 2,000 jobs at its \
         plants in Ohio and Michigan, blaming weaker demand for its trucks and higher costs.";
+
+    #[test]
+    fn block_terms_read_back_from_a_file_are_the_same() {
+        use crate::spill::Spillable;
+        let text = "Menu | Home\n\nAmazon said it would invest $50 billion, 2% of its cash.\n\nIt was not 1,000.";
+        let seg = segment(text);
+        let judged = judge_blocks(text, &seg);
+        for terms in [judged.terms.clone(), judged.terms.keep_blocks(|b| b != 1)] {
+            let mut bytes = Vec::new();
+            terms.encode(&mut bytes);
+            assert_eq!(BlockTerms::decode(&bytes), Some(terms.clone()));
+            assert_eq!(BlockTerms::decode(&bytes[..bytes.len() - 1]), None);
+            bytes.push(0);
+            assert_eq!(BlockTerms::decode(&bytes), None, "a byte too many");
+        }
+        // Blocks left out keep no terms; the others keep theirs, figures included.
+        let kept = judged.terms.keep_blocks(|b| b != 1);
+        assert!(kept.of(1).is_none());
+        let figures = |t: &BlockTerms, b: usize| -> Vec<Option<(f64, u64)>> {
+            t.kept(b).unwrap().map(|k| k.figure).collect()
+        };
+        assert_eq!(figures(&kept, 2), figures(&judged.terms, 2));
+        assert!(figures(&kept, 2).iter().flatten().any(|f| f.0 == 1000.0));
+    }
 
     #[test]
     fn cues_separators_and_related_headlines() {

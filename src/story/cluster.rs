@@ -102,67 +102,6 @@ fn count_terms(mut terms: Vec<Term>, same: impl Fn(&Term, &Term) -> bool) -> Vec
     out
 }
 
-/// A document's term counts with each kind counted apart, sorted by hash (the most specific
-/// kind first): what [`TermCounts::from_terms`] would count, kept so that the terms of some of
-/// its blocks can be taken out again exactly ([`KindedCounts::remove`]). Counted together, a
-/// term seen once as a name stays a name; counted apart, taking that occurrence out leaves
-/// the word it is elsewhere.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct KindedCounts(TermCounts);
-
-impl KindedCounts {
-    /// Count `terms` (any order, repeats allowed), each (hash, kind) apart.
-    pub fn from_terms(terms: Vec<Term>) -> Self {
-        KindedCounts(TermCounts {
-            terms: count_terms(terms, |a, b| a == b),
-        })
-    }
-
-    /// True when nothing is counted.
-    pub fn is_empty(&self) -> bool {
-        self.0.terms.is_empty()
-    }
-
-    /// Take out what `gone` counts (a part of what was counted; an occurrence that was not
-    /// counted is ignored).
-    pub fn remove(&mut self, gone: &KindedCounts) {
-        let counts = &mut self.0.terms;
-        let order = |t: &Term| (t.hash, std::cmp::Reverse(t.kind));
-        let mut k = 0;
-        for &(t, n) in &gone.0.terms {
-            while k < counts.len() && order(&counts[k].0) < order(&t) {
-                k += 1;
-            }
-            if let Some((_, m)) = counts.get_mut(k).filter(|(c, _)| *c == t) {
-                *m = m.saturating_sub(n);
-            }
-        }
-        counts.retain(|(_, n)| *n > 0);
-    }
-
-    /// The counts with kinds together, as [`TermCounts::from_terms`] counts them.
-    pub fn counts(&self) -> TermCounts {
-        let mut out: Vec<(Term, u32)> = Vec::with_capacity(self.0.terms.len());
-        for &(t, n) in &self.0.terms {
-            match out.last_mut() {
-                Some((last, m)) if last.hash == t.hash => *m += n,
-                _ => out.push((t, n)),
-            }
-        }
-        TermCounts { terms: out }
-    }
-}
-
-impl crate::spill::Spillable for KindedCounts {
-    fn encode(&self, out: &mut Vec<u8>) {
-        self.0.encode(out);
-    }
-
-    fn decode(bytes: &[u8]) -> Option<Self> {
-        TermCounts::decode(bytes).map(KindedCounts)
-    }
-}
-
 impl crate::spill::Spillable for TermCounts {
     fn encode(&self, out: &mut Vec<u8>) {
         use crate::spill::codec::Plain;
@@ -994,21 +933,6 @@ mod tests {
     use crate::story::terms::TermExtractor;
     use proptest::prelude::*;
 
-    fn kinded_terms() -> impl Strategy<Value = Vec<Term>> {
-        let kind = prop::sample::select(vec![
-            TermKind::Word,
-            TermKind::Name,
-            TermKind::Number,
-            TermKind::Year,
-        ]);
-        // Few hashes, so one term comes in several kinds.
-        prop::collection::vec((0u64..6, kind), 0..40).prop_map(|v| {
-            v.into_iter()
-                .map(|(hash, kind)| Term { hash, kind })
-                .collect()
-        })
-    }
-
     proptest! {
         /// Agglomerating each component apart gives what one run over every edge gives, with
         /// pairs named twice, in either order, and edges that point nowhere.
@@ -1052,21 +976,6 @@ mod tests {
             let (x, y) = a.cosine_pair(&b, &c);
             prop_assert_eq!(x.to_bits(), a.cosine(&b).to_bits());
             prop_assert_eq!(y.to_bits(), a.cosine(&c).to_bits());
-        }
-    }
-
-    proptest! {
-        /// Counting everything and taking a part out counts what is left, kinds included: a
-        /// name found only in the part leaves a word.
-        #[test]
-        fn taking_terms_out_counts_the_rest(kept in kinded_terms(), taken in kinded_terms()) {
-            let mut all = KindedCounts::from_terms([kept.clone(), taken.clone()].concat());
-            all.remove(&KindedCounts::from_terms(taken));
-            prop_assert_eq!(all.counts(), TermCounts::from_terms(kept.clone()));
-            prop_assert_eq!(
-                KindedCounts::from_terms(kept.clone()).counts(),
-                TermCounts::from_terms(kept)
-            );
         }
     }
 

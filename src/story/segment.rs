@@ -133,6 +133,15 @@ impl PackedSegmentation {
         })
     }
 
+    /// Block `b`'s span.
+    pub fn block(&self, b: usize) -> Option<Span> {
+        let [start, end, _, _] = *self.blocks.get(b)?;
+        Some(Span {
+            start: start as usize,
+            end: end as usize,
+        })
+    }
+
     /// Each block's sentences, as indices into the sentences, in block order.
     pub fn block_sentences(&self) -> impl Iterator<Item = Range<usize>> + '_ {
         self.blocks

@@ -350,7 +350,7 @@ fn currency_of(word: &str) -> Option<&'static str> {
     })
 }
 
-fn currency_symbol(c: char) -> Option<&'static str> {
+pub(crate) fn currency_symbol(c: char) -> Option<&'static str> {
     Some(match c {
         '$' => "usd",
         '€' => "eur",
@@ -592,6 +592,103 @@ impl TermExtractor {
         dedup_terms(&mut terms);
         terms
     }
+}
+
+/// Is `word` (normalized) a negation: "not", "never", "n't" and words that deny.
+pub(crate) fn is_negation(word: &str) -> bool {
+    // Asked of every word of every sentence: the first letter rules most words out before
+    // they are compared with the list.
+    if word.ends_with("n't") {
+        return true;
+    }
+    matches!(
+        word.as_bytes().first(),
+        Some(b'n' | b'c' | b'w' | b'd' | b'r')
+    ) && matches!(
+        word,
+        "not"
+            | "no"
+            | "never"
+            | "neither"
+            | "nor"
+            | "none"
+            | "nobody"
+            | "nothing"
+            | "cannot"
+            | "without"
+            | "deny"
+            | "denies"
+            | "denied"
+            | "denying"
+            | "refuse"
+            | "refuses"
+            | "refused"
+            | "refusing"
+    )
+}
+
+/// Parse a canonical number (`#1.79e9usd`, `#0%`, `#5e7eur`) into its value and the hash of its
+/// unit. The exponent is an `e` followed by digits; an `e` that starts a unit ("eur") is the
+/// unit's.
+pub(crate) fn number_value(canonical: &str) -> (f64, u64) {
+    let body = canonical.strip_prefix('#').unwrap_or(canonical);
+    let bytes = body.as_bytes();
+    let mantissa = body
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-')))
+        .unwrap_or(body.len());
+    let mut end = mantissa;
+    if bytes.get(mantissa) == Some(&b'e') {
+        let digits = usize::from(bytes.get(mantissa + 1) == Some(&b'-'));
+        let run = bytes[(mantissa + 1 + digits).min(bytes.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if run > 0 {
+            end = mantissa + 1 + digits + run;
+        }
+    }
+    let (number, unit) = body.split_at(end);
+    let value = match number.split_once('e') {
+        Some((m, e)) => match (m.parse::<f64>(), e.parse::<i32>()) {
+            (Ok(m), Ok(e)) => m * 10f64.powi(e),
+            _ => f64::NAN,
+        },
+        None => number.parse::<f64>().unwrap_or(f64::NAN),
+    };
+    (value, term_hash(unit))
+}
+
+/// Does `c` (between `prev` and `next`) cut a sentence into clauses: a comma, semicolon, colon,
+/// dash or parenthesis. A comma between digits is a thousands separator ("250,000"), not a cut.
+pub(crate) fn cuts_clause(prev: Option<char>, c: char, next: Option<char>) -> bool {
+    match c {
+        ',' => {
+            !(prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit()))
+        }
+        ';' | ':' | '—' | '–' | '(' | ')' => true,
+        _ => false,
+    }
+}
+
+/// Does a clause cut fall inside `word` (or at one of its ends, where what stands beside it
+/// is not known): then the word belongs to no clause.
+pub(crate) fn has_clause_cut(word: &str) -> bool {
+    // Most words are letters only: one look at the bytes rules them out.
+    if !word
+        .bytes()
+        .any(|b| matches!(b, b',' | b';' | b':' | b'(' | b')' | 0xE2))
+    {
+        return false;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    chars.iter().enumerate().any(|(k, &c)| {
+        // At an end, what stands outside is taken to be no digit: a comma there is a cut.
+        let (prev, next) = (
+            k.checked_sub(1).map(|p| chars[p]),
+            chars.get(k + 1).copied(),
+        );
+        cuts_clause(prev, c, next)
+    })
 }
 
 /// The hash of a term's canonical text.
