@@ -1333,6 +1333,8 @@ pub struct PairKeys {
     /// The sentences of each term, term after term, once for each place the term has in them
     /// (in the order of those places).
     sentences: Vec<u32>,
+    /// How many hashes lie below the middle hash value, where [`shared_hashes`] cuts.
+    middle: u32,
 }
 
 impl PairKeys {
@@ -1366,6 +1368,7 @@ impl DocumentTerms {
             hashes: Vec::with_capacity(distinct),
             starts: Vec::with_capacity(distinct + 1),
             sentences: Vec::with_capacity(posted.len()),
+            middle: 0,
         };
         for &(hash, _, sentence) in &posted {
             if keys.hashes.last() != Some(&hash) {
@@ -1375,6 +1378,7 @@ impl DocumentTerms {
             keys.sentences.push(sentence);
         }
         keys.starts.push(keys.sentences.len() as u32);
+        keys.middle = keys.hashes.partition_point(|&h| h < MIDDLE_HASH) as u32;
         keys
     }
 }
@@ -1497,7 +1501,10 @@ fn count_shared_terms(
     let mut table: Vec<u32> = if dense { vec![0; na * nb] } else { Vec::new() };
     let mut shared: AHashMap<(u32, u32), u32> = AHashMap::new();
     let need = MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS) as u32;
-    let both = shared_hashes(&ka.hashes, &kb.hashes);
+    let both = shared_hashes(
+        (&ka.hashes, ka.middle as usize),
+        (&kb.hashes, kb.middle as usize),
+    );
     for &(i, j) in &both {
         let (in_a, in_b) = (ka.sentences_of(i as usize), kb.sentences_of(j as usize));
         if in_a.len() + in_b.len() <= POSTING_CAP {
@@ -1518,6 +1525,9 @@ fn count_shared_terms(
     }
 }
 
+/// The middle hash value: [`shared_hashes`] cuts its lists there.
+const MIDDLE_HASH: u64 = 1 << 63;
+
 /// The places `(i, j)` where `a[i] == b[j]`, ascending, of two ascending lists of distinct
 /// hashes.
 ///
@@ -1528,12 +1538,11 @@ fn count_shared_terms(
 /// single merge takes; more lanes run out of registers). The upper half's finds follow the
 /// lower half's. Each step is without a branch (about half of the comparisons would be
 /// mispredicted): it writes where it stands, kept when the two are equal.
-fn shared_hashes(a: &[u64], b: &[u64]) -> Vec<(u32, u32)> {
-    const MIDDLE: u64 = 1 << 63;
-    let (mid_a, mid_b) = (
-        a.partition_point(|&h| h < MIDDLE),
-        b.partition_point(|&h| h < MIDDLE),
-    );
+///
+/// `mid_a` and `mid_b` are where the lists cut ([`PairKeys::middle`]): found once per
+/// document, since a search of a list not yet in cache waits for memory at every step, and
+/// took a third of the time the merge did.
+fn shared_hashes((a, mid_a): (&[u64], usize), (b, mid_b): (&[u64], usize)) -> Vec<(u32, u32)> {
     // Each half has room for one more than it can find: a step writes before it knows.
     let low_room = mid_a.min(mid_b) + 1;
     let high_room = (a.len() - mid_a).min(b.len() - mid_b) + 1;
@@ -2036,7 +2045,8 @@ mod tests {
                 .enumerate()
                 .filter_map(|(i, h)| b.binary_search(h).ok().map(|j| (i as u32, j as u32)))
                 .collect();
-            proptest::prop_assert_eq!(shared_hashes(&a, &b), expected);
+            let middle = |list: &[u64]| list.partition_point(|&h| h < MIDDLE_HASH);
+            proptest::prop_assert_eq!(shared_hashes((&a, middle(&a)), (&b, middle(&b))), expected);
         }
 
         /// Bucketed by their top byte, keys come out as a comparison sort puts them.
