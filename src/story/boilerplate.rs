@@ -441,8 +441,8 @@ impl BlockTerms {
         }))
     }
 
-    /// Whether sentence `s`'s words allow its terms to be taken from its block's
-    /// ([`BlockTerms::plain`]).
+    /// Whether sentence `s`'s words allow its terms to be taken from its block's: none of
+    /// them crosses its ends, negates or holds a clause cut.
     pub fn plain(&self, s: usize) -> bool {
         self.plain.get(s).copied().unwrap_or(false)
     }
@@ -538,10 +538,17 @@ impl crate::spill::Spillable for BlockTerms {
         let plain = (0..n.min(bytes.len()))
             .map(|_| Some(c.value::<u8>()? == 1))
             .collect::<Option<Vec<_>>>()?;
+        // Every block's terms and figures within the arrays, so that no later slice of them
+        // can fail on a damaged file.
         let fits = kinds.len() == hashes.len()
             && starts.len() == hashes.len()
             && ranges.iter().flatten().all(|(r, f)| {
-                r.start <= r.end && r.end as usize <= hashes.len() && *f as usize <= figures.len()
+                let (r, f) = (r.start as usize..r.end as usize, *f as usize);
+                r.start <= r.end && r.end <= hashes.len() && {
+                    let numbers = kinds[r].iter().filter(|&&k| k == TermKind::Number).count();
+                    f.checked_add(numbers)
+                        .is_some_and(|end| end <= figures.len())
+                }
             });
         (c.is_done() && fits).then_some(BlockTerms {
             hashes,
@@ -1456,6 +1463,12 @@ mod tests {
             bytes.push(0);
             assert_eq!(BlockTerms::decode(&bytes), None, "a byte too many");
         }
+        // A file that lost a figure is refused, not sliced past its end later.
+        let mut damaged = judged.terms.clone();
+        damaged.figures.pop();
+        let mut bytes = Vec::new();
+        damaged.encode(&mut bytes);
+        assert_eq!(BlockTerms::decode(&bytes), None);
         // Blocks left out keep no terms; the others keep theirs, figures included.
         let kept = judged.terms.keep_blocks(|b| b != 1);
         assert!(kept.of(1).is_none());
