@@ -469,7 +469,7 @@ impl SentenceTerms {
         let found = find_terms(extractor, sentence);
         let words: Vec<(usize, usize, bool)> = extractor
             .last_words()
-            .map(|(s, e, w)| (s, e, is_negation(w)))
+            .map(|w| (w.start, w.end, is_negation(w.normalized)))
             .collect();
         let negations = find_negations(extractor, sentence, &mut word, Some(&words));
         let pieces = clause_pieces(sentence);

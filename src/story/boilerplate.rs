@@ -37,8 +37,8 @@
 use crate::sketch::tokenize::{for_each_word, normalize_into};
 use crate::story::segment::Segmentation;
 use crate::story::terms::{
-    dedup_terms, has_clause_cut, is_negation, is_stopword, number_value, Term, TermExtractor,
-    TermKind,
+    dedup_terms, has_clause_cut, is_negation, number_value, word_hash, ReadWord, Term,
+    TermExtractor, TermKind,
 };
 use ahash::{AHashMap, AHashSet};
 use serde::Serialize;
@@ -272,15 +272,15 @@ struct BlockShape {
 
 impl BlockShape {
     /// The shape of block `text`, whose words, normalized, are `normalized`.
-    fn of_words<'w>(text: &str, normalized: impl Iterator<Item = &'w str>) -> Self {
+    fn of_words<'w>(text: &str, read: impl Iterator<Item = ReadWord<'w>>) -> Self {
         let mut words = 0;
         let mut stopwords = 0;
         let mut lower = String::new();
-        for w in normalized {
+        for w in read {
             words += 1;
             // The density of stop words is read from the block's start; a long block's start
             // is as good a sample as its whole.
-            if words <= DENSITY_MAX_WORDS && is_stopword(w) {
+            if words <= DENSITY_MAX_WORDS && w.stopword {
                 stopwords += 1;
             }
         }
@@ -597,8 +597,8 @@ fn read_blocks(text: &str, seg: &Segmentation) -> BlockReading {
             .ranges
             .push(Some((start..terms.hashes.len() as u32, figures)));
         let mut key = WordingKey::default();
-        let words = extractor.last_words().map(|(_, _, w)| w);
-        shapes.push(BlockShape::of_words(block, words.inspect(|w| key.add(w))));
+        let words = extractor.last_words().inspect(|w| key.add(w.hash));
+        shapes.push(BlockShape::of_words(block, words));
         keys.push(key.finish());
         // Words and sentences are both in text order: one walk keys every sentence. A
         // sentence with a word of its block across one of its ends ("end.The") is keyed
@@ -610,14 +610,15 @@ fn read_blocks(text: &str, seg: &Segmentation) -> BlockReading {
             let last = span.end.saturating_sub(b.span.start);
             let mut key = WordingKey::default();
             let (mut whole, mut plain) = (true, true);
-            while let Some(&(s, e, w)) = words.peek() {
+            while let Some(&w) = words.peek() {
+                let (s, e) = (w.start, w.end);
                 if s >= last {
                     break;
                 }
                 if e > first {
                     whole &= first <= s && e <= last;
-                    key.add(w);
-                    plain &= !is_negation(w) && !has_clause_cut(&block[s..e]);
+                    key.add(w.hash);
+                    plain &= !is_negation(w.normalized) && !has_clause_cut(&block[s..e]);
                 }
                 if e > last {
                     // It reaches into the next sentence too.
@@ -1254,30 +1255,43 @@ pub fn block_key(text: &str) -> Option<u64> {
     let mut buf = String::new();
     for_each_word(text, |_, w| {
         normalize_into(w, &mut buf);
-        key.add(&buf);
+        key.add(word_hash(&buf));
     });
     key.finish()
 }
 
-/// [`block_key`] made word by word.
+/// [`block_key`] made word by word, from each word's [`word_hash`] (made once for every word
+/// read): a word costs one multiplication, where hashing the words' text again, as a stream,
+/// was a tenth of reading a block.
 #[derive(Default)]
 struct WordingKey {
-    hasher: Xxh3,
-    words: usize,
+    state: u64,
+    words: u64,
 }
 
 impl WordingKey {
-    /// Add the next word, normalized.
-    fn add(&mut self, normalized: &str) {
-        self.hasher.update(normalized.as_bytes());
-        self.hasher.update(b" ");
+    /// Add the next word, by the [`word_hash`] of its normalized form.
+    fn add(&mut self, word_hash: u64) {
+        // The word's position matters: each step mixes the state so far with the word.
+        self.state = folded_multiply(self.state ^ word_hash, WORDING_MIX);
         self.words += 1;
     }
 
     /// The key, when two words or more were added.
     fn finish(self) -> Option<u64> {
-        (self.words >= 2).then(|| self.hasher.digest())
+        (self.words >= 2).then(|| folded_multiply(self.state ^ self.words, WORDING_FINISH))
     }
+}
+
+/// Odd 64-bit constants (from the digits of pi) that [`WordingKey`] mixes with.
+const WORDING_MIX: u64 = 0x243f_6a88_85a3_08d3;
+const WORDING_FINISH: u64 = 0x1319_8a2e_0370_7345;
+
+/// The two halves of the full product of `x` and `k`, folded together: every bit of `x`
+/// reaches every bit of the result.
+fn folded_multiply(x: u64, k: u64) -> u64 {
+    let product = u128::from(x) * u128::from(k);
+    (product as u64) ^ ((product >> 64) as u64)
 }
 
 /// Where block wordings occur across a corpus, to find templates: one flat 16-byte entry per

@@ -154,13 +154,16 @@ fn background() -> &'static (usize, AHashMap<u64, u32>) {
 pub struct Idf {
     df: AHashMap<u64, u32>,
     documents: usize,
-    /// The weight of each small document frequency, made at the first lookup after the last
-    /// document was added: a logarithm per lookup was a thirtieth of reading sentence terms.
+    /// The weight of each document frequency up to the highest (or [`WEIGHT_TABLE_MAX`]), made
+    /// at the first lookup after the last document was added: a logarithm per lookup was a
+    /// thirtieth of reading sentence terms. The common terms, whose frequencies are high, are
+    /// few, so the few places of the table they read stay in cache.
     weights: std::sync::OnceLock<Vec<f32>>,
 }
 
-/// Document frequencies below this have their weight in [`Idf`]'s table.
-const WEIGHT_TABLE: u32 = 4096;
+/// Most document frequencies whose weight [`Idf`]'s table holds (16 MiB of weights): past it,
+/// a weight is worked out at each lookup.
+const WEIGHT_TABLE_MAX: u32 = 1 << 22;
 
 impl Idf {
     /// Count document frequencies over `docs`, on top of the background corpus.
@@ -200,15 +203,16 @@ impl Idf {
     /// counts a little.
     pub fn weight(&self, term: u64) -> f32 {
         let df = self.df(term);
-        if df >= WEIGHT_TABLE {
-            return idf_weight(df, self.documents);
-        }
         let table = self.weights.get_or_init(|| {
-            (0..WEIGHT_TABLE)
+            let highest = self.df.values().copied().max().unwrap_or(0);
+            (0..=highest.min(WEIGHT_TABLE_MAX))
                 .map(|df| idf_weight(df, self.documents))
                 .collect()
         });
-        table[df as usize]
+        match table.get(df as usize) {
+            Some(&weight) => weight,
+            None => idf_weight(df, self.documents),
+        }
     }
 }
 
@@ -627,43 +631,76 @@ pub const PIECE_MARGIN: f64 = 2.0;
 /// not chain through each other), and ids stay those of the targets. Returns how many pieces
 /// moved.
 pub fn attach_small_pieces(ids: &mut [usize], edges: &[StoryEdge], threshold: f64) -> usize {
-    let mut size: AHashMap<usize, usize> = AHashMap::new();
-    for &c in ids.iter() {
-        *size.entry(c).or_default() += 1;
+    // Clusters numbered densely in order of first member, so that sizes are a list, not a map
+    // asked four times an edge; `original` turns them back into ids.
+    let mut dense_of: AHashMap<usize, usize> = AHashMap::new();
+    let mut original: Vec<usize> = Vec::new();
+    let dense: Vec<usize> = ids
+        .iter()
+        .map(|&c| {
+            *dense_of.entry(c).or_insert_with(|| {
+                original.push(c);
+                original.len() - 1
+            })
+        })
+        .collect();
+    let mut size = vec![0usize; original.len()];
+    for &c in &dense {
+        size[c] += 1;
     }
-    let size_of = |c: usize| size.get(&c).copied().unwrap_or(0);
-    // Sum of similarities from each small piece to each other cluster, in edge order.
-    let mut sums: AHashMap<usize, AHashMap<usize, f64>> = AHashMap::new();
+    // Each similarity from a small piece to another cluster, grouped by piece (a counting
+    // sort: one pass counts, one places) and then by cluster, in edge order within each (stable
+    // sorts), so that each sum is added in edge order. (A map of maps, one entry at a time,
+    // took longer than this.)
+    let cross = |e: &StoryEdge| match (dense.get(e.a), dense.get(e.b)) {
+        (Some(&ca), Some(&cb)) if ca != cb => [(ca, cb), (cb, ca)]
+            .map(|(piece, other)| (size[piece] <= PIECE_MAX_ARTICLES).then_some((piece, other))),
+        _ => [None, None],
+    };
+    let mut starts = vec![0usize; original.len() + 1];
     for e in edges {
-        let (Some(&ca), Some(&cb)) = (ids.get(e.a), ids.get(e.b)) else {
-            continue;
-        };
-        if ca == cb {
-            continue;
-        }
-        for (piece, other) in [(ca, cb), (cb, ca)] {
-            if size_of(piece) <= PIECE_MAX_ARTICLES {
-                *sums.entry(piece).or_default().entry(other).or_default() += e.similarity;
-            }
+        for (piece, _) in cross(e).into_iter().flatten() {
+            starts[piece + 1] += 1;
         }
     }
+    for c in 0..original.len() {
+        starts[c + 1] += starts[c];
+    }
+    let mut next = starts.clone();
+    let mut links: Vec<(usize, f64)> = vec![(0, 0.0); starts[original.len()]];
+    for e in edges {
+        for (piece, other) in cross(e).into_iter().flatten() {
+            links[next[piece]] = (other, e.similarity);
+            next[piece] += 1;
+        }
+    }
+    drop(next);
     let mut target: AHashMap<usize, usize> = AHashMap::new();
-    for (&piece, to) in &sums {
-        let mut averages: Vec<(f64, usize)> = to
-            .iter()
-            .map(|(&c, &sum)| (sum / (size_of(c) * size_of(piece)) as f64, c))
+    for (piece, range) in starts.windows(2).enumerate() {
+        let to = &mut links[range[0]..range[1]];
+        if to.is_empty() {
+            continue;
+        }
+        to.sort_by_key(|x| x.0);
+        // (average, cluster id, dense number): ties go to the lower id.
+        let mut averages: Vec<(f64, usize, usize)> = to
+            .chunk_by(|x, y| x.0 == y.0)
+            .map(|run| {
+                let (c, sum) = (run[0].0, run.iter().fold(0.0, |sum, x| sum + x.1));
+                (sum / (size[c] * size[piece]) as f64, original[c], c)
+            })
             .collect();
         averages.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let Some(&(best, story)) = averages.first() else {
+        let Some(&(best, story, dense_story)) = averages.first() else {
             continue;
         };
         let next = averages.get(1).map_or(0.0, |x| x.0);
-        if size_of(story) > size_of(piece)
-            && size_of(story) >= PIECE_TARGET_MIN_ARTICLES
+        if size[dense_story] > size[piece]
+            && size[dense_story] >= PIECE_TARGET_MIN_ARTICLES
             && best >= PIECE_BAR_RATIO * threshold
             && best >= PIECE_MARGIN * next
         {
-            target.insert(piece, story);
+            target.insert(original[piece], story);
         }
     }
     // A target may itself be a piece that moves: follow to the end (sizes grow strictly, so
@@ -703,12 +740,14 @@ fn renumber_by_first(ids: &[usize]) -> Vec<usize> {
         .collect()
 }
 
-/// A merge candidate in the agglomeration heap: highest average first, then lowest ids.
+/// A merge candidate in the agglomeration heap: highest average first, then lowest ids. Ids
+/// are a component's places, under four billion as every document number is; kept small, the
+/// heap that the merges of a large story churn through stays in cache.
 #[derive(Debug, PartialEq)]
 struct Merge {
     average: f64,
-    a: usize,
-    b: usize,
+    a: u32,
+    b: u32,
     versions: (u32, u32),
 }
 
@@ -858,40 +897,45 @@ fn agglomerate(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize> {
         *links[e.a].entry(e.b).or_default() += e.similarity;
         *links[e.b].entry(e.a).or_default() += e.similarity;
     }
-    let mut heap = BinaryHeap::new();
-    for (a, l) in links.iter().enumerate() {
-        for (&b, &sum) in l {
-            if a < b && sum >= threshold {
-                heap.push(Merge {
-                    average: sum,
-                    a,
-                    b,
-                    versions: (0, 0),
-                });
-            }
-        }
-    }
+    let merge = |average: f64, (a, b): (usize, usize), versions: (u32, u32)| Merge {
+        average,
+        a: a as u32,
+        b: b as u32,
+        versions,
+    };
+    // Built at once rather than pushed one by one: no two first candidates are equal, so the
+    // order they leave in is the same.
+    let mut heap: BinaryHeap<Merge> = links
+        .iter()
+        .enumerate()
+        .flat_map(|(a, l)| {
+            l.iter()
+                .filter(move |&(&b, &sum)| a < b && sum >= threshold)
+                .map(move |(&b, &sum)| merge(sum, (a, b), (0, 0)))
+        })
+        .collect();
+    // Buffers kept from merge to merge: (other cluster, sum).
+    let mut moved: Vec<(usize, f64)> = Vec::new();
+    let mut neighbours: Vec<(usize, f64)> = Vec::new();
     while let Some(m) = heap.pop() {
         if m.average < threshold {
             break;
         }
-        if !alive[m.a]
-            || !alive[m.b]
-            || version[m.a] != m.versions.0
-            || version[m.b] != m.versions.1
-        {
+        let (a, b) = (m.a as usize, m.b as usize);
+        if !alive[a] || !alive[b] || version[a] != m.versions.0 || version[b] != m.versions.1 {
             continue;
         }
-        let (keep, gone) = (m.a.min(m.b), m.a.max(m.b));
+        let (keep, gone) = (a.min(b), a.max(b));
         alive[gone] = false;
         parent[gone] = keep;
         size[keep] += size[gone];
         version[keep] += 1;
         // In key order: float sums must not depend on hash-map iteration order.
-        let mut moved: Vec<(usize, f64)> = std::mem::take(&mut links[gone]).into_iter().collect();
+        moved.clear();
+        moved.extend(std::mem::take(&mut links[gone]));
         moved.sort_unstable_by_key(|x| x.0);
         links[keep].remove(&gone);
-        for (other, sum) in moved {
+        for &(other, sum) in &moved {
             if other == keep {
                 continue;
             }
@@ -900,18 +944,14 @@ fn agglomerate(n: usize, edges: &[StoryEdge], threshold: f64) -> Vec<usize> {
                 *links[other].entry(keep).or_default() += s;
             }
         }
-        let mut neighbours: Vec<(usize, f64)> = links[keep].iter().map(|(&o, &s)| (o, s)).collect();
+        neighbours.clear();
+        neighbours.extend(links[keep].iter().map(|(&o, &s)| (o, s)));
         neighbours.sort_unstable_by_key(|x| x.0);
-        for (other, sum) in neighbours {
+        for &(other, sum) in &neighbours {
             let average = sum / (size[keep] * size[other]) as f64;
             if average >= threshold {
                 let (a, b) = (keep.min(other), keep.max(other));
-                heap.push(Merge {
-                    average,
-                    a,
-                    b,
-                    versions: (version[a], version[b]),
-                });
+                heap.push(merge(average, (a, b), (version[a], version[b])));
             }
         }
     }

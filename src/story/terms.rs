@@ -9,7 +9,7 @@
 //! different term, which is what keeps same-topic sentences with different facts apart.
 
 use crate::sketch::tokenize::{for_each_word, normalize_into};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 /// What kind of term a [`Term`] is; names and figures identify an event better than words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -304,22 +304,77 @@ const SYNONYMS: &[&[&str]] = &[
     &["end", "finish", "conclud"],
 ];
 
-/// The canonical stem of a stem's synonym group, or the stem itself.
-fn canonical_synonym(stem: &str) -> &str {
-    // Asked of every content word: one lookup rather than a comparison with every synonym.
-    static CANONICAL: std::sync::OnceLock<ahash::AHashMap<&'static str, &'static str>> =
+/// The canonical stem of a stem's synonym group and its [`term_hash`], given the stem and its
+/// hash; the stem itself when it is in no group.
+fn canonical_synonym(stem: &str, hash: u64) -> (&str, u64) {
+    // Asked of every content word, whose term hash is made anyway: looked up by that hash
+    // (then confirmed by the text), so no second hash of the stem is made.
+    static CANONICAL: std::sync::OnceLock<HashedWords<(&'static str, u64)>> =
         std::sync::OnceLock::new();
     let canonical = CANONICAL.get_or_init(|| {
-        let mut map = ahash::AHashMap::new();
+        let mut words: Vec<(&'static str, (&'static str, u64))> = Vec::new();
         for group in SYNONYMS {
             for &word in &group[1..] {
                 // The first group that holds a word decides, as the scan it replaces did.
-                map.entry(word).or_insert(group[0]);
+                if !words.iter().any(|(w, _)| *w == word) {
+                    words.push((word, (group[0], term_hash(group[0]))));
+                }
             }
         }
-        map
+        HashedWords::new(words, term_hash)
     });
-    canonical.get(stem).copied().unwrap_or(stem)
+    canonical
+        .get(stem, hash)
+        .map_or((stem, hash), |&(c, h)| (c, h))
+}
+
+/// A small fixed set of words, each with a value, looked up by a hash of the word made by the
+/// caller (who needs it anyway) and confirmed by the word itself, so a lookup costs no hashing
+/// and, for most words, one comparison of two integers.
+struct HashedWords<V> {
+    /// Open addressing by the hash's top bits, at most a quarter full: (hash, word, value), an
+    /// empty word marking a free slot.
+    slots: Vec<(u64, &'static str, V)>,
+    /// Bits of the hash that pick the first slot.
+    bits: u32,
+}
+
+impl<V: Copy + Default> HashedWords<V> {
+    /// The set of `words` (none empty; of a word given twice, the first), hashed by `hash`.
+    fn new(words: Vec<(&'static str, V)>, hash: fn(&str) -> u64) -> Self {
+        let bits = (words.len() * 4)
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(4);
+        let mut slots = vec![(0, "", V::default()); 1 << bits];
+        for (word, value) in words {
+            let h = hash(word);
+            let mut k = (h >> (64 - bits)) as usize;
+            while !slots[k].1.is_empty() && slots[k].1 != word {
+                k = (k + 1) & (slots.len() - 1);
+            }
+            if slots[k].1.is_empty() {
+                slots[k] = (h, word, value);
+            }
+        }
+        HashedWords { slots, bits }
+    }
+
+    /// The value of `word`, whose hash is `hash`.
+    #[inline]
+    fn get(&self, word: &str, hash: u64) -> Option<&V> {
+        let mut k = (hash >> (64 - self.bits)) as usize;
+        loop {
+            let (h, w, ref value) = self.slots[k];
+            if w.is_empty() {
+                return None;
+            }
+            if h == hash && w == word {
+                return Some(value);
+            }
+            k = (k + 1) & (self.slots.len() - 1);
+        }
+    }
 }
 
 /// Scale words and suffixes, as powers of ten.
@@ -363,10 +418,24 @@ pub(crate) fn currency_symbol(c: char) -> Option<&'static str> {
 
 /// Is `word` a stopword (already normalized)?
 pub fn is_stopword(word: &str) -> bool {
-    // Asked for every word of every block; a set instead of a scan of the list.
-    static SET: std::sync::OnceLock<ahash::AHashSet<&'static str>> = std::sync::OnceLock::new();
-    SET.get_or_init(|| STOPWORDS.iter().copied().collect())
-        .contains(word)
+    is_stopword_hashed(word, word_hash(word))
+}
+
+/// [`is_stopword`] of a word whose [`word_hash`] is `hash`.
+#[inline]
+pub(crate) fn is_stopword_hashed(word: &str, hash: u64) -> bool {
+    // Asked for every word of every block, whose hash is made anyway.
+    static SET: std::sync::OnceLock<HashedWords<()>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| HashedWords::new(STOPWORDS.iter().map(|&w| (w, ())).collect(), word_hash))
+        .get(word, hash)
+        .is_some()
+}
+
+/// The hash of a normalized word, made once for each word read: stopwords are looked up by it
+/// and wording keys are made of it.
+#[inline]
+pub fn word_hash(normalized: &str) -> u64 {
+    xxh3_64(normalized.as_bytes())
 }
 
 /// A light English stemmer: plural, past and gerund endings and "-ly", enough for rewrites
@@ -442,8 +511,33 @@ fn canonical_number(value: f64, unit: &str, out: &mut String) {
 #[derive(Debug, Default)]
 pub struct TermExtractor {
     words: Vec<(usize, usize)>,
-    normalized: Vec<String>,
+    /// Every word's normalized form, one after the other (a string per word cost an
+    /// allocation per word of each text's first read).
+    normalized: String,
+    /// Each word's facts, made once for everyone who reads the words
+    /// ([`TermExtractor::last_words`]).
+    facts: Vec<WordFacts>,
+    /// A word normalized on the general path, before it joins `normalized`.
+    scratch: String,
     canonical: String,
+}
+
+/// What a [`TermExtractor`] knows of each word it read, besides where it is.
+#[derive(Debug, Clone, Copy)]
+struct WordFacts {
+    /// Where its normalized form ends in the extractor's `normalized` (it starts where the
+    /// word before's ends).
+    end: u32,
+    /// The [`word_hash`] of its normalized form.
+    hash: u64,
+    /// Whether it is a stopword.
+    stopword: bool,
+}
+
+/// The normalized form of word `i` among those whose `facts` are given, in `normalized`.
+fn normalized_word<'a>(normalized: &'a str, facts: &[WordFacts], i: usize) -> &'a str {
+    let start = i.checked_sub(1).map_or(0, |p| facts[p].end as usize);
+    &normalized[start..facts[i].end as usize]
 }
 
 impl TermExtractor {
@@ -470,17 +564,32 @@ impl TermExtractor {
         for_each_word(text, |start, word| {
             self.words.push((start, start + word.len()))
         });
-        while self.normalized.len() < self.words.len() {
-            self.normalized.push(String::new());
+        self.normalized.clear();
+        self.facts.clear();
+        for &(s, e) in &self.words {
+            let (word, before) = (&text[s..e], self.normalized.len());
+            // What `normalize_into` gives, written in place for the common case.
+            if word.is_ascii() {
+                self.normalized.push_str(word);
+                self.normalized[before..].make_ascii_lowercase();
+            } else {
+                normalize_into(word, &mut self.scratch);
+                self.normalized.push_str(&self.scratch);
+            }
+            let norm = &self.normalized[before..];
+            let hash = word_hash(norm);
+            self.facts.push(WordFacts {
+                end: self.normalized.len() as u32,
+                hash,
+                stopword: is_stopword_hashed(norm, hash),
+            });
         }
-        for (i, &(s, e)) in self.words.iter().enumerate() {
-            normalize_into(&text[s..e], &mut self.normalized[i]);
-        }
+        let norm_of = |i: usize| normalized_word(&self.normalized, &self.facts, i);
         let mut i = 0;
         while i < self.words.len() {
             let (s, e) = self.words[i];
             let word = &text[s..e];
-            let norm = self.normalized[i].as_str();
+            let norm = norm_of(i);
             if let Some((value, suffix_scale)) = number_with_suffix(word) {
                 // A currency symbol just before ("$50", "$ 50", "US$50").
                 let before = text[..s].trim_end();
@@ -495,7 +604,7 @@ impl TermExtractor {
                     if gap.chars().any(|c| !c.is_whitespace()) {
                         break;
                     }
-                    let next = self.normalized[j].as_str();
+                    let next = norm_of(j);
                     if let Some(s) = scale_of(next).filter(|_| suffix_scale.is_none() && scale == 0)
                     {
                         scale = s;
@@ -503,9 +612,7 @@ impl TermExtractor {
                         currency = Some(c);
                     } else if matches!(next, "pct" | "percent") && !percent {
                         percent = true;
-                    } else if next == "per"
-                        && j + 1 < self.words.len()
-                        && self.normalized[j + 1] == "cent"
+                    } else if next == "per" && j + 1 < self.words.len() && norm_of(j + 1) == "cent"
                     {
                         percent = true;
                         j += 1;
@@ -539,8 +646,9 @@ impl TermExtractor {
                 i = j;
                 continue;
             }
+            let stopword = self.facts[i].stopword;
             i += 1;
-            if norm.chars().count() < 2 || is_stopword(norm) || scale_of(norm).is_some() {
+            if stopword || norm.chars().count() < 2 || scale_of(norm).is_some() {
                 continue;
             }
             if norm.chars().all(|c| c.is_ascii_digit()) {
@@ -551,7 +659,8 @@ impl TermExtractor {
                 .strip_suffix("'s")
                 .or_else(|| norm.strip_suffix('\''))
                 .unwrap_or(norm);
-            let stemmed = canonical_synonym(stem(base));
+            let stemmed = stem(base);
+            let (stemmed, hash) = canonical_synonym(stemmed, term_hash(stemmed));
             // A capital inside a sentence marks a name; the first word of a line or sentence
             // may be capitalised for other reasons.
             let sentence_start = text[..s]
@@ -565,24 +674,24 @@ impl TermExtractor {
             } else {
                 TermKind::Word
             };
-            f(
-                s,
-                Term {
-                    hash: term_hash(stemmed),
-                    kind,
-                },
-                stemmed,
-            );
+            f(s, Term { hash, kind }, stemmed);
         }
     }
 
     /// The words of the text last read by [`TermExtractor::for_each_term_at`] (or the
-    /// functions built on it): each one's byte span and normalized form, in text order.
-    pub(crate) fn last_words(&self) -> impl Iterator<Item = (usize, usize, &str)> {
+    /// functions built on it), in text order.
+    pub(crate) fn last_words(&self) -> impl Iterator<Item = ReadWord<'_>> {
         self.words
             .iter()
-            .zip(&self.normalized)
-            .map(|(&(s, e), n)| (s, e, n.as_str()))
+            .zip(&self.facts)
+            .enumerate()
+            .map(|(i, (&(start, end), facts))| ReadWord {
+                start,
+                end,
+                normalized: normalized_word(&self.normalized, &self.facts, i),
+                hash: facts.hash,
+                stopword: facts.stopword,
+            })
     }
 
     /// The distinct terms of `text`, sorted by hash; a term seen once as a name counts as a name.
@@ -592,6 +701,21 @@ impl TermExtractor {
         dedup_terms(&mut terms);
         terms
     }
+}
+
+/// A word of the text a [`TermExtractor`] last read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadWord<'a> {
+    /// Where it starts in the text.
+    pub start: usize,
+    /// Where it ends.
+    pub end: usize,
+    /// Its normalized form.
+    pub normalized: &'a str,
+    /// The [`word_hash`] of its normalized form.
+    pub hash: u64,
+    /// Whether it is a stopword.
+    pub stopword: bool,
 }
 
 /// Is `word` (normalized) a negation: "not", "never", "n't" and words that deny.
@@ -771,6 +895,18 @@ mod tests {
     }
 
     #[test]
+    fn every_stopword_is_found_by_its_hash_and_no_other_word() {
+        for &w in STOPWORDS {
+            assert!(is_stopword(w), "{w}");
+        }
+        for w in [
+            "", "openai", "talks", "abou", "abouts", "the the", "thee", "The",
+        ] {
+            assert!(!is_stopword(w), "{w}");
+        }
+    }
+
+    #[test]
     fn near_exact_synonyms_meet() {
         assert_eq!(hashes("talks"), hashes("discussions"));
         assert_eq!(hashes("negotiations"), hashes("talk"));
@@ -785,14 +921,19 @@ mod tests {
         for group in SYNONYMS {
             for &word in *group {
                 let first = SYNONYMS.iter().find(|g| g[1..].contains(&word));
+                let canonical = first.map_or(word, |g| g[0]);
                 assert_eq!(
-                    canonical_synonym(word),
-                    first.map_or(word, |g| g[0]),
+                    canonical_synonym(word, term_hash(word)),
+                    (canonical, term_hash(canonical)),
                     "{word}"
                 );
             }
         }
-        assert_eq!(canonical_synonym("unrelated"), "unrelated");
+        let unrelated = term_hash("unrelated");
+        assert_eq!(
+            canonical_synonym("unrelated", unrelated),
+            ("unrelated", unrelated)
+        );
         assert_eq!(scale_of("bn"), Some(9));
         assert_eq!(scale_of("thousand"), Some(3));
         assert_eq!(scale_of("trn"), Some(12));
