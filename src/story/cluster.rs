@@ -152,7 +152,7 @@ fn background() -> &'static (usize, AHashMap<u64, u32>) {
 /// that five articles of one story still know that "company" is common and "Jassy" is not.
 #[derive(Debug, Clone, Default)]
 pub struct Idf {
-    df: AHashMap<u64, u32>,
+    df: DfTable,
     documents: usize,
     /// The weight of each document frequency up to the highest (or [`WEIGHT_TABLE_MAX`]), made
     /// at the first lookup after the last document was added: a logarithm per lookup was a
@@ -179,7 +179,7 @@ impl Idf {
     pub fn background() -> Self {
         let (documents, df) = background();
         Idf {
-            df: df.clone(),
+            df: DfTable::of(df),
             documents: *documents,
             weights: std::sync::OnceLock::new(),
         }
@@ -190,13 +190,13 @@ impl Idf {
         self.weights = std::sync::OnceLock::new();
         self.documents += 1;
         for (t, _) in &doc.terms {
-            *self.df.entry(t.hash).or_default() += 1;
+            self.df.add(t.hash, 1);
         }
     }
 
     /// Documents holding `term`.
     pub fn df(&self, term: u64) -> u32 {
-        self.df.get(&term).copied().unwrap_or(0)
+        self.df.get(term)
     }
 
     /// `ln((N + 1) / (df + 0.5)) + 1`: always positive, so a term every document shares still
@@ -204,7 +204,7 @@ impl Idf {
     pub fn weight(&self, term: u64) -> f32 {
         let df = self.df(term);
         let table = self.weights.get_or_init(|| {
-            let highest = self.df.values().copied().max().unwrap_or(0);
+            let highest = self.df.highest();
             (0..=highest.min(WEIGHT_TABLE_MAX))
                 .map(|df| idf_weight(df, self.documents))
                 .collect()
@@ -213,6 +213,80 @@ impl Idf {
             Some(&weight) => weight,
             None => idf_weight(df, self.documents),
         }
+    }
+}
+
+/// Document frequencies by term hash, in one open-addressing list of (hash, frequency) placed
+/// by the hash's top bits: a lookup reads one place. (A hash map reads its control bytes and
+/// then its entry, two waits for memory in a table of a corpus's terms, tens of megabytes;
+/// the sentence stage asks it for every term of every sentence.)
+#[derive(Debug, Clone, Default)]
+struct DfTable {
+    /// (term hash, frequency); frequency 0 marks a free place, since a term held is held by
+    /// one document or more.
+    slots: Vec<(u64, u32)>,
+    /// Terms held.
+    len: usize,
+}
+
+impl DfTable {
+    /// The table of `df`'s frequencies (none of them 0).
+    fn of(df: &AHashMap<u64, u32>) -> Self {
+        let mut table = DfTable::default();
+        // In hash order: the table is the same whatever the map's order.
+        let mut terms: Vec<(u64, u32)> = df.iter().map(|(&h, &n)| (h, n)).collect();
+        terms.sort_unstable();
+        for (hash, n) in terms {
+            table.add(hash, n);
+        }
+        table
+    }
+
+    /// Where `hash` is, or the free place where it would go.
+    #[inline]
+    fn place(&self, hash: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut k = (hash >> (64 - self.slots.len().trailing_zeros())) as usize;
+        while self.slots[k].1 != 0 && self.slots[k].0 != hash {
+            k = (k + 1) & mask;
+        }
+        k
+    }
+
+    /// Documents holding the term `hash`.
+    #[inline]
+    fn get(&self, hash: u64) -> u32 {
+        if self.slots.is_empty() {
+            return 0;
+        }
+        self.slots[self.place(hash)].1
+    }
+
+    /// `n` more documents hold the term `hash`.
+    fn add(&mut self, hash: u64, n: u32) {
+        if n == 0 {
+            return;
+        }
+        // At most seven tenths full: a lookup seldom reads past its first place's line.
+        if (self.len + 1) * 10 > self.slots.len() * 7 {
+            let old = std::mem::take(&mut self.slots);
+            self.slots = vec![(0, 0); (old.len() * 2).max(1024)];
+            for (h, n) in old.into_iter().filter(|&(_, n)| n > 0) {
+                let k = self.place(h);
+                self.slots[k] = (h, n);
+            }
+        }
+        let k = self.place(hash);
+        if self.slots[k].1 == 0 {
+            self.len += 1;
+            self.slots[k].0 = hash;
+        }
+        self.slots[k].1 += n;
+    }
+
+    /// The highest frequency held (0 when none is).
+    fn highest(&self) -> u32 {
+        self.slots.iter().map(|s| s.1).max().unwrap_or(0)
     }
 }
 
@@ -1067,6 +1141,34 @@ mod tests {
         let mut terms = Vec::new();
         ex.for_each_term(text, |t| terms.push(t));
         TermCounts::from_terms(terms)
+    }
+
+    #[test]
+    fn document_frequencies_survive_growth_and_count_every_addition() {
+        let mut table = DfTable::default();
+        let mut expected: AHashMap<u64, u32> = AHashMap::new();
+        // Hash 0, hashes that share their top bits, and spread ones, each added a few times.
+        let hashes: Vec<u64> = (0..5000u64)
+            .map(|i| match i % 3 {
+                0 => i,
+                1 => (i << 40) | 7,
+                _ => i.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            })
+            .collect();
+        for (k, &h) in hashes.iter().enumerate() {
+            let n = (k % 4) as u32;
+            table.add(h, n);
+            *expected.entry(h).or_default() += n;
+        }
+        for &h in &hashes {
+            assert_eq!(table.get(h), expected[&h], "{h}");
+        }
+        assert_eq!(table.get(u64::MAX), 0);
+        assert_eq!(
+            table.highest(),
+            expected.values().copied().max().unwrap_or(0)
+        );
+        assert_eq!(table.len, expected.values().filter(|&&n| n > 0).count());
     }
 
     #[test]

@@ -306,6 +306,7 @@ const SYNONYMS: &[&[&str]] = &[
 
 /// The canonical stem of a stem's synonym group and its [`term_hash`], given the stem and its
 /// hash; the stem itself when it is in no group.
+#[inline]
 fn canonical_synonym(stem: &str, hash: u64) -> (&str, u64) {
     // Asked of every content word, whose term hash is made anyway: looked up by that hash
     // (then confirmed by the text), so no second hash of the stem is made.
@@ -378,6 +379,7 @@ impl<V: Copy + Default> HashedWords<V> {
 }
 
 /// Scale words and suffixes, as powers of ten.
+#[inline]
 fn scale_of(word: &str) -> Option<i32> {
     // Asked of every word: the first letter rules most out before any comparison.
     if !matches!(word.as_bytes().first(), Some(b't' | b'k' | b'm' | b'b')) {
@@ -440,6 +442,7 @@ pub fn word_hash(normalized: &str) -> u64 {
 
 /// A light English stemmer: plural, past and gerund endings and "-ly", enough for rewrites
 /// ("negotiations" ~ "negotiation", "invested" ~ "invest") without Porter's cost.
+#[inline]
 pub fn stem(word: &str) -> &str {
     let mut w = word;
     if w.len() > 4 && w.ends_with("ies") {
@@ -482,6 +485,7 @@ fn parse_number(word: &str) -> Option<f64> {
 }
 
 /// Split a word such as "50B" or "2.5bn" into a number and a scale.
+#[inline]
 fn number_with_suffix(word: &str) -> Option<(f64, Option<i32>)> {
     let split = word
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
@@ -535,6 +539,7 @@ struct WordFacts {
 }
 
 /// The normalized form of word `i` among those whose `facts` are given, in `normalized`.
+#[inline]
 fn normalized_word<'a>(normalized: &'a str, facts: &[WordFacts], i: usize) -> &'a str {
     let start = i.checked_sub(1).map_or(0, |p| facts[p].end as usize);
     &normalized[start..facts[i].end as usize]
@@ -648,7 +653,9 @@ impl TermExtractor {
             }
             let stopword = self.facts[i].stopword;
             i += 1;
-            if stopword || norm.chars().count() < 2 || scale_of(norm).is_some() {
+            // One character is at most four bytes: only a short word needs counting.
+            let one_char = norm.len() <= 4 && norm.chars().count() < 2;
+            if stopword || one_char || scale_of(norm).is_some() {
                 continue;
             }
             if norm.chars().all(|c| c.is_ascii_digit()) {
@@ -719,6 +726,7 @@ pub(crate) struct ReadWord<'a> {
 }
 
 /// Is `word` (normalized) a negation: "not", "never", "n't" and words that deny.
+#[inline]
 pub(crate) fn is_negation(word: &str) -> bool {
     // Asked of every word of every sentence: the first letter rules most words out before
     // they are compared with the list.
@@ -796,14 +804,16 @@ pub(crate) fn cuts_clause(prev: Option<char>, c: char, next: Option<char>) -> bo
 
 /// Does a clause cut fall inside `word` (or at one of its ends, where what stands beside it
 /// is not known): then the word belongs to no clause.
+#[inline]
 pub(crate) fn has_clause_cut(word: &str) -> bool {
     // Most words are letters only: one look at the bytes rules them out.
-    if !word
-        .bytes()
+    word.bytes()
         .any(|b| matches!(b, b',' | b';' | b':' | b'(' | b')' | 0xE2))
-    {
-        return false;
-    }
+        && has_clause_cut_within(word)
+}
+
+/// [`has_clause_cut`] of a word with a byte that may cut.
+fn has_clause_cut_within(word: &str) -> bool {
     let chars: Vec<char> = word.chars().collect();
     chars.iter().enumerate().any(|(k, &c)| {
         // At an end, what stands outside is taken to be no digit: a comma there is a cut.
@@ -816,6 +826,7 @@ pub(crate) fn has_clause_cut(word: &str) -> bool {
 }
 
 /// The hash of a term's canonical text.
+#[inline]
 pub fn term_hash(canonical: &str) -> u64 {
     xxh3_64_with_seed(canonical.as_bytes(), TERM_SEED)
 }
