@@ -313,20 +313,16 @@ fn canonical_synonym(stem: &str, hash: u64) -> (&str, u64) {
     static CANONICAL: std::sync::OnceLock<HashedWords<(&'static str, u64)>> =
         std::sync::OnceLock::new();
     let canonical = CANONICAL.get_or_init(|| {
-        let mut words: Vec<(&'static str, (&'static str, u64))> = Vec::new();
-        for group in SYNONYMS {
-            for &word in &group[1..] {
-                // The first group that holds a word decides, as the scan it replaces did.
-                if !words.iter().any(|(w, _)| *w == word) {
-                    words.push((word, (group[0], term_hash(group[0]))));
-                }
-            }
-        }
-        HashedWords::new(words, term_hash)
+        // The first group that holds a word decides, as the scan it replaces did: the table
+        // keeps the first of a word given twice.
+        let words = SYNONYMS.iter().flat_map(|group| {
+            group[1..]
+                .iter()
+                .map(|&word| (word, (group[0], term_hash(group[0]))))
+        });
+        HashedWords::new(words.collect(), term_hash)
     });
-    canonical
-        .get(stem, hash)
-        .map_or((stem, hash), |&(c, h)| (c, h))
+    canonical.get(stem, hash).copied().unwrap_or((stem, hash))
 }
 
 /// A small fixed set of words, each with a value, looked up by a hash of the word made by the
