@@ -27,7 +27,7 @@
 use crate::pipeline::texts::TextSource;
 use crate::spill::{SpillWriter, Spillable, Spilled};
 use crate::story::align::{
-    align_group, shared_sentences, DocumentTerms, PairKeys, SentenceMatch, SentenceTerms,
+    align_group, DocumentTerms, PairKeys, SentenceMatch, SentenceTerms, SharedSentences,
 };
 use crate::story::article_terms::{content_terms, title_terms};
 use crate::story::boilerplate::{
@@ -617,7 +617,16 @@ impl CorpusTerms {
         } else {
             reps.len().max(1)
         };
-        let mut groups: Vec<&mut [_]> = edges.chunk_by_mut(|x, y| x.a == y.a).collect();
+        // Each document's edges, and where the next to weigh is with the later document it
+        // names (`usize::MAX` when none is left): a window passes over the documents whose next
+        // edge is not in it without reading their edges.
+        let mut groups: Vec<(&mut [_], usize, usize)> = edges
+            .chunk_by_mut(|x, y| x.a == y.a)
+            .map(|group| {
+                let first = group[0].b;
+                (group, 0, first)
+            })
+            .collect();
         for start in (0..reps.len()).step_by(window) {
             let end = (start + window).min(reps.len());
             // With each document's keys, which of its sentences stand in suspected blocks.
@@ -648,21 +657,23 @@ impl CorpusTerms {
                     Cow::Owned(suspected(reps[k])),
                 ),
             };
-            groups
-                .par_iter_mut()
-                .try_for_each_init(Vec::new, |bytes, group| {
+            groups.par_iter_mut().try_for_each_init(
+                || (Vec::new(), SharedSentences::default()),
+                |(bytes, counter), (group, next, next_b)| {
                     debug_assert!(group.is_sorted_by_key(|e| e.b));
-                    let from = group.partition_point(|e| e.b < start);
-                    let to = group.partition_point(|e| e.b < end);
-                    if from == to {
+                    if *next_b >= end {
                         return Ok(());
                     }
+                    let from = *next;
+                    let to = from + group[from..].partition_point(|e| e.b < end);
+                    *next = to;
+                    *next_b = group.get(to).map_or(usize::MAX, |e| e.b);
                     let terms_a = sentence_terms.get(reps[group[0].a], bytes)?;
                     let (keys_a, suspect_a) = keys_of(group[0].a, &terms_a);
                     for e in group[from..to].iter_mut() {
                         let terms_b = sentence_terms.get(reps[e.b], bytes)?;
                         let (keys_b, suspect_b) = keys_of(e.b, &terms_b);
-                        let shared = shared_sentences(
+                        let shared = counter.count(
                             (&terms_a, &keys_a, &suspect_a),
                             (&terms_b, &keys_b, &suspect_b),
                             FULL_EVIDENCE_SENTENCES,
@@ -670,7 +681,8 @@ impl CorpusTerms {
                         e.similarity *= passage_evidence(shared);
                     }
                     crate::Result::Ok(())
-                })?;
+                },
+            )?;
         }
         drop(groups);
         let rep_story = cluster_story_edges(reps.len(), &mut edges, config.story.threshold);

@@ -1435,7 +1435,8 @@ fn align_pair_counted(
 ) -> Vec<Option<(usize, f64)>> {
     let (na, nb) = (sa.len(), sb.len());
     let mut candidates: Vec<(u32, u32)> = Vec::new();
-    count_shared_terms((sa, ka), (sb, kb), dense_pairs, |x, y| {
+    let mut counts = SharedTermCounts::default();
+    counts.count((sa, ka), (sb, kb), dense_pairs, |x, y| {
         candidates.push((x, y))
     });
     candidates.sort_unstable();
@@ -1486,42 +1487,72 @@ fn align_pair_counted(
     (0..na).map(|s| out[sa.firsts[s] as usize]).collect()
 }
 
-/// Count the terms each sentence pair of `a` and `b` shares, over the postings a group of the
-/// two would use (in a table when there are at most `dense_pairs` sentence pairs, in a map
-/// for longer documents), and give `candidate` each pair, once, when its count reaches the
-/// bar for being compared (counts only grow, so the table is never scanned).
-fn count_shared_terms(
-    (sa, ka): (&DocumentTerms, &PairKeys),
-    (sb, kb): (&DocumentTerms, &PairKeys),
-    dense_pairs: usize,
-    mut candidate: impl FnMut(u32, u32),
-) {
-    let (na, nb) = (sa.len(), sb.len());
-    let dense = na * nb <= dense_pairs;
-    let mut table: Vec<u32> = if dense { vec![0; na * nb] } else { Vec::new() };
-    let mut shared: AHashMap<(u32, u32), u32> = AHashMap::new();
-    let need = MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS) as u32;
-    let both = shared_hashes(
-        (&ka.hashes, ka.middle as usize),
-        (&kb.hashes, kb.middle as usize),
-    );
-    for &(i, j) in &both {
-        let (in_a, in_b) = (ka.sentences_of(i as usize), kb.sentences_of(j as usize));
-        if in_a.len() + in_b.len() <= POSTING_CAP {
-            for &x in in_a {
-                for &y in in_b {
-                    let count = if dense {
-                        &mut table[x as usize * nb + y as usize]
-                    } else {
-                        shared.entry((x, y)).or_default()
-                    };
-                    *count += 1;
-                    if *count == need {
-                        candidate(x, y);
+/// What counting the terms each sentence pair shares works in, kept from one pair of documents
+/// to the next: an article is weighed against dozens of partners, and making these for each
+/// (a table of every sentence pair cleared, two lists) cost as much as filling them.
+#[derive(Debug, Default)]
+pub struct SharedTermCounts {
+    /// The places of the hashes the two documents share.
+    both: Vec<(u32, u32)>,
+    /// Shared terms per sentence pair, row by row; zero between uses.
+    table: Vec<u32>,
+    /// The places of `table` counted this time, cleared after.
+    touched: Vec<u32>,
+    /// Shared terms per sentence pair, for documents too long for a table.
+    sparse: AHashMap<(u32, u32), u32>,
+}
+
+impl SharedTermCounts {
+    /// Count the terms each sentence pair of `a` and `b` shares, over the postings a group of
+    /// the two would use (in a table when there are at most `dense_pairs` sentence pairs, in a
+    /// map for longer documents), and give `candidate` each pair, once, when its count
+    /// reaches the bar for being compared (counts only grow, so the table is never scanned).
+    fn count(
+        &mut self,
+        (sa, ka): (&DocumentTerms, &PairKeys),
+        (sb, kb): (&DocumentTerms, &PairKeys),
+        dense_pairs: usize,
+        mut candidate: impl FnMut(u32, u32),
+    ) {
+        let (na, nb) = (sa.len(), sb.len());
+        let dense = na * nb <= dense_pairs;
+        if dense && self.table.len() < na * nb {
+            self.table.resize(na * nb, 0);
+        }
+        self.sparse.clear();
+        let need = MIN_SHARED_TERMS.min(MIN_CLAUSE_TERMS) as u32;
+        shared_hashes(
+            (&ka.hashes, ka.middle as usize),
+            (&kb.hashes, kb.middle as usize),
+            &mut self.both,
+        );
+        for &(i, j) in &self.both {
+            let (in_a, in_b) = (ka.sentences_of(i as usize), kb.sentences_of(j as usize));
+            if in_a.len() + in_b.len() <= POSTING_CAP {
+                for &x in in_a {
+                    for &y in in_b {
+                        let count = if dense {
+                            let place = x as usize * nb + y as usize;
+                            let count = &mut self.table[place];
+                            if *count == 0 {
+                                self.touched.push(place as u32);
+                            }
+                            count
+                        } else {
+                            self.sparse.entry((x, y)).or_default()
+                        };
+                        *count += 1;
+                        if *count == need {
+                            candidate(x, y);
+                        }
                     }
                 }
             }
         }
+        for &place in &self.touched {
+            self.table[place as usize] = 0;
+        }
+        self.touched.clear();
     }
 }
 
@@ -1529,7 +1560,7 @@ fn count_shared_terms(
 const MIDDLE_HASH: u64 = 1 << 63;
 
 /// The places `(i, j)` where `a[i] == b[j]`, ascending, of two ascending lists of distinct
-/// hashes.
+/// hashes, written to `both`.
 ///
 /// A merge step waits for the one before it (where it reads is the last step's outcome), so a
 /// lone merge leaves the core idle most of the time. The hashes are uniform, so cutting at the
@@ -1542,11 +1573,16 @@ const MIDDLE_HASH: u64 = 1 << 63;
 /// `mid_a` and `mid_b` are where the lists cut ([`PairKeys::middle`]): found once per
 /// document, since a search of a list not yet in cache waits for memory at every step, and
 /// took a third of the time the merge did.
-fn shared_hashes((a, mid_a): (&[u64], usize), (b, mid_b): (&[u64], usize)) -> Vec<(u32, u32)> {
+fn shared_hashes(
+    (a, mid_a): (&[u64], usize),
+    (b, mid_b): (&[u64], usize),
+    both: &mut Vec<(u32, u32)>,
+) {
     // Each half has room for one more than it can find: a step writes before it knows.
     let low_room = mid_a.min(mid_b) + 1;
     let high_room = (a.len() - mid_a).min(b.len() - mid_b) + 1;
-    let mut both: Vec<(u32, u32)> = vec![(0, 0); low_room + high_room];
+    both.clear();
+    both.resize(low_room + high_room, (0, 0));
     let (low, high) = both.split_at_mut(low_room);
     let (mut i0, mut j0, mut found0) = (0, 0, 0);
     let (mut i1, mut j1, mut found1) = (mid_a, mid_b, 0);
@@ -1578,7 +1614,6 @@ fn shared_hashes((a, mid_a): (&[u64], usize), (b, mid_b): (&[u64], usize)) -> Ve
     }
     both.copy_within(low_room..low_room + found1, found0);
     both.truncate(found0 + found1);
-    both
 }
 
 /// How many of `a`'s sentences [`align_pair_keyed`] matches with a sentence of `b`, counting
@@ -1595,29 +1630,71 @@ pub fn shared_sentences(
     b: (&DocumentTerms, &PairKeys, &[bool]),
     enough: usize,
 ) -> usize {
-    let ((sa, ka, a_left_out), (sb, kb, b_left_out)) = (a, b);
-    // Each first occurrence counts once for every sentence it stands for that is not left out.
-    let mut counted = vec![0u32; sa.len()];
-    for (s, &first) in sa.firsts.iter().enumerate() {
-        if !left_out(a_left_out, s) {
-            counted[first as usize] += 1;
+    SharedSentences::default().count(a, b, enough)
+}
+
+/// [`shared_sentences`] with its buffers kept from one pair of documents to the next (the
+/// passage evidence weighs each article against dozens of partners).
+#[derive(Debug, Default)]
+pub struct SharedSentences {
+    /// The shared-term counting's buffers.
+    counts: SharedTermCounts,
+    /// How many sentences each first occurrence of the first document stands for.
+    counted: Vec<u32>,
+    /// The sentence pairs worth weighing.
+    pairs: Vec<(u32, u32)>,
+}
+
+impl SharedSentences {
+    /// [`shared_sentences`] of `a` and `b` up to `enough`.
+    pub fn count(
+        &mut self,
+        a: (&DocumentTerms, &PairKeys, &[bool]),
+        b: (&DocumentTerms, &PairKeys, &[bool]),
+        enough: usize,
+    ) -> usize {
+        let ((sa, _, a_left_out), (sb, _, _)) = (a, b);
+        // Each first occurrence counts once for every sentence it stands for that is not
+        // left out.
+        let counted = &mut self.counted;
+        counted.clear();
+        counted.resize(sa.len(), 0);
+        for (s, &first) in sa.firsts.iter().enumerate() {
+            if !left_out(a_left_out, s) {
+                counted[first as usize] += 1;
+            }
         }
-    }
-    if enough == 0 || counted.iter().all(|&c| c == 0) {
-        return 0;
-    }
-    // The pairs worth weighing, then weighed sentence by sentence of `a`: one whose candidates
-    // are all kept counts when any of them matches, so the first match ends its search; only a
-    // sentence with a candidate left out needs every similarity, to know whether its most
-    // similar candidates are kept.
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    count_shared_terms((sa, ka), (sb, kb), DENSE_PAIRS, |s, os| {
-        if counted[s as usize] > 0 {
-            pairs.push((s, os));
+        if enough == 0 || counted.iter().all(|&c| c == 0) {
+            return 0;
         }
-    });
-    // Whether a sentence counts does not depend on the order of its candidates.
-    pairs.sort_unstable();
+        // The pairs worth weighing, then weighed sentence by sentence of `a`: one whose
+        // candidates are all kept counts when any of them matches, so the first match ends its
+        // search; only a sentence with a candidate left out needs every similarity, to know
+        // whether its most similar candidates are kept.
+        let pairs = &mut self.pairs;
+        pairs.clear();
+        self.counts
+            .count((sa, a.1), (sb, b.1), DENSE_PAIRS, |s, os| {
+                if counted[s as usize] > 0 {
+                    pairs.push((s, os));
+                }
+            });
+        // Whether a sentence counts does not depend on the order of its candidates.
+        pairs.sort_unstable();
+        weigh_candidates(a, b, pairs, counted, enough)
+    }
+}
+
+/// The count of [`shared_sentences`] from the candidate `pairs` (sorted) of `a`'s sentences
+/// with `b`'s, each sentence of `a` standing for `counted` of them.
+fn weigh_candidates(
+    a: (&DocumentTerms, &PairKeys, &[bool]),
+    b: (&DocumentTerms, &PairKeys, &[bool]),
+    pairs: &[(u32, u32)],
+    counted: &[u32],
+    enough: usize,
+) -> usize {
+    let ((sa, _, _), (sb, _, b_left_out)) = (a, b);
     let mut shared = 0;
     for run in pairs.chunk_by(|x, y| x.0 == y.0) {
         let s = run[0].0 as usize;
@@ -2009,6 +2086,9 @@ mod tests {
                 .enumerate()
                 .filter(|&(s, m)| m.is_some_and(|(os, _)| !a_out[s] && !b_out[os]))
                 .count();
+            // One counter kept from pair to pair, as the passage evidence keeps it, the other
+            // way round in between: its buffers hold nothing over.
+            let mut kept = SharedSentences::default();
             for enough in [0, 1, 2, 3, usize::MAX] {
                 let got = shared_sentences(
                     (&ta, &ta.pair_keys(), a_out),
@@ -2016,6 +2096,17 @@ mod tests {
                     enough,
                 );
                 proptest::prop_assert_eq!(got, expected.min(enough), "up to {}", enough);
+                let again = kept.count(
+                    (&ta, &ta.pair_keys(), a_out),
+                    (&tb, &tb.pair_keys(), b_out),
+                    enough,
+                );
+                proptest::prop_assert_eq!(again, got, "kept, up to {}", enough);
+                kept.count(
+                    (&tb, &tb.pair_keys(), b_out),
+                    (&ta, &ta.pair_keys(), a_out),
+                    enough,
+                );
             }
         }
 
@@ -2046,7 +2137,10 @@ mod tests {
                 .filter_map(|(i, h)| b.binary_search(h).ok().map(|j| (i as u32, j as u32)))
                 .collect();
             let middle = |list: &[u64]| list.partition_point(|&h| h < MIDDLE_HASH);
-            proptest::prop_assert_eq!(shared_hashes((&a, middle(&a)), (&b, middle(&b))), expected);
+            // Into a buffer that held a longer answer before.
+            let mut both = vec![(7, 7); 700];
+            shared_hashes((&a, middle(&a)), (&b, middle(&b)), &mut both);
+            proptest::prop_assert_eq!(both, expected);
         }
 
         /// Bucketed by their top byte, keys come out as a comparison sort puts them.
