@@ -1491,7 +1491,7 @@ fn align_pair_counted(
 /// to the next: an article is weighed against dozens of partners, and making these for each
 /// (a table of every sentence pair cleared, two lists) cost as much as filling them.
 #[derive(Debug, Default)]
-pub struct SharedTermCounts {
+struct SharedTermCounts {
     /// The places of the hashes the two documents share.
     both: Vec<(u32, u32)>,
     /// Shared terms per sentence pair, row by row; zero between uses.
@@ -1653,7 +1653,7 @@ impl SharedSentences {
         b: (&DocumentTerms, &PairKeys, &[bool]),
         enough: usize,
     ) -> usize {
-        let ((sa, _, a_left_out), (sb, _, _)) = (a, b);
+        let ((sa, ka, a_left_out), (sb, kb, _)) = (a, b);
         // Each first occurrence counts once for every sentence it stands for that is not
         // left out.
         let counted = &mut self.counted;
@@ -1673,12 +1673,11 @@ impl SharedSentences {
         // whether its most similar candidates are kept.
         let pairs = &mut self.pairs;
         pairs.clear();
-        self.counts
-            .count((sa, a.1), (sb, b.1), DENSE_PAIRS, |s, os| {
-                if counted[s as usize] > 0 {
-                    pairs.push((s, os));
-                }
-            });
+        self.counts.count((sa, ka), (sb, kb), DENSE_PAIRS, |s, os| {
+            if counted[s as usize] > 0 {
+                pairs.push((s, os));
+            }
+        });
         // Whether a sentence counts does not depend on the order of its candidates.
         pairs.sort_unstable();
         weigh_candidates(a, b, pairs, counted, enough)
