@@ -9,7 +9,8 @@
 //! # Pipeline
 //!
 //! Each stage is a folder, in data-flow order; a stage uses only the stages above it in this
-//! table (and [`error`], and [`spill`] for what goes to temporary files):
+//! table (and [`error`], [`spill`] for what goes to temporary files, and the private `prefetch`,
+//! which reads a partner's data into cache before a merge waits on it):
 //!
 //! | stage | folder | what it answers | main types |
 //! |---|---|---|---|
@@ -78,6 +79,7 @@ pub mod error;
 pub mod index;
 pub mod near_dup;
 pub mod pipeline;
+mod prefetch;
 pub mod read;
 pub mod report;
 pub mod sketch;

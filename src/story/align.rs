@@ -1015,6 +1015,16 @@ impl DocumentTerms {
         })
     }
 
+    /// Read these terms into cache ([`crate::prefetch`]): what weighing a sentence pair reads.
+    fn fetch(&self) {
+        crate::prefetch::fetch(&self.hashes);
+        crate::prefetch::fetch(&self.weights);
+        crate::prefetch::fetch(&self.flags);
+        crate::prefetch::fetch(&self.sets);
+        crate::prefetch::fetch(&self.sentences);
+        crate::prefetch::fetch(&self.firsts);
+    }
+
     /// Stop aligning `sentences` (they turned out to be boilerplate); their terms stay in the
     /// arrays unread, and the merge index is rebuilt without them.
     pub fn forget(&mut self, sentences: impl IntoIterator<Item = usize>) {
@@ -1342,6 +1352,13 @@ impl PairKeys {
     fn sentences_of(&self, k: usize) -> &[u32] {
         &self.sentences[self.starts[k] as usize..self.starts[k + 1] as usize]
     }
+
+    /// Read these keys into cache ([`crate::prefetch`]).
+    fn fetch(&self) {
+        crate::prefetch::fetch(&self.hashes);
+        crate::prefetch::fetch(&self.starts);
+        crate::prefetch::fetch(&self.sentences);
+    }
 }
 
 impl DocumentTerms {
@@ -1667,6 +1684,12 @@ impl SharedSentences {
         if enough == 0 || counted.iter().all(|&c| c == 0) {
             return 0;
         }
+        // An article is weighed against partners from all over the corpus, so `b` is rarely in
+        // cache, and the merge would wait for its lines one at a time: they are asked for all
+        // at once first (the stage took a fifth less time).
+        kb.fetch();
+        sb.fetch();
+        crate::prefetch::fetch(b.2);
         // The pairs worth weighing, then weighed sentence by sentence of `a`: one whose
         // candidates are all kept counts when any of them matches, so the first match ends its
         // search; only a sentence with a candidate left out needs every similarity, to know
